@@ -1,0 +1,185 @@
+package v1alpha1
+
+import (
+	"reflect"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+)
+
+// Versioning states a bucket can be put in. A bucket that was never
+// versioned cannot be returned to that state, only suspended.
+const (
+	VersioningEnabled   = "Enabled"
+	VersioningSuspended = "Suspended"
+)
+
+// Server-side encryption algorithms.
+const (
+	SSEAlgorithmAES256  = "AES256"
+	SSEAlgorithmKMS     = "aws:kms"
+	SSEAlgorithmKMSDSSE = "aws:kms:dsse"
+)
+
+// ServerSideEncryption is the bucket's default encryption for new objects.
+// +kubebuilder:validation:XValidation:rule="self.algorithm != 'AES256' || !has(self.kmsKeyID)",message="kmsKeyID can only be set with algorithm aws:kms or aws:kms:dsse"
+type ServerSideEncryption struct {
+	// Algorithm: AES256 (S3-managed keys), aws:kms or aws:kms:dsse.
+	// +kubebuilder:validation:Enum=AES256;"aws:kms";"aws:kms:dsse"
+	// +kubebuilder:default=AES256
+	Algorithm string `json:"algorithm"`
+
+	// KMSKeyID is the KMS key ID, ARN or alias. Unset with aws:kms means
+	// the AWS managed key aws/s3.
+	// +optional
+	KMSKeyID *string `json:"kmsKeyID,omitempty"`
+
+	// BucketKeyEnabled makes S3 use a bucket-level key to cut KMS calls.
+	// Late-initialised from the bucket when unset.
+	// +optional
+	BucketKeyEnabled *bool `json:"bucketKeyEnabled,omitempty"`
+}
+
+// PublicAccessBlock is the bucket's public access block. Every setting is
+// on unless turned off.
+type PublicAccessBlock struct {
+	// BlockPublicACLs rejects requests that add public ACLs.
+	// +kubebuilder:default=true
+	BlockPublicACLs bool `json:"blockPublicAcls"`
+
+	// IgnorePublicACLs ignores public ACLs on the bucket and its objects.
+	// +kubebuilder:default=true
+	IgnorePublicACLs bool `json:"ignorePublicAcls"`
+
+	// BlockPublicPolicy rejects bucket policies that grant public access.
+	// +kubebuilder:default=true
+	BlockPublicPolicy bool `json:"blockPublicPolicy"`
+
+	// RestrictPublicBuckets limits access to buckets with public policies
+	// to AWS principals and the bucket owner's account.
+	// +kubebuilder:default=true
+	RestrictPublicBuckets bool `json:"restrictPublicBuckets"`
+}
+
+// BucketParameters are the configurable fields of a Bucket. A field left
+// unset is neither read nor changed, except the defaulted ones.
+type BucketParameters struct {
+	// Region the bucket lives in. A bucket cannot move, so this cannot be
+	// changed after creation.
+	// +kubebuilder:validation:Pattern=`^[a-z]{2}(-[a-z]+)+-[0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="region is immutable: a bucket cannot move to another region"
+	Region string `json:"region"`
+
+	// Versioning of objects: Enabled or Suspended. Unset leaves versioning
+	// as it is.
+	// +kubebuilder:validation:Enum=Enabled;Suspended
+	// +optional
+	Versioning *string `json:"versioning,omitempty"`
+
+	// ServerSideEncryption is the default encryption of new objects.
+	// Defaults to AES256.
+	// +kubebuilder:default={"algorithm":"AES256"}
+	// +optional
+	ServerSideEncryption *ServerSideEncryption `json:"serverSideEncryption,omitempty"`
+
+	// PublicAccessBlock blocks public access. Defaults to all four settings
+	// on.
+	// +kubebuilder:default={"blockPublicAcls":true,"ignorePublicAcls":true,"blockPublicPolicy":true,"restrictPublicBuckets":true}
+	// +optional
+	PublicAccessBlock *PublicAccessBlock `json:"publicAccessBlock,omitempty"`
+
+	// Tags to set on the bucket. The provider adds crossplane-kind,
+	// crossplane-name, crossplane-namespace and crossplane-providerconfig.
+	// S3 allows 50 tags, so 46 are left for you.
+	// +kubebuilder:validation:MaxProperties=46
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('aws:') && !k.startsWith('crossplane-') && k.size() <= 128)",message="tag keys must be at most 128 characters and must not start with aws: or crossplane- (reserved)"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].size() <= 256)",message="tag values must be at most 256 characters"
+	// +optional
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// Policy is the bucket policy, a JSON document. Unset leaves the
+	// bucket's policy as it is.
+	// +kubebuilder:validation:MinLength=2
+	// +optional
+	Policy *string `json:"policy,omitempty"`
+}
+
+// BucketObservation is the observed state of a Bucket.
+type BucketObservation struct {
+	// ARN of the bucket.
+	ARN string `json:"arn,omitempty"`
+
+	// Region the bucket lives in, as S3 reports it.
+	Region string `json:"region,omitempty"`
+
+	// Endpoint is the S3 endpoint that serves the bucket.
+	Endpoint string `json:"endpoint,omitempty"`
+
+	// Versioning status as S3 reports it; empty if never enabled.
+	Versioning string `json:"versioning,omitempty"`
+
+	// ServerSideEncryption as S3 reports it.
+	ServerSideEncryption *ServerSideEncryption `json:"serverSideEncryption,omitempty"`
+
+	// PublicAccessBlock as S3 reports it.
+	PublicAccessBlock *PublicAccessBlock `json:"publicAccessBlock,omitempty"`
+
+	// Tags as S3 reports them, including the provider's own.
+	Tags map[string]string `json:"tags,omitempty"`
+}
+
+// A BucketSpec defines the desired state of a Bucket.
+type BucketSpec struct {
+	xpv2.ManagedResourceSpec `json:",inline"`
+	ForProvider              BucketParameters `json:"forProvider"`
+}
+
+// A BucketStatus represents the observed state of a Bucket.
+type BucketStatus struct {
+	xpv2.ManagedResourceStatus `json:",inline"`
+	AtProvider                 BucketObservation `json:"atProvider,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// A Bucket is an Amazon S3 bucket (or one in an S3-compatible store). Its
+// name is the crossplane.io/external-name annotation, defaulting to
+// metadata.name, and must be a valid S3 bucket name.
+// +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
+// +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
+// +kubebuilder:printcolumn:name="EXTERNAL-NAME",type="string",JSONPath=".metadata.annotations.crossplane\\.io/external-name"
+// +kubebuilder:printcolumn:name="REGION",type="string",JSONPath=".spec.forProvider.region"
+// +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Namespaced,categories={crossplane,managed,aws}
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) >= 3 && size(self.metadata.name) <= 63",message="metadata.name is the default bucket name and must be 3 to 63 characters"
+// +kubebuilder:validation:XValidation:rule="!self.metadata.name.matches('^[0-9]+\\\\.[0-9]+\\\\.[0-9]+\\\\.[0-9]+$') && !self.metadata.name.startsWith('xn--') && !self.metadata.name.startsWith('sthree-') && !self.metadata.name.endsWith('-s3alias') && !self.metadata.name.endsWith('--ol-s3')",message="metadata.name is the default bucket name and must be a valid S3 bucket name: not an IP address, no xn-- or sthree- prefix, no -s3alias or --ol-s3 suffix"
+type Bucket struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   BucketSpec   `json:"spec"`
+	Status BucketStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// BucketList contains a list of Bucket.
+type BucketList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Bucket `json:"items"`
+}
+
+// Bucket type metadata.
+var (
+	BucketKind             = reflect.TypeOf(Bucket{}).Name()
+	BucketGroupKind        = schema.GroupKind{Group: Group, Kind: BucketKind}.String()
+	BucketGroupVersionKind = SchemeGroupVersion.WithKind(BucketKind)
+)
+
+func init() {
+	SchemeBuilder.Register(&Bucket{}, &BucketList{})
+}

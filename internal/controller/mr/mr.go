@@ -1,0 +1,68 @@
+// Package mr wires a managed resource kind's external client into
+// crossplane-runtime's managed reconciler with the options every kind of
+// this provider shares: management policies, events, metrics, polling and
+// rate limiting.
+package mr
+
+import (
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Kind describes one managed resource kind to Setup.
+type Kind[T resource.ModernManaged] struct {
+	// GVK of the kind.
+	GVK schema.GroupVersionKind
+	// Object is an empty object of the kind, to watch.
+	Object T
+	// List is an empty list of the kind, for state metrics.
+	List resource.ManagedList
+	// Connector connects to the external API. It receives the event
+	// recorder so external clients can explain what they do.
+	Connector func(record event.Recorder) managed.TypedExternalConnector[T]
+}
+
+// Setup adds a controller that reconciles managed resources of kind k.
+func Setup[T resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k Kind[T]) error {
+	name := managed.ControllerName(k.GVK.GroupKind().String())
+	record := event.NewAPIRecorder(mgr.GetEventRecorderFor(name))
+
+	opts := []managed.ReconcilerOption{
+		managed.WithTypedExternalConnector[T](k.Connector(record)),
+		managed.WithLogger(o.Logger.WithValues("controller", name)),
+		managed.WithRecorder(record),
+		managed.WithPollInterval(o.PollInterval),
+		managed.WithManagementPolicies(),
+		// Every kind here is named by its external name, so retrying a
+		// create whose outcome is unknown cannot leak a second resource.
+		managed.WithDeterministicExternalName(true),
+		managed.WithTimeout(2 * time.Minute),
+	}
+	if o.MetricOptions != nil {
+		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
+		if o.MetricOptions.MRStateMetrics != nil {
+			sm := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics, k.List, o.MetricOptions.PollStateMetricInterval)
+			if err := mgr.Add(sm); err != nil {
+				return errors.Wrapf(err, "cannot register state metrics for %s", k.GVK.Kind)
+			}
+		}
+	}
+
+	r := managed.NewReconciler(mgr, resource.ManagedKind(k.GVK), opts...)
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(name).
+		WithOptions(o.ForControllerRuntime()).
+		WithEventFilter(resource.DesiredStateChanged()).
+		For(k.Object).
+		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+}

@@ -1,0 +1,396 @@
+package bucket
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/utils/ptr"
+
+	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+
+	"github.com/appinfra/provider-appinfra/apis/s3/v1alpha1"
+	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
+)
+
+// The sub-configurations of a bucket, by their spec field names. Each is
+// read with one call and written with one call.
+const (
+	fieldVersioning = "versioning"
+	fieldEncryption = "serverSideEncryption"
+	fieldPublic     = "publicAccessBlock"
+	fieldTags       = "tags"
+	fieldPolicy     = "policy"
+)
+
+// desired is the spec with the provider's own tags added.
+func desired(cr *v1alpha1.Bucket, providerConfig string) v1alpha1.BucketParameters {
+	p := *cr.Spec.ForProvider.DeepCopy()
+	tags := resource.GetExternalTags(cr)
+	// The object's TypeMeta may be empty once decoded; the kind is known.
+	tags[resource.ExternalResourceTagKeyKind] = strings.ToLower(v1alpha1.BucketGroupKind)
+	if providerConfig != "" {
+		tags[resource.ExternalResourceTagKeyProvider] = providerConfig
+	}
+	maps.Copy(tags, p.Tags)
+	p.Tags = tags
+	return p
+}
+
+// configured lists the sub-configurations p sets, in the order they are
+// applied.
+func configured(p v1alpha1.BucketParameters) []string {
+	var f []string
+	if p.Versioning != nil {
+		f = append(f, fieldVersioning)
+	}
+	if p.ServerSideEncryption != nil {
+		f = append(f, fieldEncryption)
+	}
+	if p.PublicAccessBlock != nil {
+		f = append(f, fieldPublic)
+	}
+	if p.Tags != nil {
+		f = append(f, fieldTags)
+	}
+	if p.Policy != nil {
+		f = append(f, fieldPolicy)
+	}
+	return f
+}
+
+// drifted lists the sub-configurations want sets that got does not match.
+func drifted(want, got v1alpha1.BucketParameters) []string {
+	var f []string
+	for _, field := range configured(want) {
+		var same bool
+		switch field {
+		case fieldVersioning:
+			same = ptr.Deref(got.Versioning, "") == *want.Versioning
+		case fieldEncryption:
+			same = encryptionMatches(*want.ServerSideEncryption, got.ServerSideEncryption)
+		case fieldPublic:
+			same = got.PublicAccessBlock != nil && *got.PublicAccessBlock == *want.PublicAccessBlock
+		case fieldTags:
+			same = maps.Equal(want.Tags, got.Tags)
+		case fieldPolicy:
+			same = got.Policy != nil && policiesEqual(*want.Policy, *got.Policy)
+		}
+		if !same {
+			f = append(f, field)
+		}
+	}
+	return f
+}
+
+// encryptionMatches ignores what want leaves unset: the key S3 picks and
+// whether a bucket key is used.
+func encryptionMatches(want v1alpha1.ServerSideEncryption, got *v1alpha1.ServerSideEncryption) bool {
+	if got == nil || got.Algorithm != want.Algorithm {
+		return false
+	}
+	if want.KMSKeyID != nil && ptr.Deref(got.KMSKeyID, "") != *want.KMSKeyID {
+		return false
+	}
+	return want.BucketKeyEnabled == nil || ptr.Deref(got.BucketKeyEnabled, false) == *want.BucketKeyEnabled
+}
+
+// policiesEqual compares two policy documents as JSON values. S3 may return
+// a policy reformatted, and IAM writes a one-element list as its element.
+func policiesEqual(a, b string) bool {
+	var va, vb any
+	if json.Unmarshal([]byte(a), &va) != nil || json.Unmarshal([]byte(b), &vb) != nil {
+		return a == b
+	}
+	return cmp.Equal(normalizePolicy(va), normalizePolicy(vb))
+}
+
+func normalizePolicy(v any) any {
+	switch t := v.(type) {
+	case []any:
+		if len(t) == 1 {
+			return normalizePolicy(t[0])
+		}
+		out := make([]any, len(t))
+		for i := range t {
+			out[i] = normalizePolicy(t[i])
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = normalizePolicy(e)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+// diff is a readable difference of what want sets, for debug logs.
+func diff(want, got v1alpha1.BucketParameters) string {
+	if len(drifted(want, got)) == 0 {
+		return ""
+	}
+	seen := v1alpha1.BucketParameters{Region: want.Region}
+	for _, f := range configured(want) {
+		switch f {
+		case fieldVersioning:
+			seen.Versioning = got.Versioning
+		case fieldEncryption:
+			seen.ServerSideEncryption = got.ServerSideEncryption
+		case fieldPublic:
+			seen.PublicAccessBlock = got.PublicAccessBlock
+		case fieldTags:
+			seen.Tags = got.Tags
+		case fieldPolicy:
+			seen.Policy = got.Policy
+		}
+	}
+	return cmp.Diff(want, seen)
+}
+
+// lateInitialize fills spec fields left unset with what S3 chose, and says
+// whether it changed anything. Only settings of a matching encryption are
+// taken: a different algorithm is drift, corrected instead.
+func lateInitialize(spec *v1alpha1.BucketParameters, got v1alpha1.BucketParameters) bool {
+	want, seen := spec.ServerSideEncryption, got.ServerSideEncryption
+	if want == nil || seen == nil || want.Algorithm != seen.Algorithm {
+		return false
+	}
+	changed := false
+	if want.KMSKeyID == nil && seen.KMSKeyID != nil && want.Algorithm != v1alpha1.SSEAlgorithmAES256 {
+		want.KMSKeyID, changed = ptr.To(*seen.KMSKeyID), true
+	}
+	if want.BucketKeyEnabled == nil && seen.BucketKeyEnabled != nil {
+		want.BucketKeyEnabled, changed = ptr.To(*seen.BucketKeyEnabled), true
+	}
+	return changed
+}
+
+// read fetches the sub-configurations want sets, one call each.
+func (e *external) read(ctx context.Context, name string, want v1alpha1.BucketParameters) (v1alpha1.BucketParameters, error) {
+	got := v1alpha1.BucketParameters{Region: want.Region}
+	b := aws.String(name)
+	for _, field := range configured(want) {
+		switch field {
+		case fieldVersioning:
+			out, err := e.s3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
+			if err != nil {
+				return got, xperrors.Wrap(err, "cannot get bucket versioning")
+			}
+			got.Versioning = ptr.To(string(out.Status))
+		case fieldEncryption:
+			out, err := e.s3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
+			if err != nil && !hasCode(err, "ServerSideEncryptionConfigurationNotFoundError") {
+				return got, xperrors.Wrap(err, "cannot get bucket encryption")
+			}
+			got.ServerSideEncryption = encryptionFrom(out)
+		case fieldPublic:
+			out, err := e.s3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b})
+			if err != nil && !hasCode(err, "NoSuchPublicAccessBlockConfiguration") {
+				return got, xperrors.Wrap(err, "cannot get bucket public access block")
+			}
+			got.PublicAccessBlock = publicAccessBlockFrom(out)
+		case fieldTags:
+			out, err := e.s3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b})
+			if err != nil && !hasCode(err, "NoSuchTagSet") {
+				return got, xperrors.Wrap(err, "cannot get bucket tags")
+			}
+			got.Tags = map[string]string{}
+			if out != nil {
+				for _, t := range out.TagSet {
+					got.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+				}
+			}
+		case fieldPolicy:
+			out, err := e.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b})
+			if err != nil && !hasCode(err, "NoSuchBucketPolicy") {
+				return got, xperrors.Wrap(err, "cannot get bucket policy")
+			}
+			if out != nil {
+				got.Policy = out.Policy
+			}
+		}
+	}
+	return got, nil
+}
+
+// apply writes the named sub-configurations of want, one call each.
+func (e *external) apply(ctx context.Context, name string, want v1alpha1.BucketParameters, fields []string) error {
+	b := aws.String(name)
+	for _, field := range fields {
+		var err error
+		switch field {
+		case fieldVersioning:
+			_, err = e.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b,
+				VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatus(*want.Versioning)}})
+		case fieldEncryption:
+			_, err = e.s3.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: b,
+				ServerSideEncryptionConfiguration: encryptionConfiguration(*want.ServerSideEncryption)})
+		case fieldPublic:
+			p := want.PublicAccessBlock
+			_, err = e.s3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: b,
+				PublicAccessBlockConfiguration: &types.PublicAccessBlockConfiguration{
+					BlockPublicAcls: aws.Bool(p.BlockPublicACLs), IgnorePublicAcls: aws.Bool(p.IgnorePublicACLs),
+					BlockPublicPolicy: aws.Bool(p.BlockPublicPolicy), RestrictPublicBuckets: aws.Bool(p.RestrictPublicBuckets),
+				}})
+		case fieldTags:
+			_, err = e.s3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: b, Tagging: &types.Tagging{TagSet: tagSet(want.Tags)}})
+		case fieldPolicy:
+			_, err = e.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: b, Policy: want.Policy})
+		}
+		if err != nil {
+			return xperrors.Wrapf(err, "cannot set bucket %s", field)
+		}
+	}
+	return nil
+}
+
+func encryptionFrom(out *s3.GetBucketEncryptionOutput) *v1alpha1.ServerSideEncryption {
+	if out == nil || out.ServerSideEncryptionConfiguration == nil || len(out.ServerSideEncryptionConfiguration.Rules) == 0 {
+		return nil
+	}
+	r := out.ServerSideEncryptionConfiguration.Rules[0]
+	if r.ApplyServerSideEncryptionByDefault == nil {
+		return nil
+	}
+	return &v1alpha1.ServerSideEncryption{
+		Algorithm:        string(r.ApplyServerSideEncryptionByDefault.SSEAlgorithm),
+		KMSKeyID:         r.ApplyServerSideEncryptionByDefault.KMSMasterKeyID,
+		BucketKeyEnabled: r.BucketKeyEnabled,
+	}
+}
+
+func encryptionConfiguration(p v1alpha1.ServerSideEncryption) *types.ServerSideEncryptionConfiguration {
+	return &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
+		ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{
+			SSEAlgorithm:   types.ServerSideEncryption(p.Algorithm),
+			KMSMasterKeyID: p.KMSKeyID,
+		},
+		BucketKeyEnabled: p.BucketKeyEnabled,
+	}}}
+}
+
+func publicAccessBlockFrom(out *s3.GetPublicAccessBlockOutput) *v1alpha1.PublicAccessBlock {
+	if out == nil || out.PublicAccessBlockConfiguration == nil {
+		return nil
+	}
+	c := out.PublicAccessBlockConfiguration
+	return &v1alpha1.PublicAccessBlock{
+		BlockPublicACLs:       aws.ToBool(c.BlockPublicAcls),
+		IgnorePublicACLs:      aws.ToBool(c.IgnorePublicAcls),
+		BlockPublicPolicy:     aws.ToBool(c.BlockPublicPolicy),
+		RestrictPublicBuckets: aws.ToBool(c.RestrictPublicBuckets),
+	}
+}
+
+// tagSet is sorted so that the request is the same for the same tags.
+func tagSet(tags map[string]string) []types.Tag {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	set := make([]types.Tag, 0, len(keys))
+	for _, k := range keys {
+		set = append(set, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	return set
+}
+
+func createInput(name string, p v1alpha1.BucketParameters) *s3.CreateBucketInput {
+	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
+	// us-east-1 is the one region S3 refuses as a location constraint.
+	if p.Region != "us-east-1" {
+		in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(p.Region)}
+	}
+	return in
+}
+
+func observation(name string, got v1alpha1.BucketParameters, endpoint string) v1alpha1.BucketObservation {
+	return v1alpha1.BucketObservation{
+		ARN:                  fmt.Sprintf("arn:%s:s3:::%s", awsclient.Partition(got.Region), name),
+		Region:               got.Region,
+		Endpoint:             endpoint,
+		Versioning:           ptr.Deref(got.Versioning, ""),
+		ServerSideEncryption: got.ServerSideEncryption,
+		PublicAccessBlock:    got.PublicAccessBlock,
+		Tags:                 got.Tags,
+	}
+}
+
+// connectionDetails follow the provider's connection Secret contract: see
+// docs/connection-secrets.md.
+func connectionDetails(o v1alpha1.BucketObservation, name string) managed.ConnectionDetails {
+	return managed.ConnectionDetails{
+		"bucket":   []byte(name),
+		"region":   []byte(o.Region),
+		"endpoint": []byte(o.Endpoint),
+		"arn":      []byte(o.ARN),
+	}
+}
+
+func defaultEndpoint(region string) string {
+	if awsclient.Partition(region) == "aws-cn" {
+		return "https://s3." + region + ".amazonaws.com.cn"
+	}
+	return "https://s3." + region + ".amazonaws.com"
+}
+
+var bucketNameChars = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
+
+// validName applies S3's bucket naming rules, so that a bad name is refused
+// with a reason before any call.
+func validName(name string) error {
+	why := ""
+	switch {
+	case len(name) < 3 || len(name) > 63:
+		why = "it must be 3 to 63 characters long"
+	case !bucketNameChars.MatchString(name):
+		why = "it may hold only lower-case letters, digits, dots and hyphens, and must start and end with a letter or digit"
+	case strings.Contains(name, ".."):
+		why = "it must not contain two dots in a row"
+	case net.ParseIP(name) != nil:
+		why = "it must not look like an IP address"
+	case strings.HasPrefix(name, "xn--"), strings.HasPrefix(name, "sthree-"), strings.HasPrefix(name, "amzn-s3-demo-"):
+		why = "it must not start with xn--, sthree- or amzn-s3-demo-"
+	case strings.HasSuffix(name, "-s3alias"), strings.HasSuffix(name, "--ol-s3"), strings.HasSuffix(name, ".mrap"), strings.HasSuffix(name, "--x-s3"):
+		why = "it must not end with -s3alias, --ol-s3, .mrap or --x-s3"
+	default:
+		return nil
+	}
+	return xperrors.Errorf("external name %q is not a valid S3 bucket name: %s", name, why)
+}
+
+func hasCode(err error, codes ...string) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	for _, c := range codes {
+		if ae.ErrorCode() == c {
+			return true
+		}
+	}
+	return false
+}
+
+func isNotFound(err error) bool      { return hasCode(err, "NotFound", "NoSuchBucket") }
+func isForbidden(err error) bool     { return hasCode(err, "Forbidden", "AccessDenied") }
+func isAlreadyOwned(err error) bool  { return hasCode(err, "BucketAlreadyOwnedByYou") }
+func isTakenByOthers(err error) bool { return hasCode(err, "BucketAlreadyExists") }
+func isNotEmpty(err error) bool      { return hasCode(err, "BucketNotEmpty") }
