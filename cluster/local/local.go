@@ -1,0 +1,237 @@
+// Package local runs the project's offline cloud: a Kubernetes control plane
+// (etcd, kube-apiserver and optionally kube-controller-manager, through
+// controller-runtime's envtest) and cloud emulators, all on 127.0.0.1 with
+// free ports. The integration tests and the dev stack (cmd/devstack) both
+// use it, so they run the same binaries the same way.
+package local
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+// Root returns the repository root: the nearest directory above the working
+// directory holding the provider's go.mod.
+func Root() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.HasPrefix(b, []byte("module github.com/appinfra/provider-appinfra\n")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no provider-appinfra go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// ToolDir builds (once; cached by version) and returns the bin directory of
+// a tool of cluster/tools.sh.
+func ToolDir(root, tool string) (string, error) {
+	cmd := exec.Command("bash", filepath.Join(root, "cluster", "tools.sh"), tool)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("cannot build tool %s: %w", tool, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// ControlPlane is a running etcd and kube-apiserver, and optionally a
+// kube-controller-manager running the garbage collector and namespace
+// controllers.
+type ControlPlane struct {
+	// Config authenticates as a member of system:masters.
+	Config *rest.Config
+	// Kubeconfig is the same credentials as a kubeconfig file's content.
+	Kubeconfig []byte
+
+	env *envtest.Environment
+	kcm *Process
+}
+
+// ControlPlaneOptions configure StartControlPlane.
+type ControlPlaneOptions struct {
+	// CRDDirs are installed before StartControlPlane returns.
+	CRDDirs []string
+	// ControllerManager starts kube-controller-manager too.
+	ControllerManager bool
+	// Dir holds the kubeconfig and logs of kube-controller-manager.
+	Dir string
+	// Log receives the output of the processes started.
+	Log io.Writer
+}
+
+// StartControlPlane starts etcd and kube-apiserver (RBAC, client certificate
+// authentication, 127.0.0.1, free ports) and installs the CRDs.
+func StartControlPlane(root string, o ControlPlaneOptions) (*ControlPlane, error) {
+	kube, err := ToolDir(root, "kube")
+	if err != nil {
+		return nil, err
+	}
+	etcd, err := ToolDir(root, "etcd")
+	if err != nil {
+		return nil, err
+	}
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     o.CRDDirs,
+		ErrorIfCRDPathMissing: true,
+	}
+	env.ControlPlane.Etcd = &envtest.Etcd{Path: filepath.Join(etcd, "etcd"), Out: o.Log, Err: o.Log}
+	env.ControlPlane.APIServer = &envtest.APIServer{Path: filepath.Join(kube, "kube-apiserver"), Out: o.Log, Err: o.Log}
+	env.ControlPlane.APIServer.Configure().Set("bind-address", "127.0.0.1")
+
+	if _, err := env.Start(); err != nil {
+		return nil, fmt.Errorf("cannot start control plane: %w", err)
+	}
+	cp := &ControlPlane{env: env}
+	user, err := env.AddUser(envtest.User{Name: "appinfra-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		cp.Stop()
+		return nil, fmt.Errorf("cannot add admin user: %w", err)
+	}
+	cp.Config = user.Config()
+	if cp.Kubeconfig, err = user.KubeConfig(); err != nil {
+		cp.Stop()
+		return nil, err
+	}
+	if !o.ControllerManager {
+		return cp, nil
+	}
+	kc := filepath.Join(o.Dir, "kube-controller-manager.kubeconfig")
+	if err := os.WriteFile(kc, cp.Kubeconfig, 0o600); err != nil {
+		cp.Stop()
+		return nil, err
+	}
+	cp.kcm, err = Start(o.Log, filepath.Join(kube, "kube-controller-manager"),
+		"--kubeconfig="+kc, "--controllers=garbagecollector,namespace",
+		"--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=0")
+	if err != nil {
+		cp.Stop()
+		return nil, err
+	}
+	return cp, nil
+}
+
+// Stop stops what StartControlPlane started, kube-apiserver before etcd.
+func (c *ControlPlane) Stop() {
+	if c.kcm != nil {
+		c.kcm.Stop()
+	}
+	_ = c.env.Stop()
+}
+
+// Emulator is a running cloud emulator.
+type Emulator struct {
+	*Process
+	// Endpoint is the emulator's base URL.
+	Endpoint string
+	// Addr is its host:port.
+	Addr string
+}
+
+// StartKumo starts the kumo AWS emulator (S3 and other services on one port).
+func StartKumo(root string, log io.Writer) (*Emulator, error) {
+	bin, err := ToolDir(root, "kumo")
+	if err != nil {
+		return nil, err
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	p, err := startWithEnv(log, []string{"KUMO_HOST=127.0.0.1", "KUMO_LOG_LEVEL=warn"},
+		filepath.Join(bin, "kumo"), "serve", "--host", "127.0.0.1", "--port", strconv.Itoa(port))
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if err := WaitForTCP(addr, 30*time.Second); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("kumo did not start: %w", err)
+	}
+	return &Emulator{Process: p, Endpoint: "http://" + addr, Addr: addr}, nil
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close() //nolint:errcheck // Only the port number was needed.
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// WaitForTCP polls addr until it accepts a connection.
+func WaitForTCP(addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			return c.Close()
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Process is a child process.
+type Process struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Start starts a child process writing to log.
+func Start(log io.Writer, path string, args ...string) (*Process, error) {
+	return startWithEnv(log, nil, path, args...)
+}
+
+func startWithEnv(log io.Writer, env []string, path string, args ...string) (*Process, error) {
+	cmd := exec.CommandContext(context.Background(), path, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = log, log
+	// Its own process group, so a terminal's Ctrl-C reaches only us and we
+	// stop children in order.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("cannot start %s: %w", filepath.Base(path), err)
+	}
+	p := &Process{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	return p, nil
+}
+
+// PID of the process.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
+// Stop sends SIGTERM, and SIGKILL if the process has not exited after ten
+// seconds.
+func (p *Process) Stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}

@@ -1,0 +1,104 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+)
+
+// eventually polls f until it returns nil, failing the test with f's last
+// error once timeout has passed.
+func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still not true after %s: %v", what, timeout, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// conditioned is a managed resource's status conditions.
+type conditioned interface {
+	client.Object
+	GetCondition(xpv2.ConditionType) xpv2.Condition
+}
+
+// hasCondition reads o and checks one of its conditions.
+func hasCondition(o conditioned, ct xpv2.ConditionType, status corev1.ConditionStatus, msgPart string) error {
+	if err := kube.Get(context.Background(), client.ObjectKeyFromObject(o), o); err != nil {
+		return err
+	}
+	c := o.GetCondition(ct)
+	if c.Status != status || !strings.Contains(c.Message, msgPart) {
+		return fmt.Errorf("condition %s is %s (%s: %q), want %s containing %q", ct, c.Status, c.Reason, c.Message, status, msgPart)
+	}
+	return nil
+}
+
+func ready(o conditioned) error {
+	if err := hasCondition(o, xpv2.TypeReady, corev1.ConditionTrue, ""); err != nil {
+		return err
+	}
+	return hasCondition(o, xpv2.TypeSynced, corev1.ConditionTrue, "")
+}
+
+// gone is nil once o no longer exists in the API server.
+func gone(o conditioned) error {
+	err := kube.Get(context.Background(), client.ObjectKeyFromObject(o), o)
+	if kerrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c := o.GetCondition(xpv2.TypeSynced)
+	return fmt.Errorf("%s still exists (finalizers %v, Synced %s: %s)", o.GetName(), o.GetFinalizers(), c.Status, c.Message)
+}
+
+// eventsOf lists the events recorded for o.
+func eventsOf(t *testing.T, o client.Object) []corev1.Event {
+	t.Helper()
+	l := &corev1.EventList{}
+	if err := kube.List(context.Background(), l, client.InNamespace(o.GetNamespace())); err != nil {
+		t.Fatal(err)
+	}
+	var out []corev1.Event
+	for _, e := range l.Items {
+		if e.InvolvedObject.UID == o.GetUID() || (e.InvolvedObject.Name == o.GetName() && e.InvolvedObject.Kind == o.GetObjectKind().GroupVersionKind().Kind) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// create creates o and deletes it (if still there) when the test ends.
+func create(t *testing.T, o client.Object) {
+	t.Helper()
+	if err := kube.Create(context.Background(), o); err != nil {
+		t.Fatalf("cannot create %s: %v", o.GetName(), err)
+	}
+	t.Cleanup(func() {
+		_ = kube.Delete(context.Background(), o)
+	})
+}
+
+func key(ns, name string) types.NamespacedName {
+	return types.NamespacedName{Namespace: ns, Name: name}
+}

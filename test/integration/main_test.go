@@ -1,0 +1,289 @@
+//go:build integration
+
+// Package integration runs the provider's controllers, with the real managed
+// reconciler, against a real kube-apiserver and etcd and against cloud
+// emulators over HTTP. Run it with `make test`.
+package integration
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+
+	"github.com/appinfra/provider-appinfra/apis"
+	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
+	"github.com/appinfra/provider-appinfra/cluster/local"
+	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
+)
+
+// pollInterval is short so that drift correction is seen quickly; a test
+// waits "within a poll" as pollInterval plus reconcile time.
+const pollInterval = 2 * time.Second
+
+// Credentials the provider is given. kumo does not check signatures, but the
+// values are distinctive so that a leak into logs or events is detectable.
+const (
+	accessKeyID     = "AKIAAPPINFRATEST0001"
+	secretAccessKey = "s3cr3t-never-logged-7c1d2e"
+)
+
+var (
+	kube    client.Client
+	store   *s3.Client // talks to kumo directly, behind the provider's back
+	s3calls *recorder  // what the provider sent to S3
+	logs    syncBuffer // everything the provider logged
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	root, err := local.Root()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	cp, err := local.StartControlPlane(root, local.ControlPlaneOptions{
+		CRDDirs: []string{filepath.Join(root, "package", "crds")},
+		Log:     io.Discard,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer cp.Stop()
+
+	kumo, err := local.StartKumo(root, io.Discard)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer kumo.Stop()
+
+	// The provider reaches kumo through a proxy that records every call,
+	// so tests can count reads and writes of the real SDK client.
+	s3calls = &recorder{}
+	target, _ := url.Parse(kumo.Endpoint)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s3calls.add(r)
+		proxy.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+
+	store = s3.New(s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(kumo.Endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider("direct", "direct", ""),
+	})
+
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = apis.AddToScheme(scheme)
+	if kube, err = client.New(cp.Config, client.Options{Scheme: scheme}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := setupProviderConfig(ctx, front.URL); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	stopped, err := startProvider(ctx, cp, scheme)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	code := m.Run()
+	if err := noCredentialsLeaked(); err != nil {
+		fmt.Fprintln(os.Stderr, "--- FAIL: credentials leak check:", err)
+		code = 1
+	}
+	cancel()
+	<-stopped
+	return code
+}
+
+// noCredentialsLeaked checks, after every test ran, that nothing the
+// provider logged (at debug level) or recorded as an event contains the
+// credentials it was given.
+func noCredentialsLeaked() error {
+	out := logs.String()
+	if out == "" {
+		return errors.New("no logs captured, so the check proves nothing")
+	}
+	if strings.Contains(out, secretAccessKey) || strings.Contains(out, accessKeyID) {
+		return errors.New("credentials appear in the provider's logs")
+	}
+	l := &corev1.EventList{}
+	if err := kube.List(context.Background(), l); err != nil {
+		return err
+	}
+	for _, e := range l.Items {
+		if strings.Contains(e.Message, secretAccessKey) || strings.Contains(e.Message, accessKeyID) {
+			return fmt.Errorf("credentials appear in event %s (%s)", e.Name, e.Reason)
+		}
+	}
+	fmt.Printf("credentials leak check: %d bytes of logs and %d events clean\n", len(out), len(l.Items))
+	return nil
+}
+
+// setupProviderConfig creates the credentials Secret and the default
+// ClusterProviderConfig pointing at the recording proxy.
+func setupProviderConfig(ctx context.Context, endpoint string) error {
+	if err := kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "crossplane-system"}}); err != nil {
+		return err
+	}
+	if err := kube.Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: "aws-creds"},
+		StringData: map[string]string{"credentials": fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n", accessKeyID, secretAccessKey)},
+	}); err != nil {
+		return err
+	}
+	return kube.Create(ctx, &awsv1alpha1.ClusterProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Name: "default"},
+		Spec: awsv1alpha1.ProviderConfigSpec{
+			Credentials: awsv1alpha1.Credentials{
+				Source:    awsv1alpha1.CredentialsSourceSecret,
+				SecretRef: &awsv1alpha1.SecretKeySelector{Namespace: "crossplane-system", Name: "aws-creds", Key: "credentials"},
+			},
+			Region:   "us-east-1",
+			Endpoint: &awsv1alpha1.Endpoint{URL: endpoint},
+			S3:       &awsv1alpha1.S3Options{UsePathStyle: true},
+		},
+	})
+}
+
+// startProvider runs the provider's controllers as cmd/provider does, with
+// debug logging captured for the leak checks.
+func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.Scheme) (<-chan struct{}, error) {
+	zl := zap.New(zap.UseDevMode(true), zap.WriteTo(&logs))
+	ctrl.SetLogger(zl)
+	mgr, err := ctrl.NewManager(cp.Config, ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		return nil, err
+	}
+	o := controller.Options{
+		Logger:                  logging.NewLogrLogger(zl),
+		MaxConcurrentReconciles: 5,
+		PollInterval:            pollInterval,
+		GlobalRateLimiter:       ratelimiter.NewGlobal(100),
+		Features:                &feature.Flags{},
+	}
+	if err := appcontroller.Setup(mgr, o); err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "manager:", err)
+		}
+	}()
+	return done, nil
+}
+
+// A call is one HTTP request the provider sent to S3.
+type call struct {
+	Bucket string
+	Op     string // e.g. "GET ?tagging", "HEAD", "PUT"
+}
+
+func (c call) write() bool { return !strings.HasPrefix(c.Op, "GET") && c.Op != "HEAD" }
+
+type recorder struct {
+	mu    sync.Mutex
+	calls []call
+}
+
+func (r *recorder) add(req *http.Request) {
+	bucket, _, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/"), "/")
+	op := req.Method
+	if q := req.URL.RawQuery; q != "" {
+		k, _, _ := strings.Cut(q, "=")
+		k, _, _ = strings.Cut(k, "&")
+		op += " ?" + k
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, call{Bucket: bucket, Op: op})
+}
+
+// of returns the calls made for one bucket so far.
+func (r *recorder) of(bucket string) []call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []call
+	for _, c := range r.calls {
+		if c.Bucket == bucket {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestMain's logs are kept in memory; PROVIDER_LOG=path writes them out for
+// debugging a failure.
+func init() {
+	if p := os.Getenv("PROVIDER_LOG"); p != "" {
+		go func() {
+			for range time.Tick(time.Second) {
+				_ = os.WriteFile(p, []byte(logs.String()), 0o600)
+			}
+		}()
+	}
+}
