@@ -1,0 +1,81 @@
+// Command devstack runs the local cloud for development until it is told to
+// stop: etcd, kube-apiserver and kube-controller-manager with the provider's
+// CRDs installed, and the kumo AWS emulator. It writes a kubeconfig and an
+// env file into --dir for cluster/dev.sh and for you.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/appinfra/provider-appinfra/cluster/local"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "devstack:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	dir := flag.String("dir", ".dev", "Directory for the kubeconfig, env file and logs.")
+	flag.Parse()
+
+	root, err := local.Root()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return err
+	}
+	logf, err := os.Create(filepath.Join(*dir, "processes.log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close() //nolint:errcheck // Best effort log file.
+
+	fmt.Println("devstack: starting etcd, kube-apiserver and kube-controller-manager")
+	cp, err := local.StartControlPlane(root, local.ControlPlaneOptions{
+		CRDDirs:           []string{filepath.Join(root, "package", "crds")},
+		ControllerManager: true,
+		Dir:               *dir,
+		Log:               logf,
+	})
+	if err != nil {
+		return err
+	}
+	defer cp.Stop()
+
+	fmt.Println("devstack: starting kumo (S3 emulator)")
+	kumo, err := local.StartKumo(root, logf)
+	if err != nil {
+		return err
+	}
+	defer kumo.Stop()
+
+	metricsPort, err := local.FreePort()
+	if err != nil {
+		return err
+	}
+	env := fmt.Sprintf("KUMO_ENDPOINT=%s\nPROVIDER_METRICS_ADDR=127.0.0.1:%d\n", kumo.Endpoint, metricsPort)
+	if err := os.WriteFile(filepath.Join(*dir, "env"), []byte(env), 0o600); err != nil {
+		return err
+	}
+	// The kubeconfig is written last: its presence tells dev.sh we are up.
+	if err := os.WriteFile(filepath.Join(*dir, "kubeconfig"), cp.Kubeconfig, 0o600); err != nil {
+		return err
+	}
+	fmt.Println("devstack: ready; kubeconfig at", filepath.Join(*dir, "kubeconfig"))
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	<-sig
+	fmt.Println("devstack: stopping")
+	_ = os.Remove(filepath.Join(*dir, "kubeconfig"))
+	return nil
+}
