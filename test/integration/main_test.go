@@ -73,9 +73,19 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	dir, err := os.MkdirTemp("", "appinfra-integration-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir) //nolint:errcheck // Best effort.
+	// kube-controller-manager's garbage collector removes a ProviderConfig
+	// usage once its managed resource is gone, as in a real cluster.
 	cp, err := local.StartControlPlane(root, local.ControlPlaneOptions{
-		CRDDirs: []string{filepath.Join(root, "package", "crds")},
-		Log:     io.Discard,
+		CRDDirs:           []string{filepath.Join(root, "package", "crds")},
+		ControllerManager: true,
+		Dir:               dir,
+		Log:               io.Discard,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
