@@ -656,8 +656,10 @@ func TestObserve(t *testing.T) {
 		},
 		"LateInitializeBucketKey": {
 			reason: "serverSideEncryption.bucketKeyEnabled left unset should be taken from the bucket, and reported as late-initialised.",
-			api:    inSync(func(m *mockAPI) { m.MockGetBucketEncryption = encryptionIs(types.ServerSideEncryptionAes256, aws.Bool(true)) }),
-			cr:     configuredBucket(withEncryption(v1alpha1.ServerSideEncryption{Algorithm: v1alpha1.SSEAlgorithmAES256})),
+			api: inSync(func(m *mockAPI) {
+				m.MockGetBucketEncryption = encryptionIs(types.ServerSideEncryptionAes256, aws.Bool(true))
+			}),
+			cr: configuredBucket(withEncryption(v1alpha1.ServerSideEncryption{Algorithm: v1alpha1.SSEAlgorithmAES256})),
 			want: want{
 				o: managed.ExternalObservation{
 					ResourceExists:          true,
