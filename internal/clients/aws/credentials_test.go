@@ -15,10 +15,12 @@ const (
 	testSecretKey    = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY1"
 	testSessionToken = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN=="
 	testOtherSecret  = "otherProfileSecretValue/0123456789abcdef"
+
+	testTeamAccessKeyID = "AKIAEXAMPLETEAMA0002"
 )
 
 // secrets are the values no error message may contain.
-var secrets = []string{testAccessKeyID, testSecretKey, testSessionToken, testOtherSecret}
+var secrets = []string{testAccessKeyID, testSecretKey, testSessionToken, testOtherSecret, testTeamAccessKeyID}
 
 // leaked returns the first secret err's message contains, or "".
 func leaked(err error) string {

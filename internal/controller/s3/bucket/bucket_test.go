@@ -2,6 +2,8 @@ package bucket
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,11 +16,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
@@ -949,10 +954,10 @@ func TestUpdate(t *testing.T) {
 	}
 
 	type want struct {
-		err    error
-		msg    []string
-		events []event.Event
-		calls  []string
+		err   error
+		msg   []string
+		drift []string // the fields one DriftDetected event names; nil for no event
+		calls []string
 	}
 	cases := map[string]struct {
 		reason   string
@@ -977,8 +982,8 @@ func TestUpdate(t *testing.T) {
 			}),
 			cr: configuredBucket(),
 			want: want{
-				events: []event.Event{event.Normal("DriftDetected", "Bucket differs from the spec in versioning, tags; updating")},
-				calls:  []string{"PutBucketVersioning", "PutBucketTagging"},
+				drift: []string{"versioning", "tags"},
+				calls: []string{"PutBucketVersioning", "PutBucketTagging"},
 			},
 		},
 		"PutFailed": {
@@ -991,10 +996,10 @@ func TestUpdate(t *testing.T) {
 			observed: observed(func(p *v1alpha1.BucketParameters) { p.Policy = nil }),
 			cr:       configuredBucket(),
 			want: want{
-				err:    errBoom,
-				msg:    []string{"cannot set bucket policy: boom"},
-				events: []event.Event{event.Normal("DriftDetected", "Bucket differs from the spec in policy; updating")},
-				calls:  []string{"PutBucketPolicy"},
+				err:   errBoom,
+				msg:   []string{"cannot set bucket policy: boom"},
+				drift: []string{"policy"},
+				calls: []string{"PutBucketPolicy"},
 			},
 		},
 		"NotObserved": {
@@ -1002,8 +1007,8 @@ func TestUpdate(t *testing.T) {
 			api:    withPuts(&mockAPI{MockGetBucketTagging: tagsAre(nil)}),
 			cr:     bucket(),
 			want: want{
-				events: []event.Event{event.Normal("DriftDetected", "Bucket differs from the spec in tags; updating")},
-				calls:  []string{"GetBucketTagging", "PutBucketTagging"},
+				drift: []string{"tags"},
+				calls: []string{"GetBucketTagging", "PutBucketTagging"},
 			},
 		},
 		"NotObservedReadFailed": {
@@ -1036,8 +1041,21 @@ func TestUpdate(t *testing.T) {
 			if diff := cmp.Diff(managed.ExternalUpdate{}, got); diff != "" {
 				t.Errorf("\n%s\nUpdate(...): -want, +got:\n%s", tc.reason, diff)
 			}
-			if diff := cmp.Diff(tc.want.events, r.events); diff != "" {
+			var events []event.Event
+			if tc.want.drift != nil {
+				events = []event.Event{{Type: event.TypeNormal, Reason: "DriftDetected"}}
+			}
+			if diff := cmp.Diff(events, r.events, cmpopts.IgnoreFields(event.Event{}, "Message", "Annotations")); diff != "" {
 				t.Errorf("\n%s\nUpdate(...): -want events, +got events:\n%s", tc.reason, diff)
+			}
+			// The message names exactly the drifted fields, and never a value.
+			for _, e := range r.events {
+				if fields := " in " + strings.Join(tc.want.drift, ", ") + ";"; !strings.Contains(e.Message, fields) {
+					t.Errorf("\n%s\nUpdate(...): event message %q should name exactly the fields %q", tc.reason, e.Message, tc.want.drift)
+				}
+				if strings.Contains(e.Message, "secret-value") {
+					t.Errorf("\n%s\nUpdate(...): event message %q should not contain a value", tc.reason, e.Message)
+				}
 			}
 			if diff := cmp.Diff(tc.want.calls, tc.api.calls); diff != "" {
 				t.Errorf("\n%s\nUpdate(...): -want calls, +got calls:\n%s", tc.reason, diff)
@@ -1115,5 +1133,107 @@ func TestDelete(t *testing.T) {
 				t.Errorf("\n%s\nDelete(...): -want calls, +got calls:\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+func TestConnect(t *testing.T) {
+	s := runtime.NewScheme()
+	if err := awsv1alpha1.SchemeBuilder.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	withConfig := fake.NewClientBuilder().WithScheme(s).WithObjects(&awsv1alpha1.ClusterProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Name: "default"},
+		Spec: awsv1alpha1.ProviderConfigSpec{
+			Region:      "us-east-1",
+			Credentials: awsv1alpha1.Credentials{Source: awsv1alpha1.CredentialsSourceEnvironment},
+		},
+	}).Build()
+	tracked := resource.ModernTrackerFn(func(context.Context, resource.ModernManaged) error { return nil })
+
+	type want struct {
+		providerConfig string
+		region         string
+		err            error
+		msg            []string
+	}
+	cases := map[string]struct {
+		reason string
+		kube   client.Client
+		usage  resource.ModernTracker
+		want   want
+	}{
+		"TrackFailed": {
+			reason: "A failure to track the ProviderConfig's use should be returned wrapped.",
+			kube:   withConfig,
+			usage:  resource.ModernTrackerFn(func(context.Context, resource.ModernManaged) error { return errBoom }),
+			want:   want{err: errBoom, msg: []string{"cannot track ProviderConfig usage"}},
+		},
+		"NoProviderConfig": {
+			reason: "A ProviderConfig that does not exist should be an error naming it.",
+			kube:   fake.NewClientBuilder().WithScheme(s).Build(),
+			usage:  tracked,
+			want:   want{err: cmpopts.AnyError, msg: []string{`cannot get ClusterProviderConfig "default"`}},
+		},
+		"Success": {
+			reason: "The S3 client should be built for the bucket's region from the ProviderConfig it references.",
+			kube:   withConfig,
+			usage:  tracked,
+			want:   want{providerConfig: "default", region: testRegion},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			isolate(t)
+			var built []awsclient.Config
+			m, r := &mockAPI{}, &recorder{}
+			c := &connector{kube: tc.kube, usage: tc.usage, record: r, newAPI: func(cfg awsclient.Config) api {
+				built = append(built, cfg)
+				return m
+			}}
+			got, err := c.Connect(context.Background(), bucket())
+			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
+				t.Errorf("\n%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if !errHas(err, tc.want.msg) {
+				t.Errorf("\n%s\nConnect(...): error %v should contain %q", tc.reason, err, tc.want.msg)
+			}
+			if err != nil {
+				if len(built) != 0 {
+					t.Errorf("\n%s\nConnect(...): built %d clients, want none", tc.reason, len(built))
+				}
+				return
+			}
+			if len(built) != 1 {
+				t.Fatalf("\n%s\nConnect(...): built %d clients, want 1", tc.reason, len(built))
+			}
+			if diff := cmp.Diff(tc.want.providerConfig, built[0].ProviderConfigName); diff != "" {
+				t.Errorf("\n%s\nConnect(...): -want ProviderConfigName, +got:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.want.region, built[0].AWS.Region); diff != "" {
+				t.Errorf("\n%s\nConnect(...): -want region, +got region:\n%s", tc.reason, diff)
+			}
+			e, ok := got.(*external)
+			if !ok || e.s3 != api(m) || e.record != event.Recorder(r) {
+				t.Errorf("\n%s\nConnect(...): got %#v, want an external using the client built and the connector's recorder", tc.reason, got)
+			}
+		})
+	}
+}
+
+// isolate keeps the SDK from reading the machine's AWS files, profile or
+// instance metadata, so that a test sees only what it sets up.
+func isolate(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"config", "credentials"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CA_BUNDLE"} {
+		t.Setenv(v, "")
 	}
 }
