@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/appinfra/provider-appinfra/apis/common"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -188,7 +189,7 @@ func setupProviderConfig(ctx context.Context, endpoint string) error {
 		Spec: awsv1alpha1.ProviderConfigSpec{
 			Credentials: awsv1alpha1.Credentials{
 				Source:    awsv1alpha1.CredentialsSourceSecret,
-				SecretRef: &awsv1alpha1.SecretKeySelector{Namespace: "crossplane-system", Name: "aws-creds", Key: "credentials"},
+				SecretRef: &common.SecretKeySelector{Namespace: "crossplane-system", Name: "aws-creds", Key: "credentials"},
 			},
 			Region:   "us-east-1",
 			Endpoint: &awsv1alpha1.Endpoint{URL: endpoint},

@@ -5,6 +5,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"github.com/appinfra/provider-appinfra/apis/common"
 	"strings"
 	"testing"
 
@@ -67,7 +68,7 @@ func TestMalformedCredentialsAreNotEchoed(t *testing.T) {
 	pc := &awsv1alpha1.ProviderConfig{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "malformed"},
 		Spec: awsv1alpha1.ProviderConfigSpec{Credentials: awsv1alpha1.Credentials{
-			Source: awsv1alpha1.CredentialsSourceSecret, SecretRef: &awsv1alpha1.SecretKeySelector{Name: "malformed-creds", Key: "credentials"}}},
+			Source: awsv1alpha1.CredentialsSourceSecret, SecretRef: &common.SecretKeySelector{Name: "malformed-creds", Key: "credentials"}}},
 	}
 	create(t, pc)
 	cr := bucket("it-malformed-creds", func(b *v1alpha1.Bucket) {

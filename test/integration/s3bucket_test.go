@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/appinfra/provider-appinfra/apis/common"
 	"maps"
 	"strings"
 	"testing"
@@ -373,9 +374,9 @@ func TestBucketMissingProviderConfigOrSecret(t *testing.T) {
 	// tries to read a Secret in another namespace.
 	for _, pc := range []*awsv1alpha1.ProviderConfig{
 		{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "no-secret"}, Spec: awsv1alpha1.ProviderConfigSpec{Credentials: awsv1alpha1.Credentials{
-			Source: awsv1alpha1.CredentialsSourceSecret, SecretRef: &awsv1alpha1.SecretKeySelector{Name: "absent", Key: "credentials"}}}},
+			Source: awsv1alpha1.CredentialsSourceSecret, SecretRef: &common.SecretKeySelector{Name: "absent", Key: "credentials"}}}},
 		{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "other-ns"}, Spec: awsv1alpha1.ProviderConfigSpec{Credentials: awsv1alpha1.Credentials{
-			Source: awsv1alpha1.CredentialsSourceSecret, SecretRef: &awsv1alpha1.SecretKeySelector{Namespace: "crossplane-system", Name: "aws-creds", Key: "credentials"}}}},
+			Source: awsv1alpha1.CredentialsSourceSecret, SecretRef: &common.SecretKeySelector{Namespace: "crossplane-system", Name: "aws-creds", Key: "credentials"}}}},
 	} {
 		create(t, pc)
 	}

@@ -6,6 +6,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/appinfra/provider-appinfra/apis/common"
 )
 
 // A CredentialsSource says where the provider gets AWS credentials from.
@@ -27,23 +29,6 @@ const (
 	// token for role credentials with sts:AssumeRoleWithWebIdentity.
 	CredentialsSourceWebIdentity CredentialsSource = "WebIdentity"
 )
-
-// A SecretKeySelector selects one key of a Secret.
-type SecretKeySelector struct {
-	// Name of the Secret.
-	// +kubebuilder:validation:MinLength=1
-	Name string `json:"name"`
-
-	// Namespace of the Secret. Required for a ClusterProviderConfig; a
-	// ProviderConfig always reads Secrets from its own namespace and
-	// refuses any other.
-	// +optional
-	Namespace string `json:"namespace,omitempty"`
-
-	// Key within the Secret.
-	// +kubebuilder:validation:MinLength=1
-	Key string `json:"key"`
-}
 
 // WebIdentity configures sts:AssumeRoleWithWebIdentity.
 type WebIdentity struct {
@@ -73,7 +58,7 @@ type Credentials struct {
 	// with aws_access_key_id, aws_secret_access_key and optionally
 	// aws_session_token. Used when source is Secret.
 	// +optional
-	SecretRef *SecretKeySelector `json:"secretRef,omitempty"`
+	SecretRef *common.SecretKeySelector `json:"secretRef,omitempty"`
 
 	// Profile within the shared-credentials file. Defaults to "default".
 	// +optional

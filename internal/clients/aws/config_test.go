@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"github.com/appinfra/provider-appinfra/apis/common"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,8 +60,8 @@ func kube(t *testing.T) client.Client {
 			t.Fatal(err)
 		}
 	}
-	secretRef := func(namespace string) *v1alpha1.SecretKeySelector {
-		return &v1alpha1.SecretKeySelector{Name: "aws-creds", Namespace: namespace, Key: "credentials"}
+	secretRef := func(namespace string) *common.SecretKeySelector {
+		return &common.SecretKeySelector{Name: "aws-creds", Namespace: namespace, Key: "credentials"}
 	}
 	return fake.NewClientBuilder().WithScheme(s).WithObjects(
 		secret("crossplane-system", "aws-creds", map[string]string{"credentials": "[default]\n" +
@@ -174,7 +175,7 @@ func TestNewConfig(t *testing.T) {
 			Region: "us-east-1",
 			Credentials: v1alpha1.Credentials{
 				Source:    v1alpha1.CredentialsSourceSecret,
-				SecretRef: &v1alpha1.SecretKeySelector{Namespace: namespace, Name: name, Key: key},
+				SecretRef: &common.SecretKeySelector{Namespace: namespace, Name: name, Key: key},
 				Profile:   profile,
 			},
 		}

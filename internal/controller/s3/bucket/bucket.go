@@ -3,8 +3,6 @@ package bucket
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -173,9 +171,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	if len(fields) == 0 {
 		return managed.ExternalUpdate{}, nil
 	}
-	// Say what differs before changing it, so drift made outside
-	// Crossplane is visible. Field names only: never values.
-	e.record.Event(cr, event.Normal("DriftDetected", fmt.Sprintf("Bucket differs from the spec in %s; updating", strings.Join(fields, ", "))))
+	mr.RecordDrift(e.record, cr, fields)
 	return managed.ExternalUpdate{}, e.apply(ctx, name, want, fields)
 }
 
