@@ -6,7 +6,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
+	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/s3/v1alpha1"
+	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/storage/v1alpha1"
 )
 
 // AddToScheme adds every API of this provider to a scheme.
@@ -14,6 +16,8 @@ func AddToScheme(s *runtime.Scheme) error {
 	for _, add := range []func(*runtime.Scheme) error{
 		awsv1alpha1.SchemeBuilder.AddToScheme,
 		s3v1alpha1.SchemeBuilder.AddToScheme,
+		gcpv1alpha1.SchemeBuilder.AddToScheme,
+		storagev1alpha1.SchemeBuilder.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return err

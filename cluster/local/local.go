@@ -235,3 +235,28 @@ func (p *Process) Stop() {
 		<-p.done
 	}
 }
+
+// StartFakeGCS starts fake-gcs-server, the Cloud Storage emulator, in memory.
+// Its Endpoint is the JSON API base URL for option.WithEndpoint.
+func StartFakeGCS(root string, log io.Writer) (*Emulator, error) {
+	bin, err := ToolDir(root, "fake-gcs")
+	if err != nil {
+		return nil, err
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	p, err := Start(log, filepath.Join(bin, "fake-gcs-server"),
+		"-scheme", "http", "-host", "127.0.0.1", "-port", strconv.Itoa(port), "-backend", "memory",
+		"-public-host", addr, "-external-url", "http://"+addr, "-log-level", "warn")
+	if err != nil {
+		return nil, err
+	}
+	if err := WaitForTCP(addr, 30*time.Second); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("fake-gcs-server did not start: %w", err)
+	}
+	return &Emulator{Process: p, Endpoint: "http://" + addr + "/storage/v1/", Addr: addr}, nil
+}

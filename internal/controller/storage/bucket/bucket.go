@@ -1,0 +1,235 @@
+// Package bucket reconciles GCS Bucket managed resources with
+// cloud.google.com/go/storage.
+package bucket
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"cloud.google.com/go/storage"
+	"google.golang.org/api/googleapi"
+	"google.golang.org/api/option"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/storage/v1alpha1"
+	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
+	"github.com/appinfra/provider-appinfra/internal/controller/mr"
+)
+
+// api is the bucket operations of *storage.Client this controller uses,
+// keyed by bucket name; gcs adapts the real client to it.
+type api interface {
+	Attrs(ctx context.Context, bucket string) (*storage.BucketAttrs, error)
+	Create(ctx context.Context, bucket, project string, attrs *storage.BucketAttrs) error
+	Update(ctx context.Context, bucket string, metageneration int64, u storage.BucketAttrsToUpdate) (*storage.BucketAttrs, error)
+	Delete(ctx context.Context, bucket string) error
+	Close() error
+}
+
+type gcs struct{ c *storage.Client }
+
+func (g gcs) Attrs(ctx context.Context, b string) (*storage.BucketAttrs, error) {
+	return g.c.Bucket(b).Attrs(ctx)
+}
+
+func (g gcs) Create(ctx context.Context, b, project string, attrs *storage.BucketAttrs) error {
+	return g.c.Bucket(b).Create(ctx, project, attrs)
+}
+
+// Update only applies if nobody changed the bucket since it was read.
+func (g gcs) Update(ctx context.Context, b string, metageneration int64, u storage.BucketAttrsToUpdate) (*storage.BucketAttrs, error) {
+	return g.c.Bucket(b).If(storage.BucketConditions{MetagenerationMatch: metageneration}).Update(ctx, u)
+}
+
+func (g gcs) Delete(ctx context.Context, b string) error { return g.c.Bucket(b).Delete(ctx) }
+func (g gcs) Close() error                               { return g.c.Close() }
+
+func newAPI(ctx context.Context, c gcpclient.Config) (api, error) {
+	opts := c.Options
+	if u := c.StorageEndpoint(); u != "" {
+		opts = append(opts[:len(opts):len(opts)], option.WithEndpoint(u))
+	}
+	sc, err := storage.NewClient(ctx, opts...)
+	if err != nil {
+		return nil, xperrors.Wrap(err, "cannot create Cloud Storage client")
+	}
+	return gcs{c: sc}, nil
+}
+
+// Setup adds a controller that reconciles GCS Buckets.
+func Setup(mgr ctrl.Manager, o controller.Options) error {
+	return mr.Setup(mgr, o, mr.Kind[*v1alpha1.Bucket]{
+		GVK:    v1alpha1.BucketGroupVersionKind,
+		Object: &v1alpha1.Bucket{},
+		List:   &v1alpha1.BucketList{},
+		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.Bucket] {
+			return &connector{
+				kube:   mgr.GetClient(),
+				usage:  resource.NewProviderConfigUsageTracker(mgr.GetClient(), &gcpv1alpha1.ProviderConfigUsage{}),
+				newAPI: newAPI,
+				record: record,
+			}
+		},
+	})
+}
+
+type connector struct {
+	kube   client.Client
+	usage  resource.ModernTracker
+	newAPI func(context.Context, gcpclient.Config) (api, error)
+	record event.Recorder
+}
+
+func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.TypedExternalClient[*v1alpha1.Bucket], error) {
+	if err := c.usage.Track(ctx, cr); err != nil {
+		return nil, xperrors.Wrap(err, "cannot track ProviderConfig usage")
+	}
+	cfg, err := gcpclient.Connect(ctx, c.kube, cr)
+	if err != nil {
+		return nil, err
+	}
+	gcs, err := c.newAPI(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &external{gcs: gcs, cfg: cfg, record: c.record}, nil
+}
+
+// external holds one reconcile's client. Observe keeps what it read so that
+// Update sends only what differs, guarded by the metageneration it saw.
+type external struct {
+	gcs      api
+	cfg      gcpclient.Config
+	record   event.Recorder
+	observed *storage.BucketAttrs
+}
+
+func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalObservation, error) {
+	name := meta.GetExternalName(cr)
+	if err := validName(name); err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	attrs, err := e.gcs.Attrs(ctx, name)
+	switch {
+	case errors.Is(err, storage.ErrBucketNotExist):
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	case hasStatus(err, http.StatusForbidden):
+		return managed.ExternalObservation{}, xperrors.Errorf("bucket %q exists but these credentials may not read it: the name may belong to another project (choose another with the crossplane.io/external-name annotation) or the credentials lack storage.buckets.get", name)
+	case err != nil:
+		return managed.ExternalObservation{}, xperrors.Wrap(err, "cannot get bucket")
+	}
+	p := cr.Spec.ForProvider
+	if !strings.EqualFold(attrs.Location, p.Location) {
+		return managed.ExternalObservation{}, xperrors.Errorf("bucket %q is in location %s, not %s; a bucket cannot move, so create a new one", name, attrs.Location, p.Location)
+	}
+	e.observed = attrs
+
+	got := parameters(attrs)
+	lateInit := lateInitialize(&cr.Spec.ForProvider, got)
+	want := desired(cr, e.cfg.ProviderConfigName)
+	cr.Status.AtProvider = observation(attrs)
+	cr.SetConditions(xpv2.Available())
+
+	return managed.ExternalObservation{
+		ResourceExists:          true,
+		ResourceUpToDate:        len(drifted(want, got)) == 0,
+		ResourceLateInitialized: lateInit,
+		Diff:                    diff(want, got),
+		ConnectionDetails:       e.connectionDetails(name, attrs.Location),
+	}, nil
+}
+
+func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalCreation, error) {
+	name := meta.GetExternalName(cr)
+	if err := validName(name); err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	cr.SetConditions(xpv2.Creating())
+	want := desired(cr, e.cfg.ProviderConfigName)
+	err := e.gcs.Create(ctx, name, e.cfg.Spec.ProjectID, createAttrs(want))
+	if hasStatus(err, http.StatusConflict) {
+		// GCS answers 409 both to a retried create of our own bucket and
+		// for a name someone else holds: whether we can read it tells.
+		if _, aerr := e.gcs.Attrs(ctx, name); aerr != nil {
+			return managed.ExternalCreation{}, xperrors.Errorf("bucket name %q is taken, by another project or account; bucket names are global, so choose another with the crossplane.io/external-name annotation", name)
+		}
+		// Ours: the next observation brings it in line with the spec.
+		err = nil
+	}
+	if err != nil {
+		return managed.ExternalCreation{}, xperrors.Wrap(err, "cannot create bucket")
+	}
+	return managed.ExternalCreation{ConnectionDetails: e.connectionDetails(name, want.Location)}, nil
+}
+
+func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalUpdate, error) {
+	name := meta.GetExternalName(cr)
+	if e.observed == nil {
+		// The reconciler always observes first; this guards direct callers.
+		attrs, err := e.gcs.Attrs(ctx, name)
+		if err != nil {
+			return managed.ExternalUpdate{}, xperrors.Wrap(err, "cannot get bucket")
+		}
+		e.observed = attrs
+	}
+	want, got := desired(cr, e.cfg.ProviderConfigName), parameters(e.observed)
+	fields := drifted(want, got)
+	if len(fields) == 0 {
+		return managed.ExternalUpdate{}, nil
+	}
+	mr.RecordDrift(e.record, cr, fields)
+	_, err := e.gcs.Update(ctx, name, e.observed.MetaGeneration, updateAttrs(want, got, fields))
+	if hasStatus(err, http.StatusPreconditionFailed) {
+		return managed.ExternalUpdate{}, xperrors.New("bucket changed while it was being updated; the next reconcile retries with what it has become")
+	}
+	return managed.ExternalUpdate{}, xperrors.Wrap(err, "cannot update bucket")
+}
+
+func (e *external) Delete(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalDelete, error) {
+	name := meta.GetExternalName(cr)
+	cr.SetConditions(xpv2.Deleting())
+	err := e.gcs.Delete(ctx, name)
+	switch {
+	case err == nil, errors.Is(err, storage.ErrBucketNotExist), hasStatus(err, http.StatusNotFound):
+		return managed.ExternalDelete{}, nil
+	case hasStatus(err, http.StatusConflict):
+		return managed.ExternalDelete{}, xperrors.Errorf("bucket %q is not empty, so it was kept: delete its objects (and noncurrent versions), or remove Delete from spec.managementPolicies to leave the bucket behind", name)
+	default:
+		return managed.ExternalDelete{}, xperrors.Wrap(err, "cannot delete bucket")
+	}
+}
+
+func (e *external) Disconnect(context.Context) error { return e.gcs.Close() }
+
+// connectionDetails follow the provider's connection Secret contract: see
+// docs/connection-secrets.md.
+func (e *external) connectionDetails(name, location string) managed.ConnectionDetails {
+	endpoint := e.cfg.StorageEndpoint()
+	if endpoint == "" {
+		endpoint = "https://storage.googleapis.com"
+	}
+	return managed.ConnectionDetails{
+		"bucket":   []byte(name),
+		"project":  []byte(e.cfg.Spec.ProjectID),
+		"location": []byte(location),
+		"endpoint": []byte(endpoint),
+		"url":      []byte("gs://" + name),
+	}
+}
+
+func hasStatus(err error, code int) bool {
+	var ge *googleapi.Error
+	return errors.As(err, &ge) && ge.Code == code
+}
