@@ -183,18 +183,28 @@ func (s *Server) create(name, project string, body map[string]any) map[string]an
 	_ = project
 	mergePatch(b, body)
 	b["name"], b["id"] = name, name
+	normalize(b)
+	return b
+}
+
+// normalize sets what GCS derives: an upper-case location, and the time a
+// retention policy took effect.
+func normalize(b map[string]any) {
 	if l, ok := b["location"].(string); ok {
 		b["location"] = strings.ToUpper(l)
 	}
-	return b
+	if rp, ok := b["retentionPolicy"].(map[string]any); ok {
+		if _, set := rp["effectiveTime"]; !set {
+			rp["effectiveTime"] = time.Now().UTC().Format(time.RFC3339)
+		}
+		rp["isLocked"] = false
+	}
 }
 
 func (s *Server) patch(name string, patch map[string]any) {
 	b := s.buckets[name]
 	mergePatch(b, patch)
-	if l, ok := b["location"].(string); ok {
-		b["location"] = strings.ToUpper(l)
-	}
+	normalize(b)
 	m, _ := strconv.Atoi(fmt.Sprint(b["metageneration"]))
 	b["metageneration"] = strconv.Itoa(m + 1)
 }

@@ -23,9 +23,11 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/storage"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"google.golang.org/api/option"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -44,6 +46,7 @@ import (
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	"github.com/appinfra/provider-appinfra/cluster/local"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
+	"github.com/appinfra/provider-appinfra/test/gcsserver"
 )
 
 // pollInterval is short so that drift correction is seen quickly; a test
@@ -62,6 +65,11 @@ var (
 	store   *s3.Client // talks to kumo directly, behind the provider's back
 	s3calls *recorder  // what the provider sent to S3
 	logs    syncBuffer // everything the provider logged
+
+	fakeGCS     *storage.Client   // talks to fake-gcs-server directly
+	fakeGCSURL  string            // fake-gcs-server's JSON API base
+	gcsCalls    *recorder         // what the provider sent to fake-gcs-server
+	gcsRecorder *gcsserver.Server // answers as GCS does, for what fake-gcs-server drops
 )
 
 func TestMain(m *testing.M) {
@@ -103,14 +111,26 @@ func run(m *testing.M) int {
 
 	// The provider reaches kumo through a proxy that records every call,
 	// so tests can count reads and writes of the real SDK client.
-	s3calls = &recorder{}
-	target, _ := url.Parse(kumo.Endpoint)
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s3calls.add(r)
-		proxy.ServeHTTP(w, r)
-	}))
+	s3calls = &recorder{bucketOf: s3Bucket}
+	front := recordingProxy(kumo.Endpoint, s3calls)
 	defer front.Close()
+
+	gcsEmu, err := local.StartFakeGCS(root, io.Discard)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer gcsEmu.Stop()
+	gcsCalls = &recorder{bucketOf: gcsBucket}
+	gcsFront := recordingProxy(gcsEmu.Endpoint, gcsCalls)
+	defer gcsFront.Close()
+	fakeGCSURL = gcsFront.URL + "/storage/v1/"
+	if fakeGCS, err = storage.NewClient(context.Background(), option.WithEndpoint(gcsEmu.Endpoint), option.WithoutAuthentication()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	gcsRecorder = gcsserver.New()
+	defer gcsRecorder.Close()
 
 	store = s3.New(s3.Options{
 		Region:       "us-east-1",
@@ -130,6 +150,10 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := setupProviderConfig(ctx, front.URL); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := setupGCPProviderConfigs(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -231,7 +255,34 @@ func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.
 	return done, nil
 }
 
-// A call is one HTTP request the provider sent to S3.
+// recordingProxy forwards to target and records each request in rec.
+func recordingProxy(target string, rec *recorder) *httptest.Server {
+	u, _ := url.Parse(target)
+	u.Path = ""
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		proxy.ServeHTTP(w, r)
+	}))
+}
+
+// s3Bucket is the bucket of a path-style S3 request.
+func s3Bucket(r *http.Request) string {
+	b, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	return b
+}
+
+// gcsBucket is the bucket of a JSON API request: /storage/v1/b/NAME, or a
+// create (POST /storage/v1/b) which names its bucket in the body.
+func gcsBucket(r *http.Request) string {
+	b, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/storage/v1/b/"), "/")
+	if r.Method == http.MethodPost {
+		return "(create)"
+	}
+	return b
+}
+
+// A call is one HTTP request the provider sent to an emulator.
 type call struct {
 	Bucket string
 	Op     string // e.g. "GET ?tagging", "HEAD", "PUT"
@@ -240,12 +291,13 @@ type call struct {
 func (c call) write() bool { return !strings.HasPrefix(c.Op, "GET") && c.Op != "HEAD" }
 
 type recorder struct {
-	mu    sync.Mutex
-	calls []call
+	bucketOf func(*http.Request) string
+	mu       sync.Mutex
+	calls    []call
 }
 
 func (r *recorder) add(req *http.Request) {
-	bucket, _, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/"), "/")
+	bucket := r.bucketOf(req)
 	op := req.Method
 	if q := req.URL.RawQuery; q != "" {
 		k, _, _ := strings.Cut(q, "=")

@@ -121,6 +121,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	if err := validName(name); err != nil {
 		return managed.ExternalObservation{}, err
 	}
+	if err := validLabels(cr.Spec.ForProvider.Labels); err != nil {
+		return managed.ExternalObservation{}, err
+	}
 	attrs, err := e.gcs.Attrs(ctx, name)
 	switch {
 	case errors.Is(err, storage.ErrBucketNotExist):

@@ -52,7 +52,20 @@ func desired(cr *v1alpha1.Bucket, providerConfig string) v1alpha1.BucketParamete
 	return p
 }
 
-var notLabelChar = regexp.MustCompile(`[^a-z0-9_-]`)
+var (
+	notLabelChar = regexp.MustCompile(`[^a-z0-9_-]`)
+	labelValueRe = regexp.MustCompile(`^[a-z0-9_-]{0,63}$`)
+)
+
+// validLabels checks label values, which admission checks only for length.
+func validLabels(labels map[string]string) error {
+	for k, v := range labels {
+		if !labelValueRe.MatchString(v) {
+			return xperrors.Errorf("label %q has a value GCS refuses: values may hold only lower-case letters, digits, _ and -, at most 63 characters", k)
+		}
+	}
+	return nil
+}
 
 // labelValue fits a value to GCS label rules: lower case letters, digits, _
 // and -, at most 63 characters. Kubernetes names may hold dots.
