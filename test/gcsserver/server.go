@@ -28,6 +28,8 @@ type Request struct {
 	Bucket string
 	Query  map[string]string
 	Body   map[string]any
+	// Authorization is the request's Authorization header.
+	Authorization string
 }
 
 // Server is a running fake.
@@ -120,7 +122,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, Request{Method: r.Method, Bucket: name, Query: q, Body: body})
+	s.requests = append(s.requests, Request{Method: r.Method, Bucket: name, Query: q, Body: body, Authorization: r.Header.Get("Authorization")})
 
 	b, exists := s.buckets[name]
 	switch r.Method {
