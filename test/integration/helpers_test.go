@@ -102,3 +102,49 @@ func create(t *testing.T, o client.Object) {
 func key(ns, name string) types.NamespacedName {
 	return types.NamespacedName{Namespace: ns, Name: name}
 }
+
+// A refusal is an object admission must refuse, and why.
+type refusal struct {
+	reason string
+	obj    client.Object
+	want   string // part of the error message
+}
+
+// expectRefused creates each object and checks that admission refuses it
+// as invalid with the expected message.
+func expectRefused(t *testing.T, cases map[string]refusal) {
+	t.Helper()
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := kube.Create(context.Background(), tc.obj)
+			if err == nil {
+				_ = kube.Delete(context.Background(), tc.obj)
+				t.Fatalf("%s: created, want refused", tc.reason)
+			}
+			if !kerrors.IsInvalid(err) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: got %v, want Invalid containing %q", tc.reason, err, tc.want)
+			}
+		})
+	}
+}
+
+// expectImmutable creates o, then checks that an update by change is
+// refused as invalid with the expected message.
+func expectImmutable(t *testing.T, o client.Object, change func(), want string) {
+	t.Helper()
+	create(t, o)
+	eventually(t, 30*time.Second, "change refused", func() error {
+		if err := kube.Get(context.Background(), client.ObjectKeyFromObject(o), o); err != nil {
+			return err
+		}
+		change()
+		err := kube.Update(context.Background(), o)
+		if kerrors.IsConflict(err) {
+			return err // the provider wrote status meanwhile; retry
+		}
+		if !kerrors.IsInvalid(err) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("got %v, want Invalid containing %q", err, want)
+		}
+		return nil
+	})
+}
