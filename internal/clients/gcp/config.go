@@ -149,7 +149,7 @@ func checkServiceAccountKey(data []byte) error {
 		return errors.New("is not JSON; want a service account key as downloaded from Google Cloud")
 	}
 	if k.Type != "service_account" {
-		return errors.Errorf("has type %q; want a service account key (type service_account)", k.Type)
+		return errors.New("is not a service account key: its type is not service_account")
 	}
 	if k.ClientEmail == "" || k.PrivateKey == "" {
 		return errors.New("lacks client_email or private_key")
