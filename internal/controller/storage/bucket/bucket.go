@@ -165,8 +165,13 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	if hasStatus(err, http.StatusConflict) {
 		// GCS answers 409 both to a retried create of our own bucket and
 		// for a name someone else holds: whether we can read it tells.
-		if _, aerr := e.gcs.Attrs(ctx, name); aerr != nil {
+		existing, aerr := e.gcs.Attrs(ctx, name)
+		if aerr != nil {
 			return managed.ExternalCreation{}, xperrors.Errorf("bucket name %q is taken, by another project or account; bucket names are global, so choose another with the crossplane.io/external-name annotation", name)
+		}
+		// Two resources must not manage one bucket.
+		if owner := claimedBy(existing.Labels); owner != "" && owner != claimedBy(want.Labels) {
+			return managed.ExternalCreation{}, xperrors.Errorf("bucket %q is managed by another resource (%s); choose another name with the crossplane.io/external-name annotation", name, owner)
 		}
 		// Ours: the next observation brings it in line with the spec.
 		err = nil
@@ -174,7 +179,8 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	if err != nil {
 		return managed.ExternalCreation{}, xperrors.Wrap(err, "cannot create bucket")
 	}
-	return managed.ExternalCreation{ConnectionDetails: e.connectionDetails(name, want.Location)}, nil
+	// GCS reports locations in upper case; say it the same way Observe will.
+	return managed.ExternalCreation{ConnectionDetails: e.connectionDetails(name, strings.ToUpper(want.Location))}, nil
 }
 
 func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalUpdate, error) {

@@ -544,7 +544,7 @@ func TestCreate(t *testing.T) {
 		Encryption:      &storage.BucketEncryption{DefaultKMSKeyName: testKMSKey},
 	}
 	createCall := call{Op: "Create", Bucket: testName, Project: testProject, Attrs: allAttrs}
-	created := managed.ExternalCreation{ConnectionDetails: connection(testLocation, googleEndpoint)}
+	created := managed.ExternalCreation{ConnectionDetails: connection(strings.ToUpper(testLocation), googleEndpoint)}
 
 	type want struct {
 		c     managed.ExternalCreation
@@ -601,6 +601,24 @@ func TestCreate(t *testing.T) {
 			cr: configuredBucket(),
 			want: want{
 				c:     created,
+				cr:    configuredBucket(withConditions(xpv2.Creating())),
+				calls: []call{createCall, {Op: "Attrs", Bucket: testName}},
+			},
+		},
+		"ConflictClaimedByAnother": {
+			reason: "A readable bucket whose provider labels name another managed resource must not be adopted: two resources would fight over it.",
+			api: &mockAPI{
+				MockCreate: createReturns(apiError(http.StatusConflict)),
+				MockAttrs: attrsAre(func() *storage.BucketAttrs {
+					a := attrs()
+					a.Labels = map[string]string{"crossplane-name": "other", "crossplane-namespace": "team-b"}
+					return a
+				}()),
+			},
+			cr: configuredBucket(),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{`bucket "my-bucket" is managed by another resource (team-b/other)`},
 				cr:    configuredBucket(withConditions(xpv2.Creating())),
 				calls: []call{createCall, {Op: "Attrs", Bucket: testName}},
 			},
