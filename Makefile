@@ -30,7 +30,7 @@ unit: ## Unit tests.
 	$(GO) test ./...
 
 integration: ## Integration tests against a real kube-apiserver + etcd and emulators.
-	cluster/tools.sh kube >/dev/null; cluster/tools.sh etcd >/dev/null; cluster/tools.sh kumo >/dev/null
+	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) test -tags integration -count=1 -timeout $(INTEGRATION_TIMEOUT) ./test/...
 
 test: unit integration ## The whole test suite: unit and integration.

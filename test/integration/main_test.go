@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/api/option"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -41,6 +42,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
 	"github.com/appinfra/provider-appinfra/apis"
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
@@ -62,9 +65,10 @@ const (
 
 var (
 	kube    client.Client
-	store   *s3.Client // talks to kumo directly, behind the provider's back
-	s3calls *recorder  // what the provider sent to S3
-	logs    syncBuffer // everything the provider logged
+	store   *s3.Client           // talks to kumo directly, behind the provider's back
+	s3calls *recorder            // what the provider sent to S3
+	logs    syncBuffer           // everything the provider logged
+	metrics *prometheus.Registry // the provider's managed resource metrics
 
 	fakeGCS     *storage.Client   // talks to fake-gcs-server directly
 	fakeGCSURL  string            // fake-gcs-server's JSON API base
@@ -235,12 +239,20 @@ func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.
 	if err != nil {
 		return nil, err
 	}
+	metrics = prometheus.NewRegistry()
+	mrMetrics, stateMetrics := managed.NewMRMetricRecorder(), statemetrics.NewMRStateMetrics()
+	metrics.MustRegister(mrMetrics, stateMetrics)
 	o := controller.Options{
 		Logger:                  logging.NewLogrLogger(zl),
 		MaxConcurrentReconciles: 5,
 		PollInterval:            pollInterval,
 		GlobalRateLimiter:       ratelimiter.NewGlobal(100),
 		Features:                &feature.Flags{},
+		MetricOptions: &controller.MetricOptions{
+			PollStateMetricInterval: time.Second,
+			MRMetrics:               mrMetrics,
+			MRStateMetrics:          stateMetrics,
+		},
 	}
 	if err := appcontroller.Setup(mgr, o); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 )
 
@@ -179,6 +180,10 @@ var (
 	BucketGroupKind        = schema.GroupKind{Group: Group, Kind: BucketKind}.String()
 	BucketGroupVersionKind = SchemeGroupVersion.WithKind(BucketKind)
 )
+
+// A Bucket is a namespaced managed resource with a typed provider config
+// reference and a local connection Secret.
+var _ resource.ModernManaged = &Bucket{}
 
 func init() {
 	SchemeBuilder.Register(&Bucket{}, &BucketList{})
