@@ -2,6 +2,7 @@ package bucket
 
 import (
 	"context"
+	"github.com/appinfra/provider-appinfra/internal/controller/mr/mrtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +30,7 @@ import (
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/s3/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
+	"github.com/appinfra/provider-appinfra/internal/controller/mr/mrtest"
 )
 
 var errBoom = errors.New("boom")
@@ -160,12 +162,6 @@ func (m *mockAPI) PutBucketPolicy(ctx context.Context, in *s3.PutBucketPolicyInp
 	}
 	return m.MockPutBucketPolicy(ctx, in, opts...)
 }
-
-// recorder is an event.Recorder that keeps the events it is given.
-type recorder struct{ events []event.Event }
-
-func (r *recorder) Event(_ runtime.Object, e event.Event)      { r.events = append(r.events, e) }
-func (r *recorder) WithAnnotations(_ ...string) event.Recorder { return r }
 
 func apiError(code string) error {
 	return &smithy.GenericAPIError{Code: code, Message: "the store says " + code}
@@ -383,16 +379,6 @@ func withPuts(m *mockAPI) *mockAPI {
 
 // Every read, in the order Observe makes them for configuredBucket().
 var allReads = []string{"HeadBucket", "GetBucketVersioning", "GetBucketEncryption", "GetPublicAccessBlock", "GetBucketTagging", "GetBucketPolicy"}
-
-// errHas reports whether err's message holds every one of subs.
-func errHas(err error, subs []string) bool {
-	for _, s := range subs {
-		if err == nil || !strings.Contains(err.Error(), s) {
-			return false
-		}
-	}
-	return true
-}
 
 func TestObserve(t *testing.T) {
 	upToDateObservation := v1alpha1.BucketObservation{
@@ -760,12 +746,12 @@ func TestObserve(t *testing.T) {
 			if cfg.ProviderConfigName == "" {
 				cfg = config()
 			}
-			e := &external{s3: tc.api, cfg: cfg, record: &recorder{}}
+			e := &external{s3: tc.api, cfg: cfg, record: &mrtest.Recorder{}}
 			got, err := e.Observe(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nObserve(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !errHas(err, tc.want.msg) {
+			if !mrtest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nObserve(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(tc.want.o, got, cmpopts.IgnoreFields(managed.ExternalObservation{}, "Diff")); diff != "" {
@@ -921,12 +907,12 @@ func TestCreate(t *testing.T) {
 
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			e := &external{s3: tc.api, cfg: config(), record: &recorder{}}
+			e := &external{s3: tc.api, cfg: config(), record: &mrtest.Recorder{}}
 			got, err := e.Create(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !errHas(err, tc.want.msg) {
+			if !mrtest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nCreate(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(tc.want.c, got); diff != "" {
@@ -1029,13 +1015,13 @@ func TestUpdate(t *testing.T) {
 
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			r := &recorder{}
+			r := &mrtest.Recorder{}
 			e := &external{s3: tc.api, cfg: config(), record: r, observed: tc.observed}
 			got, err := e.Update(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nUpdate(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !errHas(err, tc.want.msg) {
+			if !mrtest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nUpdate(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(managed.ExternalUpdate{}, got); diff != "" {
@@ -1045,11 +1031,11 @@ func TestUpdate(t *testing.T) {
 			if tc.want.drift != nil {
 				events = []event.Event{{Type: event.TypeNormal, Reason: "DriftDetected"}}
 			}
-			if diff := cmp.Diff(events, r.events, cmpopts.IgnoreFields(event.Event{}, "Message", "Annotations")); diff != "" {
+			if diff := cmp.Diff(events, r.Events, cmpopts.IgnoreFields(event.Event{}, "Message", "Annotations")); diff != "" {
 				t.Errorf("\n%s\nUpdate(...): -want events, +got events:\n%s", tc.reason, diff)
 			}
 			// The message names exactly the drifted fields, and never a value.
-			for _, e := range r.events {
+			for _, e := range r.Events {
 				if fields := " in " + strings.Join(tc.want.drift, ", ") + ";"; !strings.Contains(e.Message, fields) {
 					t.Errorf("\n%s\nUpdate(...): event message %q should name exactly the fields %q", tc.reason, e.Message, tc.want.drift)
 				}
@@ -1115,12 +1101,12 @@ func TestDelete(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			cr := configuredBucket()
-			e := &external{s3: tc.api, cfg: config(), record: &recorder{}}
+			e := &external{s3: tc.api, cfg: config(), record: &mrtest.Recorder{}}
 			got, err := e.Delete(context.Background(), cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nDelete(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !errHas(err, tc.want.msg) {
+			if !mrtest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nDelete(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(managed.ExternalDelete{}, got); diff != "" {
@@ -1185,7 +1171,7 @@ func TestConnect(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			isolate(t)
 			var built []awsclient.Config
-			m, r := &mockAPI{}, &recorder{}
+			m, r := &mockAPI{}, &mrtest.Recorder{}
 			c := &connector{kube: tc.kube, usage: tc.usage, record: r, newAPI: func(cfg awsclient.Config) api {
 				built = append(built, cfg)
 				return m
@@ -1194,7 +1180,7 @@ func TestConnect(t *testing.T) {
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !errHas(err, tc.want.msg) {
+			if !mrtest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nConnect(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if err != nil {

@@ -16,6 +16,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis/s3/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/controller/mr/mrtest"
 )
 
 // params is a BucketParameters that sets every sub-configuration.
@@ -516,7 +517,7 @@ func TestValidName(t *testing.T) {
 				}
 				return
 			}
-			if !errHas(err, []string{"is not a valid S3 bucket name", tc.want}) {
+			if !mrtest.ErrorContains(err, []string{"is not a valid S3 bucket name", tc.want}) {
 				t.Errorf("\n%s\nvalidName(%q): error %v should contain %q", tc.reason, tc.name, err, tc.want)
 			}
 		})

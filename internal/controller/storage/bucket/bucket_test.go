@@ -2,6 +2,7 @@ package bucket
 
 import (
 	"context"
+	"github.com/appinfra/provider-appinfra/internal/controller/mr/mrtest"
 	"net/http"
 	"strings"
 	"testing"
@@ -28,6 +29,7 @@ import (
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/storage/v1alpha1"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
+	"github.com/appinfra/provider-appinfra/internal/controller/mr/mrtest"
 )
 
 var errBoom = errors.New("boom")
@@ -100,12 +102,6 @@ func (m *mockAPI) Close() error {
 	}
 	return m.MockClose()
 }
-
-// recorder is an event.Recorder that keeps the events it is given.
-type recorder struct{ events []event.Event }
-
-func (r *recorder) Event(_ runtime.Object, e event.Event)      { r.events = append(r.events, e) }
-func (r *recorder) WithAnnotations(_ ...string) event.Recorder { return r }
 
 // apiError is an error as the Cloud Storage JSON API answers it.
 func apiError(code int) error {
@@ -296,16 +292,6 @@ func updateReturns(err error) func(context.Context, string, int64, storage.Bucke
 
 func deleteReturns(err error) func(context.Context, string) error {
 	return func(context.Context, string) error { return err }
-}
-
-// errHas reports whether err's message holds every one of subs.
-func errHas(err error, subs []string) bool {
-	for _, s := range subs {
-		if err == nil || !strings.Contains(err.Error(), s) {
-			return false
-		}
-	}
-	return true
 }
 
 func TestObserve(t *testing.T) {
@@ -500,12 +486,12 @@ func TestObserve(t *testing.T) {
 			if tc.cfg != nil {
 				cfg = *tc.cfg
 			}
-			e := &external{gcs: tc.api, cfg: cfg, record: &recorder{}}
+			e := &external{gcs: tc.api, cfg: cfg, record: &mrtest.Recorder{}}
 			got, err := e.Observe(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nObserve(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !errHas(err, tc.want.msg) {
+			if !mrtest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nObserve(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if (got.Diff != "") != tc.want.diff {
@@ -663,12 +649,12 @@ func TestCreate(t *testing.T) {
 
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			e := &external{gcs: tc.api, cfg: config(), record: &recorder{}}
+			e := &external{gcs: tc.api, cfg: config(), record: &mrtest.Recorder{}}
 			got, err := e.Create(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !errHas(err, tc.want.msg) {
+			if !mrtest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nCreate(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(tc.want.c, got); diff != "" {
@@ -820,7 +806,7 @@ func TestUpdate(t *testing.T) {
 
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			r := &recorder{}
+			r := &mrtest.Recorder{}
 			e := &external{gcs: tc.api, cfg: config(), record: r}
 			if tc.observe {
 				if _, err := e.Observe(context.Background(), tc.cr); err != nil {
@@ -831,7 +817,7 @@ func TestUpdate(t *testing.T) {
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nUpdate(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !errHas(err, tc.want.msg) {
+			if !mrtest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nUpdate(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(managed.ExternalUpdate{}, got); diff != "" {
@@ -841,11 +827,11 @@ func TestUpdate(t *testing.T) {
 			if tc.want.drift != nil {
 				events = []event.Event{{Type: event.TypeNormal, Reason: "DriftDetected"}}
 			}
-			if diff := cmp.Diff(events, r.events, cmpopts.IgnoreFields(event.Event{}, "Message", "Annotations")); diff != "" {
+			if diff := cmp.Diff(events, r.Events, cmpopts.IgnoreFields(event.Event{}, "Message", "Annotations")); diff != "" {
 				t.Errorf("\n%s\nUpdate(...): -want events, +got events:\n%s", tc.reason, diff)
 			}
 			// The message names exactly the drifted fields, and never a value.
-			for _, e := range r.events {
+			for _, e := range r.Events {
 				if fields := " in " + strings.Join(tc.want.drift, ", ") + ";"; !strings.Contains(e.Message, fields) {
 					t.Errorf("\n%s\nUpdate(...): event message %q should name exactly the fields %q", tc.reason, e.Message, tc.want.drift)
 				}
@@ -911,12 +897,12 @@ func TestDelete(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			cr := configuredBucket()
-			e := &external{gcs: tc.api, cfg: config(), record: &recorder{}}
+			e := &external{gcs: tc.api, cfg: config(), record: &mrtest.Recorder{}}
 			got, err := e.Delete(context.Background(), cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nDelete(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !errHas(err, tc.want.msg) {
+			if !mrtest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nDelete(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(managed.ExternalDelete{}, got); diff != "" {
@@ -950,7 +936,7 @@ func TestDisconnect(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			m := &mockAPI{MockClose: func() error { return tc.close }}
-			e := &external{gcs: m, cfg: config(), record: &recorder{}}
+			e := &external{gcs: m, cfg: config(), record: &mrtest.Recorder{}}
 			err := e.Disconnect(context.Background())
 			if diff := cmp.Diff(tc.want, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nDisconnect(...): -want error, +got error:\n%s", tc.reason, diff)
@@ -1023,7 +1009,7 @@ func TestConnect(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			var built *gcpclient.Config
-			m, r := &mockAPI{}, &recorder{}
+			m, r := &mockAPI{}, &mrtest.Recorder{}
 			c := &connector{kube: tc.kube, usage: tc.usage, record: r, newAPI: func(_ context.Context, cfg gcpclient.Config) (api, error) {
 				built = &cfg
 				if tc.newAPI != nil {
@@ -1035,7 +1021,7 @@ func TestConnect(t *testing.T) {
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !errHas(err, tc.want.msg) {
+			if !mrtest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nConnect(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			// The options are compared by type: each is a different type.

@@ -14,6 +14,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis/storage/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/controller/mr/mrtest"
 )
 
 // rule is a lifecycle rule of action type t with condition c.
@@ -935,7 +936,7 @@ func TestValidName(t *testing.T) {
 				}
 				return
 			}
-			if !errHas(err, []string{"is not a valid GCS bucket name", tc.want}) {
+			if !mrtest.ErrorContains(err, []string{"is not a valid GCS bucket name", tc.want}) {
 				t.Errorf("\n%s\nvalidName(%q): error %v should contain %q", tc.reason, tc.name, err, tc.want)
 			}
 		})
