@@ -2,7 +2,6 @@ package bucket
 
 import (
 	"context"
-	"github.com/appinfra/provider-appinfra/internal/controller/mr/mrtest"
 	"os"
 	"path/filepath"
 	"strings"
