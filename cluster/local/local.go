@@ -99,6 +99,9 @@ func StartControlPlane(root string, o ControlPlaneOptions) (*ControlPlane, error
 	env.ControlPlane.APIServer.Configure().Set("bind-address", "127.0.0.1")
 
 	if _, err := env.Start(); err != nil {
+		// Start can fail after launching etcd and kube-apiserver (say, on a
+		// CRD the API server refuses): stop whatever it started.
+		_ = env.Stop()
 		return nil, fmt.Errorf("cannot start control plane: %w", err)
 	}
 	cp := &ControlPlane{env: env}
