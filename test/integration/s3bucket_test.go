@@ -439,7 +439,7 @@ func TestBucketBadSpecRefusedAtAdmission(t *testing.T) {
 			want: "kmsKeyID can only be set with algorithm aws:kms",
 		},
 		"BadRegion": {
-			reason: "regions look like eu-west-1",
+			reason: "regions are lower-case names such as eu-west-1",
 			obj:    bucket("bad-region", func(b *v1alpha1.Bucket) { b.Spec.ForProvider.Region = "Europe" }),
 			want:   "spec.forProvider.region",
 		},

@@ -67,9 +67,11 @@ type PublicAccessBlock struct {
 // BucketParameters are the configurable fields of a Bucket. A field left
 // unset is neither read nor changed, except the defaulted ones.
 type BucketParameters struct {
-	// Region the bucket lives in. A bucket cannot move, so this cannot be
-	// changed after creation.
-	// +kubebuilder:validation:Pattern=`^[a-z]{2}(-[a-z]+)+-[0-9]+$`
+	// Region the bucket lives in, such as eu-west-1; S3-compatible stores
+	// may name theirs differently (Ceph RGW's "default"). A bucket cannot
+	// move, so this cannot be changed after creation.
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`
+	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="region is immutable: a bucket cannot move to another region"
 	Region string `json:"region"`
 
