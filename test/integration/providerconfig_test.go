@@ -15,6 +15,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
+	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/s3/v1alpha1"
 )
 
@@ -87,4 +88,29 @@ func TestMalformedCredentialsAreNotEchoed(t *testing.T) {
 			t.Errorf("event echoes the secret: %q", e.Message)
 		}
 	}
+}
+
+func TestNamespacedProviderConfigCannotBorrowProviderIdentity(t *testing.T) {
+	t.Parallel()
+	expectRefused(t, map[string]refusal{
+		"AWSEnvironment": {
+			reason: "Environment credentials are the provider's own",
+			obj: &awsv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "borrow-env"},
+				Spec: awsv1alpha1.ProviderConfigSpec{Credentials: awsv1alpha1.Credentials{Source: awsv1alpha1.CredentialsSourceEnvironment}}},
+			want: "a namespaced ProviderConfig must take credentials from a Secret",
+		},
+		"AWSWebIdentity": {
+			reason: "a web identity token file is the provider's own",
+			obj: &awsv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "borrow-token"},
+				Spec: awsv1alpha1.ProviderConfigSpec{Credentials: awsv1alpha1.Credentials{Source: awsv1alpha1.CredentialsSourceWebIdentity,
+					WebIdentity: &awsv1alpha1.WebIdentity{RoleARN: "arn:aws:iam::123456789012:role/x"}}}},
+			want: "a namespaced ProviderConfig must take credentials from a Secret",
+		},
+		"GCPEnvironment": {
+			reason: "Application Default Credentials are the provider's own",
+			obj: &gcpv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "borrow-adc"},
+				Spec: gcpv1alpha1.ProviderConfigSpec{ProjectID: "appinfra-test", Credentials: gcpv1alpha1.Credentials{Source: gcpv1alpha1.CredentialsSourceEnvironment}}},
+			want: "a namespaced ProviderConfig must not use source Environment",
+		},
+	})
 }

@@ -141,7 +141,8 @@ type ProviderConfigStatus struct {
 // +kubebuilder:object:root=true
 
 // A ProviderConfig configures how managed resources in its namespace reach
-// AWS. It may only read credentials from its own namespace.
+// AWS. It may only read credentials from a Secret in its own namespace.
+// +kubebuilder:validation:XValidation:rule="self.spec.credentials.source == 'Secret'",message="a namespaced ProviderConfig must take credentials from a Secret: Environment and WebIdentity would lend it the provider's own identity (use a ClusterProviderConfig for those)"
 // +kubebuilder:subresource:status
 // +kubebuilder:printcolumn:name="SOURCE",type="string",JSONPath=".spec.credentials.source"
 // +kubebuilder:printcolumn:name="USERS",type="integer",JSONPath=".status.users"

@@ -90,7 +90,9 @@ type ProviderConfigStatus struct {
 // +kubebuilder:object:root=true
 
 // A ProviderConfig configures how managed resources in its namespace reach
-// Google Cloud. It may only read credentials from its own namespace.
+// Google Cloud. It may only read credentials from a Secret in its own
+// namespace.
+// +kubebuilder:validation:XValidation:rule="self.spec.credentials.source != 'Environment'",message="a namespaced ProviderConfig must not use source Environment: that would lend it the provider's own identity (use a Secret, or a ClusterProviderConfig)"
 // +kubebuilder:subresource:status
 // +kubebuilder:printcolumn:name="PROJECT",type="string",JSONPath=".spec.projectID"
 // +kubebuilder:printcolumn:name="SOURCE",type="string",JSONPath=".spec.credentials.source"

@@ -84,6 +84,12 @@ func NewConfig(ctx context.Context, kube client.Client, spec v1alpha1.ProviderCo
 	if region == "" {
 		region = spec.Region
 	}
+	if secretNamespace != "" && spec.Credentials.Source != v1alpha1.CredentialsSourceSecret {
+		// Environment and WebIdentity are the provider's own identity: a
+		// namespace's users must not borrow it, nor send its token to an
+		// endpoint of their choosing.
+		return Config{}, errors.Errorf("a namespaced ProviderConfig must take credentials from a Secret, not %s: that would lend it the provider's own identity (use a ClusterProviderConfig)", spec.Credentials.Source)
+	}
 	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
 	switch spec.Credentials.Source {
 	case v1alpha1.CredentialsSourceSecret:

@@ -207,6 +207,19 @@ func TestNewConfig(t *testing.T) {
 			args:   args{spec: fromSecretRef("crossplane-system", "aws-creds", "credentials", "prod"), region: "eu-west-1"},
 			want:   want{region: "eu-west-1", creds: ptr.To(fromSecret(testAccessKeyID, testSecretKey, testSessionToken))},
 		},
+		"NamespacedEnvironment": {
+			reason: "A namespaced ProviderConfig must not borrow the provider's own identity from the environment.",
+			args: args{spec: v1alpha1.ProviderConfigSpec{Region: "us-east-1", Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceEnvironment}},
+				secretNamespace: "team-a"},
+			want: want{err: cmpopts.AnyError, msg: []string{"a namespaced ProviderConfig must take credentials from a Secret, not Environment"}},
+		},
+		"NamespacedWebIdentity": {
+			reason: "A namespaced ProviderConfig must not send the provider's token anywhere.",
+			args: args{spec: v1alpha1.ProviderConfigSpec{Region: "us-east-1", Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceWebIdentity,
+				WebIdentity: &v1alpha1.WebIdentity{RoleARN: "arn:aws:iam::123456789012:role/x", TokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token"}}},
+				secretNamespace: "team-a"},
+			want: want{err: cmpopts.AnyError, msg: []string{"not WebIdentity"}},
+		},
 		"ProviderConfigSecret": {
 			reason: "A ProviderConfig reads the Secret in its own namespace.",
 			args:   args{spec: fromSecretRef("", "aws-creds", "credentials", ""), secretNamespace: "team-a", region: "eu-west-1"},

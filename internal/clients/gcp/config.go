@@ -72,6 +72,12 @@ func Connect(ctx context.Context, kube client.Client, mg resource.ModernManaged)
 // a namespace are read from secretNamespace.
 func NewConfig(ctx context.Context, kube client.Client, spec v1alpha1.ProviderConfigSpec, secretNamespace string) (Config, error) {
 	c := Config{Spec: spec}
+	if secretNamespace != "" && spec.Credentials.Source == v1alpha1.CredentialsSourceEnvironment {
+		// Application Default Credentials are the provider's own identity:
+		// a namespace's users must not borrow it, nor send its token to an
+		// endpoint of their choosing.
+		return Config{}, errors.New("a namespaced ProviderConfig must not use source Environment: that would lend it the provider's own identity (use a Secret, or a ClusterProviderConfig)")
+	}
 	switch spec.Credentials.Source {
 	case v1alpha1.CredentialsSourceSecret:
 		creds, err := secretCredentials(ctx, kube, spec.Credentials, secretNamespace)

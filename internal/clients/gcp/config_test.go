@@ -265,6 +265,12 @@ func TestNewConfig(t *testing.T) {
 			args:   args{spec: fromSecret("", "key.json"), secretNamespace: "team-a"},
 			want:   want{options: []string{"credentials"}, key: serviceAccountKey(t, "team-project", testTeamEmail)},
 		},
+		"NamespacedEnvironment": {
+			reason: "A namespaced ProviderConfig must not borrow the provider's own identity from the environment.",
+			args: args{spec: v1alpha1.ProviderConfigSpec{ProjectID: "my-project", Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceEnvironment}},
+				secretNamespace: "team-a"},
+			want: want{err: cmpopts.AnyError, msg: []string{"a namespaced ProviderConfig must not use source Environment"}},
+		},
 		"ProviderConfigNamesOwnNamespace": {
 			reason: "A ProviderConfig may name its own namespace.",
 			args:   args{spec: fromSecret("team-a", "key.json"), secretNamespace: "team-a"},
