@@ -94,9 +94,9 @@ type BucketParameters struct {
 	PublicAccessBlock *PublicAccessBlock `json:"publicAccessBlock,omitempty"`
 
 	// Tags to set on the bucket. The provider adds crossplane-kind,
-	// crossplane-name, crossplane-namespace and crossplane-providerconfig.
-	// S3 allows 50 tags, so 46 are left for you.
-	// +kubebuilder:validation:MaxProperties=46
+	// crossplane-name, crossplane-namespace, crossplane-providerconfig and
+	// crossplane-providerconfig-kind. S3 allows 50 tags, so 45 are left.
+	// +kubebuilder:validation:MaxProperties=45
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('aws:') && !k.startsWith('crossplane-') && k.size() <= 128)",message="tag keys must be at most 128 characters and must not start with aws: or crossplane- (reserved)"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].size() <= 256)",message="tag values must be at most 256 characters"
 	// +optional

@@ -38,7 +38,7 @@ type LifecycleAction struct {
 	Type string `json:"type"`
 
 	// StorageClass objects move to, for SetStorageClass.
-	// +kubebuilder:validation:Enum=STANDARD;NEARLINE;COLDLINE;ARCHIVE
+	// +kubebuilder:validation:Enum=STANDARD;NEARLINE;COLDLINE;ARCHIVE;REGIONAL;MULTI_REGIONAL;DURABLE_REDUCED_AVAILABILITY
 	// +optional
 	StorageClass *string `json:"storageClass,omitempty"`
 }
@@ -54,6 +54,7 @@ type LifecycleCondition struct {
 
 	// CreatedBefore matches objects created before this date (UTC),
 	// YYYY-MM-DD.
+	// +kubebuilder:validation:Format=date
 	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
 	// +optional
 	CreatedBefore *string `json:"createdBefore,omitempty"`
@@ -114,8 +115,9 @@ type BucketParameters struct {
 	Location string `json:"location"`
 
 	// StorageClass of new objects. Late-initialised from the bucket when
-	// unset.
-	// +kubebuilder:validation:Enum=STANDARD;NEARLINE;COLDLINE;ARCHIVE
+	// unset. REGIONAL, MULTI_REGIONAL and DURABLE_REDUCED_AVAILABILITY are
+	// legacy classes older buckets still report.
+	// +kubebuilder:validation:Enum=STANDARD;NEARLINE;COLDLINE;ARCHIVE;REGIONAL;MULTI_REGIONAL;DURABLE_REDUCED_AVAILABILITY
 	// +optional
 	StorageClass *string `json:"storageClass,omitempty"`
 

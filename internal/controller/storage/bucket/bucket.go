@@ -121,7 +121,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	if err := validName(name); err != nil {
 		return managed.ExternalObservation{}, err
 	}
-	if err := validLabels(cr.Spec.ForProvider.Labels); err != nil {
+	if err := validate(cr.Spec.ForProvider); err != nil {
 		return managed.ExternalObservation{}, err
 	}
 	attrs, err := e.gcs.Attrs(ctx, name)
@@ -159,6 +159,9 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	if err := validName(name); err != nil {
 		return managed.ExternalCreation{}, err
 	}
+	if err := validate(cr.Spec.ForProvider); err != nil {
+		return managed.ExternalCreation{}, err
+	}
 	cr.SetConditions(xpv2.Creating())
 	want := desired(cr, e.cfg.ProviderConfigName)
 	err := e.gcs.Create(ctx, name, e.cfg.Spec.ProjectID, createAttrs(want))
@@ -166,8 +169,11 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		// GCS answers 409 both to a retried create of our own bucket and
 		// for a name someone else holds: whether we can read it tells.
 		existing, aerr := e.gcs.Attrs(ctx, name)
-		if aerr != nil {
+		switch {
+		case hasStatus(aerr, http.StatusForbidden):
 			return managed.ExternalCreation{}, xperrors.Errorf("bucket name %q is taken, by another project or account; bucket names are global, so choose another with the crossplane.io/external-name annotation", name)
+		case aerr != nil:
+			return managed.ExternalCreation{}, xperrors.Wrap(aerr, "bucket already exists and cannot be read")
 		}
 		// Two resources must not manage one bucket.
 		if owner := claimedBy(existing.Labels); owner != "" && owner != claimedBy(want.Labels) {

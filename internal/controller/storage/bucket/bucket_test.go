@@ -622,6 +622,20 @@ func TestCreate(t *testing.T) {
 				calls: []call{createCall, {Op: "Attrs", Bucket: testName}},
 			},
 		},
+		"ConflictUnreadable": {
+			reason: "A 409 followed by a failed read that is not a 403 says nothing about ownership: the read error should be returned, not a claim that the name is taken.",
+			api: &mockAPI{
+				MockCreate: createReturns(apiError(http.StatusConflict)),
+				MockAttrs:  attrsFail(apiError(http.StatusServiceUnavailable)),
+			},
+			cr: configuredBucket(),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{"bucket already exists and cannot be read"},
+				cr:    configuredBucket(withConditions(xpv2.Creating())),
+				calls: []call{createCall, {Op: "Attrs", Bucket: testName}},
+			},
+		},
 		"CreateFailed": {
 			reason: "Any other error should be returned wrapped, with no further call.",
 			api:    &mockAPI{MockCreate: createReturns(errBoom)},

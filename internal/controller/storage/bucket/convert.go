@@ -57,11 +57,20 @@ var (
 	labelValueRe = regexp.MustCompile(`^[a-z0-9_-]{0,63}$`)
 )
 
-// validLabels checks label values, which admission checks only for length.
-func validLabels(labels map[string]string) error {
-	for k, v := range labels {
+// validate checks what admission cannot: label values (a per-value
+// pattern is over the CEL cost budget) and that every createdBefore is a
+// real date, since a rule that lost its date would match more objects.
+func validate(p v1alpha1.BucketParameters) error {
+	for k, v := range p.Labels {
 		if !labelValueRe.MatchString(v) {
 			return xperrors.Errorf("label %q has a value GCS refuses: values may hold only lower-case letters, digits, _ and -, at most 63 characters", k)
+		}
+	}
+	for i, r := range p.LifecycleRules {
+		if d := r.Condition.CreatedBefore; d != nil {
+			if _, err := time.Parse(dateLayout, *d); err != nil {
+				return xperrors.Errorf("lifecycleRules[%d].condition.createdBefore %q is not a date (YYYY-MM-DD)", i, *d)
+			}
 		}
 	}
 	return nil
@@ -279,7 +288,7 @@ func toLifecycle(rules []v1alpha1.LifecycleRule) *storage.Lifecycle {
 			sr.Condition.AgeInDays = age
 		}
 		if c.CreatedBefore != nil {
-			// Validated as YYYY-MM-DD at admission.
+			// validate refuses a spec with a date that does not parse.
 			t, _ := time.Parse(dateLayout, *c.CreatedBefore)
 			sr.Condition.CreatedBefore = t
 		}

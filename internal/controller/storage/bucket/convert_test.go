@@ -942,3 +942,39 @@ func TestValidName(t *testing.T) {
 		})
 	}
 }
+
+func TestValidate(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		p      v1alpha1.BucketParameters
+		msg    []string // empty: valid
+	}{
+		"Valid": {
+			reason: "Lower-case label values and real dates are valid.",
+			p: v1alpha1.BucketParameters{Labels: map[string]string{"team": "a_b-1"}, LifecycleRules: []v1alpha1.LifecycleRule{
+				rule("Delete", v1alpha1.LifecycleCondition{CreatedBefore: ptr.To("2024-02-29")}),
+			}},
+		},
+		"UpperCaseLabel": {
+			reason: "GCS refuses upper-case label values; admission checks only their length.",
+			p:      v1alpha1.BucketParameters{Labels: map[string]string{"team": "Payments"}},
+			msg:    []string{`label "team" has a value GCS refuses`},
+		},
+		"ImpossibleDate": {
+			reason: "A date that matches the pattern but does not exist must be refused: dropping it would widen the rule.",
+			p: v1alpha1.BucketParameters{LifecycleRules: []v1alpha1.LifecycleRule{
+				rule("Delete", v1alpha1.LifecycleCondition{AgeDays: ptr.To[int64](1)}),
+				rule("Delete", v1alpha1.LifecycleCondition{CreatedBefore: ptr.To("2024-02-30"), MatchesPrefix: []string{"logs/"}}),
+			}},
+			msg: []string{`lifecycleRules[1].condition.createdBefore "2024-02-30" is not a date`},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := validate(tc.p)
+			if (err != nil) != (len(tc.msg) > 0) || !mrtest.ErrorContains(err, tc.msg) {
+				t.Errorf("\n%s\nvalidate(...): got %v, want an error containing %q", tc.reason, err, tc.msg)
+			}
+		})
+	}
+}
