@@ -458,3 +458,53 @@ func TestBucketBadSpecRefusedAtAdmission(t *testing.T) {
 	})
 
 }
+
+func TestBucketAdoptionKeepsExistingSettings(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	name := "it-adopt"
+	if _, err := store.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: &name, ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+		Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAwsKms, KMSMasterKeyID: aws.String("alias/existing")}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: &name, PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+		BlockPublicAcls: aws.Bool(false), IgnorePublicAcls: aws.Bool(false), BlockPublicPolicy: aws.Bool(false), RestrictPublicBuckets: aws.Bool(false),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Full management, leaving encryption and the public access block
+	// unset: the bucket's own settings must be taken, not the defaults a new
+	// bucket gets.
+	cr := bucket(name)
+	create(t, cr)
+	eventually(t, converge, "adopted bucket Ready and late-initialised", func() error {
+		if err := ready(cr); err != nil {
+			return err
+		}
+		if cr.Spec.ForProvider.ServerSideEncryption == nil || cr.Spec.ForProvider.PublicAccessBlock == nil {
+			return fmt.Errorf("spec not late-initialised: %+v", cr.Spec.ForProvider)
+		}
+		return nil
+	})
+	p := cr.Spec.ForProvider
+	if p.ServerSideEncryption.Algorithm != v1alpha1.SSEAlgorithmKMS || ptr.Deref(p.ServerSideEncryption.KMSKeyID, "") != "alias/existing" || *p.PublicAccessBlock != (v1alpha1.PublicAccessBlock{}) {
+		t.Errorf("spec late-initialised as encryption %+v, public access block %+v; want the bucket's aws:kms alias/existing and nothing blocked", *p.ServerSideEncryption, *p.PublicAccessBlock)
+	}
+	s, err := readStore(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Encryption != "aws:kms" || aws.ToBool(s.Public.BlockPublicAcls) || aws.ToBool(s.Public.RestrictPublicBuckets) {
+		t.Errorf("adoption changed the bucket: encryption %q, public access block %+v", s.Encryption, s.Public)
+	}
+	for _, c := range s3calls.of(name) {
+		if c.Op == "PUT ?encryption" || c.Op == "PUT ?publicAccessBlock" {
+			t.Errorf("adoption wrote %s", c.Op)
+		}
+	}
+}

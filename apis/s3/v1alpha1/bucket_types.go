@@ -65,7 +65,9 @@ type PublicAccessBlock struct {
 }
 
 // BucketParameters are the configurable fields of a Bucket. A field left
-// unset is neither read nor changed, except the defaulted ones.
+// unset is neither read nor changed, except serverSideEncryption and
+// publicAccessBlock: a new bucket gets the secure defaults, an existing one
+// keeps what it has and the spec is late-initialised from it.
 type BucketParameters struct {
 	// Region the bucket lives in, such as eu-west-1; S3-compatible stores
 	// may name theirs differently (Ceph RGW's "default"). A bucket cannot
@@ -81,15 +83,15 @@ type BucketParameters struct {
 	// +optional
 	Versioning *string `json:"versioning,omitempty"`
 
-	// ServerSideEncryption is the default encryption of new objects.
-	// Defaults to AES256.
-	// +kubebuilder:default={"algorithm":"AES256"}
+	// ServerSideEncryption is the default encryption of new objects. Unset:
+	// AES256 for a bucket the provider creates; an existing bucket's is
+	// late-initialised.
 	// +optional
 	ServerSideEncryption *ServerSideEncryption `json:"serverSideEncryption,omitempty"`
 
-	// PublicAccessBlock blocks public access. Defaults to all four settings
-	// on.
-	// +kubebuilder:default={"blockPublicAcls":true,"ignorePublicAcls":true,"blockPublicPolicy":true,"restrictPublicBuckets":true}
+	// PublicAccessBlock blocks public access. Unset: all four settings on
+	// for a bucket the provider creates; an existing bucket's are
+	// late-initialised. Settings left out of a block given are on.
 	// +optional
 	PublicAccessBlock *PublicAccessBlock `json:"publicAccessBlock,omitempty"`
 

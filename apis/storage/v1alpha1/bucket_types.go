@@ -104,8 +104,10 @@ type RetentionPolicy struct {
 }
 
 // BucketParameters are the configurable fields of a Bucket. A field left
-// unset is neither changed nor removed; the defaulted ones are always
-// managed.
+// unset is neither changed nor removed, except the late-initialised ones:
+// storageClass, versioning, uniformBucketLevelAccess and
+// publicAccessPrevention take the bucket's values (a new bucket gets
+// uniform bucket-level access and enforced public access prevention).
 type BucketParameters struct {
 	// Location of the bucket: a region (us-central1), dual-region (nam4) or
 	// multi-region (US, EU, ASIA). A bucket cannot move, so this cannot be
@@ -138,15 +140,16 @@ type BucketParameters struct {
 	Labels map[string]string `json:"labels,omitempty"`
 
 	// UniformBucketLevelAccess turns off object ACLs so that IAM alone
-	// controls access. On unless turned off.
-	// +kubebuilder:default=true
+	// controls access. Unset: on for a bucket the provider creates; an
+	// existing bucket's setting is late-initialised.
 	// +optional
 	UniformBucketLevelAccess *bool `json:"uniformBucketLevelAccess,omitempty"`
 
-	// PublicAccessPrevention: "enforced" (default) refuses any public
-	// access; "inherited" follows the organisation policy.
+	// PublicAccessPrevention: "enforced" refuses any public access;
+	// "inherited" follows the organisation policy. Unset: enforced for a
+	// bucket the provider creates; an existing bucket's setting is
+	// late-initialised.
 	// +kubebuilder:validation:Enum=enforced;inherited
-	// +kubebuilder:default=enforced
 	// +optional
 	PublicAccessPrevention *string `json:"publicAccessPrevention,omitempty"`
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 )
@@ -16,4 +18,21 @@ const ReasonDriftDetected event.Reason = "DriftDetected"
 // values may be secret.
 func RecordDrift(record event.Recorder, o resource.Object, fields []string) {
 	record.Event(o, event.Normal(ReasonDriftDetected, fmt.Sprintf("External resource differs from the spec in %s; updating", strings.Join(fields, ", "))))
+}
+
+// LateInitializes reports whether mg's management policies let the provider
+// fill unset spec fields from the external resource. Without that, Observe
+// must leave the spec alone: the runtime persists the whole object when it
+// adds its finalizer, so an in-memory change would be saved regardless.
+func LateInitializes(mg resource.Managed) bool {
+	policies := mg.GetManagementPolicies()
+	if len(policies) == 0 {
+		return true // The API defaults to ["*"].
+	}
+	for _, p := range policies {
+		if p == xpv2.ManagementActionAll || p == xpv2.ManagementActionLateInitialize {
+			return true
+		}
+	}
+	return false
 }

@@ -113,14 +113,16 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 		return managed.ExternalObservation{}, errors.Errorf("bucket %q is in region %s, not %s; a bucket cannot move, so create a new one", name, r, p.Region)
 	}
 
-	want := desired(cr, e.cfg.ProviderConfigName)
-	got, err := e.read(ctx, name, want)
+	mayLateInit := mr.LateInitializes(cr)
+	got, err := e.read(ctx, name, toRead(desired(cr, e.cfg.ProviderConfigName), mayLateInit))
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
+	got.Region = p.Region
 	e.observed = &got
 
-	lateInit := lateInitialize(&cr.Spec.ForProvider, got)
+	lateInit := mayLateInit && lateInitialize(&cr.Spec.ForProvider, got)
+	want := desired(cr, e.cfg.ProviderConfigName)
 	cr.Status.AtProvider = observation(name, got, e.endpoint())
 	cr.SetConditions(xpv2.Available())
 
@@ -148,7 +150,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	case err != nil:
 		return managed.ExternalCreation{}, errors.Wrap(err, "cannot create bucket")
 	}
-	want := desired(cr, e.cfg.ProviderConfigName)
+	want := withSecureDefaults(desired(cr, e.cfg.ProviderConfigName))
 	if err := e.apply(ctx, name, want, configured(want)); err != nil {
 		return managed.ExternalCreation{}, err
 	}
@@ -161,10 +163,11 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	want := desired(cr, e.cfg.ProviderConfigName)
 	if e.observed == nil {
 		// The reconciler always observes first; this guards direct callers.
-		got, err := e.read(ctx, name, want)
+		got, err := e.read(ctx, name, configured(want))
 		if err != nil {
 			return managed.ExternalUpdate{}, err
 		}
+		got.Region = want.Region
 		e.observed = &got
 	}
 	fields := drifted(want, *e.observed)

@@ -248,6 +248,14 @@ func withConditions(c ...xpv2.Condition) bucketOption {
 	return func(cr *v1alpha1.Bucket) { cr.SetConditions(c...) }
 }
 
+// withoutLateInit sets management policies that do not allow late
+// initialisation.
+func withoutLateInit() bucketOption {
+	return func(cr *v1alpha1.Bucket) {
+		cr.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve, xpv2.ManagementActionCreate, xpv2.ManagementActionUpdate, xpv2.ManagementActionDelete}
+	}
+}
+
 func publicAccessBlock(on bool) *v1alpha1.PublicAccessBlock {
 	return &v1alpha1.PublicAccessBlock{BlockPublicACLs: on, IgnorePublicACLs: on, BlockPublicPolicy: on, RestrictPublicBuckets: on}
 }
@@ -579,7 +587,9 @@ func TestObserve(t *testing.T) {
 						Region:     testRegion,
 						Endpoint:   "https://s3.us-west-2.amazonaws.com",
 						Versioning: v1alpha1.VersioningEnabled,
-						Tags:       map[string]string{},
+						// No public access block configuration blocks nothing.
+						PublicAccessBlock: &v1alpha1.PublicAccessBlock{},
+						Tags:              map[string]string{},
 					}),
 					withConditions(xpv2.Available()),
 				),
@@ -600,17 +610,44 @@ func TestObserve(t *testing.T) {
 				calls: allReads,
 			},
 		},
-		"OnlyTagsConfigured": {
-			reason: "A spec that sets nothing still has the provider's tags: Observe should read only HeadBucket and the tags.",
+		"LateInitializesEncryptionAndPublicAccessBlock": {
+			reason: "A spec that leaves encryption and the public access block unset takes the bucket's own, rather than imposing defaults on an existing bucket.",
 			api:    inSync(func(m *mockAPI) { m.MockGetBucketTagging = tagsAre(providerTags()) }),
 			cr:     bucket(),
+			want: want{
+				o: managed.ExternalObservation{
+					ResourceExists:          true,
+					ResourceUpToDate:        true,
+					ResourceLateInitialized: true,
+					ConnectionDetails:       connection,
+				},
+				cr: bucket(
+					withEncryption(v1alpha1.ServerSideEncryption{Algorithm: v1alpha1.SSEAlgorithmAES256, BucketKeyEnabled: ptr.To(false)}),
+					withPublicAccessBlock(true),
+					withAtProvider(v1alpha1.BucketObservation{
+						ARN:                  "arn:aws:s3:::my-bucket",
+						Region:               testRegion,
+						Endpoint:             "https://s3.us-west-2.amazonaws.com",
+						ServerSideEncryption: &v1alpha1.ServerSideEncryption{Algorithm: v1alpha1.SSEAlgorithmAES256, BucketKeyEnabled: ptr.To(false)},
+						PublicAccessBlock:    publicAccessBlock(true),
+						Tags:                 providerTags(),
+					}),
+					withConditions(xpv2.Available()),
+				),
+				calls: []string{"HeadBucket", "GetBucketEncryption", "GetPublicAccessBlock", "GetBucketTagging"},
+			},
+		},
+		"OnlyTagsConfigured": {
+			reason: "A spec that sets nothing, under policies without LateInitialize, still has the provider's tags: Observe should read only HeadBucket and the tags.",
+			api:    inSync(func(m *mockAPI) { m.MockGetBucketTagging = tagsAre(providerTags()) }),
+			cr:     bucket(withoutLateInit()),
 			want: want{
 				o: managed.ExternalObservation{
 					ResourceExists:    true,
 					ResourceUpToDate:  true,
 					ConnectionDetails: connection,
 				},
-				cr: bucket(
+				cr: bucket(withoutLateInit(),
 					withAtProvider(v1alpha1.BucketObservation{
 						ARN:      "arn:aws:s3:::my-bucket",
 						Region:   testRegion,
@@ -716,7 +753,7 @@ func TestObserve(t *testing.T) {
 					return tagsAre(nil)(context.Background(), in)
 				}
 			}),
-			cr: bucket(withName("claim-x7k2p")),
+			cr: bucket(withName("claim-x7k2p"), withoutLateInit()),
 			want: want{
 				o: managed.ExternalObservation{
 					ResourceExists:    true,
@@ -725,7 +762,7 @@ func TestObserve(t *testing.T) {
 				},
 				diff: true,
 				cr: bucket(
-					withName("claim-x7k2p"),
+					withName("claim-x7k2p"), withoutLateInit(),
 					withAtProvider(v1alpha1.BucketObservation{
 						ARN:      "arn:aws:s3:::my-bucket",
 						Region:   testRegion,
@@ -892,14 +929,14 @@ func TestCreate(t *testing.T) {
 				calls: []string{"CreateBucket", "PutBucketVersioning", "PutBucketEncryption", "PutPublicAccessBlock"},
 			},
 		},
-		"OnlyTagsConfigured": {
-			reason: "A spec that sets nothing should create the bucket and set only the provider's tags.",
+		"SecureDefaults": {
+			reason: "A spec that sets nothing should create the bucket with AES256, every public access block and the provider's tags.",
 			api:    withPuts(&mockAPI{MockCreateBucket: createOK}),
 			cr:     bucket(),
 			want: want{
 				c:     created,
 				cr:    bucket(withConditions(xpv2.Creating())),
-				calls: []string{"CreateBucket", "PutBucketTagging"},
+				calls: []string{"CreateBucket", "PutBucketEncryption", "PutPublicAccessBlock", "PutBucketTagging"},
 			},
 		},
 	}

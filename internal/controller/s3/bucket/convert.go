@@ -72,6 +72,33 @@ func configured(p v1alpha1.BucketParameters) []string {
 	return f
 }
 
+// toRead lists the sub-configurations Observe reads: those want sets, and,
+// when the spec may be late-initialised, the two every bucket has.
+func toRead(want v1alpha1.BucketParameters, lateInit bool) []string {
+	if lateInit {
+		if want.ServerSideEncryption == nil {
+			want.ServerSideEncryption = &v1alpha1.ServerSideEncryption{}
+		}
+		if want.PublicAccessBlock == nil {
+			want.PublicAccessBlock = &v1alpha1.PublicAccessBlock{}
+		}
+	}
+	return configured(want)
+}
+
+// withSecureDefaults fills what a new bucket gets when the spec leaves it
+// unset: AES256 and every public access block. An existing bucket is never
+// given these; its own settings are late-initialised instead.
+func withSecureDefaults(p v1alpha1.BucketParameters) v1alpha1.BucketParameters {
+	if p.ServerSideEncryption == nil {
+		p.ServerSideEncryption = &v1alpha1.ServerSideEncryption{Algorithm: v1alpha1.SSEAlgorithmAES256}
+	}
+	if p.PublicAccessBlock == nil {
+		p.PublicAccessBlock = &v1alpha1.PublicAccessBlock{BlockPublicACLs: true, IgnorePublicACLs: true, BlockPublicPolicy: true, RestrictPublicBuckets: true}
+	}
+	return p
+}
+
 // drifted lists the sub-configurations want sets that got does not match.
 func drifted(want, got v1alpha1.BucketParameters) []string {
 	var f []string
@@ -163,15 +190,22 @@ func diff(want, got v1alpha1.BucketParameters) string {
 	return cmp.Diff(want, seen)
 }
 
-// lateInitialize fills spec fields left unset with what S3 chose, and says
-// whether it changed anything. Only settings of a matching encryption are
-// taken: a different algorithm is drift, corrected instead.
+// lateInitialize fills spec fields left unset with what the bucket has, and
+// says whether it changed anything: a missing encryption or public access
+// block whole, and within a matching encryption the key and bucket key. A
+// different algorithm is drift, corrected instead.
 func lateInitialize(spec *v1alpha1.BucketParameters, got v1alpha1.BucketParameters) bool {
+	changed := false
+	if spec.PublicAccessBlock == nil && got.PublicAccessBlock != nil {
+		spec.PublicAccessBlock, changed = ptr.To(*got.PublicAccessBlock), true
+	}
+	if spec.ServerSideEncryption == nil && got.ServerSideEncryption != nil {
+		spec.ServerSideEncryption, changed = got.ServerSideEncryption.DeepCopy(), true
+	}
 	want, seen := spec.ServerSideEncryption, got.ServerSideEncryption
 	if want == nil || seen == nil || want.Algorithm != seen.Algorithm {
-		return false
+		return changed
 	}
-	changed := false
 	if want.KMSKeyID == nil && seen.KMSKeyID != nil && want.Algorithm != v1alpha1.SSEAlgorithmAES256 {
 		want.KMSKeyID, changed = ptr.To(*seen.KMSKeyID), true
 	}
@@ -181,11 +215,11 @@ func lateInitialize(spec *v1alpha1.BucketParameters, got v1alpha1.BucketParamete
 	return changed
 }
 
-// read fetches the sub-configurations want sets, one call each.
-func (e *external) read(ctx context.Context, name string, want v1alpha1.BucketParameters) (v1alpha1.BucketParameters, error) {
-	got := v1alpha1.BucketParameters{Region: want.Region}
+// read fetches the named sub-configurations, one call each.
+func (e *external) read(ctx context.Context, name string, fields []string) (v1alpha1.BucketParameters, error) {
+	got := v1alpha1.BucketParameters{}
 	b := aws.String(name)
-	for _, field := range configured(want) {
+	for _, field := range fields {
 		switch field {
 		case fieldVersioning:
 			out, err := e.s3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
@@ -204,6 +238,7 @@ func (e *external) read(ctx context.Context, name string, want v1alpha1.BucketPa
 			if err != nil && !hasCode(err, "NoSuchPublicAccessBlockConfiguration") {
 				return got, xperrors.Wrap(err, "cannot get bucket public access block")
 			}
+			// No configuration blocks nothing.
 			got.PublicAccessBlock = publicAccessBlockFrom(out)
 		case fieldTags:
 			out, err := e.s3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b})
@@ -287,7 +322,7 @@ func encryptionConfiguration(p v1alpha1.ServerSideEncryption) *types.ServerSideE
 
 func publicAccessBlockFrom(out *s3.GetPublicAccessBlockOutput) *v1alpha1.PublicAccessBlock {
 	if out == nil || out.PublicAccessBlockConfiguration == nil {
-		return nil
+		return &v1alpha1.PublicAccessBlock{}
 	}
 	c := out.PublicAccessBlockConfiguration
 	return &v1alpha1.PublicAccessBlock{

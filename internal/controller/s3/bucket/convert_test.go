@@ -325,10 +325,24 @@ func TestLateInitialize(t *testing.T) {
 		want   want
 	}{
 		"NoEncryptionInSpec": {
-			reason: "A spec without encryption is not late-initialised.",
+			reason: "A spec without encryption takes the bucket's whole.",
 			spec:   withSSE(nil),
 			got:    withSSE(sse(v1alpha1.SSEAlgorithmAES256, nil, ptr.To(true))),
-			want:   want{spec: withSSE(nil)},
+			want:   want{spec: withSSE(sse(v1alpha1.SSEAlgorithmAES256, nil, ptr.To(true))), changed: true},
+		},
+		"NoPublicAccessBlockInSpec": {
+			reason: "A spec without a public access block takes the bucket's, so adopting a bucket never opens or closes it.",
+			spec:   func() v1alpha1.BucketParameters { p := withSSE(nil); p.PublicAccessBlock = nil; return p }(),
+			got: func() v1alpha1.BucketParameters {
+				p := withSSE(nil)
+				p.PublicAccessBlock = &v1alpha1.PublicAccessBlock{BlockPublicPolicy: true}
+				return p
+			}(),
+			want: want{spec: func() v1alpha1.BucketParameters {
+				p := withSSE(nil)
+				p.PublicAccessBlock = &v1alpha1.PublicAccessBlock{BlockPublicPolicy: true}
+				return p
+			}(), changed: true},
 		},
 		"NoEncryptionOnBucket": {
 			reason: "Nothing is taken from a bucket without encryption.",

@@ -140,7 +140,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	e.observed = attrs
 
 	got := parameters(attrs)
-	lateInit := lateInitialize(&cr.Spec.ForProvider, got)
+	lateInit := mr.LateInitializes(cr) && lateInitialize(&cr.Spec.ForProvider, got)
 	want := desired(cr, e.cfg.ProviderConfigName)
 	cr.Status.AtProvider = observation(attrs)
 	cr.SetConditions(xpv2.Available())
@@ -164,7 +164,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	}
 	cr.SetConditions(xpv2.Creating())
 	want := desired(cr, e.cfg.ProviderConfigName)
-	err := e.gcs.Create(ctx, name, e.cfg.Spec.ProjectID, createAttrs(want))
+	err := e.gcs.Create(ctx, name, e.cfg.Spec.ProjectID, createAttrs(withSecureDefaults(want)))
 	if hasStatus(err, http.StatusConflict) {
 		// GCS answers 409 both to a retried create of our own bucket and
 		// for a name someone else holds: whether we can read it tells.

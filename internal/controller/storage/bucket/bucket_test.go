@@ -154,6 +154,10 @@ func withAtProvider(o v1alpha1.BucketObservation) bucketOption {
 	return func(cr *v1alpha1.Bucket) { cr.Status.AtProvider = o }
 }
 
+func withPolicies(p ...xpv2.ManagementAction) bucketOption {
+	return func(cr *v1alpha1.Bucket) { cr.Spec.ManagementPolicies = p }
+}
+
 func withConditions(c ...xpv2.Condition) bucketOption {
 	return func(cr *v1alpha1.Bucket) { cr.SetConditions(c...) }
 }
@@ -421,7 +425,7 @@ func TestObserve(t *testing.T) {
 			},
 		},
 		"LateInitialize": {
-			reason: "storageClass and versioning left unset should be taken from the bucket, and reported as late-initialised; the rest is not managed.",
+			reason: "storageClass, versioning, uniform access and public access prevention left unset should be taken from the bucket, and reported as late-initialised; the rest is not managed.",
 			api: &mockAPI{MockAttrs: attrsAre(attrs(func(a *storage.BucketAttrs) {
 				a.StorageClass = "NEARLINE"
 				a.VersioningEnabled = false
@@ -439,7 +443,40 @@ func TestObserve(t *testing.T) {
 					withParams(func(p *v1alpha1.BucketParameters) {
 						p.StorageClass = ptr.To("NEARLINE")
 						p.Versioning = ptr.To(false)
+						p.UniformBucketLevelAccess = ptr.To(true)
+						p.PublicAccessPrevention = ptr.To(v1alpha1.PublicAccessPreventionEnforced)
 					}),
+					withAtProvider(observed(func(o *v1alpha1.BucketObservation) {
+						o.StorageClass = "NEARLINE"
+						o.Versioning = false
+						o.Labels = providerLabels()
+					})),
+					withConditions(xpv2.Available()),
+				),
+				observed: attrs(func(a *storage.BucketAttrs) {
+					a.StorageClass = "NEARLINE"
+					a.VersioningEnabled = false
+					a.Labels = providerLabels()
+				}),
+				calls: attrsCall,
+			},
+		},
+		"NoLateInitializeWithoutThePolicy": {
+			reason: "Under policies without LateInitialize the spec must be left alone: the runtime persists the whole object when it adds its finalizer.",
+			api: &mockAPI{MockAttrs: attrsAre(attrs(func(a *storage.BucketAttrs) {
+				a.StorageClass = "NEARLINE"
+				a.VersioningEnabled = false
+				a.Labels = providerLabels()
+			}))},
+			cr: bucket(withPolicies(xpv2.ManagementActionObserve)),
+			want: want{
+				o: managed.ExternalObservation{
+					ResourceExists:    true,
+					ResourceUpToDate:  true,
+					ConnectionDetails: connection("US-CENTRAL1", googleEndpoint),
+				},
+				cr: bucket(
+					withPolicies(xpv2.ManagementActionObserve),
 					withAtProvider(observed(func(o *v1alpha1.BucketObservation) {
 						o.StorageClass = "NEARLINE"
 						o.Versioning = false
@@ -564,8 +601,8 @@ func TestCreate(t *testing.T) {
 				calls: []call{createCall},
 			},
 		},
-		"OnlyLabels": {
-			reason: "A spec that sets only a location should create the bucket with the provider's labels and nothing else.",
+		"SecureDefaults": {
+			reason: "A spec that sets only a location should create the bucket with the provider's labels, uniform access and enforced public access prevention.",
 			api:    &mockAPI{MockCreate: createReturns(nil)},
 			cr:     bucket(),
 			want: want{
@@ -573,7 +610,8 @@ func TestCreate(t *testing.T) {
 				cr: bucket(withConditions(xpv2.Creating())),
 				calls: []call{{
 					Op: "Create", Bucket: testName, Project: testProject,
-					Attrs: &storage.BucketAttrs{Location: testLocation, Labels: providerLabels()},
+					Attrs: &storage.BucketAttrs{Location: testLocation, Labels: providerLabels(),
+						UniformBucketLevelAccess: storage.UniformBucketLevelAccess{Enabled: true}, PublicAccessPrevention: storage.PublicAccessPreventionEnforced},
 				}},
 			},
 		},

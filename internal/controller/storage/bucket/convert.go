@@ -193,9 +193,29 @@ func diff(want, got v1alpha1.BucketParameters) string {
 	return cmp.Diff(want, got, cmpopts.EquateEmpty())
 }
 
-// lateInitialize fills the spec fields GCS picks a default for.
+// withSecureDefaults fills what a new bucket gets when the spec leaves it
+// unset: uniform bucket-level access and enforced public access prevention.
+// An existing bucket is never given these; its own settings are
+// late-initialised instead (turning on uniform access breaks object ACLs).
+func withSecureDefaults(p v1alpha1.BucketParameters) v1alpha1.BucketParameters {
+	if p.UniformBucketLevelAccess == nil {
+		p.UniformBucketLevelAccess = ptr.To(true)
+	}
+	if p.PublicAccessPrevention == nil {
+		p.PublicAccessPrevention = ptr.To(v1alpha1.PublicAccessPreventionEnforced)
+	}
+	return p
+}
+
+// lateInitialize fills the spec fields every bucket has a value for.
 func lateInitialize(spec *v1alpha1.BucketParameters, got v1alpha1.BucketParameters) bool {
 	changed := false
+	if spec.UniformBucketLevelAccess == nil && got.UniformBucketLevelAccess != nil {
+		spec.UniformBucketLevelAccess, changed = ptr.To(*got.UniformBucketLevelAccess), true
+	}
+	if spec.PublicAccessPrevention == nil && got.PublicAccessPrevention != nil {
+		spec.PublicAccessPrevention, changed = ptr.To(*got.PublicAccessPrevention), true
+	}
 	if spec.StorageClass == nil && ptr.Deref(got.StorageClass, "") != "" {
 		spec.StorageClass, changed = ptr.To(*got.StorageClass), true
 	}

@@ -480,20 +480,23 @@ func TestLateInitialize(t *testing.T) {
 		want   want
 	}{
 		"Unset": {
-			reason: "Unset storageClass and versioning are taken from the bucket; nothing else is.",
+			reason: "Unset storageClass, versioning, uniform access and public access prevention are taken from the bucket; nothing else is.",
 			spec:   v1alpha1.BucketParameters{Location: testLocation},
 			got:    params(func(p *v1alpha1.BucketParameters) { p.StorageClass = ptr.To("NEARLINE"); p.Versioning = ptr.To(false) }),
 			want: want{
-				spec:    v1alpha1.BucketParameters{Location: testLocation, StorageClass: ptr.To("NEARLINE"), Versioning: ptr.To(false)},
+				spec: v1alpha1.BucketParameters{Location: testLocation, StorageClass: ptr.To("NEARLINE"), Versioning: ptr.To(false),
+					UniformBucketLevelAccess: ptr.To(true), PublicAccessPrevention: ptr.To(v1alpha1.PublicAccessPreventionEnforced)},
 				changed: true,
 			},
 		},
 		"Set": {
 			reason: "Fields the spec sets are kept, even if the bucket differs.",
-			spec:   v1alpha1.BucketParameters{Location: testLocation, StorageClass: ptr.To("STANDARD"), Versioning: ptr.To(true)},
-			got:    params(func(p *v1alpha1.BucketParameters) { p.StorageClass = ptr.To("NEARLINE"); p.Versioning = ptr.To(false) }),
+			spec: v1alpha1.BucketParameters{Location: testLocation, StorageClass: ptr.To("STANDARD"), Versioning: ptr.To(true),
+				UniformBucketLevelAccess: ptr.To(false), PublicAccessPrevention: ptr.To(v1alpha1.PublicAccessPreventionInherited)},
+			got: params(func(p *v1alpha1.BucketParameters) { p.StorageClass = ptr.To("NEARLINE"); p.Versioning = ptr.To(false) }),
 			want: want{
-				spec: v1alpha1.BucketParameters{Location: testLocation, StorageClass: ptr.To("STANDARD"), Versioning: ptr.To(true)},
+				spec: v1alpha1.BucketParameters{Location: testLocation, StorageClass: ptr.To("STANDARD"), Versioning: ptr.To(true),
+					UniformBucketLevelAccess: ptr.To(false), PublicAccessPrevention: ptr.To(v1alpha1.PublicAccessPreventionInherited)},
 			},
 		},
 		"StorageClassUnreported": {
