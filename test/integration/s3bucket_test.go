@@ -508,3 +508,31 @@ func TestBucketAdoptionKeepsExistingSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestBucketManagedByAnotherResourceIsRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	first := bucket("it-shared-name")
+	create(t, first)
+	eventually(t, converge, "first bucket Ready", func() error { return ready(first) })
+
+	if err := kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "it-second-team"}}); err != nil {
+		t.Fatal(err)
+	}
+	second := bucket("it-shared-name", func(b *v1alpha1.Bucket) { b.Namespace = "it-second-team" })
+	create(t, second)
+	eventually(t, converge, "second resource refused", func() error {
+		return hasCondition(second, xpv2.TypeSynced, corev1.ConditionFalse, "managed by default/it-shared-name")
+	})
+	// Deleting the refused resource must not delete the first one's bucket.
+	if err := kube.Delete(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, converge, "second resource gone", func() error { return gone(second) })
+	if err := storeHas("it-shared-name"); err != nil {
+		t.Fatalf("the first resource's bucket was deleted: %v", err)
+	}
+	if err := ready(first); err != nil {
+		t.Errorf("first resource: %v", err)
+	}
+}

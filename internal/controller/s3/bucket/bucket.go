@@ -82,7 +82,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.T
 	if err != nil {
 		return nil, err
 	}
-	return &external{s3: c.newAPI(cfg), cfg: cfg, record: c.record}, nil
+	return &external{s3: c.newAPI(cfg), cfg: cfg, record: c.record, kube: c.kube}, nil
 }
 
 // external holds one reconcile's client. Observe keeps what it read so that
@@ -91,6 +91,7 @@ type external struct {
 	s3       api
 	cfg      awsclient.Config
 	record   event.Recorder
+	kube     client.Reader
 	observed *v1alpha1.BucketParameters
 }
 
@@ -119,6 +120,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 		return managed.ExternalObservation{}, err
 	}
 	got.Region = p.Region
+	if owned, err := mr.Owned(ctx, e.kube, cr, got.Tags, identity, func() client.Object { return &v1alpha1.Bucket{} }); !owned {
+		return managed.ExternalObservation{}, err
+	}
 	e.observed = &got
 
 	lateInit := mayLateInit && lateInitialize(&cr.Spec.ForProvider, got)
@@ -193,6 +197,9 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 }
 
 func (e *external) Disconnect(context.Context) error { return nil }
+
+// identity is how S3 tags store names: as they are.
+func identity(s string) string { return s }
 
 // endpoint is the S3 endpoint that serves buckets of this config's region.
 func (e *external) endpoint() string {

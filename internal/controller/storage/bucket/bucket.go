@@ -104,7 +104,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.T
 	if err != nil {
 		return nil, err
 	}
-	return &external{gcs: gcs, cfg: cfg, record: c.record}, nil
+	return &external{gcs: gcs, cfg: cfg, record: c.record, kube: c.kube}, nil
 }
 
 // external holds one reconcile's client. Observe keeps what it read so that
@@ -113,6 +113,7 @@ type external struct {
 	gcs      api
 	cfg      gcpclient.Config
 	record   event.Recorder
+	kube     client.Reader
 	observed *storage.BucketAttrs
 }
 
@@ -136,6 +137,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	p := cr.Spec.ForProvider
 	if !strings.EqualFold(attrs.Location, p.Location) {
 		return managed.ExternalObservation{}, xperrors.Errorf("bucket %q is in location %s, not %s; a bucket cannot move, so create a new one", name, attrs.Location, p.Location)
+	}
+	if owned, err := mr.Owned(ctx, e.kube, cr, attrs.Labels, labelValue, func() client.Object { return &v1alpha1.Bucket{} }); !owned {
+		return managed.ExternalObservation{}, err
 	}
 	e.observed = attrs
 
@@ -175,9 +179,8 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		case aerr != nil:
 			return managed.ExternalCreation{}, xperrors.Wrap(aerr, "bucket already exists and cannot be read")
 		}
-		// Two resources must not manage one bucket.
-		if owner := claimedBy(existing.Labels); owner != "" && owner != claimedBy(want.Labels) {
-			return managed.ExternalCreation{}, xperrors.Errorf("bucket %q is managed by another resource (%s); choose another name with the crossplane.io/external-name annotation", name, owner)
+		if owned, err := mr.Owned(ctx, e.kube, cr, existing.Labels, labelValue, func() client.Object { return &v1alpha1.Bucket{} }); !owned {
+			return managed.ExternalCreation{}, xperrors.Wrapf(err, "cannot adopt bucket %q", name)
 		}
 		// Ours: the next observation brings it in line with the spec.
 		err = nil

@@ -154,6 +154,15 @@ func withAtProvider(o v1alpha1.BucketObservation) bucketOption {
 	return func(cr *v1alpha1.Bucket) { cr.Status.AtProvider = o }
 }
 
+// otherBucketExists is an API server holding team-b/other, a Bucket a
+// bucket's labels may name as its manager.
+func otherBucketExists() client.Reader {
+	s := runtime.NewScheme()
+	_ = v1alpha1.SchemeBuilder.AddToScheme(s)
+	return fake.NewClientBuilder().WithScheme(s).
+		WithObjects(&v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "other", UID: "other-uid"}}).Build()
+}
+
 func withPolicies(p ...xpv2.ManagementAction) bucketOption {
 	return func(cr *v1alpha1.Bucket) { cr.Spec.ManagementPolicies = p }
 }
@@ -641,7 +650,7 @@ func TestCreate(t *testing.T) {
 			cr: configuredBucket(),
 			want: want{
 				err:   cmpopts.AnyError,
-				msg:   []string{`bucket "my-bucket" is managed by another resource (team-b/other)`},
+				msg:   []string{"the external resource is managed by team-b/other"},
 				cr:    configuredBucket(withConditions(xpv2.Creating())),
 				calls: []call{createCall, {Op: "Attrs", Bucket: testName}},
 			},
@@ -700,7 +709,7 @@ func TestCreate(t *testing.T) {
 
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			e := &external{gcs: tc.api, cfg: config(), record: &mrtest.Recorder{}}
+			e := &external{gcs: tc.api, cfg: config(), record: &mrtest.Recorder{}, kube: otherBucketExists()}
 			got, err := e.Create(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want error, +got error:\n%s", tc.reason, diff)

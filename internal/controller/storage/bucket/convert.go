@@ -86,16 +86,6 @@ func labelValue(v string) string {
 	return v
 }
 
-// claimedBy names the managed resource a bucket's provider labels point at,
-// as namespace/name, or "" if they name none.
-func claimedBy(labels map[string]string) string {
-	n, ns := labels[resource.ExternalResourceTagKeyName], labels[resource.ExternalResourceTagKeyNamespace]
-	if n == "" {
-		return ""
-	}
-	return labelValue(ns) + "/" + n
-}
-
 // parameters is what a bucket's attributes say, in spec terms.
 func parameters(a *storage.BucketAttrs) v1alpha1.BucketParameters {
 	p := v1alpha1.BucketParameters{
