@@ -100,16 +100,19 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	if err := validName(name); err != nil {
 		return managed.ExternalObservation{}, err
 	}
+	p := cr.Spec.ForProvider
 	head, err := e.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name)})
 	switch {
 	case isNotFound(err):
 		return managed.ExternalObservation{ResourceExists: false}, nil
+	case isMovedPermanently(err):
+		// S3 answers 301 to a HEAD signed for the wrong region.
+		return managed.ExternalObservation{}, errors.Errorf("bucket %q is not in region %s; a bucket cannot move, so create a new one or set spec.forProvider.region to the bucket's region", name, p.Region)
 	case isForbidden(err):
 		return managed.ExternalObservation{}, errors.Errorf("bucket %q exists but these credentials may not access it: the name may belong to another account (choose another with the crossplane.io/external-name annotation) or the credentials lack s3:ListBucket", name)
 	case err != nil:
 		return managed.ExternalObservation{}, errors.Wrap(err, "cannot get bucket")
 	}
-	p := cr.Spec.ForProvider
 	if r := aws.ToString(head.BucketRegion); r != "" && r != p.Region {
 		return managed.ExternalObservation{}, errors.Errorf("bucket %q is in region %s, not %s; a bucket cannot move, so create a new one", name, r, p.Region)
 	}

@@ -460,6 +460,17 @@ func TestObserve(t *testing.T) {
 				calls: []string{"HeadBucket"},
 			},
 		},
+		"WrongRegion": {
+			reason: "S3 answers 301 to a HEAD for a bucket in another region; the error should say the bucket cannot move.",
+			api:    &mockAPI{MockHeadBucket: headFails(apiError("MovedPermanently"))},
+			cr:     configuredBucket(),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{`bucket "my-bucket" is not in region us-west-2`, "cannot move"},
+				cr:    configuredBucket(),
+				calls: []string{"HeadBucket"},
+			},
+		},
 		"HeadBucketFailed": {
 			reason: "Any other HeadBucket error should be returned wrapped.",
 			api:    &mockAPI{MockHeadBucket: headFails(errBoom)},

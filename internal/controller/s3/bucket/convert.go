@@ -129,10 +129,29 @@ func encryptionMatches(want v1alpha1.ServerSideEncryption, got *v1alpha1.ServerS
 	if got == nil || got.Algorithm != want.Algorithm {
 		return false
 	}
-	if want.KMSKeyID != nil && ptr.Deref(got.KMSKeyID, "") != *want.KMSKeyID {
+	if want.KMSKeyID != nil && kmsKey(ptr.Deref(got.KMSKeyID, "")) != kmsKey(*want.KMSKeyID) {
 		return false
 	}
 	return want.BucketKeyEnabled == nil || ptr.Deref(got.BucketKeyEnabled, false) == *want.BucketKeyEnabled
+}
+
+// kmsKey reduces the forms a KMS key can be named in (key ID, key ARN,
+// alias name, alias ARN) to key/ID or alias/NAME, so that a key S3 reports as
+// an ARN matches the ID or alias the spec gives.
+func kmsKey(k string) string {
+	if strings.HasPrefix(k, "arn:") {
+		if i := strings.Index(k, ":key/"); i >= 0 {
+			return k[i+1:]
+		}
+		if i := strings.Index(k, ":alias/"); i >= 0 {
+			return k[i+1:]
+		}
+		return k
+	}
+	if strings.HasPrefix(k, "alias/") {
+		return k
+	}
+	return "key/" + k
 }
 
 // policiesEqual compares two policy documents as JSON values. S3 may return
@@ -145,8 +164,17 @@ func policiesEqual(a, b string) bool {
 	return cmp.Equal(normalizePolicy(va), normalizePolicy(vb))
 }
 
+var accountRootARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):root$`)
+
+// normalizePolicy also writes an account's root principal as its ID: S3
+// stores "AWS": "123456789012" as arn:aws:iam::123456789012:root.
 func normalizePolicy(v any) any {
 	switch t := v.(type) {
+	case string:
+		if m := accountRootARN.FindStringSubmatch(t); m != nil {
+			return m[1]
+		}
+		return t
 	case []any:
 		if len(t) == 1 {
 			return normalizePolicy(t[0])
@@ -424,8 +452,11 @@ func hasCode(err error, codes ...string) bool {
 	return false
 }
 
-func isNotFound(err error) bool      { return hasCode(err, "NotFound", "NoSuchBucket") }
-func isForbidden(err error) bool     { return hasCode(err, "Forbidden", "AccessDenied") }
+func isNotFound(err error) bool  { return hasCode(err, "NotFound", "NoSuchBucket") }
+func isForbidden(err error) bool { return hasCode(err, "Forbidden", "AccessDenied") }
+func isMovedPermanently(err error) bool {
+	return hasCode(err, "MovedPermanently", "PermanentRedirect", "301")
+}
 func isAlreadyOwned(err error) bool  { return hasCode(err, "BucketAlreadyOwnedByYou") }
 func isTakenByOthers(err error) bool { return hasCode(err, "BucketAlreadyExists") }
 func isNotEmpty(err error) bool      { return hasCode(err, "BucketNotEmpty") }

@@ -267,6 +267,17 @@ func TestPoliciesEqual(t *testing.T) {
 			b:      `{"Action":"s3:GetObject","Statement":{"Effect":"Allow"}}`,
 			equal:  true,
 		},
+		"AccountRootPrincipal": {
+			reason: "S3 stores an account ID principal as the account's root ARN; the two are the same principal.",
+			a:      `{"Statement":[{"Principal":{"AWS":"123456789012"}}]}`,
+			b:      `{"Statement":[{"Principal":{"AWS":"arn:aws:iam::123456789012:root"}}]}`,
+			equal:  true,
+		},
+		"OtherAccountRoot": {
+			reason: "Different accounts are different principals.",
+			a:      `{"Statement":[{"Principal":{"AWS":"123456789012"}}]}`,
+			b:      `{"Statement":[{"Principal":{"AWS":"arn:aws:iam::210987654321:root"}}]}`,
+		},
 		"Reformatted": {
 			reason: "A policy S3 returns reformatted equals the one sent.",
 			a:      testPolicy,
@@ -735,6 +746,26 @@ func TestEncryptionRoundTrip(t *testing.T) {
 			out := &s3.GetBucketEncryptionOutput{ServerSideEncryptionConfiguration: encryptionConfiguration(tc.sse)}
 			if diff := cmp.Diff(&tc.sse, encryptionFrom(out)); diff != "" {
 				t.Errorf("\n%s\nencryptionFrom(encryptionConfiguration(...)): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestKMSKey(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		a, b   string
+		same   bool
+	}{
+		"IDAndARN":         {reason: "A key ID and the key's ARN name one key.", a: "1234abcd-12ab-34cd-56ef-1234567890ab", b: "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", same: true},
+		"AliasAndAliasARN": {reason: "An alias and its ARN name one alias.", a: "alias/audit", b: "arn:aws:kms:us-west-2:111122223333:alias/audit", same: true},
+		"DifferentKeys":    {reason: "Different key IDs are different keys.", a: "key-a", b: "arn:aws:kms:us-west-2:111122223333:key/key-b"},
+		"AliasIsNotKey":    {reason: "An alias and a key ID are not compared as equal, even with the same text.", a: "alias/x", b: "x"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := kmsKey(tc.a) == kmsKey(tc.b); got != tc.same {
+				t.Errorf("\n%s\nkmsKey(%q) == kmsKey(%q): got %t, want %t", tc.reason, tc.a, tc.b, got, tc.same)
 			}
 		})
 	}
