@@ -427,3 +427,33 @@ func TestGCSBucketBadSpecRefusedAtAdmission(t *testing.T) {
 	})
 
 }
+
+func TestGCSBucketEmptyLifecycleIsKept(t *testing.T) {
+	t.Parallel()
+	name := "it-gcs-no-rules"
+	cr := gcsBucketCR(name, func(b *v1alpha1.Bucket) { b.Spec.ForProvider.LifecycleRules = []v1alpha1.LifecycleRule{} })
+	create(t, cr)
+	// Late initialisation writes the whole object back; the empty list,
+	// which means "no rules", must still be there afterwards.
+	eventually(t, converge, "bucket Ready and late-initialised", func() error {
+		if err := ready(cr); err != nil {
+			return err
+		}
+		if cr.Spec.ForProvider.StorageClass == nil {
+			return errors.New("not late-initialised yet")
+		}
+		return nil
+	})
+	if cr.Spec.ForProvider.LifecycleRules == nil {
+		t.Fatal("lifecycleRules: [] was lost from the spec")
+	}
+	// So rules added behind the provider's back are removed.
+	gcsRecorder.Patch(name, map[string]any{"lifecycle": map[string]any{"rule": []any{map[string]any{"action": map[string]any{"type": "Delete"}, "condition": map[string]any{"age": 1}}}}})
+	eventually(t, withinPoll, "added rule removed", func() error {
+		lc, _ := gcsRecorder.Bucket(name)["lifecycle"].(map[string]any)
+		if rules, _ := lc["rule"].([]any); len(rules) != 0 {
+			return fmt.Errorf("rules still stored: %v", rules)
+		}
+		return nil
+	})
+}

@@ -154,10 +154,12 @@ type BucketParameters struct {
 	PublicAccessPrevention *string `json:"publicAccessPrevention,omitempty"`
 
 	// LifecycleRules replace the bucket's lifecycle rules. Unset leaves them
-	// as they are; an empty list removes them all.
+	// as they are; an empty list removes them all. Not omitempty: the
+	// provider writes the whole object back, and an empty list must survive
+	// that (a nil list is sent as null, which the API server prunes).
 	// +kubebuilder:validation:MaxItems=100
 	// +optional
-	LifecycleRules []LifecycleRule `json:"lifecycleRules,omitempty"`
+	LifecycleRules []LifecycleRule `json:"lifecycleRules"`
 
 	// RetentionPolicy keeps objects for a minimum time. Unset leaves the
 	// bucket's policy as it is. The provider never locks a policy: locking
