@@ -26,10 +26,9 @@ const (
 
 // Object is a ProviderConfig or ClusterProviderConfig with spec type S.
 type Object[S any] interface {
-	// Object is the API object to read into.
-	Object() client.Object
-	// GetSpec returns the spec read.
-	GetSpec() S
+	client.Object
+	// ConfigSpec returns the spec: both kinds of a group share one.
+	ConfigSpec() S
 }
 
 // Kinds makes empty objects of a group's two config kinds.
@@ -70,10 +69,10 @@ func Get[S any](ctx context.Context, kube client.Client, mg resource.ModernManag
 	default:
 		return Ref[S]{}, errors.Errorf("spec.providerConfigRef.kind %q is not supported: use ProviderConfig or ClusterProviderConfig", ref.Kind)
 	}
-	if err := kube.Get(ctx, key, o.Object()); err != nil {
+	if err := kube.Get(ctx, key, o); err != nil {
 		return Ref[S]{}, errors.Wrapf(err, "cannot get %s %q", ref.Kind, ref.Name)
 	}
-	r.Spec = o.GetSpec()
+	r.Spec = o.ConfigSpec()
 	return r, nil
 }
 

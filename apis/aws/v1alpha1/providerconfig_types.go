@@ -229,6 +229,12 @@ var (
 	ProviderConfigUsageListGroupVersionKind = SchemeGroupVersion.WithKind(reflect.TypeOf(ProviderConfigUsageList{}).Name())
 )
 
+// ConfigSpec returns the spec; the provider reads both kinds through it.
+func (p *ProviderConfig) ConfigSpec() ProviderConfigSpec { return p.Spec }
+
+// ConfigSpec returns the spec; the provider reads both kinds through it.
+func (p *ClusterProviderConfig) ConfigSpec() ProviderConfigSpec { return p.Spec }
+
 func init() {
 	SchemeBuilder.Register(
 		&ProviderConfig{}, &ProviderConfigList{},

@@ -40,19 +40,9 @@ type Config struct {
 
 // Kinds tells providerconfig how to read this group's configs.
 var Kinds = providerconfig.Kinds[v1alpha1.ProviderConfigSpec]{
-	Namespaced: func() providerconfig.Object[v1alpha1.ProviderConfigSpec] { return &pc{} },
-	Cluster:    func() providerconfig.Object[v1alpha1.ProviderConfigSpec] { return &cpc{} },
+	Namespaced: func() providerconfig.Object[v1alpha1.ProviderConfigSpec] { return &v1alpha1.ProviderConfig{} },
+	Cluster:    func() providerconfig.Object[v1alpha1.ProviderConfigSpec] { return &v1alpha1.ClusterProviderConfig{} },
 }
-
-type pc struct{ v1alpha1.ProviderConfig }
-
-func (p *pc) Object() client.Object                { return &p.ProviderConfig }
-func (p *pc) GetSpec() v1alpha1.ProviderConfigSpec { return p.Spec }
-
-type cpc struct{ v1alpha1.ClusterProviderConfig }
-
-func (p *cpc) Object() client.Object                { return &p.ClusterProviderConfig }
-func (p *cpc) GetSpec() v1alpha1.ProviderConfigSpec { return p.Spec }
 
 // Connect reads the ProviderConfig mg references and returns a Config.
 func Connect(ctx context.Context, kube client.Client, mg resource.ModernManaged) (Config, error) {
