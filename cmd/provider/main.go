@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/appinfra/provider-appinfra/apis"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
 func main() {
@@ -49,6 +51,7 @@ func run() error {
 		metricsAddr      = fs.String("metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 turns it off.")
 		healthAddr       = fs.String("health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints; 0 turns them off.")
 		stateMetricsPoll = fs.Duration("poll-state-metric", 5*time.Second, "How often managed resource state metrics are recorded.")
+		endpointPrefixes = fs.String("namespaced-endpoint-prefixes", "", "Comma-separated URL prefixes that endpoint overrides in namespaced ProviderConfigs may use; empty refuses every override there (ClusterProviderConfigs may always set them).")
 	)
 	_ = fs.Parse(os.Args[1:])
 
@@ -66,6 +69,7 @@ func run() error {
 	}
 	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, *maxReconcileRate), ctrl.Options{
 		Cache:                      cache.Options{SyncPeriod: syncInterval},
+		Client:                     appcontroller.ClientOptions(),
 		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
 		HealthProbeBindAddress:     *healthAddr,
 		LeaderElection:             *leaderElection,
@@ -91,7 +95,8 @@ func run() error {
 	stateMetrics := statemetrics.NewMRStateMetrics()
 	metrics.Registry.MustRegister(mrMetrics, stateMetrics)
 
-	o := controller.Options{
+	o := appcontroller.Options{Endpoints: providerconfig.EndpointPolicy{NamespacedPrefixes: splitList(*endpointPrefixes)}}
+	o.Options = controller.Options{
 		Logger:                  log,
 		MaxConcurrentReconciles: *maxReconcileRate,
 		PollInterval:            *pollInterval,
@@ -118,3 +123,13 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func splitList(s string) []string {
+	var out []string
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -2,19 +2,42 @@
 package controller
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
-	s3bucket "github.com/appinfra/provider-appinfra/internal/controller/s3/bucket"
-	gcsbucket "github.com/appinfra/provider-appinfra/internal/controller/storage/bucket"
+	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
+	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
+	"github.com/appinfra/provider-appinfra/internal/controller/aws/s3bucket"
+	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcsbucket"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
-// Setup adds every controller to the manager.
-func Setup(mgr ctrl.Manager, o controller.Options) error {
+// Options are the provider's settings for every controller.
+type Options struct {
+	controller.Options
+
+	// Endpoints says which endpoint overrides namespaced ProviderConfigs
+	// may use.
+	Endpoints providerconfig.EndpointPolicy
+}
+
+// ClientOptions make the manager's client read and write Secrets at the API
+// server rather than through a cache: a cache would watch every Secret of
+// every namespace and hold them all in the provider's memory. The provider
+// reads only the Secrets its configs name and writes only connection
+// Secrets, so it asks for those alone.
+func ClientOptions() client.Options {
+	return client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}}
+}
+
+// Setup adds every controller to the manager. Its client must be made with
+// ClientOptions.
+func Setup(mgr ctrl.Manager, o Options) error {
 	for _, g := range []providerconfig.Group{
 		{
 			ProviderConfig:        &awsv1alpha1.ProviderConfig{},
@@ -29,17 +52,16 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 			UsageList:             gcpv1alpha1.ProviderConfigUsageListGroupVersionKind,
 		},
 	} {
-		if err := providerconfig.Setup(mgr, o, g); err != nil {
+		if err := providerconfig.Setup(mgr, o.Options, g); err != nil {
 			return err
 		}
 	}
-	for _, setup := range []func(ctrl.Manager, controller.Options) error{
-		s3bucket.Setup,
-		gcsbucket.Setup,
-	} {
-		if err := setup(mgr, o); err != nil {
-			return err
-		}
+	// One client cache per cloud, shared by its kinds: resources of every
+	// kind that use one config share one SDK configuration.
+	aws := awsclient.NewClients(mgr.GetClient(), mgr.GetClient(), o.Endpoints)
+	gcp := gcpclient.NewClients(mgr.GetClient(), mgr.GetClient(), o.Endpoints)
+	if err := s3bucket.Setup(mgr, o.Options, aws); err != nil {
+		return err
 	}
-	return nil
+	return gcsbucket.Setup(mgr, o.Options, gcp)
 }

@@ -5,6 +5,10 @@ package providerconfig
 
 import (
 	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -16,6 +20,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/providerconfig"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+
+	"github.com/appinfra/provider-appinfra/apis/common"
 )
 
 // The two kinds a managed resource may reference.
@@ -39,9 +45,15 @@ type Kinds[S any] struct {
 
 // Ref is a resolved provider config.
 type Ref[S any] struct {
-	Kind string
-	Name string
-	Spec S
+	Kind      string
+	Namespace string // "" for a ClusterProviderConfig
+	Name      string
+	Spec      S
+
+	// UID and Generation change whenever the config is replaced or its
+	// spec changes: clients built from it are cached by them.
+	UID        string
+	Generation int64
 
 	// SecretNamespace is where Secrets the config names live: the config's
 	// own namespace for a ProviderConfig, "" (the Secret reference must
@@ -51,7 +63,7 @@ type Ref[S any] struct {
 
 // Get reads the config mg references: a ProviderConfig in mg's namespace or
 // a ClusterProviderConfig.
-func Get[S any](ctx context.Context, kube client.Client, mg resource.ModernManaged, k Kinds[S]) (Ref[S], error) {
+func Get[S any](ctx context.Context, kube client.Reader, mg resource.ModernManaged, k Kinds[S]) (Ref[S], error) {
 	ref := mg.GetProviderConfigReference()
 	if ref == nil || ref.Name == "" {
 		return Ref[S]{}, errors.New("spec.providerConfigRef is not set")
@@ -63,7 +75,7 @@ func Get[S any](ctx context.Context, kube client.Client, mg resource.ModernManag
 	)
 	switch ref.Kind {
 	case KindProviderConfig:
-		o, key.Namespace, r.SecretNamespace = k.Namespaced(), mg.GetNamespace(), mg.GetNamespace()
+		o, key.Namespace, r.Namespace, r.SecretNamespace = k.Namespaced(), mg.GetNamespace(), mg.GetNamespace(), mg.GetNamespace()
 	case KindClusterProviderConfig:
 		o = k.Cluster()
 	default:
@@ -72,8 +84,98 @@ func Get[S any](ctx context.Context, kube client.Client, mg resource.ModernManag
 	if err := kube.Get(ctx, key, o); err != nil {
 		return Ref[S]{}, errors.Wrapf(err, "cannot get %s %q", ref.Kind, ref.Name)
 	}
-	r.Spec = o.ConfigSpec()
+	r.Spec, r.UID, r.Generation = o.ConfigSpec(), string(o.GetUID()), o.GetGeneration()
 	return r, nil
+}
+
+// Identity names the config a resource references without reading it:
+// kind/namespace/name. A resource being deleted finds its cached client by
+// it when the config itself is already gone.
+func Identity(mg resource.ModernManaged) string {
+	ref := mg.GetProviderConfigReference()
+	if ref == nil {
+		return ""
+	}
+	ns := ""
+	if ref.Kind == KindProviderConfig {
+		ns = mg.GetNamespace()
+	}
+	return ref.Kind + "/" + ns + "/" + ref.Name
+}
+
+// Identity is the config's kind/namespace/name, as the package function
+// of that name gives it for a resource referencing the config.
+func (r Ref[S]) Identity() string { return r.Kind + "/" + r.Namespace + "/" + r.Name }
+
+// Version is what a client built from the config depends on in the config
+// itself; callers add what else it depends on (a Secret's resourceVersion).
+func (r Ref[S]) Version() string { return fmt.Sprintf("%s/%d", r.UID, r.Generation) }
+
+// A SecretKey is the content of one key of a credentials Secret.
+type SecretKey struct {
+	Data []byte
+	// ResourceVersion of the Secret, part of a cached client's version.
+	ResourceVersion string
+	// Where is namespace/name, for errors; never the content.
+	Where string
+}
+
+// ReadSecretKey reads a key of the Secret a config names, from the
+// namespace SecretNamespace allows. kube should not cache Secrets: see
+// the README's section on the Secrets the provider reads.
+func ReadSecretKey(ctx context.Context, kube client.Reader, secretNamespace string, ref *common.SecretKeySelector) (SecretKey, error) {
+	if ref == nil {
+		return SecretKey{}, errors.New("credentials.secretRef is required when source is Secret")
+	}
+	ns, err := SecretNamespace(secretNamespace, ref.Namespace)
+	if err != nil {
+		return SecretKey{}, err
+	}
+	where := ns + "/" + ref.Name
+	s := &corev1.Secret{}
+	if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: ref.Name}, s); err != nil {
+		return SecretKey{}, errors.Wrapf(err, "cannot get credentials Secret %s", where)
+	}
+	data, ok := s.Data[ref.Key]
+	if !ok {
+		return SecretKey{}, errors.Errorf("credentials Secret %s has no key %q", where, ref.Key)
+	}
+	return SecretKey{Data: data, ResourceVersion: s.ResourceVersion, Where: where}, nil
+}
+
+// EndpointPolicy says which endpoint URLs a namespaced ProviderConfig may
+// set. An endpoint override makes the provider call a URL of the config
+// author's choosing, from the provider's own network position and with the
+// answer shown back in conditions; a ClusterProviderConfig is written by
+// the platform team, a ProviderConfig by a namespace's users.
+type EndpointPolicy struct {
+	// NamespacedPrefixes are the URL prefixes a ProviderConfig may use.
+	// Empty (the default) refuses every override in a ProviderConfig.
+	NamespacedPrefixes []string
+}
+
+// Check refuses the URLs a config may not use. Empty URLs are the cloud's
+// own endpoints and always allowed.
+func (p EndpointPolicy) Check(namespaced bool, field string, urls ...string) error {
+	if !namespaced {
+		return nil
+	}
+	for _, u := range urls {
+		if u == "" || p.allowed(u) {
+			continue
+		}
+		return errors.Errorf("%s %q is not allowed in a namespaced ProviderConfig: the provider would call it from its own network position; ask the platform team to use a ClusterProviderConfig, or to start the provider with --namespaced-endpoint-prefixes covering it", field, u)
+	}
+	return nil
+}
+
+func (p EndpointPolicy) allowed(u string) bool {
+	for _, prefix := range p.NamespacedPrefixes {
+		if prefix != "" && strings.HasPrefix(u, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // SecretNamespace returns the namespace a config reads a Secret from, and

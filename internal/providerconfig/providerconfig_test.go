@@ -15,8 +15,8 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
+	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
-	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/s3/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )

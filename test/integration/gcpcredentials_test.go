@@ -21,7 +21,7 @@ import (
 
 	"github.com/appinfra/provider-appinfra/apis/common"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
-	"github.com/appinfra/provider-appinfra/apis/storage/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 )
 
 // TestGCSBucketWithServiceAccountKey runs the Secret credential source end

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/appinfra/provider-appinfra/apis/s3/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 )
 
 // TestMetricsAreRecorded checks that the managed reconciler's metrics reach

@@ -16,7 +16,7 @@ import (
 
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
-	"github.com/appinfra/provider-appinfra/apis/s3/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 )
 
 func TestProviderConfigInUseCannotBeDeleted(t *testing.T) {

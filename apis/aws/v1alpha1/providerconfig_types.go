@@ -124,7 +124,19 @@ type ProviderConfigSpec struct {
 	// +optional
 	Region string `json:"region,omitempty"`
 
-	// Endpoint overrides the AWS endpoints.
+	// AccountID of the AWS account the credentials belong to. Every S3 call
+	// then says which account must own the bucket (ExpectedBucketOwner),
+	// so a bucket of another account is never read, changed or adopted.
+	// Without it the provider learns the account once with
+	// sts:GetCallerIdentity, except with an endpoint override (S3-compatible
+	// stores have no accounts), where no owner is checked.
+	// +kubebuilder:validation:Pattern=`^[0-9]{12}$`
+	// +optional
+	AccountID string `json:"accountID,omitempty"`
+
+	// Endpoint overrides the AWS endpoints. A namespaced ProviderConfig
+	// may only use endpoints the provider's --namespaced-endpoint-prefixes
+	// allow.
 	// +optional
 	Endpoint *Endpoint `json:"endpoint,omitempty"`
 

@@ -70,6 +70,15 @@ type ProviderConfigSpec struct {
 	// +kubebuilder:validation:Pattern=`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`
 	ProjectID string `json:"projectID"`
 
+	// ProjectNumber of that project. A bucket GCS reports in another
+	// project is refused. Without it the provider looks the number up once
+	// with Resource Manager (resourcemanager.projects.get), and skips the
+	// check if it may not, or when an endpoint override points at an
+	// emulator.
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,20}$`
+	// +optional
+	ProjectNumber string `json:"projectNumber,omitempty"`
+
 	// Credentials used to authenticate.
 	Credentials Credentials `json:"credentials"`
 
@@ -77,7 +86,9 @@ type ProviderConfigSpec struct {
 	// +optional
 	Impersonate *Impersonation `json:"impersonate,omitempty"`
 
-	// Endpoint overrides the Google Cloud endpoints.
+	// Endpoint overrides the Google Cloud endpoints. A namespaced
+	// ProviderConfig may only use endpoints the provider's
+	// --namespaced-endpoint-prefixes allow.
 	// +optional
 	Endpoint *Endpoint `json:"endpoint,omitempty"`
 }

@@ -1,29 +1,39 @@
 // Package aws turns a ProviderConfig or ClusterProviderConfig of the
-// aws.appinfra.io group into an aws.Config: credentials, role chain,
-// region and endpoint overrides. Every AWS controller connects through it.
+// aws.appinfra.io group into an SDK configuration (credentials, role chain,
+// region, endpoint overrides) and keeps it, built once per version of the
+// config, for every AWS controller to share.
 package aws
 
 import (
 	"context"
+	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
 	"github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
-// Config is what an AWS controller needs to build its SDK client.
+// idle is how long a configuration nobody uses is kept.
+const idle = 15 * time.Minute
+
+// Config is what an AWS controller needs to build its SDK client. One is
+// shared by every reconcile of every resource using the same version of a
+// ProviderConfig in the same region.
 type Config struct {
 	// AWS is the SDK configuration with credentials and region.
 	AWS aws.Config
@@ -33,11 +43,19 @@ type Config struct {
 
 	// ProviderConfigName is the name of that ProviderConfig, for tagging.
 	ProviderConfigName string
+
+	// Values are service clients and facts learnt once per Config.
+	Values clientcache.Values
+
+	transport struct {
+		sync.Mutex
+		t *http.Transport
+	}
 }
 
 // Endpoint returns the URL requests to service (an AWS service ID in lower
 // case, such as "s3") go to, or "" for the SDK's default.
-func (c Config) Endpoint(service string) string {
+func (c *Config) Endpoint(service string) string {
 	if c.Spec.Endpoint == nil {
 		return ""
 	}
@@ -47,58 +65,163 @@ func (c Config) Endpoint(service string) string {
 	return c.Spec.Endpoint.URL
 }
 
+// AccountID is the AWS account the credentials belong to: the config's
+// accountID, or learnt once with sts:GetCallerIdentity (which needs no
+// permission). It is "" for a config with an endpoint override and no
+// accountID: S3-compatible stores have no accounts and often no STS.
+func (c *Config) AccountID(ctx context.Context) (string, error) {
+	if c.Spec.AccountID != "" {
+		return c.Spec.AccountID, nil
+	}
+	if c.Endpoint("sts") != "" || c.Spec.Endpoint != nil {
+		return "", nil
+	}
+	return clientcache.Value(&c.Values, "accountID", func() (string, error) {
+		out, err := c.sts().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return "", errors.Wrap(err, "cannot learn the credentials' account with sts:GetCallerIdentity (set accountID in the ProviderConfig to skip this)")
+		}
+		return aws.ToString(out.Account), nil
+	})
+}
+
+// close drops the idle connections of the Config's transport.
+func (c *Config) close() {
+	c.Values.Close()
+	c.transport.Lock()
+	defer c.transport.Unlock()
+	if c.transport.t != nil {
+		c.transport.t.CloseIdleConnections()
+	}
+}
+
 // Kinds tells providerconfig how to read this group's configs.
 var Kinds = providerconfig.Kinds[v1alpha1.ProviderConfigSpec]{
 	Namespaced: func() providerconfig.Object[v1alpha1.ProviderConfigSpec] { return &v1alpha1.ProviderConfig{} },
 	Cluster:    func() providerconfig.Object[v1alpha1.ProviderConfigSpec] { return &v1alpha1.ClusterProviderConfig{} },
 }
 
-// Connect reads the ProviderConfig mg references and returns a Config for
-// the given region.
-func Connect(ctx context.Context, kube client.Client, mg resource.ModernManaged, region string) (Config, error) {
-	ref, err := providerconfig.Get(ctx, kube, mg, Kinds)
-	if err != nil {
-		return Config{}, err
+// Clients resolves resources' ProviderConfigs to cached Configs.
+type Clients struct {
+	kube    client.Reader
+	secrets client.Reader
+	policy  providerconfig.EndpointPolicy
+	cache   *clientcache.Cache[*Config]
+}
+
+// NewClients reads configs through kube (cached) and credentials Secrets
+// through secrets, which should not cache: see the README on the Secrets
+// the provider reads.
+func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy) *Clients {
+	return &Clients{kube: kube, secrets: secrets, policy: policy, cache: clientcache.New(idle, (*Config).close)}
+}
+
+// Stats says how many Configs are cached and how many were built.
+func (c *Clients) Stats() (live, built int) { return c.cache.Stats() }
+
+// Connect returns the Config for the ProviderConfig mg references, in the
+// given region. A resource being deleted whose config or Secret is already
+// gone (its namespace is being deleted) gets the last Config built for it,
+// so that it can still delete what it manages.
+func (c *Clients) Connect(ctx context.Context, mg resource.ModernManaged, region string) (*Config, error) {
+	ref, err := providerconfig.Get(ctx, c.kube, mg, Kinds)
+	if err == nil {
+		var cfg *Config
+		if cfg, err = c.config(ctx, ref, region); err == nil {
+			return cfg, nil
+		}
 	}
-	cfg, err := NewConfig(ctx, kube, ref.Spec, ref.SecretNamespace, region)
+	if meta.WasDeleted(mg) {
+		if cfg, ok := c.cache.Last(providerconfig.Identity(mg) + "/" + region); ok {
+			return cfg, nil
+		}
+	}
+	return nil, err
+}
+
+// config checks a resolved config, reads its Secret and returns the cached
+// Config for its version, building it if there is none.
+func (c *Clients) config(ctx context.Context, ref providerconfig.Ref[v1alpha1.ProviderConfigSpec], region string) (*Config, error) {
+	wrap := func(err error) error {
+		return errors.Wrapf(err, "cannot configure AWS client from %s %q", ref.Kind, ref.Name)
+	}
+	if err := c.check(ref); err != nil {
+		return nil, wrap(err)
+	}
+	spec := ref.Spec
+	if region == "" {
+		region = spec.Region
+	}
+	var secret providerconfig.SecretKey
+	if spec.Credentials.Source == v1alpha1.CredentialsSourceSecret {
+		var err error
+		if secret, err = providerconfig.ReadSecretKey(ctx, c.secrets, ref.SecretNamespace, spec.Credentials.SecretRef); err != nil {
+			return nil, wrap(err)
+		}
+	}
+	key := clientcache.Key{Config: ref.Identity() + "/" + region, Version: ref.Version() + "/" + secret.ResourceVersion}
+	cfg, err := c.cache.Get(key, func() (*Config, error) { return build(ctx, spec, secret, region) })
 	if err != nil {
-		return Config{}, errors.Wrapf(err, "cannot configure AWS client from %s %q", ref.Kind, ref.Name)
+		return nil, wrap(err)
 	}
 	cfg.ProviderConfigName = ref.Name
 	return cfg, nil
 }
 
-// NewConfig builds a Config from a ProviderConfig spec. Secrets named without
-// a namespace are read from secretNamespace.
-func NewConfig(ctx context.Context, kube client.Client, spec v1alpha1.ProviderConfigSpec, secretNamespace, region string) (Config, error) {
-	if region == "" {
-		region = spec.Region
-	}
-	if secretNamespace != "" && spec.Credentials.Source != v1alpha1.CredentialsSourceSecret {
+// check refuses what a namespaced ProviderConfig may not do: borrow the
+// provider's own identity, or point it at an endpoint of its choosing.
+func (c *Clients) check(ref providerconfig.Ref[v1alpha1.ProviderConfigSpec]) error {
+	spec, namespaced := ref.Spec, ref.Kind == providerconfig.KindProviderConfig
+	if namespaced && spec.Credentials.Source != v1alpha1.CredentialsSourceSecret {
 		// Environment and WebIdentity are the provider's own identity: a
 		// namespace's users must not borrow it, nor send its token to an
 		// endpoint of their choosing.
-		return Config{}, errors.Errorf("a namespaced ProviderConfig must take credentials from a Secret, not %s: that would lend it the provider's own identity (use a ClusterProviderConfig)", spec.Credentials.Source)
+		return errors.Errorf("a namespaced ProviderConfig must take credentials from a Secret, not %s: that would lend it the provider's own identity (use a ClusterProviderConfig)", spec.Credentials.Source)
 	}
+	if e := spec.Endpoint; e != nil {
+		if err := c.policy.Check(namespaced, "endpoint.url", e.URL); err != nil {
+			return err
+		}
+		for svc, u := range e.Services {
+			if err := c.policy.Check(namespaced, "endpoint.services."+svc, u); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// build makes the SDK configuration. It runs once per config version; the
+// credentials cache and HTTP transport it makes are reused until then.
+func build(ctx context.Context, spec v1alpha1.ProviderConfigSpec, secret providerconfig.SecretKey, region string) (*Config, error) {
 	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
 	switch spec.Credentials.Source {
 	case v1alpha1.CredentialsSourceSecret:
-		creds, err := secretCredentials(ctx, kube, spec.Credentials, secretNamespace)
+		creds, err := parseSharedCredentials(secret.Data, spec.Credentials.Profile)
 		if err != nil {
-			return Config{}, err
+			return nil, errors.Wrapf(err, "cannot parse key %q of credentials Secret %s", spec.Credentials.SecretRef.Key, secret.Where)
 		}
 		opts = append(opts, config.WithCredentialsProvider(credentials.StaticCredentialsProvider{Value: creds}))
 	case v1alpha1.CredentialsSourceEnvironment, v1alpha1.CredentialsSourceWebIdentity:
 		// The SDK's default chain; WebIdentity replaces it below.
 	default:
-		return Config{}, errors.Errorf("unsupported credentials source %q", spec.Credentials.Source)
+		return nil, errors.Errorf("unsupported credentials source %q", spec.Credentials.Source)
 	}
 
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return Config{}, errors.Wrap(err, "cannot load AWS configuration")
+		return nil, errors.Wrap(err, "cannot load AWS configuration")
 	}
-	c := Config{AWS: awsCfg, Spec: spec}
+	c := &Config{AWS: awsCfg, Spec: spec}
+	if bc, ok := awsCfg.HTTPClient.(*awshttp.BuildableClient); ok {
+		// Keep a handle on the transport so that eviction can close its
+		// idle connections instead of leaving them to linger.
+		c.AWS.HTTPClient = bc.WithTransportOptions(func(t *http.Transport) {
+			c.transport.Lock()
+			defer c.transport.Unlock()
+			c.transport.t = t
+		})
+	}
 
 	if wi := spec.Credentials.WebIdentity; spec.Credentials.Source == v1alpha1.CredentialsSourceWebIdentity && wi != nil {
 		c.AWS.Credentials = aws.NewCredentialsCache(stscreds.NewWebIdentityRoleProvider(
@@ -121,7 +244,7 @@ func NewConfig(ctx context.Context, kube client.Client, spec v1alpha1.ProviderCo
 
 // sts is an STS client using the credentials built so far, so that each hop
 // of a role chain assumes the next with the previous one's credentials.
-func (c Config) sts() *sts.Client {
+func (c *Config) sts() *sts.Client {
 	cfg := c.AWS.Copy()
 	if cfg.Region == "" {
 		cfg.Region = c.Spec.Region
@@ -131,30 +254,6 @@ func (c Config) sts() *sts.Client {
 			o.BaseEndpoint = aws.String(u)
 		}
 	})
-}
-
-func secretCredentials(ctx context.Context, kube client.Client, c v1alpha1.Credentials, secretNamespace string) (aws.Credentials, error) {
-	ref := c.SecretRef
-	if ref == nil {
-		return aws.Credentials{}, errors.New("credentials.secretRef is required when source is Secret")
-	}
-	ns, err := providerconfig.SecretNamespace(secretNamespace, ref.Namespace)
-	if err != nil {
-		return aws.Credentials{}, err
-	}
-	s := &corev1.Secret{}
-	if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: ref.Name}, s); err != nil {
-		return aws.Credentials{}, errors.Wrapf(err, "cannot get credentials Secret %s/%s", ns, ref.Name)
-	}
-	data, ok := s.Data[ref.Key]
-	if !ok {
-		return aws.Credentials{}, errors.Errorf("credentials Secret %s/%s has no key %q", ns, ref.Name, ref.Key)
-	}
-	creds, err := parseSharedCredentials(data, c.Profile)
-	if err != nil {
-		return aws.Credentials{}, errors.Wrapf(err, "cannot parse key %q of credentials Secret %s/%s", ref.Key, ns, ref.Name)
-	}
-	return creds, nil
 }
 
 // Partition returns the AWS partition of a region, for ARNs and hostnames.

@@ -20,8 +20,8 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
+	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
-	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/s3/v1alpha1"
 )
 
 // isolate keeps the SDK from reading the machine's AWS files, profile or

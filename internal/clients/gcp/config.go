@@ -1,24 +1,29 @@
 // Package gcp turns a ProviderConfig or ClusterProviderConfig of the
-// gcp.appinfra.io group into Google API client options: credentials,
-// impersonation and endpoint overrides. Every GCP controller connects
-// through it.
+// gcp.appinfra.io group into Google API client options (credentials,
+// impersonation, endpoint overrides) and keeps them, with the clients built
+// from them, once per version of the config for every GCP controller.
 package gcp
 
 import (
 	"context"
 	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
 
+	"cloud.google.com/go/storage"
 	"golang.org/x/oauth2/google"
+	crm "google.golang.org/api/cloudresourcemanager/v3"
 	"google.golang.org/api/impersonate"
 	"google.golang.org/api/option"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
 	"github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
@@ -26,7 +31,17 @@ import (
 // it manages.
 const scope = "https://www.googleapis.com/auth/cloud-platform"
 
-// Config is what a GCP controller needs to build its client.
+// idle is how long a configuration nobody uses is kept.
+const idle = 15 * time.Minute
+
+// Google's token endpoints, the ones a service account key names.
+var googleTokenURIs = map[string]bool{
+	"https://oauth2.googleapis.com/token":        true,
+	"https://accounts.google.com/o/oauth2/token": true,
+}
+
+// Config is what a GCP controller needs to build its client. One is shared
+// by every reconcile of every resource using the same version of a config.
 type Config struct {
 	// Spec is the ProviderConfig the configuration came from.
 	Spec v1alpha1.ProviderConfigSpec
@@ -34,8 +49,60 @@ type Config struct {
 	// ProviderConfigName is the name of that ProviderConfig, for labels.
 	ProviderConfigName string
 
-	// Options authenticate the client; the endpoint is the controller's.
+	// Options authenticate a client; the endpoint is the controller's.
 	Options []option.ClientOption
+
+	// Values are clients and facts learnt once per Config.
+	Values clientcache.Values
+}
+
+// StorageEndpoint is the Cloud Storage JSON API base URL, or "" for Google's.
+func (c *Config) StorageEndpoint() string {
+	if c.Spec.Endpoint == nil {
+		return ""
+	}
+	return c.Spec.Endpoint.Storage
+}
+
+// Storage is the Cloud Storage client of this config, made once.
+func (c *Config) Storage() (*storage.Client, error) {
+	return clientcache.Value(&c.Values, "storage", func() (*storage.Client, error) {
+		opts := c.Options
+		if u := c.StorageEndpoint(); u != "" {
+			opts = append(opts[:len(opts):len(opts)], option.WithEndpoint(u))
+		}
+		// The client outlives the reconcile that makes it.
+		sc, err := storage.NewClient(context.Background(), opts...)
+		return sc, errors.Wrap(err, "cannot create Cloud Storage client")
+	})
+}
+
+// ProjectNumber is the number of the config's project, which GCS reports
+// for a bucket: the config's projectNumber, or learnt once from Resource
+// Manager. It is "" when neither says, as with an emulator (an endpoint
+// override and no projectNumber), or when Resource Manager refuses.
+func (c *Config) ProjectNumber(ctx context.Context) string {
+	if c.Spec.ProjectNumber != "" {
+		return c.Spec.ProjectNumber
+	}
+	if c.Spec.Endpoint != nil {
+		return ""
+	}
+	n, _ := clientcache.Value(&c.Values, "projectNumber", func() (string, error) {
+		svc, err := crm.NewService(ctx, c.Options...)
+		if err != nil {
+			return "", err
+		}
+		p, err := svc.Projects.Get("projects/" + c.Spec.ProjectID).Context(ctx).Do()
+		if err != nil {
+			// Reading a project needs resourcemanager.projects.get, which
+			// a bucket admin may lack: the check is then skipped, not the
+			// whole provider blocked. projectNumber in the config avoids it.
+			return "", err
+		}
+		return strings.TrimPrefix(p.Name, "projects/"), nil
+	})
+	return n
 }
 
 // Kinds tells providerconfig how to read this group's configs.
@@ -44,35 +111,106 @@ var Kinds = providerconfig.Kinds[v1alpha1.ProviderConfigSpec]{
 	Cluster:    func() providerconfig.Object[v1alpha1.ProviderConfigSpec] { return &v1alpha1.ClusterProviderConfig{} },
 }
 
-// Connect reads the ProviderConfig mg references and returns a Config.
-func Connect(ctx context.Context, kube client.Client, mg resource.ModernManaged) (Config, error) {
-	ref, err := providerconfig.Get(ctx, kube, mg, Kinds)
-	if err != nil {
-		return Config{}, err
+// Clients resolves resources' ProviderConfigs to cached Configs.
+type Clients struct {
+	kube    client.Reader
+	secrets client.Reader
+	policy  providerconfig.EndpointPolicy
+	cache   *clientcache.Cache[*Config]
+}
+
+// NewClients reads configs through kube (cached) and credentials Secrets
+// through secrets, which should not cache.
+func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy) *Clients {
+	return &Clients{kube: kube, secrets: secrets, policy: policy, cache: clientcache.New(idle, func(c *Config) { c.Values.Close() })}
+}
+
+// Stats says how many Configs are cached and how many were built.
+func (c *Clients) Stats() (live, built int) { return c.cache.Stats() }
+
+// Connect returns the Config for the ProviderConfig mg references. A
+// resource being deleted whose config or Secret is already gone gets the
+// last Config built for it.
+func (c *Clients) Connect(ctx context.Context, mg resource.ModernManaged) (*Config, error) {
+	ref, err := providerconfig.Get(ctx, c.kube, mg, Kinds)
+	if err == nil {
+		var cfg *Config
+		if cfg, err = c.config(ctx, ref); err == nil {
+			return cfg, nil
+		}
 	}
-	cfg, err := NewConfig(ctx, kube, ref.Spec, ref.SecretNamespace)
+	if meta.WasDeleted(mg) {
+		if cfg, ok := c.cache.Last(providerconfig.Identity(mg)); ok {
+			return cfg, nil
+		}
+	}
+	return nil, err
+}
+
+func (c *Clients) config(ctx context.Context, ref providerconfig.Ref[v1alpha1.ProviderConfigSpec]) (*Config, error) {
+	wrap := func(err error) error {
+		return errors.Wrapf(err, "cannot configure Google Cloud client from %s %q", ref.Kind, ref.Name)
+	}
+	spec, namespaced := ref.Spec, ref.Kind == providerconfig.KindProviderConfig
+	if err := c.check(spec, namespaced); err != nil {
+		return nil, wrap(err)
+	}
+	var secret providerconfig.SecretKey
+	if spec.Credentials.Source == v1alpha1.CredentialsSourceSecret {
+		var err error
+		if secret, err = providerconfig.ReadSecretKey(ctx, c.secrets, ref.SecretNamespace, spec.Credentials.SecretRef); err != nil {
+			return nil, wrap(err)
+		}
+		tokenURI, err := checkServiceAccountKey(secret.Data)
+		if err != nil {
+			return nil, wrap(errors.Wrapf(err, "key %q of credentials Secret %s", spec.Credentials.SecretRef.Key, secret.Where))
+		}
+		if !googleTokenURIs[tokenURI] {
+			if err := c.policy.Check(namespaced, "the service account key's token_uri", tokenURI); err != nil {
+				return nil, wrap(err)
+			}
+		}
+	}
+	key := clientcache.Key{Config: ref.Identity(), Version: ref.Version() + "/" + secret.ResourceVersion}
+	cfg, err := c.cache.Get(key, func() (*Config, error) { return build(spec, secret) })
 	if err != nil {
-		return Config{}, errors.Wrapf(err, "cannot configure Google Cloud client from %s %q", ref.Kind, ref.Name)
+		return nil, wrap(err)
 	}
 	cfg.ProviderConfigName = ref.Name
 	return cfg, nil
 }
 
-// NewConfig builds a Config from a ProviderConfig spec. Secrets named without
-// a namespace are read from secretNamespace.
-func NewConfig(ctx context.Context, kube client.Client, spec v1alpha1.ProviderConfigSpec, secretNamespace string) (Config, error) {
-	c := Config{Spec: spec}
-	if secretNamespace != "" && spec.Credentials.Source == v1alpha1.CredentialsSourceEnvironment {
+// check refuses what a namespaced ProviderConfig may not do, and what no
+// config can do.
+func (c *Clients) check(spec v1alpha1.ProviderConfigSpec, namespaced bool) error {
+	if namespaced && spec.Credentials.Source == v1alpha1.CredentialsSourceEnvironment {
 		// Application Default Credentials are the provider's own identity:
 		// a namespace's users must not borrow it, nor send its token to an
 		// endpoint of their choosing.
-		return Config{}, errors.New("a namespaced ProviderConfig must not use source Environment: that would lend it the provider's own identity (use a Secret, or a ClusterProviderConfig)")
+		return errors.New("a namespaced ProviderConfig must not use source Environment: that would lend it the provider's own identity (use a Secret, or a ClusterProviderConfig)")
 	}
+	if spec.Impersonate != nil && spec.Credentials.Source == v1alpha1.CredentialsSourceNone {
+		return errors.New("impersonation needs credentials: source None cannot impersonate")
+	}
+	if spec.Endpoint != nil {
+		return c.policy.Check(namespaced, "endpoint.storage", spec.Endpoint.Storage)
+	}
+	return nil
+}
+
+// build makes the client options once per config version. The token
+// sources it makes outlive the reconcile that builds them, so they get a
+// context of their own.
+func build(spec v1alpha1.ProviderConfigSpec, secret providerconfig.SecretKey) (*Config, error) {
+	ctx := context.Background()
+	c := &Config{Spec: spec}
 	switch spec.Credentials.Source {
 	case v1alpha1.CredentialsSourceSecret:
-		creds, err := secretCredentials(ctx, kube, spec.Credentials, secretNamespace)
+		// Only service account keys are accepted: other credential types
+		// can make the client fetch URLs or run commands named in the key.
+		creds, err := google.CredentialsFromJSONWithType(ctx, secret.Data, google.ServiceAccount, scope)
 		if err != nil {
-			return Config{}, err
+			return nil, errors.Errorf("key %q of credentials Secret %s is not a usable service account key", spec.Credentials.SecretRef.Key, secret.Where)
 		}
 		c.Options = []option.ClientOption{option.WithCredentials(creds)}
 	case v1alpha1.CredentialsSourceEnvironment:
@@ -80,7 +218,7 @@ func NewConfig(ctx context.Context, kube client.Client, spec v1alpha1.ProviderCo
 	case v1alpha1.CredentialsSourceNone:
 		c.Options = []option.ClientOption{option.WithoutAuthentication()}
 	default:
-		return Config{}, errors.Errorf("unsupported credentials source %q", spec.Credentials.Source)
+		return nil, errors.Errorf("unsupported credentials source %q", spec.Credentials.Source)
 	}
 	if imp := spec.Impersonate; imp != nil {
 		ts, err := impersonate.CredentialsTokenSource(ctx, impersonate.CredentialsConfig{
@@ -89,66 +227,43 @@ func NewConfig(ctx context.Context, kube client.Client, spec v1alpha1.ProviderCo
 			Scopes:          []string{scope},
 		}, c.Options...)
 		if err != nil {
-			return Config{}, errors.Wrapf(err, "cannot impersonate %s", imp.ServiceAccount)
+			return nil, errors.Wrapf(err, "cannot impersonate %s", imp.ServiceAccount)
 		}
 		c.Options = []option.ClientOption{option.WithTokenSource(ts)}
 	}
 	return c, nil
 }
 
-// StorageEndpoint is the Cloud Storage JSON API base URL, or "" for Google's.
-func (c Config) StorageEndpoint() string {
-	if c.Spec.Endpoint == nil {
-		return ""
-	}
-	return c.Spec.Endpoint.Storage
-}
-
-func secretCredentials(ctx context.Context, kube client.Client, c v1alpha1.Credentials, secretNamespace string) (*google.Credentials, error) {
-	ref := c.SecretRef
-	if ref == nil {
-		return nil, errors.New("credentials.secretRef is required when source is Secret")
-	}
-	ns, err := providerconfig.SecretNamespace(secretNamespace, ref.Namespace)
-	if err != nil {
-		return nil, err
-	}
-	s := &corev1.Secret{}
-	if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: ref.Name}, s); err != nil {
-		return nil, errors.Wrapf(err, "cannot get credentials Secret %s/%s", ns, ref.Name)
-	}
-	data, ok := s.Data[ref.Key]
-	if !ok {
-		return nil, errors.Errorf("credentials Secret %s/%s has no key %q", ns, ref.Name, ref.Key)
-	}
-	if err := checkServiceAccountKey(data); err != nil {
-		return nil, errors.Wrapf(err, "key %q of credentials Secret %s/%s", ref.Key, ns, ref.Name)
-	}
-	// Only service account keys are accepted: other credential types can
-	// make the client fetch URLs or run commands named in the key.
-	creds, err := google.CredentialsFromJSONWithType(ctx, data, google.ServiceAccount, scope)
-	if err != nil {
-		return nil, errors.Errorf("key %q of credentials Secret %s/%s is not a usable service account key", ref.Key, ns, ref.Name)
-	}
-	return creds, nil
-}
-
 // checkServiceAccountKey explains what is wrong with a key without quoting
-// it: the JSON parser's own errors can echo bytes of the secret.
-func checkServiceAccountKey(data []byte) error {
+// it (the JSON parser's own errors can echo bytes of the secret), and
+// returns the token endpoint the key names.
+func checkServiceAccountKey(data []byte) (tokenURI string, err error) {
 	var k struct {
 		Type        string `json:"type"`
 		ClientEmail string `json:"client_email"`
 		PrivateKey  string `json:"private_key"`
+		TokenURI    string `json:"token_uri"`
 	}
 	if json.Unmarshal(data, &k) != nil {
-		return errors.New("is not JSON; want a service account key as downloaded from Google Cloud")
+		return "", errors.New("is not JSON; want a service account key as downloaded from Google Cloud")
 	}
 	if k.Type != "service_account" {
-		return errors.New("is not a service account key: its type is not service_account")
+		return "", errors.New("is not a service account key: its type is not service_account")
 	}
 	if k.ClientEmail == "" || k.PrivateKey == "" {
-		return errors.New("lacks client_email or private_key")
+		return "", errors.New("lacks client_email or private_key")
 	}
-	return nil
+	if k.TokenURI == "" {
+		k.TokenURI = "https://oauth2.googleapis.com/token"
+	}
+	return k.TokenURI, nil
+}
+
+// FormatProjectNumber is how a bucket's project number compares with a
+// config's.
+func FormatProjectNumber(n uint64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatUint(n, 10)
 }

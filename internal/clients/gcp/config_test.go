@@ -27,8 +27,8 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis/common"
+	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
-	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/storage/v1alpha1"
 )
 
 // Values that stand for secrets: no error may ever contain one.

@@ -1,6 +1,6 @@
 // Package mrtest holds test helpers shared by the managed resource
 // controllers' unit tests.
-package mrtest
+package reconcilertest
 
 import (
 	"strings"

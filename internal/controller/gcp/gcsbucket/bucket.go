@@ -1,6 +1,6 @@
 // Package bucket reconciles GCS Bucket managed resources with
 // cloud.google.com/go/storage.
-package bucket
+package gcsbucket
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/googleapi"
-	"google.golang.org/api/option"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -22,10 +21,11 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
+	"github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
-	"github.com/appinfra/provider-appinfra/apis/storage/v1alpha1"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
-	"github.com/appinfra/provider-appinfra/internal/controller/mr"
+	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/reconciler"
 )
 
 // api is the bucket operations of *storage.Client this controller uses,
@@ -35,7 +35,6 @@ type api interface {
 	Create(ctx context.Context, bucket, project string, attrs *storage.BucketAttrs) error
 	Update(ctx context.Context, bucket string, metageneration int64, u storage.BucketAttrsToUpdate) (*storage.BucketAttrs, error)
 	Delete(ctx context.Context, bucket string) error
-	Close() error
 }
 
 type gcs struct{ c *storage.Client }
@@ -54,66 +53,68 @@ func (g gcs) Update(ctx context.Context, b string, metageneration int64, u stora
 }
 
 func (g gcs) Delete(ctx context.Context, b string) error { return g.c.Bucket(b).Delete(ctx) }
-func (g gcs) Close() error                               { return g.c.Close() }
 
-func newAPI(ctx context.Context, c gcpclient.Config) (api, error) {
-	opts := c.Options
-	if u := c.StorageEndpoint(); u != "" {
-		opts = append(opts[:len(opts):len(opts)], option.WithEndpoint(u))
-	}
-	sc, err := storage.NewClient(ctx, opts...)
+// newAPI returns the Cloud Storage client of a cached config: it is made
+// once per config and closed when the config is evicted, never per
+// reconcile.
+func newAPI(c *gcpclient.Config) (api, error) {
+	sc, err := c.Storage()
 	if err != nil {
-		return nil, xperrors.Wrap(err, "cannot create Cloud Storage client")
+		return nil, err
 	}
 	return gcs{c: sc}, nil
 }
 
-// Setup adds a controller that reconciles GCS Buckets.
-func Setup(mgr ctrl.Manager, o controller.Options) error {
-	return mr.Setup(mgr, o, mr.Kind[*v1alpha1.Bucket]{
+// labels is how GCS labels store the provider's tags: folded to its
+// character set. Kubernetes names never hold an underscore, so a folded
+// dot maps back exactly (the UID label is what identifies the manager).
+var labels = ownership.Encoding{
+	Fold:   labelValue,
+	Unfold: func(s string) string { return strings.ReplaceAll(s, "_", ".") },
+}
+
+// Setup adds a controller that reconciles GCS Buckets. clients is shared by
+// every GCP controller.
+func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients) error {
+	owners := ownership.Checker{
+		Kube:     mgr.GetClient(),
+		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
+		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
+		Encoding: labels,
+	}
+	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.Bucket]{
 		GVK:    v1alpha1.BucketGroupVersionKind,
 		Object: &v1alpha1.Bucket{},
 		List:   &v1alpha1.BucketList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.Bucket] {
-			return &connector{
-				kube:   mgr.GetClient(),
-				usage:  resource.NewProviderConfigUsageTracker(mgr.GetClient(), &gcpv1alpha1.ProviderConfigUsage{}),
-				newAPI: newAPI,
-				record: record,
-			}
+			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &gcpv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
 		},
 	})
 }
 
-type connector struct {
-	kube   client.Client
-	usage  resource.ModernTracker
-	newAPI func(context.Context, gcpclient.Config) (api, error)
-	record event.Recorder
-}
-
-func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.TypedExternalClient[*v1alpha1.Bucket], error) {
-	if err := c.usage.Track(ctx, cr); err != nil {
-		return nil, xperrors.Wrap(err, "cannot track ProviderConfig usage")
+func connector(usage resource.ModernTracker, clients *gcpclient.Clients, newAPI func(*gcpclient.Config) (api, error), record event.Recorder, owners ownership.Checker) *reconciler.Connector[*v1alpha1.Bucket, *gcpclient.Config] {
+	return &reconciler.Connector[*v1alpha1.Bucket, *gcpclient.Config]{
+		Usage: usage,
+		Client: func(ctx context.Context, cr *v1alpha1.Bucket) (*gcpclient.Config, error) {
+			return clients.Connect(ctx, cr)
+		},
+		External: func(cfg *gcpclient.Config) (managed.TypedExternalClient[*v1alpha1.Bucket], error) {
+			g, err := newAPI(cfg)
+			if err != nil {
+				return nil, err
+			}
+			return &external{gcs: g, cfg: cfg, record: record, owners: owners}, nil
+		},
 	}
-	cfg, err := gcpclient.Connect(ctx, c.kube, cr)
-	if err != nil {
-		return nil, err
-	}
-	gcs, err := c.newAPI(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &external{gcs: gcs, cfg: cfg, record: c.record, kube: c.kube}, nil
 }
 
 // external holds one reconcile's client. Observe keeps what it read so that
 // Update sends only what differs, guarded by the metageneration it saw.
 type external struct {
 	gcs      api
-	cfg      gcpclient.Config
+	cfg      *gcpclient.Config
 	record   event.Recorder
-	kube     client.Reader
+	owners   ownership.Checker
 	observed *storage.BucketAttrs
 }
 
@@ -138,14 +139,17 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	if !strings.EqualFold(attrs.Location, p.Location) {
 		return managed.ExternalObservation{}, xperrors.Errorf("bucket %q is in location %s, not %s; a bucket cannot move, so create a new one", name, attrs.Location, p.Location)
 	}
-	if owned, err := mr.Owned(ctx, e.kube, cr, attrs.Labels, labelValue, func() client.Object { return &v1alpha1.Bucket{} }); !owned {
+	if err := e.sameProject(ctx, name, attrs); err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	if owned, err := e.owners.Owned(ctx, cr, attrs.Labels); !owned {
 		return managed.ExternalObservation{}, err
 	}
 	e.observed = attrs
 
 	got := parameters(attrs)
-	lateInit := mr.LateInitializes(cr) && lateInitialize(&cr.Spec.ForProvider, got)
-	want := desired(cr, e.cfg.ProviderConfigName)
+	lateInit := reconciler.LateInitializes(cr) && lateInitialize(&cr.Spec.ForProvider, got)
+	want := desired(cr)
 	cr.Status.AtProvider = observation(attrs)
 	cr.SetConditions(xpv2.Available())
 
@@ -167,7 +171,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		return managed.ExternalCreation{}, err
 	}
 	cr.SetConditions(xpv2.Creating())
-	want := desired(cr, e.cfg.ProviderConfigName)
+	want := desired(cr)
 	err := e.gcs.Create(ctx, name, e.cfg.Spec.ProjectID, createAttrs(withSecureDefaults(want)))
 	if hasStatus(err, http.StatusConflict) {
 		// GCS answers 409 both to a retried create of our own bucket and
@@ -179,7 +183,10 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		case aerr != nil:
 			return managed.ExternalCreation{}, xperrors.Wrap(aerr, "bucket already exists and cannot be read")
 		}
-		if owned, err := mr.Owned(ctx, e.kube, cr, existing.Labels, labelValue, func() client.Object { return &v1alpha1.Bucket{} }); !owned {
+		if err := e.sameProject(ctx, name, existing); err != nil {
+			return managed.ExternalCreation{}, err
+		}
+		if owned, err := e.owners.Owned(ctx, cr, existing.Labels); !owned {
 			return managed.ExternalCreation{}, xperrors.Wrapf(err, "cannot adopt bucket %q", name)
 		}
 		// Ours: the next observation brings it in line with the spec.
@@ -202,12 +209,12 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		}
 		e.observed = attrs
 	}
-	want, got := desired(cr, e.cfg.ProviderConfigName), parameters(e.observed)
+	want, got := desired(cr), parameters(e.observed)
 	fields := drifted(want, got)
 	if len(fields) == 0 {
 		return managed.ExternalUpdate{}, nil
 	}
-	mr.RecordDrift(e.record, cr, fields)
+	reconciler.RecordDrift(e.record, cr, fields)
 	_, err := e.gcs.Update(ctx, name, e.observed.MetaGeneration, updateAttrs(want, got, fields))
 	if hasStatus(err, http.StatusPreconditionFailed) {
 		return managed.ExternalUpdate{}, xperrors.New("bucket changed while it was being updated; the next reconcile retries with what it has become")
@@ -229,7 +236,18 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	}
 }
 
-func (e *external) Disconnect(context.Context) error { return e.gcs.Close() }
+// Disconnect leaves the client open: it is the config's, shared and cached.
+func (e *external) Disconnect(context.Context) error { return nil }
+
+// sameProject refuses a bucket of another project than the config's: it
+// would be adopted, written and reported under the wrong project.
+func (e *external) sameProject(ctx context.Context, name string, attrs *storage.BucketAttrs) error {
+	want, got := e.cfg.ProjectNumber(ctx), gcpclient.FormatProjectNumber(attrs.ProjectNumber)
+	if want == "" || got == "" || want == got {
+		return nil
+	}
+	return xperrors.Errorf("bucket %q belongs to project number %s, not to project %s (number %s) of the ProviderConfig; choose another name with the crossplane.io/external-name annotation, or use a ProviderConfig of that project", name, got, e.cfg.Spec.ProjectID, want)
+}
 
 // connectionDetails follow the provider's connection Secret contract: see
 // docs/connection-secrets.md.

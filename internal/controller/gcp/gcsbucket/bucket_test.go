@@ -1,4 +1,4 @@
-package bucket
+package gcsbucket
 
 import (
 	"context"
@@ -25,10 +25,10 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
+	"github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
-	"github.com/appinfra/provider-appinfra/apis/storage/v1alpha1"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
-	"github.com/appinfra/provider-appinfra/internal/controller/mr/mrtest"
+	"github.com/appinfra/provider-appinfra/internal/reconciler/reconcilertest"
 )
 
 var errBoom = errors.New("boom")
@@ -531,12 +531,12 @@ func TestObserve(t *testing.T) {
 			if tc.cfg != nil {
 				cfg = *tc.cfg
 			}
-			e := &external{gcs: tc.api, cfg: cfg, record: &mrtest.Recorder{}}
+			e := &external{gcs: tc.api, cfg: cfg, record: &reconcilertest.Recorder{}}
 			got, err := e.Observe(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nObserve(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !mrtest.ErrorContains(err, tc.want.msg) {
+			if !reconcilertest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nObserve(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if (got.Diff != "") != tc.want.diff {
@@ -709,12 +709,12 @@ func TestCreate(t *testing.T) {
 
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			e := &external{gcs: tc.api, cfg: config(), record: &mrtest.Recorder{}, kube: otherBucketExists()}
+			e := &external{gcs: tc.api, cfg: config(), record: &reconcilertest.Recorder{}, kube: otherBucketExists()}
 			got, err := e.Create(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !mrtest.ErrorContains(err, tc.want.msg) {
+			if !reconcilertest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nCreate(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(tc.want.c, got); diff != "" {
@@ -866,7 +866,7 @@ func TestUpdate(t *testing.T) {
 
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			r := &mrtest.Recorder{}
+			r := &reconcilertest.Recorder{}
 			e := &external{gcs: tc.api, cfg: config(), record: r}
 			if tc.observe {
 				if _, err := e.Observe(context.Background(), tc.cr); err != nil {
@@ -877,7 +877,7 @@ func TestUpdate(t *testing.T) {
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nUpdate(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !mrtest.ErrorContains(err, tc.want.msg) {
+			if !reconcilertest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nUpdate(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(managed.ExternalUpdate{}, got); diff != "" {
@@ -957,12 +957,12 @@ func TestDelete(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			cr := configuredBucket()
-			e := &external{gcs: tc.api, cfg: config(), record: &mrtest.Recorder{}}
+			e := &external{gcs: tc.api, cfg: config(), record: &reconcilertest.Recorder{}}
 			got, err := e.Delete(context.Background(), cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nDelete(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !mrtest.ErrorContains(err, tc.want.msg) {
+			if !reconcilertest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nDelete(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(managed.ExternalDelete{}, got); diff != "" {
@@ -996,7 +996,7 @@ func TestDisconnect(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			m := &mockAPI{MockClose: func() error { return tc.close }}
-			e := &external{gcs: m, cfg: config(), record: &mrtest.Recorder{}}
+			e := &external{gcs: m, cfg: config(), record: &reconcilertest.Recorder{}}
 			err := e.Disconnect(context.Background())
 			if diff := cmp.Diff(tc.want, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nDisconnect(...): -want error, +got error:\n%s", tc.reason, diff)
@@ -1069,7 +1069,7 @@ func TestConnect(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			var built *gcpclient.Config
-			m, r := &mockAPI{}, &mrtest.Recorder{}
+			m, r := &mockAPI{}, &reconcilertest.Recorder{}
 			c := &connector{kube: tc.kube, usage: tc.usage, record: r, newAPI: func(_ context.Context, cfg gcpclient.Config) (api, error) {
 				built = &cfg
 				if tc.newAPI != nil {
@@ -1081,7 +1081,7 @@ func TestConnect(t *testing.T) {
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !mrtest.ErrorContains(err, tc.want.msg) {
+			if !reconcilertest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nConnect(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			// The options are compared by type: each is a different type.

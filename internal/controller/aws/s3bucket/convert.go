@@ -1,29 +1,27 @@
-package bucket
+package s3bucket
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/utils/ptr"
 
 	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
-	"github.com/appinfra/provider-appinfra/apis/s3/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
+	"github.com/appinfra/provider-appinfra/internal/ownership"
 )
 
 // The sub-configurations of a bucket, by their spec field names. Each is
@@ -37,17 +35,25 @@ const (
 )
 
 // desired is the spec with the provider's own tags added.
-func desired(cr *v1alpha1.Bucket, providerConfig string) v1alpha1.BucketParameters {
+func desired(cr *v1alpha1.Bucket) v1alpha1.BucketParameters {
 	p := *cr.Spec.ForProvider.DeepCopy()
-	tags := resource.GetExternalTags(cr)
-	// The object's TypeMeta may be empty once decoded; the kind is known.
-	tags[resource.ExternalResourceTagKeyKind] = strings.ToLower(v1alpha1.BucketGroupKind)
-	if providerConfig != "" {
-		tags[resource.ExternalResourceTagKeyProvider] = providerConfig
-	}
+	tags := ownership.Tags(cr, v1alpha1.BucketGroupVersionKind.GroupKind())
 	maps.Copy(tags, p.Tags)
 	p.Tags = tags
 	return p
+}
+
+// keyPending marks a bucket whose create has not yet applied the secure
+// defaults. It is the only tag the provider writes that the spec does not
+// hold, and the final tag write of a create removes it.
+const keyPending = "crossplane-secure-defaults"
+
+// pendingTags are the first tags a new bucket gets: the provider's own,
+// which mark it as cr's, and the pending marker.
+func pendingTags(cr *v1alpha1.Bucket) map[string]string {
+	tags := ownership.Tags(cr, v1alpha1.BucketGroupVersionKind.GroupKind())
+	tags[keyPending] = "pending"
+	return tags
 }
 
 // configured lists the sub-configurations p sets, in the order they are
@@ -87,16 +93,30 @@ func toRead(want v1alpha1.BucketParameters, lateInit bool) []string {
 }
 
 // withSecureDefaults fills what a new bucket gets when the spec leaves it
-// unset: AES256 and every public access block. An existing bucket is never
-// given these; its own settings are late-initialised instead.
-func withSecureDefaults(p v1alpha1.BucketParameters) v1alpha1.BucketParameters {
-	if p.ServerSideEncryption == nil {
+// unset: AES256 and every public access block, but not those the store does
+// not implement. An existing bucket is never given these; its own settings
+// are late-initialised instead.
+func withSecureDefaults(p v1alpha1.BucketParameters, unsupported []string) v1alpha1.BucketParameters {
+	if p.ServerSideEncryption == nil && !slices.Contains(unsupported, fieldEncryption) {
 		p.ServerSideEncryption = &v1alpha1.ServerSideEncryption{Algorithm: v1alpha1.SSEAlgorithmAES256}
 	}
-	if p.PublicAccessBlock == nil {
+	if p.PublicAccessBlock == nil && !slices.Contains(unsupported, fieldPublic) {
 		p.PublicAccessBlock = &v1alpha1.PublicAccessBlock{BlockPublicACLs: true, IgnorePublicACLs: true, BlockPublicPolicy: true, RestrictPublicBuckets: true}
 	}
 	return p
+}
+
+// explicit says whether the spec itself sets a sub-configuration: a store
+// that does not implement one the user asked for is an error, one the
+// provider only defaults is skipped.
+func explicit(spec v1alpha1.BucketParameters, field string) bool {
+	switch field {
+	case fieldEncryption:
+		return spec.ServerSideEncryption != nil
+	case fieldPublic:
+		return spec.PublicAccessBlock != nil
+	}
+	return true
 }
 
 // drifted lists the sub-configurations want sets that got does not match.
@@ -243,86 +263,6 @@ func lateInitialize(spec *v1alpha1.BucketParameters, got v1alpha1.BucketParamete
 	return changed
 }
 
-// read fetches the named sub-configurations, one call each.
-func (e *external) read(ctx context.Context, name string, fields []string) (v1alpha1.BucketParameters, error) {
-	got := v1alpha1.BucketParameters{}
-	b := aws.String(name)
-	for _, field := range fields {
-		switch field {
-		case fieldVersioning:
-			out, err := e.s3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
-			if err != nil {
-				return got, xperrors.Wrap(err, "cannot get bucket versioning")
-			}
-			got.Versioning = ptr.To(string(out.Status))
-		case fieldEncryption:
-			out, err := e.s3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
-			if err != nil && !hasCode(err, "ServerSideEncryptionConfigurationNotFoundError") {
-				return got, xperrors.Wrap(err, "cannot get bucket encryption")
-			}
-			got.ServerSideEncryption = encryptionFrom(out)
-		case fieldPublic:
-			out, err := e.s3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b})
-			if err != nil && !hasCode(err, "NoSuchPublicAccessBlockConfiguration") {
-				return got, xperrors.Wrap(err, "cannot get bucket public access block")
-			}
-			// No configuration blocks nothing.
-			got.PublicAccessBlock = publicAccessBlockFrom(out)
-		case fieldTags:
-			out, err := e.s3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b})
-			if err != nil && !hasCode(err, "NoSuchTagSet") {
-				return got, xperrors.Wrap(err, "cannot get bucket tags")
-			}
-			got.Tags = map[string]string{}
-			if out != nil {
-				for _, t := range out.TagSet {
-					got.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-				}
-			}
-		case fieldPolicy:
-			out, err := e.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b})
-			if err != nil && !hasCode(err, "NoSuchBucketPolicy") {
-				return got, xperrors.Wrap(err, "cannot get bucket policy")
-			}
-			if out != nil {
-				got.Policy = out.Policy
-			}
-		}
-	}
-	return got, nil
-}
-
-// apply writes the named sub-configurations of want, one call each.
-func (e *external) apply(ctx context.Context, name string, want v1alpha1.BucketParameters, fields []string) error {
-	b := aws.String(name)
-	for _, field := range fields {
-		var err error
-		switch field {
-		case fieldVersioning:
-			_, err = e.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b,
-				VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatus(*want.Versioning)}})
-		case fieldEncryption:
-			_, err = e.s3.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: b,
-				ServerSideEncryptionConfiguration: encryptionConfiguration(*want.ServerSideEncryption)})
-		case fieldPublic:
-			p := want.PublicAccessBlock
-			_, err = e.s3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: b,
-				PublicAccessBlockConfiguration: &types.PublicAccessBlockConfiguration{
-					BlockPublicAcls: aws.Bool(p.BlockPublicACLs), IgnorePublicAcls: aws.Bool(p.IgnorePublicACLs),
-					BlockPublicPolicy: aws.Bool(p.BlockPublicPolicy), RestrictPublicBuckets: aws.Bool(p.RestrictPublicBuckets),
-				}})
-		case fieldTags:
-			_, err = e.s3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: b, Tagging: &types.Tagging{TagSet: tagSet(want.Tags)}})
-		case fieldPolicy:
-			_, err = e.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: b, Policy: want.Policy})
-		}
-		if err != nil {
-			return xperrors.Wrapf(err, "cannot set bucket %s", field)
-		}
-	}
-	return nil
-}
-
 func encryptionFrom(out *s3.GetBucketEncryptionOutput) *v1alpha1.ServerSideEncryption {
 	if out == nil || out.ServerSideEncryptionConfiguration == nil || len(out.ServerSideEncryptionConfiguration.Rules) == 0 {
 		return nil
@@ -384,15 +324,17 @@ func createInput(name string, p v1alpha1.BucketParameters) *s3.CreateBucketInput
 	return in
 }
 
-func observation(name string, got v1alpha1.BucketParameters, endpoint string) v1alpha1.BucketObservation {
+func observation(name string, got observed, endpoint string) v1alpha1.BucketObservation {
+	p := got.params
 	return v1alpha1.BucketObservation{
-		ARN:                  fmt.Sprintf("arn:%s:s3:::%s", awsclient.Partition(got.Region), name),
-		Region:               got.Region,
+		ARN:                  fmt.Sprintf("arn:%s:s3:::%s", awsclient.Partition(p.Region), name),
+		Region:               p.Region,
 		Endpoint:             endpoint,
-		Versioning:           ptr.Deref(got.Versioning, ""),
-		ServerSideEncryption: got.ServerSideEncryption,
-		PublicAccessBlock:    got.PublicAccessBlock,
-		Tags:                 got.Tags,
+		Versioning:           ptr.Deref(p.Versioning, ""),
+		ServerSideEncryption: p.ServerSideEncryption,
+		PublicAccessBlock:    p.PublicAccessBlock,
+		Tags:                 p.Tags,
+		UnsupportedByStore:   got.unsupported,
 	}
 }
 
@@ -412,6 +354,18 @@ func defaultEndpoint(region string) string {
 		return "https://s3." + region + ".amazonaws.com.cn"
 	}
 	return "https://s3." + region + ".amazonaws.com"
+}
+
+// validate refuses, before any call, what S3 would: a bad name, and a
+// policy that is not JSON (S3 answers MalformedPolicy; some stores keep it).
+func validate(name string, p v1alpha1.BucketParameters) error {
+	if err := validName(name); err != nil {
+		return err
+	}
+	if p.Policy != nil && !json.Valid([]byte(*p.Policy)) {
+		return xperrors.New("spec.forProvider.policy is not a JSON document; write the bucket policy as JSON")
+	}
+	return nil
 }
 
 var bucketNameChars = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
@@ -439,24 +393,11 @@ func validName(name string) error {
 	return xperrors.Errorf("external name %q is not a valid S3 bucket name: %s", name, why)
 }
 
-func hasCode(err error, codes ...string) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	for _, c := range codes {
-		if ae.ErrorCode() == c {
-			return true
-		}
-	}
-	return false
-}
-
-func isNotFound(err error) bool  { return hasCode(err, "NotFound", "NoSuchBucket") }
-func isForbidden(err error) bool { return hasCode(err, "Forbidden", "AccessDenied") }
+func isNotFound(err error) bool  { return awsclient.HasCode(err, "NotFound", "NoSuchBucket") }
+func isForbidden(err error) bool { return awsclient.HasCode(err, "Forbidden", "AccessDenied") }
 func isMovedPermanently(err error) bool {
-	return hasCode(err, "MovedPermanently", "PermanentRedirect", "301")
+	return awsclient.HasCode(err, "MovedPermanently", "PermanentRedirect", "301")
 }
-func isAlreadyOwned(err error) bool  { return hasCode(err, "BucketAlreadyOwnedByYou") }
-func isTakenByOthers(err error) bool { return hasCode(err, "BucketAlreadyExists") }
-func isNotEmpty(err error) bool      { return hasCode(err, "BucketNotEmpty") }
+func isAlreadyOwned(err error) bool  { return awsclient.HasCode(err, "BucketAlreadyOwnedByYou") }
+func isTakenByOthers(err error) bool { return awsclient.HasCode(err, "BucketAlreadyExists") }
+func isNotEmpty(err error) bool      { return awsclient.HasCode(err, "BucketNotEmpty") }

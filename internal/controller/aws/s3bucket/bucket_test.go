@@ -1,4 +1,4 @@
-package bucket
+package s3bucket
 
 import (
 	"context"
@@ -26,10 +26,10 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
+	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
-	"github.com/appinfra/provider-appinfra/apis/s3/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
-	"github.com/appinfra/provider-appinfra/internal/controller/mr/mrtest"
+	"github.com/appinfra/provider-appinfra/internal/reconciler/reconcilertest"
 )
 
 var errBoom = errors.New("boom")
@@ -793,12 +793,12 @@ func TestObserve(t *testing.T) {
 			if cfg.ProviderConfigName == "" {
 				cfg = config()
 			}
-			e := &external{s3: tc.api, cfg: cfg, record: &mrtest.Recorder{}}
+			e := &external{s3: tc.api, cfg: cfg, record: &reconcilertest.Recorder{}}
 			got, err := e.Observe(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nObserve(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !mrtest.ErrorContains(err, tc.want.msg) {
+			if !reconcilertest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nObserve(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(tc.want.o, got, cmpopts.IgnoreFields(managed.ExternalObservation{}, "Diff")); diff != "" {
@@ -954,12 +954,12 @@ func TestCreate(t *testing.T) {
 
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			e := &external{s3: tc.api, cfg: config(), record: &mrtest.Recorder{}}
+			e := &external{s3: tc.api, cfg: config(), record: &reconcilertest.Recorder{}}
 			got, err := e.Create(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !mrtest.ErrorContains(err, tc.want.msg) {
+			if !reconcilertest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nCreate(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(tc.want.c, got); diff != "" {
@@ -1062,13 +1062,13 @@ func TestUpdate(t *testing.T) {
 
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			r := &mrtest.Recorder{}
+			r := &reconcilertest.Recorder{}
 			e := &external{s3: tc.api, cfg: config(), record: r, observed: tc.observed}
 			got, err := e.Update(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nUpdate(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !mrtest.ErrorContains(err, tc.want.msg) {
+			if !reconcilertest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nUpdate(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(managed.ExternalUpdate{}, got); diff != "" {
@@ -1148,12 +1148,12 @@ func TestDelete(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			cr := configuredBucket()
-			e := &external{s3: tc.api, cfg: config(), record: &mrtest.Recorder{}}
+			e := &external{s3: tc.api, cfg: config(), record: &reconcilertest.Recorder{}}
 			got, err := e.Delete(context.Background(), cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nDelete(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !mrtest.ErrorContains(err, tc.want.msg) {
+			if !reconcilertest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nDelete(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if diff := cmp.Diff(managed.ExternalDelete{}, got); diff != "" {
@@ -1218,7 +1218,7 @@ func TestConnect(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			isolate(t)
 			var built []awsclient.Config
-			m, r := &mockAPI{}, &mrtest.Recorder{}
+			m, r := &mockAPI{}, &reconcilertest.Recorder{}
 			c := &connector{kube: tc.kube, usage: tc.usage, record: r, newAPI: func(cfg awsclient.Config) api {
 				built = append(built, cfg)
 				return m
@@ -1227,7 +1227,7 @@ func TestConnect(t *testing.T) {
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if !mrtest.ErrorContains(err, tc.want.msg) {
+			if !reconcilertest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nConnect(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
 			if err != nil {

@@ -129,11 +129,12 @@ type BucketParameters struct {
 	Versioning *bool `json:"versioning,omitempty"`
 
 	// Labels to set on the bucket. The provider adds crossplane-kind,
-	// crossplane-name, crossplane-namespace and crossplane-providerconfig.
+	// crossplane-name, crossplane-namespace, crossplane-providerconfig,
+	// crossplane-providerconfig-kind and crossplane-uid (GCS allows 64).
 	// Values may hold only lower-case letters, digits, _ and - (checked by
 	// the provider: a per-value pattern exceeds the API server's CEL cost
 	// budget).
-	// +kubebuilder:validation:MaxProperties=59
+	// +kubebuilder:validation:MaxProperties=58
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-z][a-z0-9_-]{0,62}$') && !k.startsWith('crossplane-'))",message="label keys must start with a lower-case letter, hold only lower-case letters, digits, _ and -, be at most 63 characters, and not start with crossplane- (reserved)"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].size() <= 63)",message="label values must be at most 63 characters"
 	// +optional

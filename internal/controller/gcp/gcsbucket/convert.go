@@ -1,4 +1,4 @@
-package bucket
+package gcsbucket
 
 import (
 	"maps"
@@ -15,9 +15,9 @@ import (
 	"k8s.io/utils/ptr"
 
 	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
-	"github.com/appinfra/provider-appinfra/apis/storage/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/ownership"
 )
 
 // The fields of a bucket the provider manages, by their spec names.
@@ -35,16 +35,10 @@ const (
 const dateLayout = "2006-01-02"
 
 // desired is the spec with the provider's own labels added.
-func desired(cr *v1alpha1.Bucket, providerConfig string) v1alpha1.BucketParameters {
+func desired(cr *v1alpha1.Bucket) v1alpha1.BucketParameters {
 	p := *cr.Spec.ForProvider.DeepCopy()
 	labels := map[string]string{}
-	tags := resource.GetExternalTags(cr)
-	// The object's TypeMeta may be empty once decoded; the kind is known.
-	tags[resource.ExternalResourceTagKeyKind] = v1alpha1.BucketGroupKind
-	if providerConfig != "" {
-		tags[resource.ExternalResourceTagKeyProvider] = providerConfig
-	}
-	for k, v := range tags {
+	for k, v := range ownership.Tags(cr, v1alpha1.BucketGroupVersionKind.GroupKind()) {
 		labels[k] = labelValue(v)
 	}
 	maps.Copy(labels, p.Labels)

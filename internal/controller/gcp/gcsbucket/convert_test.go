@@ -1,4 +1,4 @@
-package bucket
+package gcsbucket
 
 import (
 	"strings"
@@ -13,8 +13,8 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
-	"github.com/appinfra/provider-appinfra/apis/storage/v1alpha1"
-	"github.com/appinfra/provider-appinfra/internal/controller/mr/mrtest"
+	"github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/reconciler/reconcilertest"
 )
 
 // rule is a lifecycle rule of action type t with condition c.
@@ -939,7 +939,7 @@ func TestValidName(t *testing.T) {
 				}
 				return
 			}
-			if !mrtest.ErrorContains(err, []string{"is not a valid GCS bucket name", tc.want}) {
+			if !reconcilertest.ErrorContains(err, []string{"is not a valid GCS bucket name", tc.want}) {
 				t.Errorf("\n%s\nvalidName(%q): error %v should contain %q", tc.reason, tc.name, err, tc.want)
 			}
 		})
@@ -975,7 +975,7 @@ func TestValidate(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			err := validate(tc.p)
-			if (err != nil) != (len(tc.msg) > 0) || !mrtest.ErrorContains(err, tc.msg) {
+			if (err != nil) != (len(tc.msg) > 0) || !reconcilertest.ErrorContains(err, tc.msg) {
 				t.Errorf("\n%s\nvalidate(...): got %v, want an error containing %q", tc.reason, err, tc.msg)
 			}
 		})

@@ -1,8 +1,4 @@
-// Package mr wires a managed resource kind's external client into
-// crossplane-runtime's managed reconciler with the options every kind of
-// this provider shares: management policies, events, metrics, polling and
-// rate limiting.
-package mr
+package reconciler
 
 import (
 	"time"

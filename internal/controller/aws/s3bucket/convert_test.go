@@ -1,4 +1,4 @@
-package bucket
+package s3bucket
 
 import (
 	"strings"
@@ -15,8 +15,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
-	"github.com/appinfra/provider-appinfra/apis/s3/v1alpha1"
-	"github.com/appinfra/provider-appinfra/internal/controller/mr/mrtest"
+	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/reconciler/reconcilertest"
 )
 
 // params is a BucketParameters that sets every sub-configuration.
@@ -542,7 +542,7 @@ func TestValidName(t *testing.T) {
 				}
 				return
 			}
-			if !mrtest.ErrorContains(err, []string{"is not a valid S3 bucket name", tc.want}) {
+			if !reconcilertest.ErrorContains(err, []string{"is not a valid S3 bucket name", tc.want}) {
 				t.Errorf("\n%s\nvalidName(%q): error %v should contain %q", tc.reason, tc.name, err, tc.want)
 			}
 		})

@@ -96,9 +96,10 @@ type BucketParameters struct {
 	PublicAccessBlock *PublicAccessBlock `json:"publicAccessBlock,omitempty"`
 
 	// Tags to set on the bucket. The provider adds crossplane-kind,
-	// crossplane-name, crossplane-namespace, crossplane-providerconfig and
-	// crossplane-providerconfig-kind. S3 allows 50 tags, so 45 are left.
-	// +kubebuilder:validation:MaxProperties=45
+	// crossplane-name, crossplane-namespace, crossplane-providerconfig,
+	// crossplane-providerconfig-kind and crossplane-uid. S3 allows 50 tags,
+	// so 44 are left.
+	// +kubebuilder:validation:MaxProperties=44
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('aws:') && !k.startsWith('crossplane-') && k.size() <= 128)",message="tag keys must be at most 128 characters and must not start with aws: or crossplane- (reserved)"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].size() <= 256)",message="tag values must be at most 256 characters"
 	// +optional
@@ -133,6 +134,13 @@ type BucketObservation struct {
 
 	// Tags as S3 reports them, including the provider's own.
 	Tags map[string]string `json:"tags,omitempty"`
+
+	// UnsupportedByStore lists the sub-configurations the store answered
+	// NotImplemented for, as S3-compatible stores do for what they lack.
+	// The provider neither applies its secure defaults for them nor
+	// late-initialises them; one the spec sets explicitly is an error.
+	// +optional
+	UnsupportedByStore []string `json:"unsupportedByStore,omitempty"`
 }
 
 // A BucketSpec defines the desired state of a Bucket.

@@ -1,0 +1,140 @@
+// Package ownership marks an external resource with the managed resource
+// that manages it, in the tags or labels the cloud keeps, and decides
+// whether another managed resource may take it over.
+package ownership
+
+import (
+	"context"
+	"strings"
+
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+)
+
+// KeyUID is the tag holding the managing resource's UID: the one exact
+// identity, whatever a cloud's tag or label rules do to names.
+const KeyUID = "crossplane-uid"
+
+// Tags are the provider's own tags for an external resource mg manages:
+// crossplane-runtime's (kind, name, namespace, provider config and its
+// kind) and mg's UID. gk is mg's kind: an object's TypeMeta may be empty
+// once decoded.
+func Tags(mg resource.Managed, gk schema.GroupKind) map[string]string {
+	tags := resource.GetExternalTags(mg)
+	tags[resource.ExternalResourceTagKeyKind] = strings.ToLower(gk.String())
+	tags[KeyUID] = string(mg.GetUID())
+	return tags
+}
+
+// Count is how many tags Tags adds, for the cap on users' own tags.
+const Count = 6
+
+// An Encoding says how a cloud stores tag values. S3 keeps them as they
+// are; GCS labels fold them to its character set.
+type Encoding struct {
+	// Fold maps a value the way the cloud stores it.
+	Fold func(string) string
+	// Unfold maps a stored name back, exactly for names that were not cut.
+	Unfold func(string) string
+}
+
+// Exact is the encoding of a cloud that keeps tag values as they are.
+var Exact = Encoding{Fold: identity, Unfold: identity}
+
+func identity(s string) string { return s }
+
+// A Checker decides whether a managed resource may manage an external
+// resource, from the tags the external resource carries.
+type Checker struct {
+	// Kube reads managed resources, ideally from the manager's cache.
+	Kube client.Reader
+	// Kind is the managed resource kind checked.
+	Kind schema.GroupKind
+	// NewList makes an empty list of that kind.
+	NewList func() client.ObjectList
+	// Encoding of the cloud's tags.
+	Encoding Encoding
+}
+
+// Owned says whether mg may manage an external resource carrying tags. It
+// refuses one whose tags name another managed resource that still exists:
+// two resources with the same external name would otherwise take turns
+// rewriting it, and one could delete it under the other. A resource whose
+// named manager is gone (it was orphaned) may be adopted. Resources that may
+// only observe are never refused: reading is harmless.
+//
+// Not owned with a nil error means mg is being deleted: it may go, leaving
+// the external resource to its manager. Not owned with an error is a
+// refusal to report.
+func (c Checker) Owned(ctx context.Context, mg resource.Managed, tags map[string]string) (bool, error) {
+	fold := c.Encoding.Fold
+	uid, kind := tags[KeyUID], tags[resource.ExternalResourceTagKeyKind]
+	name, ns := tags[resource.ExternalResourceTagKeyName], tags[resource.ExternalResourceTagKeyNamespace]
+	switch {
+	case uid == "" && name == "", !MayWrite(mg):
+		return true, nil
+	case uid != "" && uid == fold(string(mg.GetUID())):
+		return true, nil
+	}
+	var other string
+	if kind != "" && kind != fold(strings.ToLower(c.Kind.String())) {
+		// Another kind's resource: it cannot be looked up, so it is taken
+		// to exist. Removing the tags lets a resource adopt it.
+		other = kind + " " + ns + "/" + c.Encoding.Unfold(name)
+	} else {
+		var err error
+		if other, err = c.find(ctx, mg, uid, ns, name); err != nil || other == "" {
+			return err == nil, err
+		}
+	}
+	if meta.WasDeleted(mg) {
+		return false, nil
+	}
+	return false, errors.Errorf("the external resource is managed by %s (its crossplane- tags say so, and that resource exists); choose another name with the crossplane.io/external-name annotation, or use managementPolicies [\"Observe\"] to only read it", other)
+}
+
+// find describes the live resource of c.Kind the tags name, or returns "".
+// By UID when the tags carry one: among the resources of that namespace,
+// since names may have been folded or cut. By name otherwise, as tags
+// written before UIDs were recorded.
+func (c Checker) find(ctx context.Context, mg resource.Managed, uid, ns, name string) (string, error) {
+	l := c.NewList()
+	if err := c.Kube.List(ctx, l, client.InNamespace(ns)); err != nil {
+		return "", errors.Wrap(err, "cannot check which resource manages the external resource")
+	}
+	found := ""
+	err := apimeta.EachListItem(l, func(o runtime.Object) error {
+		obj, ok := o.(client.Object)
+		if !ok || obj.GetUID() == mg.GetUID() {
+			return nil
+		}
+		if (uid != "" && c.Encoding.Fold(string(obj.GetUID())) == uid) || (uid == "" && obj.GetName() == c.Encoding.Unfold(name)) {
+			found = strings.ToLower(c.Kind.String()) + " " + obj.GetNamespace() + "/" + obj.GetName()
+		}
+		return nil
+	})
+	return found, err
+}
+
+// MayWrite says whether mg's management policies let it change or delete
+// the external resource.
+func MayWrite(mg resource.Managed) bool {
+	policies := mg.GetManagementPolicies()
+	if len(policies) == 0 {
+		return true // The API defaults to ["*"].
+	}
+	for _, p := range policies {
+		switch p {
+		case xpv2.ManagementActionAll, xpv2.ManagementActionUpdate, xpv2.ManagementActionDelete:
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,148 @@
+package ownership
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
+)
+
+// labels folds as GCS labels do: dots become underscores, cut at 63.
+var labels = Encoding{
+	Fold: func(s string) string {
+		s = strings.ReplaceAll(strings.ToLower(s), ".", "_")
+		if len(s) > 63 {
+			s = s[:63]
+		}
+		return s
+	},
+	Unfold: func(s string) string { return strings.ReplaceAll(s, "_", ".") },
+}
+
+func TestOwned(t *testing.T) {
+	s := runtime.NewScheme()
+	_ = v1alpha1.SchemeBuilder.AddToScheme(s)
+	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(
+		&v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "data", UID: "b-uid"}},
+		&v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "data.v2", UID: "b-dotted-uid"}},
+	).Build()
+	me := func(name string, policies ...xpv2.ManagementAction) *v1alpha1.Bucket {
+		b := &v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: name, UID: "a-uid"}}
+		b.Spec.ManagementPolicies = policies
+		return b
+	}
+	deleting := func(b *v1alpha1.Bucket) *v1alpha1.Bucket {
+		b.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+		return b
+	}
+	tags := func(ns, name, uid string) map[string]string {
+		t := map[string]string{"crossplane-kind": "bucket.s3.aws.appinfra.io", "crossplane-namespace": ns, "crossplane-name": name}
+		if uid != "" {
+			t[KeyUID] = uid
+		}
+		return t
+	}
+	cases := map[string]struct {
+		reason   string
+		mg       *v1alpha1.Bucket
+		tags     map[string]string
+		encoding Encoding
+		owned    bool
+		refusal  string // part of the refusal; "" for none
+	}{
+		"Untagged": {
+			reason: "An external resource without provider tags may be adopted.",
+			mg:     me("data"), owned: true,
+		},
+		"OursByUID": {
+			reason: "Tags carrying this resource's UID are ours, whatever the names say.",
+			mg:     me("data"), tags: tags("somewhere", "else", "a-uid"), owned: true,
+		},
+		"OtherByUID": {
+			reason: "Tags carrying the UID of another live resource must be refused, naming it exactly.",
+			mg:     me("data"), tags: tags("team-b", "data", "b-uid"), refusal: "bucket.s3.aws.appinfra.io team-b/data",
+		},
+		"OtherDottedNameInLabels": {
+			reason: "A dotted name folded into a label must still find its manager: the dotted resource of another namespace.",
+			mg:     me("data.v2"), tags: tags("team-b", "data_v2", "b-dotted-uid"), encoding: labels,
+			refusal: "team-b/data.v2",
+		},
+		"OtherDottedNameInLabelsWithoutUID": {
+			reason: "Labels written before UIDs were recorded unfold the name exactly, instead of looking up the folded one.",
+			mg:     me("data.v2"), tags: tags("team-b", "data_v2", ""), encoding: labels,
+			refusal: "team-b/data.v2",
+		},
+		"OtherGone": {
+			reason: "An external resource whose manager is gone (orphaned) may be adopted.",
+			mg:     me("data"), tags: tags("team-c", "data", "c-uid"), owned: true,
+		},
+		"SameNameNewUID": {
+			reason: "A resource re-created under the same name has a new UID; the old manager is gone, so it may adopt.",
+			mg:     me("data"), tags: tags("team-a", "data", "old-uid"), owned: true,
+		},
+		"OtherKind": {
+			reason:  "Tags naming another kind cannot be looked up, so the external resource is left to it.",
+			mg:      me("data"),
+			tags:    map[string]string{"crossplane-kind": "bucket.storage.gcp.appinfra.io", "crossplane-namespace": "team-b", "crossplane-name": "data", KeyUID: "x"},
+			refusal: "bucket.storage.gcp.appinfra.io team-b/data",
+		},
+		"OtherExistsWhileDeleting": {
+			reason: "A resource being deleted whose external resource another live resource manages may go, leaving it alone.",
+			mg:     deleting(me("data")), tags: tags("team-b", "data", "b-uid"),
+		},
+		"ObserveOnly": {
+			reason: "A resource that only observes may read what another resource manages.",
+			mg:     me("data", xpv2.ManagementActionObserve), tags: tags("team-b", "data", "b-uid"), owned: true,
+		},
+		"CreateOnly": {
+			reason: "Policies that allow neither Update nor Delete cannot harm the other resource's external resource.",
+			mg:     me("data", xpv2.ManagementActionObserve, xpv2.ManagementActionCreate), tags: tags("team-b", "data", "b-uid"), owned: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			enc := tc.encoding
+			if enc.Fold == nil {
+				enc = Exact
+			}
+			c := Checker{Kube: kube, Kind: v1alpha1.BucketGroupVersionKind.GroupKind(), NewList: func() client.ObjectList { return &v1alpha1.BucketList{} }, Encoding: enc}
+			folded := map[string]string{}
+			for k, v := range tc.tags {
+				folded[k] = enc.Fold(v)
+			}
+			owned, err := c.Owned(context.Background(), tc.mg, folded)
+			if owned != tc.owned || (err != nil) != (tc.refusal != "") {
+				t.Fatalf("\n%s\nOwned(...): got %t, %v; want %t, refusal %q", tc.reason, owned, err, tc.owned, tc.refusal)
+			}
+			if err != nil && !strings.Contains(err.Error(), tc.refusal) {
+				t.Errorf("\n%s\nOwned(...): error %q should name %q", tc.reason, err, tc.refusal)
+			}
+		})
+	}
+}
+
+func TestTags(t *testing.T) {
+	b := &v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "data", UID: "a-uid"}}
+	b.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"})
+	want := map[string]string{
+		"crossplane-kind": "bucket.s3.aws.appinfra.io", "crossplane-name": "data", "crossplane-namespace": "team-a",
+		"crossplane-providerconfig": "default", "crossplane-providerconfig-kind": "ClusterProviderConfig", KeyUID: "a-uid",
+	}
+	got := Tags(b, v1alpha1.BucketGroupVersionKind.GroupKind())
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Tags: -want +got:\n%s", diff)
+	}
+	if len(got) != Count {
+		t.Errorf("Count is %d but Tags adds %d", Count, len(got))
+	}
+}

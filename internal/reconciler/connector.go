@@ -1,0 +1,99 @@
+package reconciler
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+)
+
+// A Connector connects managed resources of kind T to their cloud through a
+// client of type C: it records that the resource uses its ProviderConfig,
+// gets the client for that config (cached per config, not built per
+// reconcile) and hands it to the kind's external client. Every kind
+// connects through it.
+type Connector[T resource.ModernManaged, C any] struct {
+	// Usage records which config a resource uses.
+	Usage resource.ModernTracker
+	// Client returns the cached client for the resource's config.
+	Client func(ctx context.Context, cr T) (C, error)
+	// External makes the kind's external client for one reconcile.
+	External func(c C) (managed.TypedExternalClient[T], error)
+}
+
+// Connect implements managed.TypedExternalConnector.
+func (c *Connector[T, C]) Connect(ctx context.Context, cr T) (managed.TypedExternalClient[T], error) {
+	// A resource being deleted must be able to finish without creating
+	// anything: in a namespace being deleted the API server refuses new
+	// objects, and the usage would only be garbage-collected again.
+	if !meta.WasDeleted(cr) {
+		if err := c.Usage.Track(ctx, cr); err != nil {
+			return nil, errors.Wrap(err, "cannot track ProviderConfig usage")
+		}
+	}
+	cl, err := c.Client(ctx, cr)
+	if err != nil {
+		return nil, err
+	}
+	ext, err := c.External(cl)
+	if err != nil {
+		return nil, err
+	}
+	return shortErrors[T]{ext}, nil
+}
+
+// maxErrorLen is how much of an error reaches conditions and events. Cloud
+// errors can carry a whole response body, from an endpoint that may not be
+// the cloud's; what matters comes first.
+const maxErrorLen = 512
+
+// shortErrors cuts the errors of an external client to maxErrorLen, on one
+// line.
+type shortErrors[T resource.Managed] struct {
+	managed.TypedExternalClient[T]
+}
+
+func (s shortErrors[T]) Observe(ctx context.Context, cr T) (managed.ExternalObservation, error) {
+	o, err := s.TypedExternalClient.Observe(ctx, cr)
+	return o, Shorten(err)
+}
+
+func (s shortErrors[T]) Create(ctx context.Context, cr T) (managed.ExternalCreation, error) {
+	c, err := s.TypedExternalClient.Create(ctx, cr)
+	return c, Shorten(err)
+}
+
+func (s shortErrors[T]) Update(ctx context.Context, cr T) (managed.ExternalUpdate, error) {
+	u, err := s.TypedExternalClient.Update(ctx, cr)
+	return u, Shorten(err)
+}
+
+func (s shortErrors[T]) Delete(ctx context.Context, cr T) (managed.ExternalDelete, error) {
+	d, err := s.TypedExternalClient.Delete(ctx, cr)
+	return d, Shorten(err)
+}
+
+// Shorten returns err with its message on one line and cut to
+// maxErrorLen; an error already short is returned as it is.
+func Shorten(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	one := strings.Join(strings.Fields(msg), " ")
+	if one == msg && len(msg) <= maxErrorLen {
+		return err
+	}
+	if len(one) > maxErrorLen {
+		cut := maxErrorLen
+		for cut > 0 && !utf8.RuneStart(one[cut]) {
+			cut--
+		}
+		one = one[:cut] + " [cut]"
+	}
+	return errors.New(one)
+}

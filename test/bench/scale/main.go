@@ -1,0 +1,396 @@
+// Command scale measures what the provider costs at scale, so a change can be
+// shown "before and after": it creates N S3 Buckets, times how long they take
+// to become Ready, samples the provider's Prometheus metrics while it keeps
+// them in sync, and times their deletion.
+//
+// It handles Buckets as unstructured objects and never imports the
+// provider's API packages, so the same source builds and runs against any
+// revision of the provider, whichever package the Bucket type lives in.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+var bucketGVK = schema.GroupVersionKind{Group: "s3.aws.appinfra.io", Version: "v1alpha1", Kind: "Bucket"}
+
+// watched are the provider metrics sampled; all are unlabelled series.
+var watched = []string{"go_goroutines", "process_open_fds", "process_resident_memory_bytes", "go_memstats_heap_inuse_bytes", "process_cpu_seconds_total"}
+
+// cpuCores is derived from process_cpu_seconds_total: a counter's level says
+// little about steady state, its rate (CPU seconds per second) does.
+const cpuCores = "cpu_cores"
+
+type options struct {
+	kubeconfig, metrics, namespace, out string
+	n, workers                          int
+	settle, sample, timeout             time.Duration
+	delete                              bool
+}
+
+type sample struct {
+	at     time.Time
+	values map[string]float64
+}
+
+type row struct {
+	Idle        float64 `json:"idle"`
+	AfterReady  float64 `json:"after_ready"`
+	EndOfSettle float64 `json:"end_of_settle"`
+	SettleMin   float64 `json:"settle_min"`
+	SettleMax   float64 `json:"settle_max"`
+}
+
+type report struct {
+	Buckets       int                `json:"buckets"`
+	ReadySeconds  float64            `json:"ready_seconds"`
+	TimeToReady   map[string]float64 `json:"time_to_ready_seconds"`
+	DeleteSeconds float64            `json:"delete_seconds,omitempty"`
+	Metrics       map[string]row     `json:"metrics"`
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "Kubeconfig of the cluster the provider watches.")
+	flag.StringVar(&o.metrics, "metrics", "http://127.0.0.1:8080/metrics", "URL of the provider's Prometheus metrics endpoint.")
+	flag.IntVar(&o.n, "n", 300, "Number of Buckets to create.")
+	flag.IntVar(&o.workers, "workers", 8, "Concurrent creates.")
+	flag.StringVar(&o.namespace, "namespace", "scale", "Namespace for the Buckets; created if missing.")
+	flag.DurationVar(&o.settle, "settle", 3*time.Minute, "How long to keep sampling after all Buckets are Ready.")
+	flag.DurationVar(&o.sample, "sample", 10*time.Second, "Metrics sampling interval.")
+	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "Give up waiting for Ready, or for deletion, after this long.")
+	flag.BoolVar(&o.delete, "delete", true, "Delete the Buckets at the end and time it.")
+	flag.StringVar(&o.out, "out", "", "Also write the results as JSON to this file.")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "scale:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	if o.settle < o.sample {
+		return errors.New("--settle must be at least one --sample, or there is no CPU rate to report")
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", o.kubeconfig)
+	if err != nil {
+		return fmt.Errorf("cannot load kubeconfig: %w", err)
+	}
+	// client-go's default of 5 requests per second would make the tool the
+	// bottleneck of what it measures.
+	cfg.QPS, cfg.Burst = 200, 400
+	kube, err := client.New(cfg, client.Options{})
+	if err != nil {
+		return fmt.Errorf("cannot create client: %w", err)
+	}
+	hc := &http.Client{Timeout: 5 * time.Second}
+
+	// Two idle samples one interval apart give the idle CPU rate too.
+	idle, err := samples(ctx, hc, o.metrics, o.sample, o.sample)
+	if err != nil {
+		return err
+	}
+
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: o.namespace}}
+	if err := kube.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("cannot create namespace: %w", err)
+	}
+	start := time.Now()
+	created, err := createBuckets(ctx, kube, o)
+	if err != nil {
+		return err
+	}
+	ready, err := waitReady(ctx, kube, o, created)
+	if err != nil {
+		return err
+	}
+	r := report{Buckets: o.n, ReadySeconds: time.Since(start).Seconds(), TimeToReady: percentiles(created, ready)}
+	fmt.Fprintf(os.Stderr, "all %d Buckets Ready after %.1fs; sampling for %s\n", o.n, r.ReadySeconds, o.settle)
+
+	settle, err := samples(ctx, hc, o.metrics, o.settle, o.sample)
+	if err != nil {
+		return err
+	}
+	r.Metrics = summarise(idle, settle)
+
+	if o.delete {
+		if r.DeleteSeconds, err = deleteBuckets(ctx, kube, o); err != nil {
+			return err
+		}
+	}
+	printReport(r)
+	if o.out == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(o.out, append(b, '\n'), 0o644)
+}
+
+func newBucket(namespace, name string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"spec": map[string]any{"forProvider": map[string]any{"region": "us-east-1"}},
+	}}
+	u.SetGroupVersionKind(bucketGVK)
+	u.SetNamespace(namespace)
+	u.SetName(name)
+	return u
+}
+
+// createBuckets returns when each Bucket was created, as seen by this client:
+// creationTimestamp has only second resolution.
+func createBuckets(ctx context.Context, kube client.Client, o options) (map[string]time.Time, error) {
+	names := make(chan string)
+	var mu sync.Mutex
+	var errs []error
+	created := make(map[string]time.Time, o.n)
+	var wg sync.WaitGroup
+	for range o.workers {
+		wg.Go(func() {
+			for name := range names {
+				err := kube.Create(ctx, newBucket(o.namespace, name))
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, fmt.Errorf("cannot create Bucket %s: %w", name, err))
+				} else {
+					created[name] = time.Now()
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for i := 1; i <= o.n; i++ {
+		names <- fmt.Sprintf("scale-%04d", i)
+	}
+	close(names)
+	wg.Wait()
+	return created, errors.Join(errs...)
+}
+
+// waitReady lists the Buckets every second and returns when each was first
+// seen Ready. Listing, not watching, keeps the tool simple; a second is fine
+// resolution for reconciles that take seconds to minutes.
+func waitReady(ctx context.Context, kube client.Client, o options, created map[string]time.Time) (map[string]time.Time, error) {
+	ready := make(map[string]time.Time, len(created))
+	err := poll(ctx, o.timeout, func() (bool, error) {
+		items, err := list(ctx, kube, o.namespace)
+		for i := range items {
+			name := items[i].GetName()
+			if _, ours := created[name]; ours && isReady(&items[i]) && ready[name].IsZero() {
+				ready[name] = time.Now()
+			}
+		}
+		return len(ready) == len(created), err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%d of %d Buckets Ready: %w", len(ready), len(created), err)
+	}
+	return ready, nil
+}
+
+// deleteBuckets deletes every Bucket in the namespace and returns how long
+// they took to be gone, which includes the provider deleting the buckets.
+func deleteBuckets(ctx context.Context, kube client.Client, o options) (float64, error) {
+	start := time.Now()
+	if err := kube.DeleteAllOf(ctx, newBucket("", ""), client.InNamespace(o.namespace)); err != nil {
+		return 0, fmt.Errorf("cannot delete Buckets: %w", err)
+	}
+	left := 0
+	err := poll(ctx, o.timeout, func() (bool, error) {
+		items, err := list(ctx, kube, o.namespace)
+		left = len(items)
+		return err == nil && left == 0, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("%d Buckets not yet gone: %w", left, err)
+	}
+	return time.Since(start).Seconds(), nil
+}
+
+// poll calls done every second until it reports true, fails, or timeout passes.
+func poll(ctx context.Context, timeout time.Duration, done func() (bool, error)) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := done()
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("timed out after %s", timeout)
+		}
+		if err := sleep(ctx, time.Second); err != nil {
+			return err
+		}
+	}
+}
+
+func list(ctx context.Context, kube client.Client, namespace string) ([]unstructured.Unstructured, error) {
+	l := &unstructured.UnstructuredList{}
+	l.SetGroupVersionKind(bucketGVK.GroupVersion().WithKind("BucketList"))
+	if err := kube.List(ctx, l, client.InNamespace(namespace)); err != nil {
+		return nil, fmt.Errorf("cannot list Buckets: %w", err)
+	}
+	return l.Items, nil
+}
+
+func isReady(u *unstructured.Unstructured) bool {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, c := range conds {
+		if m, ok := c.(map[string]any); ok && m["type"] == "Ready" && m["status"] == "True" {
+			return true
+		}
+	}
+	return false
+}
+
+// percentiles of time-to-Ready by nearest rank, in seconds.
+func percentiles(created, ready map[string]time.Time) map[string]float64 {
+	d := make([]float64, 0, len(ready))
+	for name, t := range ready {
+		d = append(d, t.Sub(created[name]).Seconds())
+	}
+	slices.Sort(d)
+	p := map[string]float64{}
+	for _, q := range []int{50, 95, 99} {
+		p[fmt.Sprintf("p%d", q)] = d[max(0, int(math.Ceil(float64(q)/100*float64(len(d))))-1)]
+	}
+	return p
+}
+
+// samples scrapes the metrics endpoint now and then every interval until
+// window has passed: window/interval+1 samples.
+func samples(ctx context.Context, hc *http.Client, url string, window, interval time.Duration) ([]sample, error) {
+	var out []sample
+	for i := 0; ; i++ {
+		s, err := scrape(ctx, hc, url)
+		if err != nil {
+			return nil, err
+		}
+		if out = append(out, s); i == int(window/interval) {
+			return out, nil
+		}
+		if err := sleep(ctx, interval); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// scrape reads the Prometheus text format just far enough for unlabelled
+// series, whose lines are "name value".
+func scrape(ctx context.Context, hc *http.Client, url string) (sample, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return sample{}, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return sample{}, fmt.Errorf("cannot scrape metrics: %w", err)
+	}
+	defer resp.Body.Close() //nolint:errcheck // a read-only body; nothing to recover
+	if resp.StatusCode != http.StatusOK {
+		return sample{}, fmt.Errorf("cannot scrape metrics: %s", resp.Status)
+	}
+	s := sample{at: time.Now(), values: map[string]float64{}}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || !slices.Contains(watched, f[0]) {
+			continue
+		}
+		if s.values[f[0]], err = strconv.ParseFloat(f[1], 64); err != nil {
+			return sample{}, fmt.Errorf("cannot parse %s: %w", f[0], err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return sample{}, fmt.Errorf("cannot read metrics: %w", err)
+	}
+	if len(s.values) != len(watched) {
+		return sample{}, fmt.Errorf("metrics endpoint serves only %d of %v", len(s.values), watched)
+	}
+	return s, nil
+}
+
+func summarise(idle, settle []sample) map[string]row {
+	rows := map[string]row{}
+	for _, m := range watched {
+		v := make([]float64, len(settle))
+		for i, s := range settle {
+			v[i] = s.values[m]
+		}
+		rows[m] = row{Idle: idle[len(idle)-1].values[m], AfterReady: v[0], EndOfSettle: v[len(v)-1], SettleMin: slices.Min(v), SettleMax: slices.Max(v)}
+	}
+	rate := func(a, b sample) float64 {
+		return (b.values["process_cpu_seconds_total"] - a.values["process_cpu_seconds_total"]) / b.at.Sub(a.at).Seconds()
+	}
+	var r []float64
+	for i := 1; i < len(settle); i++ {
+		r = append(r, rate(settle[i-1], settle[i]))
+	}
+	rows[cpuCores] = row{Idle: rate(idle[0], idle[len(idle)-1]), AfterReady: r[0], EndOfSettle: r[len(r)-1], SettleMin: slices.Min(r), SettleMax: slices.Max(r)}
+	return rows
+}
+
+func printReport(r report) {
+	fmt.Printf("buckets %d  all Ready in %.1fs  time-to-Ready p50 %.1fs p95 %.1fs p99 %.1fs",
+		r.Buckets, r.ReadySeconds, r.TimeToReady["p50"], r.TimeToReady["p95"], r.TimeToReady["p99"])
+	if r.DeleteSeconds > 0 {
+		fmt.Printf("  all gone in %.1fs", r.DeleteSeconds)
+	}
+	fmt.Printf("\n\n%-30s %12s %12s %14s %12s %12s\n", "metric", "idle", "after-ready", "end-of-settle", "settle-min", "settle-max")
+	for _, m := range append(slices.Clone(watched), cpuCores) {
+		x := r.Metrics[m]
+		fmt.Printf("%-30s %12s %12s %14s %12s %12s\n", m, human(m, x.Idle), human(m, x.AfterReady), human(m, x.EndOfSettle), human(m, x.SettleMin), human(m, x.SettleMax))
+	}
+}
+
+// human shows bytes in MiB; the JSON keeps raw values.
+func human(metric string, v float64) string {
+	switch {
+	case strings.HasSuffix(metric, "_bytes"):
+		return fmt.Sprintf("%.1f MiB", v/(1<<20))
+	case v == math.Trunc(v):
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
