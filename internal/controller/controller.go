@@ -2,9 +2,11 @@
 package controller
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 
@@ -60,8 +62,33 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	// kind that use one config share one SDK configuration.
 	aws := awsclient.NewClients(mgr.GetClient(), mgr.GetClient(), o.Endpoints)
 	gcp := gcpclient.NewClients(mgr.GetClient(), mgr.GetClient(), o.Endpoints)
+	if err := registerCacheMetrics(map[string]func() (int, int){"aws": aws.Stats, "gcp": gcp.Stats}); err != nil {
+		return err
+	}
 	if err := s3bucket.Setup(mgr, o.Options, aws); err != nil {
 		return err
 	}
 	return gcsbucket.Setup(mgr, o.Options, gcp)
+}
+
+// registerCacheMetrics exposes each cloud's client cache: how many configs
+// it holds and how many it has built. Builds grow with config changes, not
+// with reconciles; if they track reconciles, clients are being rebuilt.
+func registerCacheMetrics(stats map[string]func() (live, built int)) error {
+	for cloud, s := range stats {
+		labels := prometheus.Labels{"cloud": cloud}
+		for _, c := range []prometheus.Collector{
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "appinfra_client_configs", Help: "Cloud client configurations cached, one per ProviderConfig version and region in use.", ConstLabels: labels,
+			}, func() float64 { live, _ := s(); return float64(live) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "appinfra_client_config_builds_total", Help: "Cloud client configurations built since start.", ConstLabels: labels,
+			}, func() float64 { _, built := s(); return float64(built) }),
+		} {
+			if err := metrics.Registry.Register(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -30,6 +30,8 @@ type Request struct {
 	Body   map[string]any
 	// Authorization is the request's Authorization header.
 	Authorization string
+	// At is when the request arrived.
+	At time.Time
 }
 
 // Server is a running fake.
@@ -122,7 +124,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, Request{Method: r.Method, Bucket: name, Query: q, Body: body, Authorization: r.Header.Get("Authorization")})
+	s.requests = append(s.requests, Request{Method: r.Method, Bucket: name, Query: q, Body: body, Authorization: r.Header.Get("Authorization"), At: time.Now()})
 
 	b, exists := s.buckets[name]
 	switch r.Method {

@@ -219,6 +219,7 @@ func TestGCSBucketCreateSendsEverySetting(t *testing.T) {
 		"labels": map[string]any{
 			"team": "payments", "crossplane-kind": "bucket_storage_gcp_appinfra_io", "crossplane-name": name,
 			"crossplane-namespace": ns, "crossplane-providerconfig": "default", "crossplane-providerconfig-kind": "clusterproviderconfig",
+			"crossplane-uid": string(cr.UID),
 		},
 		"iamConfiguration": map[string]any{"uniformBucketLevelAccess": map[string]any{"enabled": true}, "publicAccessPrevention": "enforced"},
 		"retentionPolicy":  map[string]any{"retentionPeriod": "3600"},
@@ -234,17 +235,23 @@ func TestGCSBucketCreateSendsEverySetting(t *testing.T) {
 		}
 	}
 
-	// Once settled, each poll is one read and nothing else.
+	// Once settled, each poll is one read and nothing else: over several
+	// polls, every request is a GET and no two come within half a poll of
+	// each other (two reads in one reconcile would).
 	start := len(gcsRecorder.Requests(name))
-	eventually(t, 4*pollInterval+10*time.Second, "three polls", func() error {
-		if n := len(gcsRecorder.Requests(name)) - start; n < 3 {
+	eventually(t, 6*pollInterval+10*time.Second, "five polls", func() error {
+		if n := len(gcsRecorder.Requests(name)) - start; n < 5 {
 			return fmt.Errorf("%d requests so far", n)
 		}
 		return nil
 	})
-	for _, r := range gcsRecorder.Requests(name)[start:] {
+	reqs := gcsRecorder.Requests(name)[start:]
+	for i, r := range reqs {
 		if r.Method != "GET" {
 			t.Errorf("steady state sent %s %v", r.Method, r.Body)
+		}
+		if i > 0 && r.At.Sub(reqs[i-1].At) < pollInterval/2 {
+			t.Errorf("requests %d and %d came %s apart: more than one request in a poll", i-1, i, r.At.Sub(reqs[i-1].At))
 		}
 	}
 }

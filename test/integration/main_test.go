@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/appinfra/provider-appinfra/apis/common"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -30,9 +29,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/api/option"
 	corev1 "k8s.io/api/core/v1"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -44,11 +45,16 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis"
+	"github.com/appinfra/provider-appinfra/apis/common"
+	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
+	gcsv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	"github.com/appinfra/provider-appinfra/cluster/local"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/test/gcsserver"
 )
 
@@ -63,9 +69,17 @@ const (
 	secretAccessKey = "s3cr3t-never-logged-7c1d2e"
 )
 
+// allowedTenantEndpoints is the provider's --namespaced-endpoint-prefixes in
+// the tests: every local emulator and test server, so that namespaced
+// ProviderConfigs can reach them; anything else is refused.
+const allowedTenantEndpoints = "http://127.0.0.1:"
+
 var (
+	apiRequests apiLog // what the provider sent to the API server
+
 	kube    client.Client
 	store   *s3.Client           // talks to kumo directly, behind the provider's back
+	kumoURL string               // kumo itself, for tests that put their own proxy in front
 	s3calls *recorder            // what the provider sent to S3
 	logs    syncBuffer           // everything the provider logged
 	metrics *prometheus.Registry // the provider's managed resource metrics
@@ -115,6 +129,7 @@ func run(m *testing.M) int {
 
 	// The provider reaches kumo through a proxy that records every call,
 	// so tests can count reads and writes of the real SDK client.
+	kumoURL = kumo.Endpoint
 	s3calls = &recorder{bucketOf: s3Bucket}
 	front := recordingProxy(kumo.Endpoint, s3calls)
 	defer front.Close()
@@ -161,6 +176,15 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	ww, err := client.NewWithWatch(cp.Config, client.Options{Scheme: scheme})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := watchConditions(ctx, ww); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	stopped, err := startProvider(ctx, cp, scheme)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -176,28 +200,61 @@ func run(m *testing.M) int {
 	return code
 }
 
+// canaries are secret values the tests give the provider: none may appear
+// in its logs, events or conditions.
+var canaries = []string{secretAccessKey, accessKeyID, wrongSecretAccessKey, "PRIVATE KEY", gcpToken}
+
 // noCredentialsLeaked checks, after every test ran, that nothing the
-// provider logged (at debug level) or recorded as an event contains the
-// credentials it was given.
+// provider logged (at debug level), recorded as an event, or wrote into a
+// managed resource's conditions contains a secret it was given.
 func noCredentialsLeaked() error {
 	out := logs.String()
 	if out == "" {
 		return errors.New("no logs captured, so the check proves nothing")
 	}
-	if strings.Contains(out, secretAccessKey) || strings.Contains(out, accessKeyID) {
-		return errors.New("credentials appear in the provider's logs")
+	for _, c := range canaries {
+		if strings.Contains(out, c) {
+			return fmt.Errorf("a secret (%d characters) appears in the provider's logs", len(c))
+		}
 	}
+	ctx := context.Background()
 	l := &corev1.EventList{}
-	if err := kube.List(context.Background(), l); err != nil {
+	if err := kube.List(ctx, l); err != nil {
 		return err
 	}
 	for _, e := range l.Items {
-		if strings.Contains(e.Message, secretAccessKey) || strings.Contains(e.Message, accessKeyID) {
-			return fmt.Errorf("credentials appear in event %s (%s)", e.Name, e.Reason)
+		for _, c := range canaries {
+			if strings.Contains(e.Message, c) {
+				return fmt.Errorf("a secret appears in event %s (%s)", e.Name, e.Reason)
+			}
 		}
 	}
-	fmt.Printf("credentials leak check: %d bytes of logs and %d events clean\n", len(out), len(l.Items))
-	return nil
+	n := 0
+	for _, list := range []client.ObjectList{&s3v1alpha1.BucketList{}, &gcsv1alpha1.BucketList{}} {
+		if err := kube.List(ctx, list); err != nil {
+			return err
+		}
+		err := apimeta.EachListItem(list, func(o runtime.Object) error {
+			cd, ok := o.(interface{ GetCondition(xpv2.ConditionType) xpv2.Condition })
+			if !ok {
+				return nil
+			}
+			n++
+			for _, ct := range []xpv2.ConditionType{xpv2.TypeReady, xpv2.TypeSynced} {
+				for _, c := range canaries {
+					if strings.Contains(cd.GetCondition(ct).Message, c) {
+						return fmt.Errorf("a secret appears in the %s condition of a managed resource", ct)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Printf("credentials leak check: %d bytes of logs, %d events and the conditions of %d managed resources still present clean; conditions seen during tests are checked by seenConditions\n", len(out), len(l.Items), n)
+	return checkSeenConditions()
 }
 
 // setupProviderConfig creates the credentials Secret and the default
@@ -231,8 +288,18 @@ func setupProviderConfig(ctx context.Context, endpoint string) error {
 func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.Scheme) (<-chan struct{}, error) {
 	zl := zap.New(zap.UseDevMode(true), zap.WriteTo(&logs))
 	ctrl.SetLogger(zl)
-	mgr, err := ctrl.NewManager(cp.Config, ctrl.Options{
+	// Every request the provider sends to the API server is recorded, so
+	// tests can check what it watches.
+	cfg := rest.CopyConfig(cp.Config)
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			apiRequests.add(r)
+			return rt.RoundTrip(r)
+		})
+	})
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
+		Client:                 appcontroller.ClientOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 	})
@@ -242,7 +309,8 @@ func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.
 	metrics = prometheus.NewRegistry()
 	mrMetrics, stateMetrics := managed.NewMRMetricRecorder(), statemetrics.NewMRStateMetrics()
 	metrics.MustRegister(mrMetrics, stateMetrics)
-	o := controller.Options{
+	o := appcontroller.Options{Endpoints: providerconfig.EndpointPolicy{NamespacedPrefixes: []string{allowedTenantEndpoints}}}
+	o.Options = controller.Options{
 		Logger:                  logging.NewLogrLogger(zl),
 		MaxConcurrentReconciles: 5,
 		PollInterval:            pollInterval,
@@ -265,6 +333,28 @@ func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.
 		}
 	}()
 	return done, nil
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// apiLog records the provider's requests to the API server.
+type apiLog struct {
+	mu   sync.Mutex
+	reqs []string // "GET /api/v1/secrets?watch=true..."
+}
+
+func (l *apiLog) add(r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reqs = append(l.reqs, r.Method+" "+r.URL.RequestURI())
+}
+
+func (l *apiLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.reqs...)
 }
 
 // recordingProxy forwards to target and records each request in rec.

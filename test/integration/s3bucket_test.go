@@ -124,6 +124,7 @@ func TestBucketLifecycle(t *testing.T) {
 		"crossplane-namespace":           ns,
 		"crossplane-providerconfig":      "default",
 		"crossplane-providerconfig-kind": "ClusterProviderConfig",
+		"crossplane-uid":                 string(cr.UID),
 	}
 	if diff := cmp.Diff(wantTags, s.Tags); diff != "" {
 		t.Errorf("tags in the store: -want +got:\n%s", diff)
@@ -522,7 +523,7 @@ func TestBucketManagedByAnotherResourceIsRefused(t *testing.T) {
 	second := bucket("it-shared-name", func(b *v1alpha1.Bucket) { b.Namespace = "it-second-team" })
 	create(t, second)
 	eventually(t, converge, "second resource refused", func() error {
-		return hasCondition(second, xpv2.TypeSynced, corev1.ConditionFalse, "managed by default/it-shared-name")
+		return hasCondition(second, xpv2.TypeSynced, corev1.ConditionFalse, "managed by bucket.s3.aws.appinfra.io default/it-shared-name")
 	})
 	// Deleting the refused resource must not delete the first one's bucket.
 	if err := kube.Delete(ctx, second); err != nil {
