@@ -14,8 +14,9 @@ help: ## Show the targets.
 generate: ## Regenerate deepcopy methods, managed-resource method sets and CRDs.
 	cd apis && $(GO) generate -tags generate ./...
 
-check-generate: generate ## Fail if generated files are not up to date.
-	@git diff --exit-code -- apis package || { echo "generated files changed: run 'make generate' and commit"; exit 1; }
+check-generate: generate ## Fail if generated files or go.mod/go.sum are not up to date.
+	$(GO) mod tidy
+	@git diff --exit-code -- apis package go.mod go.sum || { echo "generated files or go.mod changed: run 'make generate' and 'go mod tidy', and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- apis package)" || { git status --porcelain -- apis package; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
 build: ## Build the provider into bin/.
