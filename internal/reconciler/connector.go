@@ -37,11 +37,11 @@ func (c *Connector[T, C]) Connect(ctx context.Context, cr T) (managed.TypedExter
 	}
 	cl, err := c.Client(ctx, cr)
 	if err != nil {
-		return nil, err
+		return nil, Shorten(err)
 	}
 	ext, err := c.External(cl)
 	if err != nil {
-		return nil, err
+		return nil, Shorten(err)
 	}
 	return shortErrors[T]{ext}, nil
 }
