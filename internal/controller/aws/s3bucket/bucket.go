@@ -198,7 +198,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	// creator in this account), may be adopted only as Observe would.
 	existing, err := e.tags(ctx, name)
 	if err != nil {
-		return managed.ExternalCreation{}, err
+		return managed.ExternalCreation{}, errors.Wrap(err, "cannot get bucket tags")
 	}
 	if isAlreadyOwned(createErr) || len(existing) > 0 {
 		if owned, err := e.owners.Owned(ctx, cr, existing); !owned {

@@ -422,21 +422,20 @@ func TestLateInitialize(t *testing.T) {
 
 func TestDesired(t *testing.T) {
 	cases := map[string]struct {
-		reason         string
-		cr             *v1alpha1.Bucket
-		providerConfig string
-		want           map[string]string
+		reason string
+		cr     *v1alpha1.Bucket
+		want   map[string]string
 	}{
 		"ClusterProviderConfig": {
-			reason:         "The provider's tags are added and the user's kept.",
-			cr:             bucket(withTags(map[string]string{"team": "storage", "cost-centre": "42"})),
-			providerConfig: "default",
+			reason: "The provider's tags, the resource's UID among them, are added and the user's kept.",
+			cr:     bucket(withTags(map[string]string{"team": "storage", "cost-centre": "42"})),
 			want: map[string]string{
 				"crossplane-kind":                "bucket.s3.aws.appinfra.io",
 				"crossplane-name":                "my-bucket",
 				"crossplane-namespace":           "team-a",
 				"crossplane-providerconfig":      "default",
 				"crossplane-providerconfig-kind": "ClusterProviderConfig",
+				"crossplane-uid":                 testUID,
 				"team":                           "storage",
 				"cost-centre":                    "42",
 			},
@@ -447,31 +446,146 @@ func TestDesired(t *testing.T) {
 				cr.SetNamespace("team-b")
 				cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "team-b-aws"})
 			}),
-			providerConfig: "team-b-aws",
 			want: map[string]string{
 				"crossplane-kind":                "bucket.s3.aws.appinfra.io",
 				"crossplane-name":                "my-bucket",
 				"crossplane-namespace":           "team-b",
 				"crossplane-providerconfig":      "team-b-aws",
 				"crossplane-providerconfig-kind": "ProviderConfig",
+				"crossplane-uid":                 testUID,
 			},
-		},
-		"NoProviderConfigName": {
-			reason:         "Without a resolved config name, the reference's name is used.",
-			cr:             bucket(),
-			providerConfig: "",
-			want:           providerTags(),
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			before := tc.cr.DeepCopy()
-			got := desired(tc.cr, tc.providerConfig)
+			got := desired(tc.cr)
 			if diff := cmp.Diff(tc.want, got.Tags); diff != "" {
 				t.Errorf("\n%s\ndesired(...).Tags: -want, +got:\n%s", tc.reason, diff)
 			}
 			if diff := cmp.Diff(before, tc.cr); diff != "" {
 				t.Errorf("\n%s\ndesired(...) must not change the resource: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestPendingTags(t *testing.T) {
+	cr := bucket(withTags(map[string]string{"team": "storage"}))
+	before := cr.DeepCopy()
+	want := providerTags()
+	want["crossplane-secure-defaults"] = "pending"
+	if diff := cmp.Diff(want, pendingTags(cr)); diff != "" {
+		t.Errorf("pendingTags(...) should be the provider's tags and the marker, not the user's: -want, +got:\n%s", diff)
+	}
+	if diff := cmp.Diff(before, cr); diff != "" {
+		t.Errorf("pendingTags(...) must not change the resource: -want, +got:\n%s", diff)
+	}
+}
+
+func TestWithSecureDefaults(t *testing.T) {
+	aes := &v1alpha1.ServerSideEncryption{Algorithm: v1alpha1.SSEAlgorithmAES256}
+	kms := &v1alpha1.ServerSideEncryption{Algorithm: v1alpha1.SSEAlgorithmKMS, KMSKeyID: ptr.To("alias/data")}
+	cases := map[string]struct {
+		reason      string
+		p           v1alpha1.BucketParameters
+		unsupported []string
+		want        v1alpha1.BucketParameters
+	}{
+		"Unset": {
+			reason: "A spec that leaves encryption and the public access block unset gets AES256 and every block.",
+			p:      v1alpha1.BucketParameters{Region: testRegion},
+			want:   v1alpha1.BucketParameters{Region: testRegion, ServerSideEncryption: aes, PublicAccessBlock: publicAccessBlock(true)},
+		},
+		"Set": {
+			reason: "What the spec sets is kept, even when it is less strict.",
+			p:      v1alpha1.BucketParameters{ServerSideEncryption: kms, PublicAccessBlock: publicAccessBlock(false)},
+			want:   v1alpha1.BucketParameters{ServerSideEncryption: kms, PublicAccessBlock: publicAccessBlock(false)},
+		},
+		"UnsupportedByStore": {
+			reason:      "What the store does not implement gets no default.",
+			p:           v1alpha1.BucketParameters{Region: testRegion},
+			unsupported: []string{"publicAccessBlock"},
+			want:        v1alpha1.BucketParameters{Region: testRegion, ServerSideEncryption: aes},
+		},
+		"NothingSupported": {
+			reason:      "A store that implements neither gets neither.",
+			p:           v1alpha1.BucketParameters{Region: testRegion},
+			unsupported: []string{"serverSideEncryption", "publicAccessBlock"},
+			want:        v1alpha1.BucketParameters{Region: testRegion},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, withSecureDefaults(tc.p, tc.unsupported)); diff != "" {
+				t.Errorf("\n%s\nwithSecureDefaults(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestToRead(t *testing.T) {
+	cases := map[string]struct {
+		reason   string
+		want     v1alpha1.BucketParameters
+		lateInit bool
+		read     []string
+	}{
+		"Configured": {
+			reason: "Without late initialisation only what the spec sets is read.",
+			want:   v1alpha1.BucketParameters{Tags: map[string]string{}},
+			read:   []string{"tags"},
+		},
+		"LateInit": {
+			reason:   "With late initialisation, encryption and the public access block, which every bucket has, are read too.",
+			want:     v1alpha1.BucketParameters{Tags: map[string]string{}},
+			lateInit: true,
+			read:     []string{"serverSideEncryption", "publicAccessBlock", "tags"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.read, toRead(tc.want, tc.lateInit)); diff != "" {
+				t.Errorf("\n%s\ntoRead(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		name   string
+		p      v1alpha1.BucketParameters
+		want   []string // parts of the error; nil for no error
+	}{
+		"Valid": {
+			reason: "A valid name and a JSON policy pass.",
+			name:   testName,
+			p:      params(),
+		},
+		"NoPolicy": {
+			reason: "A spec without a policy passes.",
+			name:   testName,
+			p:      v1alpha1.BucketParameters{Region: testRegion},
+		},
+		"BadName": {
+			reason: "A name S3 would refuse is refused.",
+			name:   "My_Bucket",
+			want:   []string{"is not a valid S3 bucket name"},
+		},
+		"PolicyNotJSON": {
+			reason: "A policy that is not JSON is refused: S3 answers MalformedPolicy, and some stores keep it.",
+			name:   testName,
+			p:      params(func(p *v1alpha1.BucketParameters) { p.Policy = ptr.To("Effect: Deny") }),
+			want:   []string{"spec.forProvider.policy is not a JSON document"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := validate(tc.name, tc.p)
+			if (err != nil) != (tc.want != nil) || !reconcilertest.ErrorContains(err, tc.want) {
+				t.Errorf("\n%s\nvalidate(...): got error %v, want one containing %q", tc.reason, err, tc.want)
 			}
 		})
 	}
@@ -583,13 +697,13 @@ func TestTagSet(t *testing.T) {
 func TestObservation(t *testing.T) {
 	cases := map[string]struct {
 		reason   string
-		got      v1alpha1.BucketParameters
+		got      observed
 		endpoint string
 		want     v1alpha1.BucketObservation
 	}{
 		"AWS": {
 			reason:   "A bucket in a commercial region has an arn:aws ARN.",
-			got:      v1alpha1.BucketParameters{Region: "eu-west-1"},
+			got:      observed{params: v1alpha1.BucketParameters{Region: "eu-west-1"}},
 			endpoint: "https://s3.eu-west-1.amazonaws.com",
 			want: v1alpha1.BucketObservation{
 				ARN:      "arn:aws:s3:::my-bucket",
@@ -599,7 +713,7 @@ func TestObservation(t *testing.T) {
 		},
 		"China": {
 			reason:   "A bucket in a China region has an arn:aws-cn ARN.",
-			got:      v1alpha1.BucketParameters{Region: "cn-north-1"},
+			got:      observed{params: v1alpha1.BucketParameters{Region: "cn-north-1"}},
 			endpoint: "https://s3.cn-north-1.amazonaws.com.cn",
 			want: v1alpha1.BucketObservation{
 				ARN:      "arn:aws-cn:s3:::my-bucket",
@@ -609,7 +723,7 @@ func TestObservation(t *testing.T) {
 		},
 		"GovCloud": {
 			reason:   "A bucket in GovCloud has an arn:aws-us-gov ARN.",
-			got:      v1alpha1.BucketParameters{Region: "us-gov-west-1"},
+			got:      observed{params: v1alpha1.BucketParameters{Region: "us-gov-west-1"}},
 			endpoint: "https://s3.us-gov-west-1.amazonaws.com",
 			want: v1alpha1.BucketObservation{
 				ARN:      "arn:aws-us-gov:s3:::my-bucket",
@@ -619,7 +733,7 @@ func TestObservation(t *testing.T) {
 		},
 		"Settings": {
 			reason:   "What was read is reported, and versioning not read as empty.",
-			got:      params(func(p *v1alpha1.BucketParameters) { p.Versioning = nil }),
+			got:      observed{params: params(func(p *v1alpha1.BucketParameters) { p.Versioning = nil })},
 			endpoint: "https://s3.us-west-2.amazonaws.com",
 			want: v1alpha1.BucketObservation{
 				ARN:                  "arn:aws:s3:::my-bucket",
@@ -628,6 +742,17 @@ func TestObservation(t *testing.T) {
 				ServerSideEncryption: &v1alpha1.ServerSideEncryption{Algorithm: v1alpha1.SSEAlgorithmAES256},
 				PublicAccessBlock:    publicAccessBlock(true),
 				Tags:                 map[string]string{"team": "storage"},
+			},
+		},
+		"UnsupportedByStore": {
+			reason:   "What the store does not implement is listed.",
+			got:      observed{params: v1alpha1.BucketParameters{Region: testRegion}, unsupported: []string{"serverSideEncryption", "publicAccessBlock"}},
+			endpoint: testStore,
+			want: v1alpha1.BucketObservation{
+				ARN:                "arn:aws:s3:::my-bucket",
+				Region:             testRegion,
+				Endpoint:           testStore,
+				UnsupportedByStore: []string{"serverSideEncryption", "publicAccessBlock"},
 			},
 		},
 	}
