@@ -42,7 +42,9 @@ func TestShorten(t *testing.T) {
 	}
 }
 
-type nopExternal struct{ managed.TypedExternalClient[*v1alpha1.Bucket] }
+type nopExternal struct {
+	managed.TypedExternalClient[*v1alpha1.Bucket]
+}
 
 func TestConnectDoesNotTrackWhileDeleting(t *testing.T) {
 	cases := map[string]struct {

@@ -149,6 +149,10 @@ func (c *Clients) config(ctx context.Context, ref providerconfig.Ref[v1alpha1.Pr
 		return nil, wrap(err)
 	}
 	spec := ref.Spec
+	// Keyed by the region asked for, not the one it defaults to: Connect
+	// finds the last Config of a resource being deleted by it, without
+	// the config.
+	key := clientcache.Key{Config: ref.Identity() + "/" + region}
 	if region == "" {
 		region = spec.Region
 	}
@@ -159,12 +163,19 @@ func (c *Clients) config(ctx context.Context, ref providerconfig.Ref[v1alpha1.Pr
 			return nil, wrap(err)
 		}
 	}
-	key := clientcache.Key{Config: ref.Identity() + "/" + region, Version: ref.Version() + "/" + secret.ResourceVersion}
-	cfg, err := c.cache.Get(key, func() (*Config, error) { return build(ctx, spec, secret, region) })
+	key.Version = ref.Version() + "/" + secret.ResourceVersion
+	cfg, err := c.cache.Get(key, func() (*Config, error) {
+		cfg, err := build(ctx, spec, secret, region)
+		if err != nil {
+			return nil, err
+		}
+		// Set before the Config is shared: reconciles read it concurrently.
+		cfg.ProviderConfigName = ref.Name
+		return cfg, nil
+	})
 	if err != nil {
 		return nil, wrap(err)
 	}
-	cfg.ProviderConfigName = ref.Name
 	return cfg, nil
 }
 

@@ -2,11 +2,12 @@ package aws
 
 import (
 	"context"
-	"github.com/appinfra/provider-appinfra/apis/common"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
@@ -22,6 +23,8 @@ import (
 
 	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/common"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
 // isolate keeps the SDK from reading the machine's AWS files, profile or
@@ -51,6 +54,13 @@ func secret(namespace, name string, data map[string]string) *corev1.Secret {
 	return s
 }
 
+// Endpoints a config may name: one a platform team would allow tenants,
+// one no tenant should reach.
+const (
+	testMinIO    = "http://minio.storage.svc:9000"
+	testMetadata = "http://169.254.169.254/latest/"
+)
+
 // kube holds the Secrets and configs the tests read.
 func kube(t *testing.T) client.Client {
 	t.Helper()
@@ -78,10 +88,34 @@ func kube(t *testing.T) client.Client {
 			"aws_access_key_id " + testTeamAccessKeyID + "\n" +
 			"aws_secret_access_key " + testOtherSecret + "\n"}),
 		&v1alpha1.ProviderConfig{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "team-aws"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "team-aws", UID: "team-aws-uid", Generation: 1},
 			Spec: v1alpha1.ProviderConfigSpec{
 				Region:      "us-east-1",
 				Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceSecret, SecretRef: secretRef("")},
+			},
+		},
+		&v1alpha1.ProviderConfig{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "team-minio"},
+			Spec: v1alpha1.ProviderConfigSpec{
+				Region:      "us-east-1",
+				Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceSecret, SecretRef: secretRef("")},
+				Endpoint:    &v1alpha1.Endpoint{URL: testMinIO},
+			},
+		},
+		&v1alpha1.ProviderConfig{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "team-minio-sts"},
+			Spec: v1alpha1.ProviderConfigSpec{
+				Region:      "us-east-1",
+				Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceSecret, SecretRef: secretRef("")},
+				Endpoint:    &v1alpha1.Endpoint{URL: testMinIO, Services: map[string]string{"sts": testMetadata}},
+			},
+		},
+		&v1alpha1.ClusterProviderConfig{
+			ObjectMeta: metav1.ObjectMeta{Name: "local"},
+			Spec: v1alpha1.ProviderConfigSpec{
+				Region:      "us-east-1",
+				Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceSecret, SecretRef: secretRef("crossplane-system")},
+				Endpoint:    &v1alpha1.Endpoint{URL: testMetadata, Services: map[string]string{"sts": testMetadata}},
 			},
 		},
 		&v1alpha1.ProviderConfig{
@@ -169,7 +203,27 @@ func TestPartition(t *testing.T) {
 	}
 }
 
-func TestNewConfig(t *testing.T) {
+// bucketUsing is an S3 Bucket in team-a referencing ref.
+func bucketUsing(ref *xpv2.ProviderConfigReference) *s3v1alpha1.Bucket {
+	mg := &s3v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "my-bucket"}}
+	mg.SetProviderConfigReference(ref)
+	return mg
+}
+
+// deleting marks mg as being deleted, as the API server does: with a
+// deletion timestamp and the finalizer that keeps it.
+func deleting(mg *s3v1alpha1.Bucket) *s3v1alpha1.Bucket {
+	mg.SetDeletionTimestamp(&metav1.Time{Time: time.Now()})
+	mg.SetFinalizers([]string{"finalizer.managedresource.crossplane.io"})
+	return mg
+}
+
+var (
+	teamAWS    = &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "team-aws"}
+	clusterAWS = &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"}
+)
+
+func TestConfig(t *testing.T) {
 	fromSecretRef := func(namespace, name, key, profile string) v1alpha1.ProviderConfigSpec {
 		return v1alpha1.ProviderConfigSpec{
 			Region: "us-east-1",
@@ -182,7 +236,9 @@ func TestNewConfig(t *testing.T) {
 	}
 
 	type args struct {
-		spec            v1alpha1.ProviderConfigSpec
+		spec v1alpha1.ProviderConfigSpec
+		// secretNamespace makes the config a ProviderConfig of that
+		// namespace; "" a ClusterProviderConfig.
 		secretNamespace string
 		region          string
 	}
@@ -299,36 +355,46 @@ func TestNewConfig(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			isolate(t)
 			ctx := context.Background()
-			got, err := NewConfig(ctx, kube(t), tc.args.spec, tc.args.secretNamespace, tc.args.region)
+			ref := providerconfig.Ref[v1alpha1.ProviderConfigSpec]{
+				Kind: providerconfig.KindClusterProviderConfig, Name: "test", Spec: tc.args.spec, UID: "test-uid", Generation: 1,
+			}
+			if ns := tc.args.secretNamespace; ns != "" {
+				ref.Kind, ref.Namespace, ref.SecretNamespace = providerconfig.KindProviderConfig, ns, ns
+			}
+			k := kube(t)
+			got, err := NewClients(k, k, providerconfig.EndpointPolicy{}).config(ctx, ref, tc.args.region)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
-				t.Errorf("\n%s\nNewConfig(...): -want error, +got error:\n%s", tc.reason, diff)
+				t.Errorf("\n%s\nconfig(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
 			for _, m := range tc.want.msg {
 				if err == nil || !strings.Contains(err.Error(), m) {
-					t.Errorf("\n%s\nNewConfig(...): error %v should contain %q", tc.reason, err, m)
+					t.Errorf("\n%s\nconfig(...): error %v should contain %q", tc.reason, err, m)
 				}
 			}
 			if s := leaked(err); s != "" {
-				t.Errorf("\n%s\nNewConfig(...): error %q contains the secret value %q", tc.reason, err, s)
+				t.Errorf("\n%s\nconfig(...): error %q contains the secret value %q", tc.reason, err, s)
 			}
 			if err != nil {
 				return
 			}
 			if diff := cmp.Diff(tc.want.region, got.AWS.Region); diff != "" {
-				t.Errorf("\n%s\nNewConfig(...): -want region, +got region:\n%s", tc.reason, diff)
+				t.Errorf("\n%s\nconfig(...): -want region, +got region:\n%s", tc.reason, diff)
 			}
 			if diff := cmp.Diff(tc.args.spec, got.Spec); diff != "" {
-				t.Errorf("\n%s\nNewConfig(...): -want spec, +got spec:\n%s", tc.reason, diff)
+				t.Errorf("\n%s\nconfig(...): -want spec, +got spec:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff("test", got.ProviderConfigName); diff != "" {
+				t.Errorf("\n%s\nconfig(...): -want ProviderConfigName, +got:\n%s", tc.reason, diff)
 			}
 			if tc.want.creds == nil {
 				return
 			}
 			creds, err := got.AWS.Credentials.Retrieve(ctx)
 			if err != nil {
-				t.Fatalf("\n%s\nNewConfig(...).AWS.Credentials.Retrieve(...): %v", tc.reason, err)
+				t.Fatalf("\n%s\nconfig(...).AWS.Credentials.Retrieve(...): %v", tc.reason, err)
 			}
 			if diff := cmp.Diff(*tc.want.creds, creds); diff != "" {
-				t.Errorf("\n%s\nNewConfig(...).AWS.Credentials.Retrieve(...): -want, +got:\n%s", tc.reason, diff)
+				t.Errorf("\n%s\nconfig(...).AWS.Credentials.Retrieve(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}
@@ -338,6 +404,8 @@ func TestConnect(t *testing.T) {
 	type want struct {
 		providerConfig string
 		region         string
+		endpoint       string // for s3
+		stsEndpoint    string
 		creds          aws.Credentials
 		err            error
 		msg            []string
@@ -345,11 +413,12 @@ func TestConnect(t *testing.T) {
 	cases := map[string]struct {
 		reason string
 		ref    *xpv2.ProviderConfigReference
+		policy providerconfig.EndpointPolicy
 		want   want
 	}{
 		"ProviderConfig": {
 			reason: "A ProviderConfig in the resource's namespace configures the client with its namespace's Secret.",
-			ref:    &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "team-aws"},
+			ref:    teamAWS,
 			want: want{
 				providerConfig: "team-aws",
 				region:         "eu-west-1",
@@ -358,7 +427,7 @@ func TestConnect(t *testing.T) {
 		},
 		"ClusterProviderConfig": {
 			reason: "A ClusterProviderConfig configures the client with the Secret and profile it names.",
-			ref:    &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"},
+			ref:    clusterAWS,
 			want: want{
 				providerConfig: "default",
 				region:         "eu-west-1",
@@ -377,14 +446,58 @@ func TestConnect(t *testing.T) {
 			ref:    &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "nope"},
 			want:   want{err: cmpopts.AnyError, msg: []string{`cannot get ProviderConfig "nope"`}},
 		},
+		"NamespacedEndpointRefused": {
+			reason: "A namespaced ProviderConfig may not point the provider at a URL of its choosing by default.",
+			ref:    &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "team-minio"},
+			want: want{err: cmpopts.AnyError, msg: []string{
+				`cannot configure AWS client from ProviderConfig "team-minio"`,
+				`endpoint.url "` + testMinIO + `" is not allowed in a namespaced ProviderConfig`,
+			}},
+		},
+		"NamespacedEndpointOtherPrefix": {
+			reason: "An allowed prefix that does not cover the URL does not allow it.",
+			ref:    &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "team-minio"},
+			policy: providerconfig.EndpointPolicy{NamespacedPrefixes: []string{"http://minio.other.svc:9000"}},
+			want:   want{err: cmpopts.AnyError, msg: []string{`endpoint.url "` + testMinIO + `" is not allowed`}},
+		},
+		"NamespacedEndpointAllowed": {
+			reason: "A namespaced ProviderConfig may use a URL the provider's policy covers.",
+			ref:    &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "team-minio"},
+			policy: providerconfig.EndpointPolicy{NamespacedPrefixes: []string{"http://minio.storage.svc:"}},
+			want: want{
+				providerConfig: "team-minio",
+				region:         "eu-west-1",
+				endpoint:       testMinIO,
+				stsEndpoint:    testMinIO,
+				creds:          fromSecret(testTeamAccessKeyID, testOtherSecret, ""),
+			},
+		},
+		"NamespacedServiceEndpointRefused": {
+			reason: "Each endpoint.services entry is checked too, even when endpoint.url is allowed.",
+			ref:    &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "team-minio-sts"},
+			policy: providerconfig.EndpointPolicy{NamespacedPrefixes: []string{"http://minio.storage.svc:"}},
+			want: want{err: cmpopts.AnyError, msg: []string{
+				`endpoint.services.sts "` + testMetadata + `" is not allowed in a namespaced ProviderConfig`,
+			}},
+		},
+		"ClusterEndpoint": {
+			reason: "A ClusterProviderConfig, written by the platform team, may set any endpoint.",
+			ref:    &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "local"},
+			want: want{
+				providerConfig: "local",
+				region:         "eu-west-1",
+				endpoint:       testMetadata,
+				stsEndpoint:    testMetadata,
+				creds:          fromSecret(testAccessKeyID, testSecretKey, ""),
+			},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			isolate(t)
 			ctx := context.Background()
-			mg := &s3v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "my-bucket"}}
-			mg.SetProviderConfigReference(tc.ref)
-			got, err := Connect(ctx, kube(t), mg, "eu-west-1")
+			k := kube(t)
+			got, err := NewClients(k, k, tc.policy).Connect(ctx, bucketUsing(tc.ref), "eu-west-1")
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
@@ -405,6 +518,12 @@ func TestConnect(t *testing.T) {
 			if diff := cmp.Diff(tc.want.region, got.AWS.Region); diff != "" {
 				t.Errorf("\n%s\nConnect(...): -want region, +got region:\n%s", tc.reason, diff)
 			}
+			if diff := cmp.Diff(tc.want.endpoint, got.Endpoint("s3")); diff != "" {
+				t.Errorf("\n%s\nConnect(...).Endpoint(\"s3\"): -want, +got:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.want.stsEndpoint, got.Endpoint("sts")); diff != "" {
+				t.Errorf("\n%s\nConnect(...).Endpoint(\"sts\"): -want, +got:\n%s", tc.reason, diff)
+			}
 			creds, err := got.AWS.Credentials.Retrieve(ctx)
 			if err != nil {
 				t.Fatalf("\n%s\nConnect(...).AWS.Credentials.Retrieve(...): %v", tc.reason, err)
@@ -413,5 +532,284 @@ func TestConnect(t *testing.T) {
 				t.Errorf("\n%s\nConnect(...).AWS.Credentials.Retrieve(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+// update changes the object named like obj in kube with mod, as an API
+// server would: the fake client bumps its resourceVersion.
+func update[T client.Object](t *testing.T, kube client.Client, obj T, mod func(T)) {
+	t.Helper()
+	ctx := context.Background()
+	if err := kube.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		t.Fatal(err)
+	}
+	mod(obj)
+	if err := kube.Update(ctx, obj); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rotated is team-a's Secret with a new access key.
+func rotated(s *corev1.Secret) {
+	s.Data["credentials"] = []byte("[default]\n" +
+		"aws_access_key_id = " + testRotatedAccessKeyID + "\n" +
+		"aws_secret_access_key = " + testOtherSecret + "\n")
+}
+
+func TestConnectCache(t *testing.T) {
+	teamConfig := &v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "team-aws"}}
+	teamSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "aws-creds"}}
+
+	type want struct {
+		same  bool // whether the second Connect returns the first's Config
+		live  int
+		built int
+		creds aws.Credentials // of the second Config
+	}
+	cases := map[string]struct {
+		reason string
+		ref    *xpv2.ProviderConfigReference
+		change func(t *testing.T, kube client.Client) // between the two Connects
+		region string                                 // of the second Connect; eu-west-1 if ""
+		want   want
+	}{
+		"NothingChanged": {
+			reason: "A second Connect with nothing changed returns the Config built by the first, without building one.",
+			ref:    teamAWS,
+			want:   want{same: true, live: 1, built: 1, creds: fromSecret(testTeamAccessKeyID, testOtherSecret, "")},
+		},
+		"ClusterProviderConfigNothingChanged": {
+			reason: "A ClusterProviderConfig's Config is reused the same way.",
+			ref:    clusterAWS,
+			want:   want{same: true, live: 1, built: 1, creds: fromSecret(testAccessKeyID, testSecretKey, testSessionToken)},
+		},
+		"SecretUpdated": {
+			reason: "An updated credentials Secret (a new resourceVersion) builds a new Config with the new credentials.",
+			ref:    teamAWS,
+			change: func(t *testing.T, kube client.Client) { update(t, kube, teamSecret.DeepCopy(), rotated) },
+			want:   want{live: 1, built: 2, creds: fromSecret(testRotatedAccessKeyID, testOtherSecret, "")},
+		},
+		"ConfigGenerationBumped": {
+			reason: "A change of the config's spec (a new generation) builds a new Config.",
+			ref:    teamAWS,
+			change: func(t *testing.T, kube client.Client) {
+				update(t, kube, teamConfig.DeepCopy(), func(pc *v1alpha1.ProviderConfig) {
+					pc.Spec.Credentials.Profile = "default"
+					pc.Generation++
+				})
+			},
+			want: want{live: 1, built: 2, creds: fromSecret(testTeamAccessKeyID, testOtherSecret, "")},
+		},
+		"ConfigMetadataChanged": {
+			reason: "A change of the config that leaves its generation alone (a label) is not a reason to rebuild.",
+			ref:    teamAWS,
+			change: func(t *testing.T, kube client.Client) {
+				update(t, kube, teamConfig.DeepCopy(), func(pc *v1alpha1.ProviderConfig) { pc.Labels = map[string]string{"team": "a"} })
+			},
+			want: want{same: true, live: 1, built: 1, creds: fromSecret(testTeamAccessKeyID, testOtherSecret, "")},
+		},
+		"ConfigReplaced": {
+			reason: "A config deleted and created again under the same name (a new UID) builds a new Config.",
+			ref:    teamAWS,
+			change: func(t *testing.T, kube client.Client) {
+				ctx := context.Background()
+				pc := teamConfig.DeepCopy()
+				if err := kube.Get(ctx, client.ObjectKeyFromObject(pc), pc); err != nil {
+					t.Fatal(err)
+				}
+				if err := kube.Delete(ctx, pc); err != nil {
+					t.Fatal(err)
+				}
+				pc.ResourceVersion, pc.UID = "", "team-aws-uid-2"
+				if err := kube.Create(ctx, pc); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: want{live: 1, built: 2, creds: fromSecret(testTeamAccessKeyID, testOtherSecret, "")},
+		},
+		"OtherRegion": {
+			reason: "Another region of the same config is another Config; the first stays cached.",
+			ref:    teamAWS,
+			region: "us-west-2",
+			want:   want{live: 2, built: 2, creds: fromSecret(testTeamAccessKeyID, testOtherSecret, "")},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			isolate(t)
+			ctx := context.Background()
+			k := kube(t)
+			c := NewClients(k, k, providerconfig.EndpointPolicy{})
+			first, err := c.Connect(ctx, bucketUsing(tc.ref), "eu-west-1")
+			if err != nil {
+				t.Fatalf("\n%s\nConnect(...): %v", tc.reason, err)
+			}
+			if tc.change != nil {
+				tc.change(t, k)
+			}
+			region := "eu-west-1"
+			if tc.region != "" {
+				region = tc.region
+			}
+			second, err := c.Connect(ctx, bucketUsing(tc.ref), region)
+			if err != nil {
+				t.Fatalf("\n%s\nsecond Connect(...): %v", tc.reason, err)
+			}
+			if diff := cmp.Diff(tc.want.same, first == second); diff != "" {
+				t.Errorf("\n%s\nsecond Connect(...) returned the first Config: -want, +got:\n%s", tc.reason, diff)
+			}
+			live, built := c.Stats()
+			if diff := cmp.Diff([2]int{tc.want.live, tc.want.built}, [2]int{live, built}); diff != "" {
+				t.Errorf("\n%s\nStats() [live, built]: -want, +got:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(region, second.AWS.Region); diff != "" {
+				t.Errorf("\n%s\nsecond Connect(...): -want region, +got region:\n%s", tc.reason, diff)
+			}
+			creds, err := second.AWS.Credentials.Retrieve(ctx)
+			if err != nil {
+				t.Fatalf("\n%s\nsecond Connect(...).AWS.Credentials.Retrieve(...): %v", tc.reason, err)
+			}
+			if diff := cmp.Diff(tc.want.creds, creds); diff != "" {
+				t.Errorf("\n%s\nsecond Connect(...).AWS.Credentials.Retrieve(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestConnectDeleted(t *testing.T) {
+	remove := func(obj client.Object) func(t *testing.T, kube client.Client) {
+		return func(t *testing.T, kube client.Client) {
+			if err := kube.Delete(context.Background(), obj); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	teamConfig := &v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "team-aws"}}
+	teamSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "aws-creds"}}
+
+	type want struct {
+		last bool // whether Connect returns the Config built before
+		err  error
+		msg  []string
+	}
+	cases := map[string]struct {
+		reason    string
+		connected bool   // whether the resource connected before
+		region    string // of both Connects
+		remove    func(t *testing.T, kube client.Client)
+		deleting  bool
+		want      want
+	}{
+		"DeletingConfigGone": {
+			reason:    "A resource being deleted whose ProviderConfig is gone (its namespace is being deleted) gets the last Config built for it.",
+			connected: true,
+			region:    "eu-west-1",
+			remove:    remove(teamConfig),
+			deleting:  true,
+			want:      want{last: true},
+		},
+		"DeletingSecretGone": {
+			reason:    "A resource being deleted whose credentials Secret is gone gets the last Config built for it.",
+			connected: true,
+			region:    "eu-west-1",
+			remove:    remove(teamSecret),
+			deleting:  true,
+			want:      want{last: true},
+		},
+		"DeletingConfigGoneConfigRegion": {
+			reason:    "The last Config is found for a resource that uses the config's own region too.",
+			connected: true,
+			remove:    remove(teamConfig),
+			deleting:  true,
+			want:      want{last: true},
+		},
+		"LiveConfigGone": {
+			reason:    "A live resource whose ProviderConfig is gone gets the error, not a Config of a config that no longer exists.",
+			connected: true,
+			region:    "eu-west-1",
+			remove:    remove(teamConfig),
+			want:      want{err: cmpopts.AnyError, msg: []string{`cannot get ProviderConfig "team-aws"`}},
+		},
+		"LiveSecretGone": {
+			reason:    "A live resource whose credentials Secret is gone gets the error.",
+			connected: true,
+			region:    "eu-west-1",
+			remove:    remove(teamSecret),
+			want:      want{err: cmpopts.AnyError, msg: []string{"cannot get credentials Secret team-a/aws-creds"}},
+		},
+		"DeletingNeverConnected": {
+			reason:   "A resource being deleted whose config is gone, and for which no Config was ever built, gets the error.",
+			region:   "eu-west-1",
+			remove:   remove(teamConfig),
+			deleting: true,
+			want:     want{err: cmpopts.AnyError, msg: []string{`cannot get ProviderConfig "team-aws"`}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			isolate(t)
+			ctx := context.Background()
+			k := kube(t)
+			c := NewClients(k, k, providerconfig.EndpointPolicy{})
+			var before *Config
+			if tc.connected {
+				var err error
+				if before, err = c.Connect(ctx, bucketUsing(teamAWS), tc.region); err != nil {
+					t.Fatalf("\n%s\nConnect(...): %v", tc.reason, err)
+				}
+			}
+			tc.remove(t, k)
+			mg := bucketUsing(teamAWS)
+			if tc.deleting {
+				mg = deleting(mg)
+			}
+			got, err := c.Connect(ctx, mg, tc.region)
+			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
+				t.Errorf("\n%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			for _, m := range tc.want.msg {
+				if err == nil || !strings.Contains(err.Error(), m) {
+					t.Errorf("\n%s\nConnect(...): error %v should contain %q", tc.reason, err, m)
+				}
+			}
+			if s := leaked(err); s != "" {
+				t.Errorf("\n%s\nConnect(...): error %q contains the secret value %q", tc.reason, err, s)
+			}
+			if diff := cmp.Diff(tc.want.last, got != nil && got == before); diff != "" {
+				t.Errorf("\n%s\nConnect(...) returned the last Config: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestConnectConcurrently(t *testing.T) {
+	isolate(t)
+	ctx := context.Background()
+	k := kube(t)
+	c := NewClients(k, k, providerconfig.EndpointPolicy{})
+	const n = 8
+	got := make([]*Config, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cfg, err := c.Connect(ctx, bucketUsing(teamAWS), "eu-west-1")
+			if err != nil {
+				t.Errorf("Connect(...): %v", err)
+				return
+			}
+			got[i] = cfg
+			_ = cfg.ProviderConfigName // as a controller reads it, for tags
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if got[i] != got[0] {
+			t.Errorf("Connect(...) number %d returned another Config than the first: reconciles of one config must share one", i)
+		}
+	}
+	if _, built := c.Stats(); built != 1 {
+		t.Errorf("Stats(): built %d Configs, want 1 for concurrent reconciles of one config", built)
 	}
 }

@@ -16,11 +16,12 @@ const (
 	testSessionToken = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN=="
 	testOtherSecret  = "otherProfileSecretValue/0123456789abcdef"
 
-	testTeamAccessKeyID = "AKIAEXAMPLETEAMA0002"
+	testTeamAccessKeyID    = "AKIAEXAMPLETEAMA0002"
+	testRotatedAccessKeyID = "AKIAEXAMPLETEAMA0003"
 )
 
 // secrets are the values no error message may contain.
-var secrets = []string{testAccessKeyID, testSecretKey, testSessionToken, testOtherSecret, testTeamAccessKeyID}
+var secrets = []string{testAccessKeyID, testSecretKey, testSessionToken, testOtherSecret, testTeamAccessKeyID, testRotatedAccessKeyID}
 
 // leaked returns the first secret err's message contains, or "".
 func leaked(err error) string {

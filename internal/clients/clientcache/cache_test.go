@@ -75,14 +75,17 @@ func TestCacheBuildError(t *testing.T) {
 func TestLazy(t *testing.T) {
 	var l Lazy[int]
 	calls := 0
+	if _, err := l.Get(func() (int, error) { calls++; return 0, errors.New("passing") }); err == nil {
+		t.Fatal("Get: want the error of the failed computation")
+	}
 	for range 3 {
-		v, err := l.Get(func() (int, error) { calls++; return 42, errors.New("kept") })
-		if v != 42 || err == nil {
+		v, err := l.Get(func() (int, error) { calls++; return 42, nil })
+		if v != 42 || err != nil {
 			t.Fatalf("Get: got %d, %v", v, err)
 		}
 	}
-	if calls != 1 {
-		t.Errorf("calls: got %d, want 1", calls)
+	if calls != 2 {
+		t.Errorf("calls: got %d, want 2 (a failure is retried, a success kept)", calls)
 	}
 }
 

@@ -5,34 +5,38 @@ import (
 	"sync"
 )
 
-// Lazy is a value computed once, on first use, and then kept with its error:
-// a service client, an account ID learnt from the cloud, the verdict of a
-// credentials check. It lives as long as the cached client that holds it,
-// so a new config version computes it afresh. Callers that arrive while it
-// is being computed wait for that one computation.
+// Lazy is a value computed once, on first success, and then kept: a service
+// client, an account ID learnt from the cloud, the verdict of a credentials
+// check. A failed computation is not kept (a passing network error must not
+// stick to a config), so the next Get tries again. It lives as long as the
+// cached client that holds it, so a new config version computes it afresh.
+// Callers that arrive while it is being computed wait for that one.
 type Lazy[T any] struct {
 	mu   sync.Mutex
 	done bool
 	v    T
-	err  error
 }
 
 // Get computes the value with f the first time and returns it ever after.
 func (l *Lazy[T]) Get(f func() (T, error)) (T, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.done {
-		l.v, l.err = f()
-		l.done = true
+	if l.done {
+		return l.v, nil
 	}
-	return l.v, l.err
+	v, err := f()
+	if err != nil {
+		return v, err
+	}
+	l.v, l.done = v, true
+	return v, nil
 }
 
 // computed returns the value if it was computed without error.
 func (l *Lazy[T]) computed() (any, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.v, l.done && l.err == nil
+	return l.v, l.done
 }
 
 // Values are named lazy values kept with a cached client: the service

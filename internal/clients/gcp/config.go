@@ -7,6 +7,8 @@ package gcp
 import (
 	"context"
 	"encoding/json"
+	stderrors "errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"cloud.google.com/go/storage"
 	"golang.org/x/oauth2/google"
 	crm "google.golang.org/api/cloudresourcemanager/v3"
+	"google.golang.org/api/googleapi"
 	"google.golang.org/api/impersonate"
 	"google.golang.org/api/option"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -94,10 +97,15 @@ func (c *Config) ProjectNumber(ctx context.Context) string {
 			return "", err
 		}
 		p, err := svc.Projects.Get("projects/" + c.Spec.ProjectID).Context(ctx).Do()
-		if err != nil {
+		var ge *googleapi.Error
+		if stderrors.As(err, &ge) && (ge.Code == http.StatusForbidden || ge.Code == http.StatusNotFound) {
 			// Reading a project needs resourcemanager.projects.get, which
-			// a bucket admin may lack: the check is then skipped, not the
-			// whole provider blocked. projectNumber in the config avoids it.
+			// a bucket admin may lack: the check is then skipped for this
+			// config, not the whole provider blocked. projectNumber in the
+			// config avoids the lookup. Other errors are retried.
+			return "", nil
+		}
+		if err != nil {
 			return "", err
 		}
 		return strings.TrimPrefix(p.Name, "projects/"), nil
@@ -165,18 +173,25 @@ func (c *Clients) config(ctx context.Context, ref providerconfig.Ref[v1alpha1.Pr
 		if err != nil {
 			return nil, wrap(errors.Wrapf(err, "key %q of credentials Secret %s", spec.Credentials.SecretRef.Key, secret.Where))
 		}
-		if !googleTokenURIs[tokenURI] {
-			if err := c.policy.Check(namespaced, "the service account key's token_uri", tokenURI); err != nil {
-				return nil, wrap(err)
-			}
+		// The policy's own error would quote the URI, which comes from
+		// the Secret: say which key instead.
+		if !googleTokenURIs[tokenURI] && c.policy.Check(namespaced, "token_uri", tokenURI) != nil {
+			return nil, wrap(errors.Errorf("key %q of credentials Secret %s names a token_uri that is not Google's, which a namespaced ProviderConfig may use only when the provider's --namespaced-endpoint-prefixes cover it (or use a ClusterProviderConfig)", spec.Credentials.SecretRef.Key, secret.Where))
 		}
 	}
 	key := clientcache.Key{Config: ref.Identity(), Version: ref.Version() + "/" + secret.ResourceVersion}
-	cfg, err := c.cache.Get(key, func() (*Config, error) { return build(spec, secret) })
+	cfg, err := c.cache.Get(key, func() (*Config, error) {
+		cfg, err := build(spec, secret)
+		if err != nil {
+			return nil, err
+		}
+		// Set before the Config is shared: reconciles read it concurrently.
+		cfg.ProviderConfigName = ref.Name
+		return cfg, nil
+	})
 	if err != nil {
 		return nil, wrap(err)
 	}
-	cfg.ProviderConfigName = ref.Name
 	return cfg, nil
 }
 

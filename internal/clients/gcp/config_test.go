@@ -8,11 +8,15 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -29,6 +33,7 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/common"
 	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
 // Values that stand for secrets: no error may ever contain one.
@@ -37,6 +42,7 @@ const (
 	testEmail        = "x@p.iam.gserviceaccount.com"
 	testTeamEmail    = "team@t.iam.gserviceaccount.com"
 	testTokenURI     = "http://127.0.0.1:1/token"
+	testRotatedEmail = "rotated@t.iam.gserviceaccount.com"
 	testClientSecret = "d-EXAMPLECLIENTSECRETvalue"
 	testRefreshToken = "1//0gEXAMPLEREFRESHTOKENvalue"
 	testOddType      = "s3cr3t-type-value"
@@ -69,7 +75,7 @@ func testPrivateKey(t *testing.T) string {
 func secrets(t *testing.T) []string {
 	pk := testPrivateKey(t)
 	return []string{
-		pk, strings.Split(pk, "\n")[1], testKeyID, testEmail, testTeamEmail, testTokenURI,
+		pk, strings.Split(pk, "\n")[1], testKeyID, testEmail, testTeamEmail, testRotatedEmail, testTokenURI,
 		testClientSecret, testRefreshToken, testOddType, "authorized_user",
 	}
 }
@@ -129,6 +135,16 @@ func fromSecret(namespace, key string) v1alpha1.ProviderConfigSpec {
 	}
 }
 
+// googleTokenURI makes a key name Google's token endpoint.
+func googleTokenURI(k map[string]string) { k["token_uri"] = "https://oauth2.googleapis.com/token" }
+
+// testEmulator is a storage endpoint a tenant might name.
+const testEmulator = "http://fake-gcs.storage.svc:4443/storage/v1/"
+
+// allowTestTokenURI lets namespaced ProviderConfigs use the keys the tests
+// store, which name a local token endpoint so that nothing reaches Google.
+var allowTestTokenURI = providerconfig.EndpointPolicy{NamespacedPrefixes: []string{"http://127.0.0.1:1/"}}
+
 // kube holds the Secrets and configs the tests read.
 func kube(t *testing.T) client.Client {
 	t.Helper()
@@ -149,10 +165,33 @@ func kube(t *testing.T) client.Client {
 			"no-private-key": serviceAccountKey(t, "my-project", testEmail, func(k map[string]string) { delete(k, "private_key") }),
 			"truncated":      serviceAccountKey(t, "my-project", testEmail)[:200],
 		}),
-		secret("team-a", "gcp-creds", map[string]string{"key.json": serviceAccountKey(t, "team-project", testTeamEmail)}),
+		secret("team-a", "gcp-creds", map[string]string{
+			"key.json":        serviceAccountKey(t, "team-project", testTeamEmail),
+			"google-key.json": serviceAccountKey(t, "team-project", testTeamEmail, googleTokenURI),
+		}),
 		&v1alpha1.ProviderConfig{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "team-gcp"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "team-gcp", UID: "team-gcp-uid", Generation: 1},
 			Spec:       fromSecret("", "key.json"),
+		},
+		&v1alpha1.ProviderConfig{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "team-google"},
+			Spec:       fromSecret("", "google-key.json"),
+		},
+		&v1alpha1.ProviderConfig{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "team-emulator"},
+			Spec: v1alpha1.ProviderConfigSpec{
+				ProjectID:   "team-project",
+				Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceNone},
+				Endpoint:    &v1alpha1.Endpoint{Storage: testEmulator},
+			},
+		},
+		&v1alpha1.ClusterProviderConfig{
+			ObjectMeta: metav1.ObjectMeta{Name: "emulator"},
+			Spec: v1alpha1.ProviderConfigSpec{
+				ProjectID:   "my-project",
+				Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceNone},
+				Endpoint:    &v1alpha1.Endpoint{Storage: testEmulator},
+			},
 		},
 		&v1alpha1.ProviderConfig{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "sneaky"},
@@ -233,16 +272,40 @@ func TestStorageEndpoint(t *testing.T) {
 	}
 }
 
-func TestNewConfig(t *testing.T) {
+// bucketUsing is a GCS Bucket in team-a referencing ref.
+func bucketUsing(ref *xpv2.ProviderConfigReference) *storagev1alpha1.Bucket {
+	mg := &storagev1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "my-bucket"}}
+	mg.SetProviderConfigReference(ref)
+	return mg
+}
+
+// deleting marks mg as being deleted, as the API server does: with a
+// deletion timestamp and the finalizer that keeps it.
+func deleting(mg *storagev1alpha1.Bucket) *storagev1alpha1.Bucket {
+	mg.SetDeletionTimestamp(&metav1.Time{Time: time.Now()})
+	mg.SetFinalizers([]string{"finalizer.managedresource.crossplane.io"})
+	return mg
+}
+
+var teamGCP = &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "team-gcp"}
+
+func TestConfig(t *testing.T) {
 	impersonate := func(spec v1alpha1.ProviderConfigSpec, sa string) v1alpha1.ProviderConfigSpec {
 		spec.Impersonate = &v1alpha1.Impersonation{ServiceAccount: sa, Delegates: []string{"hop@p.iam.gserviceaccount.com"}}
 		return spec
 	}
 	none := v1alpha1.ProviderConfigSpec{ProjectID: "my-project", Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceNone}}
+	withStorage := func(spec v1alpha1.ProviderConfigSpec, u string) v1alpha1.ProviderConfigSpec {
+		spec.Endpoint = &v1alpha1.Endpoint{Storage: u}
+		return spec
+	}
 
 	type args struct {
-		spec            v1alpha1.ProviderConfigSpec
+		spec v1alpha1.ProviderConfigSpec
+		// secretNamespace makes the config a ProviderConfig of that
+		// namespace; "" a ClusterProviderConfig.
 		secretNamespace string
+		policy          providerconfig.EndpointPolicy
 	}
 	type want struct {
 		options []string // kinds of the options returned
@@ -256,14 +319,32 @@ func TestNewConfig(t *testing.T) {
 		want   want
 	}{
 		"ClusterProviderConfigSecret": {
-			reason: "A ClusterProviderConfig reads the Secret in the namespace it names.",
+			reason: "A ClusterProviderConfig reads the Secret in the namespace it names, and may use a key whose token_uri is not Google's.",
 			args:   args{spec: fromSecret("crossplane-system", "key.json")},
 			want:   want{options: []string{"credentials"}, key: serviceAccountKey(t, "my-project", testEmail)},
 		},
 		"ProviderConfigSecret": {
 			reason: "A ProviderConfig reads the Secret in its own namespace.",
-			args:   args{spec: fromSecret("", "key.json"), secretNamespace: "team-a"},
+			args:   args{spec: fromSecret("", "key.json"), secretNamespace: "team-a", policy: allowTestTokenURI},
 			want:   want{options: []string{"credentials"}, key: serviceAccountKey(t, "team-project", testTeamEmail)},
+		},
+		"ProviderConfigGoogleTokenURI": {
+			reason: "A ProviderConfig's key naming Google's token endpoint needs no allow-listing.",
+			args:   args{spec: fromSecret("", "google-key.json"), secretNamespace: "team-a"},
+			want:   want{options: []string{"credentials"}, key: serviceAccountKey(t, "team-project", testTeamEmail, googleTokenURI)},
+		},
+		"ProviderConfigForeignTokenURI": {
+			reason: "A ProviderConfig's key naming another token endpoint is refused unless allow-listed: the provider would post a signed assertion there from its own network position. The error names the key, not the URI it read from the Secret.",
+			args:   args{spec: fromSecret("", "key.json"), secretNamespace: "team-a"},
+			want: want{err: cmpopts.AnyError, msg: []string{
+				`key "key.json" of credentials Secret team-a/gcp-creds names a token_uri that is not Google's`, "--namespaced-endpoint-prefixes",
+			}},
+		},
+		"ProviderConfigForeignTokenURIOtherPrefix": {
+			reason: "An allowed prefix that does not cover the key's token_uri does not allow it.",
+			args: args{spec: fromSecret("", "key.json"), secretNamespace: "team-a",
+				policy: providerconfig.EndpointPolicy{NamespacedPrefixes: []string{"http://127.0.0.1:2/"}}},
+			want: want{err: cmpopts.AnyError, msg: []string{"names a token_uri that is not Google's"}},
 		},
 		"NamespacedEnvironment": {
 			reason: "A namespaced ProviderConfig must not borrow the provider's own identity from the environment.",
@@ -273,12 +354,12 @@ func TestNewConfig(t *testing.T) {
 		},
 		"ProviderConfigNamesOwnNamespace": {
 			reason: "A ProviderConfig may name its own namespace.",
-			args:   args{spec: fromSecret("team-a", "key.json"), secretNamespace: "team-a"},
+			args:   args{spec: fromSecret("team-a", "key.json"), secretNamespace: "team-a", policy: allowTestTokenURI},
 			want:   want{options: []string{"credentials"}, key: serviceAccountKey(t, "team-project", testTeamEmail)},
 		},
 		"ProviderConfigNamesOtherNamespace": {
 			reason: "A ProviderConfig must not read a Secret in another namespace, even one that exists.",
-			args:   args{spec: fromSecret("crossplane-system", "key.json"), secretNamespace: "team-a"},
+			args:   args{spec: fromSecret("crossplane-system", "key.json"), secretNamespace: "team-a", policy: allowTestTokenURI},
 			want: want{
 				err: cmpopts.AnyError,
 				msg: []string{`a ProviderConfig can only read Secrets in its own namespace "team-a", not "crossplane-system"`},
@@ -370,13 +451,13 @@ func TestNewConfig(t *testing.T) {
 			want:   want{options: []string{"tokenSource"}},
 		},
 		"ImpersonateWithoutAuthentication": {
-			reason: "Impersonation works from source None too.",
+			reason: "Source None has no credentials to impersonate with: refused, as the API's validation and the README say, rather than sending unauthenticated impersonation requests.",
 			args:   args{spec: impersonate(none, "target@p.iam.gserviceaccount.com")},
-			want:   want{options: []string{"tokenSource"}},
+			want:   want{err: cmpopts.AnyError, msg: []string{"impersonation needs credentials: source None cannot impersonate"}},
 		},
 		"ImpersonateNobody": {
 			reason: "Impersonation without a service account is an error.",
-			args:   args{spec: impersonate(none, "")},
+			args:   args{spec: impersonate(fromSecret("crossplane-system", "key.json"), "")},
 			want:   want{err: cmpopts.AnyError, msg: []string{"cannot impersonate"}},
 		},
 		"ImpersonateAfterFailedSecret": {
@@ -384,43 +465,66 @@ func TestNewConfig(t *testing.T) {
 			args:   args{spec: impersonate(fromSecret("crossplane-system", "user"), "target@p.iam.gserviceaccount.com")},
 			want:   want{err: cmpopts.AnyError, msg: []string{"service account key"}},
 		},
+		"NamespacedStorageEndpointRefused": {
+			reason: "A namespaced ProviderConfig may not point the storage client, and its token, at a URL of its choosing by default.",
+			args:   args{spec: withStorage(none, testEmulator), secretNamespace: "team-a"},
+			want:   want{err: cmpopts.AnyError, msg: []string{`endpoint.storage "` + testEmulator + `" is not allowed in a namespaced ProviderConfig`}},
+		},
+		"NamespacedStorageEndpointAllowed": {
+			reason: "A namespaced ProviderConfig may use a storage endpoint the policy covers.",
+			args: args{spec: withStorage(none, testEmulator), secretNamespace: "team-a",
+				policy: providerconfig.EndpointPolicy{NamespacedPrefixes: []string{"http://fake-gcs.storage.svc:4443/"}}},
+			want: want{options: []string{"withoutAuthentication"}},
+		},
+		"ClusterStorageEndpoint": {
+			reason: "A ClusterProviderConfig may set any storage endpoint.",
+			args:   args{spec: withStorage(none, "http://169.254.169.254/")},
+			want:   want{options: []string{"withoutAuthentication"}},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			isolate(t)
-			got, err := NewConfig(context.Background(), kube(t), tc.args.spec, tc.args.secretNamespace)
+			ref := providerconfig.Ref[v1alpha1.ProviderConfigSpec]{
+				Kind: providerconfig.KindClusterProviderConfig, Name: "test", Spec: tc.args.spec, UID: "test-uid", Generation: 1,
+			}
+			if ns := tc.args.secretNamespace; ns != "" {
+				ref.Kind, ref.Namespace, ref.SecretNamespace = providerconfig.KindProviderConfig, ns, ns
+			}
+			k := kube(t)
+			got, err := NewClients(k, k, tc.args.policy).config(context.Background(), ref)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
-				t.Errorf("\n%s\nNewConfig(...): -want error, +got error:\n%s", tc.reason, diff)
+				t.Errorf("\n%s\nconfig(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
 			for _, m := range tc.want.msg {
 				if err == nil || !strings.Contains(err.Error(), m) {
-					t.Errorf("\n%s\nNewConfig(...): error %v should contain %q", tc.reason, err, m)
+					t.Errorf("\n%s\nconfig(...): error %v should contain %q", tc.reason, err, m)
 				}
 			}
 			if s := leaked(t, err); s != "" {
-				t.Errorf("\n%s\nNewConfig(...): error %q contains the secret value %q", tc.reason, err, s)
+				t.Errorf("\n%s\nconfig(...): error %q contains the secret value %q", tc.reason, err, s)
 			}
 			if err != nil {
 				return
 			}
 			if diff := cmp.Diff(tc.args.spec, got.Spec); diff != "" {
-				t.Errorf("\n%s\nNewConfig(...): -want spec, +got spec:\n%s", tc.reason, diff)
+				t.Errorf("\n%s\nconfig(...): -want spec, +got spec:\n%s", tc.reason, diff)
 			}
-			if diff := cmp.Diff("", got.ProviderConfigName); diff != "" {
-				t.Errorf("\n%s\nNewConfig(...): -want ProviderConfigName, +got:\n%s", tc.reason, diff)
+			if diff := cmp.Diff("test", got.ProviderConfigName); diff != "" {
+				t.Errorf("\n%s\nconfig(...): -want ProviderConfigName, +got:\n%s", tc.reason, diff)
 			}
 			if diff := cmp.Diff(tc.want.options, kinds(got.Options)); diff != "" {
-				t.Errorf("\n%s\nNewConfig(...): -want option kinds, +got option kinds:\n%s", tc.reason, diff)
+				t.Errorf("\n%s\nconfig(...): -want option kinds, +got option kinds:\n%s", tc.reason, diff)
 			}
 			if tc.want.key == "" {
 				return
 			}
 			creds := credentials(got.Options[0])
 			if creds == nil {
-				t.Fatalf("\n%s\nNewConfig(...): option %T holds no credentials", tc.reason, got.Options[0])
+				t.Fatalf("\n%s\nconfig(...): option %T holds no credentials", tc.reason, got.Options[0])
 			}
 			if diff := cmp.Diff(tc.want.key, string(creds.JSON)); diff != "" {
-				t.Errorf("\n%s\nNewConfig(...): -want key, +got key:\n%s", tc.reason, diff)
+				t.Errorf("\n%s\nconfig(...): -want key, +got key:\n%s", tc.reason, diff)
 			}
 		})
 	}
@@ -437,19 +541,37 @@ func TestConnect(t *testing.T) {
 	cases := map[string]struct {
 		reason string
 		ref    *xpv2.ProviderConfigReference
+		policy providerconfig.EndpointPolicy
 		want   want
 	}{
 		"ProviderConfig": {
 			reason: "A ProviderConfig in the resource's namespace configures the client with its namespace's Secret.",
-			ref:    &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "team-gcp"},
+			ref:    teamGCP,
+			policy: allowTestTokenURI,
 			want: want{
 				providerConfig: "team-gcp",
 				spec:           fromSecret("", "key.json"),
 				key:            serviceAccountKey(t, "team-project", testTeamEmail),
 			},
 		},
+		"ProviderConfigForeignTokenURI": {
+			reason: "A ProviderConfig whose key names a token endpoint the policy does not cover is refused, and the error names the config.",
+			ref:    teamGCP,
+			want: want{err: cmpopts.AnyError, msg: []string{
+				`cannot configure Google Cloud client from ProviderConfig "team-gcp"`, "names a token_uri that is not Google's",
+			}},
+		},
+		"ProviderConfigGoogleTokenURI": {
+			reason: "A ProviderConfig whose key names Google's token endpoint needs no policy.",
+			ref:    &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "team-google"},
+			want: want{
+				providerConfig: "team-google",
+				spec:           fromSecret("", "google-key.json"),
+				key:            serviceAccountKey(t, "team-project", testTeamEmail, googleTokenURI),
+			},
+		},
 		"ClusterProviderConfig": {
-			reason: "A ClusterProviderConfig configures the client with the Secret it names.",
+			reason: "A ClusterProviderConfig configures the client with the Secret it names, whatever its key's token endpoint.",
 			ref:    &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"},
 			want: want{
 				providerConfig: "default",
@@ -460,8 +582,17 @@ func TestConnect(t *testing.T) {
 		"ProviderConfigNamesOtherNamespace": {
 			reason: "A ProviderConfig that names another namespace's Secret is refused, and the error names the config.",
 			ref:    &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "sneaky"},
+			policy: allowTestTokenURI,
 			want: want{err: cmpopts.AnyError, msg: []string{
 				`cannot configure Google Cloud client from ProviderConfig "sneaky"`, "can only read Secrets in its own namespace",
+			}},
+		},
+		"NamespacedStorageEndpoint": {
+			reason: "A ProviderConfig with a storage endpoint the policy does not cover is refused.",
+			ref:    &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "team-emulator"},
+			policy: allowTestTokenURI,
+			want: want{err: cmpopts.AnyError, msg: []string{
+				`cannot configure Google Cloud client from ProviderConfig "team-emulator"`, `endpoint.storage "` + testEmulator + `" is not allowed`,
 			}},
 		},
 		"NoProviderConfig": {
@@ -477,9 +608,8 @@ func TestConnect(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			isolate(t)
-			mg := &storagev1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "my-bucket"}}
-			mg.SetProviderConfigReference(tc.ref)
-			got, err := Connect(context.Background(), kube(t), mg)
+			k := kube(t)
+			got, err := NewClients(k, k, tc.policy).Connect(context.Background(), bucketUsing(tc.ref))
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
@@ -505,6 +635,343 @@ func TestConnect(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want.key, string(credentials(got.Options[0]).JSON)); diff != "" {
 				t.Errorf("\n%s\nConnect(...): -want key, +got key:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// update changes the object named like obj in kube with mod, as an API
+// server would: the fake client bumps its resourceVersion.
+func update[T client.Object](t *testing.T, kube client.Client, obj T, mod func(T)) {
+	t.Helper()
+	ctx := context.Background()
+	if err := kube.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		t.Fatal(err)
+	}
+	mod(obj)
+	if err := kube.Update(ctx, obj); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConnectCache(t *testing.T) {
+	teamConfig := &v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "team-gcp"}}
+	teamSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "gcp-creds"}}
+
+	type want struct {
+		same  bool // whether the second Connect returns the first's Config
+		built int
+		key   string // the second Config's
+	}
+	cases := map[string]struct {
+		reason string
+		change func(t *testing.T, kube client.Client) // between the two Connects
+		want   want
+	}{
+		"NothingChanged": {
+			reason: "A second Connect with nothing changed returns the Config built by the first, without building one.",
+			want:   want{same: true, built: 1, key: serviceAccountKey(t, "team-project", testTeamEmail)},
+		},
+		"SecretUpdated": {
+			reason: "An updated credentials Secret (a new resourceVersion) builds a new Config with the new key.",
+			change: func(t *testing.T, kube client.Client) {
+				update(t, kube, teamSecret.DeepCopy(), func(s *corev1.Secret) {
+					s.Data["key.json"] = []byte(serviceAccountKey(t, "team-project", testRotatedEmail))
+				})
+			},
+			want: want{built: 2, key: serviceAccountKey(t, "team-project", testRotatedEmail)},
+		},
+		"ConfigGenerationBumped": {
+			reason: "A change of the config's spec (a new generation) builds a new Config.",
+			change: func(t *testing.T, kube client.Client) {
+				update(t, kube, teamConfig.DeepCopy(), func(pc *v1alpha1.ProviderConfig) {
+					pc.Spec.ProjectNumber = "123"
+					pc.Generation++
+				})
+			},
+			want: want{built: 2, key: serviceAccountKey(t, "team-project", testTeamEmail)},
+		},
+		"ConfigMetadataChanged": {
+			reason: "A change of the config that leaves its generation alone (a label) is not a reason to rebuild.",
+			change: func(t *testing.T, kube client.Client) {
+				update(t, kube, teamConfig.DeepCopy(), func(pc *v1alpha1.ProviderConfig) { pc.Labels = map[string]string{"team": "a"} })
+			},
+			want: want{same: true, built: 1, key: serviceAccountKey(t, "team-project", testTeamEmail)},
+		},
+		"ConfigReplaced": {
+			reason: "A config deleted and created again under the same name (a new UID) builds a new Config.",
+			change: func(t *testing.T, kube client.Client) {
+				ctx := context.Background()
+				pc := teamConfig.DeepCopy()
+				if err := kube.Get(ctx, client.ObjectKeyFromObject(pc), pc); err != nil {
+					t.Fatal(err)
+				}
+				if err := kube.Delete(ctx, pc); err != nil {
+					t.Fatal(err)
+				}
+				pc.ResourceVersion, pc.UID = "", "team-gcp-uid-2"
+				if err := kube.Create(ctx, pc); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: want{built: 2, key: serviceAccountKey(t, "team-project", testTeamEmail)},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			isolate(t)
+			ctx := context.Background()
+			k := kube(t)
+			c := NewClients(k, k, allowTestTokenURI)
+			first, err := c.Connect(ctx, bucketUsing(teamGCP))
+			if err != nil {
+				t.Fatalf("\n%s\nConnect(...): %v", tc.reason, err)
+			}
+			if tc.change != nil {
+				tc.change(t, k)
+			}
+			second, err := c.Connect(ctx, bucketUsing(teamGCP))
+			if err != nil {
+				t.Fatalf("\n%s\nsecond Connect(...): %v", tc.reason, err)
+			}
+			if diff := cmp.Diff(tc.want.same, first == second); diff != "" {
+				t.Errorf("\n%s\nsecond Connect(...) returned the first Config: -want, +got:\n%s", tc.reason, diff)
+			}
+			live, built := c.Stats()
+			if diff := cmp.Diff([2]int{1, tc.want.built}, [2]int{live, built}); diff != "" {
+				t.Errorf("\n%s\nStats() [live, built]: -want, +got:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff([]string{"credentials"}, kinds(second.Options)); diff != "" {
+				t.Fatalf("\n%s\nsecond Connect(...): -want option kinds, +got option kinds:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.want.key, string(credentials(second.Options[0]).JSON)); diff != "" {
+				t.Errorf("\n%s\nsecond Connect(...): -want key, +got key:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestConnectDeleted(t *testing.T) {
+	remove := func(obj client.Object) func(t *testing.T, kube client.Client) {
+		return func(t *testing.T, kube client.Client) {
+			if err := kube.Delete(context.Background(), obj); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	teamConfig := &v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "team-gcp"}}
+	teamSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "gcp-creds"}}
+
+	type want struct {
+		last bool // whether Connect returns the Config built before
+		err  error
+		msg  []string
+	}
+	cases := map[string]struct {
+		reason    string
+		connected bool // whether the resource connected before
+		remove    func(t *testing.T, kube client.Client)
+		deleting  bool
+		want      want
+	}{
+		"DeletingConfigGone": {
+			reason:    "A resource being deleted whose ProviderConfig is gone (its namespace is being deleted) gets the last Config built for it.",
+			connected: true,
+			remove:    remove(teamConfig),
+			deleting:  true,
+			want:      want{last: true},
+		},
+		"DeletingSecretGone": {
+			reason:    "A resource being deleted whose credentials Secret is gone gets the last Config built for it.",
+			connected: true,
+			remove:    remove(teamSecret),
+			deleting:  true,
+			want:      want{last: true},
+		},
+		"LiveConfigGone": {
+			reason:    "A live resource whose ProviderConfig is gone gets the error, not a Config of a config that no longer exists.",
+			connected: true,
+			remove:    remove(teamConfig),
+			want:      want{err: cmpopts.AnyError, msg: []string{`cannot get ProviderConfig "team-gcp"`}},
+		},
+		"LiveSecretGone": {
+			reason:    "A live resource whose credentials Secret is gone gets the error.",
+			connected: true,
+			remove:    remove(teamSecret),
+			want:      want{err: cmpopts.AnyError, msg: []string{"cannot get credentials Secret team-a/gcp-creds"}},
+		},
+		"DeletingNeverConnected": {
+			reason:   "A resource being deleted whose config is gone, and for which no Config was ever built, gets the error.",
+			remove:   remove(teamConfig),
+			deleting: true,
+			want:     want{err: cmpopts.AnyError, msg: []string{`cannot get ProviderConfig "team-gcp"`}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			isolate(t)
+			ctx := context.Background()
+			k := kube(t)
+			c := NewClients(k, k, allowTestTokenURI)
+			var before *Config
+			if tc.connected {
+				var err error
+				if before, err = c.Connect(ctx, bucketUsing(teamGCP)); err != nil {
+					t.Fatalf("\n%s\nConnect(...): %v", tc.reason, err)
+				}
+			}
+			tc.remove(t, k)
+			mg := bucketUsing(teamGCP)
+			if tc.deleting {
+				mg = deleting(mg)
+			}
+			got, err := c.Connect(ctx, mg)
+			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
+				t.Errorf("\n%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			for _, m := range tc.want.msg {
+				if err == nil || !strings.Contains(err.Error(), m) {
+					t.Errorf("\n%s\nConnect(...): error %v should contain %q", tc.reason, err, m)
+				}
+			}
+			if s := leaked(t, err); s != "" {
+				t.Errorf("\n%s\nConnect(...): error %q contains the secret value %q", tc.reason, err, s)
+			}
+			if diff := cmp.Diff(tc.want.last, got != nil && got == before); diff != "" {
+				t.Errorf("\n%s\nConnect(...) returned the last Config: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestConnectConcurrently(t *testing.T) {
+	isolate(t)
+	ctx := context.Background()
+	k := kube(t)
+	c := NewClients(k, k, allowTestTokenURI)
+	const n = 8
+	got := make([]*Config, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cfg, err := c.Connect(ctx, bucketUsing(teamGCP))
+			if err != nil {
+				t.Errorf("Connect(...): %v", err)
+				return
+			}
+			got[i] = cfg
+			_ = cfg.ProviderConfigName // as a controller reads it, for labels
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if got[i] != got[0] {
+			t.Errorf("Connect(...) number %d returned another Config than the first: reconciles of one config must share one", i)
+		}
+	}
+	if _, built := c.Stats(); built != 1 {
+		t.Errorf("Stats(): built %d Configs, want 1 for concurrent reconciles of one config", built)
+	}
+}
+
+func TestProjectNumber(t *testing.T) {
+	// crm answers Resource Manager's projects.get as status says, and
+	// counts the requests.
+	crm := func(t *testing.T, status int) (*httptest.Server, *atomic.Int32) {
+		var calls atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			calls.Add(1)
+			if r.URL.Path != "/v3/projects/my-project" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			if status == http.StatusOK {
+				_, _ = w.Write([]byte(`{"name":"projects/4242","projectId":"my-project"}`))
+				return
+			}
+			_, _ = w.Write([]byte(`{"error":{"code":403,"message":"denied"}}`))
+		}))
+		t.Cleanup(srv.Close)
+		return srv, &calls
+	}
+	cases := map[string]struct {
+		reason   string
+		number   string
+		endpoint *v1alpha1.Endpoint
+		crm      int // status Resource Manager answers; 0 for no server
+		want     string
+		calls    int32 // to Resource Manager, over two ProjectNumber calls
+	}{
+		"SpecNumber": {
+			reason: "The config's projectNumber is the number, without asking Resource Manager.",
+			number: "123",
+			want:   "123",
+		},
+		"SpecNumberWithEndpoint": {
+			reason:   "The config's projectNumber is the number with an endpoint override too.",
+			number:   "123",
+			endpoint: &v1alpha1.Endpoint{Storage: testEmulator},
+			want:     "123",
+		},
+		"EndpointWithoutNumber": {
+			reason:   "An endpoint override (an emulator) without projectNumber has no number, and nothing is asked.",
+			endpoint: &v1alpha1.Endpoint{Storage: testEmulator},
+			want:     "",
+		},
+		"LearntOnce": {
+			reason: "Without projectNumber, the number is learnt from Resource Manager once per Config.",
+			crm:    http.StatusOK,
+			want:   "4242",
+			calls:  1,
+		},
+		"ResourceManagerRefuses": {
+			reason: "A refusal (no resourcemanager.projects.get) is no number, and the check is skipped rather than the provider blocked.",
+			crm:    http.StatusForbidden,
+			want:   "",
+			calls:  1,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := &Config{Spec: v1alpha1.ProviderConfigSpec{ProjectID: "my-project", ProjectNumber: tc.number, Endpoint: tc.endpoint}}
+			var calls *atomic.Int32
+			if tc.crm != 0 {
+				var srv *httptest.Server
+				srv, calls = crm(t, tc.crm)
+				c.Options = []option.ClientOption{option.WithoutAuthentication(), option.WithEndpoint(srv.URL)}
+			}
+			for i := range 2 {
+				if diff := cmp.Diff(tc.want, c.ProjectNumber(context.Background())); diff != "" {
+					t.Errorf("\n%s\nProjectNumber(...) call %d: -want, +got:\n%s", tc.reason, i+1, diff)
+				}
+			}
+			if calls != nil {
+				if diff := cmp.Diff(tc.calls, calls.Load()); diff != "" {
+					t.Errorf("\n%s\nProjectNumber(...): -want Resource Manager calls, +got:\n%s", tc.reason, diff)
+				}
+			}
+		})
+	}
+}
+
+func TestFormatProjectNumber(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		n      uint64
+		want   string
+	}{
+		"Zero":    {reason: "GCS reports 0 when it does not say: no number.", n: 0, want: ""},
+		"Number":  {reason: "A number is written in decimal.", n: 123456789012, want: "123456789012"},
+		"Largest": {reason: "The largest number is written in full, never in exponent form.", n: 18446744073709551615, want: "18446744073709551615"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, FormatProjectNumber(tc.n)); diff != "" {
+				t.Errorf("\n%s\nFormatProjectNumber(%d): -want, +got:\n%s", tc.reason, tc.n, diff)
 			}
 		})
 	}

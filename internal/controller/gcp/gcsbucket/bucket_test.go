@@ -28,6 +28,8 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
+	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler/reconcilertest"
 )
 
@@ -47,7 +49,8 @@ type call struct {
 var callOpts = cmp.AllowUnexported(storage.BucketAttrsToUpdate{})
 
 // mockAPI answers each call with its function field and records the calls,
-// in order. A call whose field is nil fails.
+// in order. A call whose field is nil fails. Close is not part of api: it
+// records a call if the controller ever closes the shared client.
 type mockAPI struct {
 	calls []call
 
@@ -113,6 +116,7 @@ const (
 	testLocation       = "us-central1"
 	testProject        = "my-project"
 	testProjectNumber  = 123456789012
+	testUID            = "5f0c8a1e-0000-4000-8000-00000000b0c1"
 	testMetageneration = 7
 	testKMSKey         = "projects/my-project/locations/us-central1/keyRings/ring/cryptoKeys/key"
 )
@@ -121,12 +125,12 @@ var testCreated = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type bucketOption func(*v1alpha1.Bucket)
 
-// bucket returns a Bucket in namespace team-a named my-bucket, in location
-// us-central1, using the ClusterProviderConfig "default". It sets nothing
-// else.
+// bucket returns a Bucket in namespace team-a named my-bucket, with UID
+// testUID, in location us-central1, using the ClusterProviderConfig
+// "default". It sets nothing else.
 func bucket(opts ...bucketOption) *v1alpha1.Bucket {
 	cr := &v1alpha1.Bucket{
-		ObjectMeta: metav1.ObjectMeta{Name: testName, Namespace: "team-a"},
+		ObjectMeta: metav1.ObjectMeta{Name: testName, Namespace: "team-a", UID: testUID},
 		Spec:       v1alpha1.BucketSpec{ForProvider: v1alpha1.BucketParameters{Location: testLocation}},
 	}
 	cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"})
@@ -154,13 +158,39 @@ func withAtProvider(o v1alpha1.BucketObservation) bucketOption {
 	return func(cr *v1alpha1.Bucket) { cr.Status.AtProvider = o }
 }
 
-// otherBucketExists is an API server holding team-b/other, a Bucket a
-// bucket's labels may name as its manager.
-func otherBucketExists() client.Reader {
+// owners decides ownership as the controller does, against an API server
+// holding team-b/other and team-b/data.v2, Buckets a bucket's labels may
+// name as its manager.
+func owners() ownership.Checker {
 	s := runtime.NewScheme()
 	_ = v1alpha1.SchemeBuilder.AddToScheme(s)
-	return fake.NewClientBuilder().WithScheme(s).
-		WithObjects(&v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "other", UID: "other-uid"}}).Build()
+	return ownership.Checker{
+		Kube: fake.NewClientBuilder().WithScheme(s).WithObjects(
+			&v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "other", UID: "other-uid"}},
+			&v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "data.v2", UID: "data-v2-uid"}},
+		).Build(),
+		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
+		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
+		Encoding: labels,
+	}
+}
+
+// managedBy are the labels the provider puts on a bucket that
+// namespace/name with uid manages, folded to GCS label rules.
+func managedBy(namespace, name, uid string) map[string]string {
+	return map[string]string{
+		"crossplane-kind":      "bucket_storage_gcp_appinfra_io",
+		"crossplane-name":      labelValue(name),
+		"crossplane-namespace": namespace,
+		"crossplane-uid":       uid,
+	}
+}
+
+func withDeletionTimestamp() bucketOption {
+	return func(cr *v1alpha1.Bucket) {
+		cr.SetDeletionTimestamp(&metav1.Time{Time: testCreated})
+		cr.SetFinalizers([]string{"finalizer.managedresource.crossplane.io"})
+	}
 }
 
 func withPolicies(p ...xpv2.ManagementAction) bucketOption {
@@ -207,6 +237,7 @@ func providerLabels() map[string]string {
 		"crossplane-namespace":           "team-a",
 		"crossplane-providerconfig":      "default",
 		"crossplane-providerconfig-kind": "clusterproviderconfig",
+		"crossplane-uid":                 testUID,
 	}
 }
 
@@ -217,8 +248,13 @@ func allLabels() map[string]string {
 	return l
 }
 
-func config() gcpclient.Config {
-	return gcpclient.Config{Spec: gcpv1alpha1.ProviderConfigSpec{ProjectID: testProject}, ProviderConfigName: "default"}
+// config is the config of the ClusterProviderConfig "default", which names
+// its project's number so that no test asks Resource Manager.
+func config() *gcpclient.Config {
+	return &gcpclient.Config{
+		Spec:               gcpv1alpha1.ProviderConfigSpec{ProjectID: testProject, ProjectNumber: "123456789012"},
+		ProviderConfigName: "default",
+	}
 }
 
 // attrs is what GCS reports for a bucket matching configuredBucket(), with
@@ -379,7 +415,7 @@ func TestObserve(t *testing.T) {
 			},
 		},
 		"UpToDate": {
-			reason: "A bucket that matches the spec should be up to date after exactly one read; GCS's upper-case US-CENTRAL1 is the spec's us-central1.",
+			reason: "A bucket of the config's project number that matches the spec should be up to date after exactly one read; GCS's upper-case US-CENTRAL1 is the spec's us-central1.",
 			api:    &mockAPI{MockAttrs: attrsAre(attrs())},
 			cr:     configuredBucket(),
 			want: want{
@@ -501,6 +537,60 @@ func TestObserve(t *testing.T) {
 				calls: attrsCall,
 			},
 		},
+		"ClaimedByDottedOther": {
+			reason: "A bucket whose labels carry the UID of another live Bucket must be refused, naming it exactly: team-b/data.v2, whose dotted name the labels hold folded.",
+			api:    &mockAPI{MockAttrs: attrsAre(attrs(func(a *storage.BucketAttrs) { a.Labels = managedBy("team-b", "data.v2", "data-v2-uid") }))},
+			cr:     configuredBucket(),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{"the external resource is managed by bucket.storage.gcp.appinfra.io team-b/data.v2", "crossplane.io/external-name"},
+				cr:    configuredBucket(),
+				calls: attrsCall,
+			},
+		},
+		"ClaimedByAnotherWhileDeleting": {
+			reason: "A resource being deleted whose bucket another live Bucket manages should be told the bucket does not exist, so that it goes without touching it.",
+			api:    &mockAPI{MockAttrs: attrsAre(attrs(func(a *storage.BucketAttrs) { a.Labels = managedBy("team-b", "data.v2", "data-v2-uid") }))},
+			cr:     configuredBucket(withDeletionTimestamp()),
+			want: want{
+				o:     managed.ExternalObservation{ResourceExists: false},
+				cr:    configuredBucket(withDeletionTimestamp()),
+				calls: attrsCall,
+			},
+		},
+		"OtherProject": {
+			reason: "A bucket of another project than the config's must be refused before it is adopted, naming both project numbers.",
+			api:    &mockAPI{MockAttrs: attrsAre(attrs(func(a *storage.BucketAttrs) { a.ProjectNumber = 999 }))},
+			cr:     configuredBucket(),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{`bucket "my-bucket" belongs to project number 999, not to project my-project (number 123456789012)`},
+				cr:    configuredBucket(),
+				calls: attrsCall,
+			},
+		},
+		"ProjectNumberUnknown": {
+			reason: "With no number to compare (an emulator: an endpoint override and no projectNumber), any project passes.",
+			api:    &mockAPI{MockAttrs: attrsAre(attrs(func(a *storage.BucketAttrs) { a.ProjectNumber = 999 }))},
+			cfg: &gcpclient.Config{
+				Spec: gcpv1alpha1.ProviderConfigSpec{
+					ProjectID: testProject,
+					Endpoint:  &gcpv1alpha1.Endpoint{Storage: "http://127.0.0.1:4443/storage/v1/"},
+				},
+				ProviderConfigName: "default",
+			},
+			cr: configuredBucket(),
+			want: want{
+				o: managed.ExternalObservation{
+					ResourceExists:    true,
+					ResourceUpToDate:  true,
+					ConnectionDetails: connection("US-CENTRAL1", "http://127.0.0.1:4443/storage/v1/"),
+				},
+				cr:       configuredBucket(withAtProvider(observed(func(o *v1alpha1.BucketObservation) { o.ProjectNumber = "999" })), withConditions(xpv2.Available())),
+				observed: attrs(func(a *storage.BucketAttrs) { a.ProjectNumber = 999 }),
+				calls:    attrsCall,
+			},
+		},
 		"StorageEndpoint": {
 			reason: "The connection details should name the ProviderConfig's storage endpoint when it sets one.",
 			api:    &mockAPI{MockAttrs: attrsAre(attrs())},
@@ -529,9 +619,9 @@ func TestObserve(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cfg := config()
 			if tc.cfg != nil {
-				cfg = *tc.cfg
+				cfg = tc.cfg
 			}
-			e := &external{gcs: tc.api, cfg: cfg, record: &reconcilertest.Recorder{}}
+			e := &external{gcs: tc.api, cfg: cfg, record: &reconcilertest.Recorder{}, owners: owners()}
 			got, err := e.Observe(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nObserve(...): -want error, +got error:\n%s", tc.reason, diff)
@@ -625,7 +715,7 @@ func TestCreate(t *testing.T) {
 			},
 		},
 		"ConflictOurs": {
-			reason: "A 409 for a bucket these credentials can read is our own, created by an earlier attempt: Create should succeed.",
+			reason: "A 409 for a bucket these credentials can read, of the config's project and labelled with our UID, is our own, created by an earlier attempt: Create should succeed.",
 			api: &mockAPI{
 				MockCreate: createReturns(apiError(http.StatusConflict)),
 				MockAttrs:  attrsAre(attrs()),
@@ -650,7 +740,35 @@ func TestCreate(t *testing.T) {
 			cr: configuredBucket(),
 			want: want{
 				err:   cmpopts.AnyError,
-				msg:   []string{"the external resource is managed by team-b/other"},
+				msg:   []string{`cannot adopt bucket "my-bucket"`, "the external resource is managed by bucket.storage.gcp.appinfra.io team-b/other"},
+				cr:    configuredBucket(withConditions(xpv2.Creating())),
+				calls: []call{createCall, {Op: "Attrs", Bucket: testName}},
+			},
+		},
+		"ConflictClaimedByDottedOther": {
+			reason: "A readable bucket whose labels carry the UID of another live Bucket must not be adopted, and the error names it exactly.",
+			api: &mockAPI{
+				MockCreate: createReturns(apiError(http.StatusConflict)),
+				MockAttrs:  attrsAre(attrs(func(a *storage.BucketAttrs) { a.Labels = managedBy("team-b", "data.v2", "data-v2-uid") })),
+			},
+			cr: configuredBucket(),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{`cannot adopt bucket "my-bucket"`, "managed by bucket.storage.gcp.appinfra.io team-b/data.v2"},
+				cr:    configuredBucket(withConditions(xpv2.Creating())),
+				calls: []call{createCall, {Op: "Attrs", Bucket: testName}},
+			},
+		},
+		"ConflictOtherProject": {
+			reason: "A 409 for a readable bucket of another project must not be adopted, even one labelled as ours: the error names both project numbers.",
+			api: &mockAPI{
+				MockCreate: createReturns(apiError(http.StatusConflict)),
+				MockAttrs:  attrsAre(attrs(func(a *storage.BucketAttrs) { a.ProjectNumber = 999 })),
+			},
+			cr: configuredBucket(),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{`bucket "my-bucket" belongs to project number 999, not to project my-project (number 123456789012)`},
 				cr:    configuredBucket(withConditions(xpv2.Creating())),
 				calls: []call{createCall, {Op: "Attrs", Bucket: testName}},
 			},
@@ -709,7 +827,7 @@ func TestCreate(t *testing.T) {
 
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			e := &external{gcs: tc.api, cfg: config(), record: &reconcilertest.Recorder{}, kube: otherBucketExists()}
+			e := &external{gcs: tc.api, cfg: config(), record: &reconcilertest.Recorder{}, owners: owners()}
 			got, err := e.Create(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want error, +got error:\n%s", tc.reason, diff)
@@ -867,7 +985,7 @@ func TestUpdate(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			r := &reconcilertest.Recorder{}
-			e := &external{gcs: tc.api, cfg: config(), record: r}
+			e := &external{gcs: tc.api, cfg: config(), record: r, owners: owners()}
 			if tc.observe {
 				if _, err := e.Observe(context.Background(), tc.cr); err != nil {
 					t.Fatalf("\n%s\nObserve(...): %v", tc.reason, err)
@@ -957,7 +1075,7 @@ func TestDelete(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			cr := configuredBucket()
-			e := &external{gcs: tc.api, cfg: config(), record: &reconcilertest.Recorder{}}
+			e := &external{gcs: tc.api, cfg: config(), record: &reconcilertest.Recorder{}, owners: owners()}
 			got, err := e.Delete(context.Background(), cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nDelete(...): -want error, +got error:\n%s", tc.reason, diff)
@@ -979,32 +1097,15 @@ func TestDelete(t *testing.T) {
 }
 
 func TestDisconnect(t *testing.T) {
-	cases := map[string]struct {
-		reason string
-		close  error
-		want   error
-	}{
-		"Success": {
-			reason: "Disconnect should close the client.",
-		},
-		"CloseFailed": {
-			reason: "A failure to close the client should be returned.",
-			close:  errBoom,
-			want:   errBoom,
-		},
+	m := &mockAPI{}
+	e := &external{gcs: m, cfg: config(), record: &reconcilertest.Recorder{}, owners: owners()}
+	if err := e.Disconnect(context.Background()); err != nil {
+		t.Errorf("Disconnect(...): %v, want no error", err)
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			m := &mockAPI{MockClose: func() error { return tc.close }}
-			e := &external{gcs: m, cfg: config(), record: &reconcilertest.Recorder{}}
-			err := e.Disconnect(context.Background())
-			if diff := cmp.Diff(tc.want, err, cmpopts.EquateErrors()); diff != "" {
-				t.Errorf("\n%s\nDisconnect(...): -want error, +got error:\n%s", tc.reason, diff)
-			}
-			if diff := cmp.Diff([]call{{Op: "Close"}}, m.calls, callOpts); diff != "" {
-				t.Errorf("\n%s\nDisconnect(...): -want calls, +got calls:\n%s", tc.reason, diff)
-			}
-		})
+	// The client is the cached config's, shared by every reconcile: closing
+	// it here would break the others.
+	if diff := cmp.Diff([]call(nil), m.calls, callOpts); diff != "" {
+		t.Errorf("Disconnect(...) must leave the shared client alone: -want calls, +got calls:\n%s", diff)
 	}
 }
 
@@ -1014,17 +1115,22 @@ func TestConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := gcpv1alpha1.ProviderConfigSpec{
-		ProjectID:   testProject,
-		Credentials: gcpv1alpha1.Credentials{Source: gcpv1alpha1.CredentialsSourceNone},
+		ProjectID:     testProject,
+		ProjectNumber: "123456789012",
+		Credentials:   gcpv1alpha1.Credentials{Source: gcpv1alpha1.CredentialsSourceNone},
 	}
-	withConfig := fake.NewClientBuilder().WithScheme(s).WithObjects(&gcpv1alpha1.ClusterProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Name: "default"},
-		Spec:       spec,
-	}).Build()
+	withConfig := func() client.Client {
+		return fake.NewClientBuilder().WithScheme(s).WithObjects(&gcpv1alpha1.ClusterProviderConfig{
+			ObjectMeta: metav1.ObjectMeta{Name: "default", UID: "default-uid", Generation: 1},
+			Spec:       spec,
+		}).Build()
+	}
 	tracked := resource.ModernTrackerFn(func(context.Context, resource.ModernManaged) error { return nil })
+	trackFails := resource.ModernTrackerFn(func(context.Context, resource.ModernManaged) error { return errBoom })
+	builtFrom := &gcpclient.Config{Spec: spec, ProviderConfigName: "default", Options: []option.ClientOption{option.WithoutAuthentication()}}
 
 	type want struct {
-		cfg *gcpclient.Config // the config the client was built from; nil for none built
+		cfg *gcpclient.Config // the config the client was made from; nil for none
 		err error
 		msg []string
 	}
@@ -1032,71 +1138,122 @@ func TestConnect(t *testing.T) {
 		reason string
 		kube   client.Client
 		usage  resource.ModernTracker
+		cr     *v1alpha1.Bucket
 		newAPI error
 		want   want
 	}{
 		"TrackFailed": {
 			reason: "A failure to track the ProviderConfig's use should be returned wrapped.",
-			kube:   withConfig,
-			usage:  resource.ModernTrackerFn(func(context.Context, resource.ModernManaged) error { return errBoom }),
+			kube:   withConfig(),
+			usage:  trackFails,
+			cr:     bucket(),
 			want:   want{err: errBoom, msg: []string{"cannot track ProviderConfig usage"}},
+		},
+		"DeletingNotTracked": {
+			reason: "A resource being deleted should connect without recording a usage: in a namespace being deleted the API server refuses new objects.",
+			kube:   withConfig(),
+			usage:  trackFails,
+			cr:     bucket(withDeletionTimestamp()),
+			want:   want{cfg: builtFrom},
 		},
 		"NoProviderConfig": {
 			reason: "A ProviderConfig that does not exist should be an error naming it.",
 			kube:   fake.NewClientBuilder().WithScheme(s).Build(),
 			usage:  tracked,
+			cr:     bucket(),
 			want:   want{err: cmpopts.AnyError, msg: []string{`cannot get ClusterProviderConfig "default"`}},
 		},
 		"NewAPIFailed": {
-			reason: "A failure to build the client should be returned.",
-			kube:   withConfig,
+			reason: "A failure to make the client should be returned.",
+			kube:   withConfig(),
 			usage:  tracked,
+			cr:     bucket(),
 			newAPI: errBoom,
-			want: want{
-				cfg: &gcpclient.Config{Spec: spec, ProviderConfigName: "default", Options: []option.ClientOption{option.WithoutAuthentication()}},
-				err: errBoom,
-			},
+			want:   want{cfg: builtFrom, err: errBoom},
 		},
 		"Success": {
-			reason: "The client should be built from the ProviderConfig the bucket references.",
-			kube:   withConfig,
+			reason: "The client should be made from the ProviderConfig the bucket references.",
+			kube:   withConfig(),
 			usage:  tracked,
-			want: want{
-				cfg: &gcpclient.Config{Spec: spec, ProviderConfigName: "default", Options: []option.ClientOption{option.WithoutAuthentication()}},
-			},
+			cr:     bucket(),
+			want:   want{cfg: builtFrom},
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			var built *gcpclient.Config
+			var from []*gcpclient.Config
 			m, r := &mockAPI{}, &reconcilertest.Recorder{}
-			c := &connector{kube: tc.kube, usage: tc.usage, record: r, newAPI: func(_ context.Context, cfg gcpclient.Config) (api, error) {
-				built = &cfg
+			newAPI := func(cfg *gcpclient.Config) (api, error) {
+				from = append(from, cfg)
 				if tc.newAPI != nil {
 					return nil, tc.newAPI
 				}
 				return m, nil
-			}}
-			got, err := c.Connect(context.Background(), bucket())
+			}
+			clients := gcpclient.NewClients(tc.kube, tc.kube, providerconfig.EndpointPolicy{})
+			c := connector(tc.usage, clients, newAPI, r, owners())
+			got, err := c.Connect(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
 			if !reconcilertest.ErrorContains(err, tc.want.msg) {
 				t.Errorf("\n%s\nConnect(...): error %v should contain %q", tc.reason, err, tc.want.msg)
 			}
-			// The options are compared by type: each is a different type.
-			if diff := cmp.Diff(tc.want.cfg, built, cmp.Comparer(func(a, b option.ClientOption) bool { return a == b })); diff != "" {
-				t.Errorf("\n%s\nConnect(...): -want config built from, +got:\n%s", tc.reason, diff)
+			var built *gcpclient.Config
+			if len(from) > 0 {
+				built = from[0]
+			}
+			// Options are compared by value: each is a different type.
+			if diff := cmp.Diff(tc.want.cfg, built, cmpopts.IgnoreFields(gcpclient.Config{}, "Values"),
+				cmp.Comparer(func(a, b option.ClientOption) bool { return a == b })); diff != "" {
+				t.Errorf("\n%s\nConnect(...): -want config the client was made from, +got:\n%s", tc.reason, diff)
 			}
 			if err != nil {
 				return
 			}
-			e, ok := got.(*external)
-			if !ok || e.gcs != api(m) || e.record != event.Recorder(r) || e.cfg.ProviderConfigName != "default" {
-				t.Errorf("\n%s\nConnect(...): got %#v, want an external using the client built, its config and the connector's recorder", tc.reason, got)
+
+			// The external client uses the client made, the config's
+			// project and the connector's recorder.
+			m.MockCreate = createReturns(nil)
+			if _, err := got.Create(context.Background(), bucket()); err != nil {
+				t.Fatalf("\n%s\nConnect(...).Create(...): %v", tc.reason, err)
+			}
+			m.MockAttrs = attrsAre(attrs(func(a *storage.BucketAttrs) { a.VersioningEnabled = false }))
+			m.MockUpdate = updateReturns(nil)
+			if _, err := got.Update(context.Background(), configuredBucket()); err != nil {
+				t.Fatalf("\n%s\nConnect(...).Update(...): %v", tc.reason, err)
+			}
+			if diff := cmp.Diff([]string{"Create", "Attrs", "Update"}, ops(m.calls)); diff != "" {
+				t.Errorf("\n%s\nConnect(...): -want calls on the client made, +got:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(testProject, m.calls[0].Project); diff != "" {
+				t.Errorf("\n%s\nConnect(...).Create(...): -want project, +got:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(1, len(r.Events)); diff != "" {
+				t.Errorf("\n%s\nConnect(...).Update(...): -want events on the connector's recorder, +got:\n%s", tc.reason, diff)
+			}
+
+			// A second reconcile reuses the cached config.
+			if _, err := c.Connect(context.Background(), tc.cr); err != nil {
+				t.Fatalf("\n%s\nsecond Connect(...): %v", tc.reason, err)
+			}
+			if len(from) != 2 || from[1] != from[0] {
+				t.Errorf("\n%s\nsecond Connect(...): the client should be made from the first Connect's config, got %d configs", tc.reason, len(from))
+			}
+			if _, n := clients.Stats(); n != 1 {
+				t.Errorf("\n%s\nStats(): built %d configs over two Connects, want 1", tc.reason, n)
 			}
 		})
 	}
+}
+
+// ops are the operations of calls, in order.
+func ops(calls []call) []string {
+	var o []string
+	for _, c := range calls {
+		o = append(o, c.Op)
+	}
+	return o
 }
 
 func TestNewAPI(t *testing.T) {
@@ -1105,10 +1262,10 @@ func TestNewAPI(t *testing.T) {
 		endpoint *gcpv1alpha1.Endpoint
 	}{
 		"DefaultEndpoint": {
-			reason: "A client should be built for Google's endpoint.",
+			reason: "A client should be made for Google's endpoint.",
 		},
 		"StorageEndpoint": {
-			reason:   "A client should be built for the config's endpoint, without writing into the config's options.",
+			reason:   "A client should be made for the config's endpoint, without writing into the config's options.",
 			endpoint: &gcpv1alpha1.Endpoint{Storage: "http://127.0.0.1:4443/storage/v1/"},
 		},
 	}
@@ -1117,19 +1274,26 @@ func TestNewAPI(t *testing.T) {
 			// Spare capacity would let an append write into the caller's array.
 			opts := make([]option.ClientOption, 1, 2)
 			opts[0] = option.WithoutAuthentication()
-			cfg := gcpclient.Config{Spec: gcpv1alpha1.ProviderConfigSpec{ProjectID: testProject, Endpoint: tc.endpoint}, Options: opts}
-			got, err := newAPI(context.Background(), cfg)
+			cfg := &gcpclient.Config{Spec: gcpv1alpha1.ProviderConfigSpec{ProjectID: testProject, Endpoint: tc.endpoint}, Options: opts}
+			defer cfg.Values.Close()
+			first, err := newAPI(cfg)
 			if err != nil {
 				t.Fatalf("\n%s\nnewAPI(...): %v", tc.reason, err)
 			}
-			if _, ok := got.(gcs); !ok {
-				t.Errorf("\n%s\nnewAPI(...): got %T, want gcs", tc.reason, got)
+			g, ok := first.(gcs)
+			if !ok || g.c == nil {
+				t.Fatalf("\n%s\nnewAPI(...): got %#v, want gcs with a client", tc.reason, first)
 			}
 			if extra := opts[:2][1]; extra != nil {
 				t.Errorf("\n%s\nnewAPI(...): wrote %T into the config's options", tc.reason, extra)
 			}
-			if err := got.Close(); err != nil {
-				t.Errorf("\n%s\nClose(): %v", tc.reason, err)
+			// Every reconcile of the config shares one storage client.
+			second, err := newAPI(cfg)
+			if err != nil {
+				t.Fatalf("\n%s\nsecond newAPI(...): %v", tc.reason, err)
+			}
+			if g2, ok := second.(gcs); !ok || g2.c != g.c {
+				t.Errorf("\n%s\nsecond newAPI(...): made another storage client, want the config's one", tc.reason)
 			}
 		})
 	}

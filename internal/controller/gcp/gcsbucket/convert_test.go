@@ -49,16 +49,14 @@ func TestLabelValue(t *testing.T) {
 
 func TestDesired(t *testing.T) {
 	cases := map[string]struct {
-		reason         string
-		cr             *v1alpha1.Bucket
-		providerConfig string
-		want           map[string]string
+		reason string
+		cr     *v1alpha1.Bucket
+		want   map[string]string
 	}{
 		"ClusterProviderConfig": {
-			reason:         "The provider's labels are added, fitted to GCS label rules, and the user's kept.",
-			cr:             configuredBucket(),
-			providerConfig: "default",
-			want:           allLabels(),
+			reason: "The provider's labels, with the resource's UID, are added, fitted to GCS label rules, and the user's kept.",
+			cr:     configuredBucket(),
+			want:   allLabels(),
 		},
 		"ProviderConfig": {
 			reason: "The providerconfig labels name the config the resource references.",
@@ -66,48 +64,44 @@ func TestDesired(t *testing.T) {
 				cr.SetNamespace("team-b")
 				cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "team-b-gcp"})
 			}),
-			providerConfig: "team-b-gcp",
 			want: map[string]string{
 				"crossplane-kind":                "bucket_storage_gcp_appinfra_io",
 				"crossplane-name":                "my-bucket",
 				"crossplane-namespace":           "team-b",
 				"crossplane-providerconfig":      "team-b-gcp",
 				"crossplane-providerconfig-kind": "providerconfig",
+				"crossplane-uid":                 testUID,
 			},
 		},
 		"Sanitised": {
-			reason:         "Names with dots or longer than 63 characters are fitted to GCS label rules.",
-			cr:             bucket(func(cr *v1alpha1.Bucket) { cr.SetName("logs.v2." + strings.Repeat("x", 70)) }),
-			providerConfig: "Prod.GCP",
+			reason: "Names with dots or longer than 63 characters are fitted to GCS label rules; the UID, which identifies the manager exactly, fits as it is.",
+			cr: bucket(func(cr *v1alpha1.Bucket) {
+				cr.SetName("logs.v2." + strings.Repeat("x", 70))
+				cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "prod.gcp"})
+			}),
 			want: map[string]string{
 				"crossplane-kind":                "bucket_storage_gcp_appinfra_io",
 				"crossplane-name":                "logs_v2_" + strings.Repeat("x", 55),
 				"crossplane-namespace":           "team-a",
 				"crossplane-providerconfig":      "prod_gcp",
 				"crossplane-providerconfig-kind": "clusterproviderconfig",
+				"crossplane-uid":                 testUID,
 			},
 		},
 		"UserLabelWins": {
-			reason:         "A label the user sets is kept as given, even under a provider key.",
-			cr:             bucket(withParams(func(p *v1alpha1.BucketParameters) { p.Labels = map[string]string{"crossplane-name": "custom"} })),
-			providerConfig: "default",
+			reason: "A label the user sets is kept as given, even under a provider key.",
+			cr:     bucket(withParams(func(p *v1alpha1.BucketParameters) { p.Labels = map[string]string{"crossplane-name": "custom"} })),
 			want: func() map[string]string {
 				l := providerLabels()
 				l["crossplane-name"] = "custom"
 				return l
 			}(),
 		},
-		"NoProviderConfigName": {
-			reason:         "Without a resolved config name, the reference's name is used.",
-			cr:             bucket(),
-			providerConfig: "",
-			want:           providerLabels(),
-		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			before := tc.cr.DeepCopy()
-			got := desired(tc.cr, tc.providerConfig)
+			got := desired(tc.cr)
 			if diff := cmp.Diff(tc.want, got.Labels); diff != "" {
 				t.Errorf("\n%s\ndesired(...).Labels: -want, +got:\n%s", tc.reason, diff)
 			}
