@@ -5,10 +5,10 @@ package apis
 import (
 	"k8s.io/apimachinery/pkg/runtime"
 
-	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
-	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
+	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
+	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 )
 
 // AddToScheme adds every API of this provider to a scheme.

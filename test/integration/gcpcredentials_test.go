@@ -21,8 +21,8 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis/common"
-	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
+	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 )
 
 // TestGCSBucketWithServiceAccountKey runs the Secret credential source end

@@ -19,8 +19,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
-	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
+	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 )
 
 // Two GCP configs: "default" reaches the recording GCS server, which keeps

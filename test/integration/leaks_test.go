@@ -43,7 +43,9 @@ func watchConditions(ctx context.Context, w client.WithWatch) error {
 				if ev.Type == watch.Error {
 					continue
 				}
-				cd, ok := ev.Object.(interface{ GetCondition(xpv2.ConditionType) xpv2.Condition })
+				cd, ok := ev.Object.(interface {
+					GetCondition(xpv2.ConditionType) xpv2.Condition
+				})
 				if !ok {
 					continue
 				}

@@ -48,9 +48,9 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis"
-	"github.com/appinfra/provider-appinfra/apis/common"
 	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/common"
 	gcsv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	"github.com/appinfra/provider-appinfra/cluster/local"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
@@ -235,7 +235,9 @@ func noCredentialsLeaked() error {
 			return err
 		}
 		err := apimeta.EachListItem(list, func(o runtime.Object) error {
-			cd, ok := o.(interface{ GetCondition(xpv2.ConditionType) xpv2.Condition })
+			cd, ok := o.(interface {
+				GetCondition(xpv2.ConditionType) xpv2.Condition
+			})
 			if !ok {
 				return nil
 			}

@@ -14,9 +14,9 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
+	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
-	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 )
 
 func TestProviderConfigInUseCannotBeDeleted(t *testing.T) {

@@ -23,8 +23,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
-	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
+	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 )
 
 const (
