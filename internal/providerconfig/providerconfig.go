@@ -18,6 +18,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/providerconfig"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
@@ -176,6 +177,28 @@ func (p EndpointPolicy) allowed(u string) bool {
 		}
 	}
 	return false
+}
+
+// Resolve gets the config mg references and makes its client with client.
+// A resource being deleted whose config or Secret is already gone (its
+// namespace is being deleted) gets last(Identity(mg)+suffix) instead, the
+// client last made for that config, so that it can still delete what it
+// manages. suffix names what else the client is bound to, such as a region.
+func Resolve[S, C any](ctx context.Context, kube client.Reader, mg resource.ModernManaged, k Kinds[S], suffix string, client func(Ref[S]) (C, error), last func(string) (C, bool)) (C, error) {
+	ref, err := Get(ctx, kube, mg, k)
+	if err == nil {
+		var c C
+		if c, err = client(ref); err == nil {
+			return c, nil
+		}
+	}
+	if meta.WasDeleted(mg) {
+		if c, ok := last(Identity(mg) + suffix); ok {
+			return c, nil
+		}
+	}
+	var zero C
+	return zero, err
 }
 
 // SecretNamespace returns the namespace a config reads a Secret from, and

@@ -20,7 +20,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
 	"github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
@@ -124,19 +123,11 @@ func (c *Clients) Stats() (live, built int) { return c.cache.Stats() }
 // gone (its namespace is being deleted) gets the last Config built for it,
 // so that it can still delete what it manages.
 func (c *Clients) Connect(ctx context.Context, mg resource.ModernManaged, region string) (*Config, error) {
-	ref, err := providerconfig.Get(ctx, c.kube, mg, Kinds)
-	if err == nil {
-		var cfg *Config
-		if cfg, err = c.config(ctx, ref, region); err == nil {
-			return cfg, nil
-		}
-	}
-	if meta.WasDeleted(mg) {
-		if cfg, ok := c.cache.Last(providerconfig.Identity(mg) + "/" + region); ok {
-			return cfg, nil
-		}
-	}
-	return nil, err
+	return providerconfig.Resolve(ctx, c.kube, mg, Kinds, "/"+region,
+		func(ref providerconfig.Ref[v1alpha1.ProviderConfigSpec]) (*Config, error) {
+			return c.config(ctx, ref, region)
+		},
+		c.cache.Last)
 }
 
 // config checks a resolved config, reads its Secret and returns the cached

@@ -22,7 +22,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
 	"github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
@@ -140,19 +139,9 @@ func (c *Clients) Stats() (live, built int) { return c.cache.Stats() }
 // resource being deleted whose config or Secret is already gone gets the
 // last Config built for it.
 func (c *Clients) Connect(ctx context.Context, mg resource.ModernManaged) (*Config, error) {
-	ref, err := providerconfig.Get(ctx, c.kube, mg, Kinds)
-	if err == nil {
-		var cfg *Config
-		if cfg, err = c.config(ctx, ref); err == nil {
-			return cfg, nil
-		}
-	}
-	if meta.WasDeleted(mg) {
-		if cfg, ok := c.cache.Last(providerconfig.Identity(mg)); ok {
-			return cfg, nil
-		}
-	}
-	return nil, err
+	return providerconfig.Resolve(ctx, c.kube, mg, Kinds, "",
+		func(ref providerconfig.Ref[v1alpha1.ProviderConfigSpec]) (*Config, error) { return c.config(ctx, ref) },
+		c.cache.Last)
 }
 
 func (c *Clients) config(ctx context.Context, ref providerconfig.Ref[v1alpha1.ProviderConfigSpec]) (*Config, error) {
