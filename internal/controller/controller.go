@@ -14,6 +14,7 @@ import (
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
+	"github.com/appinfra/provider-appinfra/internal/controller/aws/dbinstance"
 	"github.com/appinfra/provider-appinfra/internal/controller/aws/s3bucket"
 	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcsbucket"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
@@ -66,6 +67,9 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		return err
 	}
 	if err := s3bucket.Setup(mgr, o.Options, aws); err != nil {
+		return err
+	}
+	if err := dbinstance.Setup(mgr, o.Options, aws); err != nil {
 		return err
 	}
 	return gcsbucket.Setup(mgr, o.Options, gcp)

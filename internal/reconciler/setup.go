@@ -26,6 +26,9 @@ type Kind[T resource.ModernManaged] struct {
 	// Connector connects to the external API. It receives the event
 	// recorder so external clients can explain what they do.
 	Connector func(record event.Recorder) managed.TypedExternalConnector[T]
+	// PollInterval, if set, chooses each resource's next poll, for kinds
+	// whose resources are sometimes busy (creating, modifying).
+	PollInterval managed.PollIntervalHook
 }
 
 // Setup adds a controller that reconciles managed resources of kind k.
@@ -43,6 +46,9 @@ func Setup[T resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k K
 		// create whose outcome is unknown cannot leak a second resource.
 		managed.WithDeterministicExternalName(true),
 		managed.WithTimeout(2 * time.Minute),
+	}
+	if k.PollInterval != nil {
+		opts = append(opts, managed.WithPollIntervalHook(k.PollInterval))
 	}
 	if o.MetricOptions != nil {
 		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))

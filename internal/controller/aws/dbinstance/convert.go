@@ -1,0 +1,415 @@
+package dbinstance
+
+import (
+	"fmt"
+	"maps"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"k8s.io/utils/ptr"
+
+	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
+	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
+	"github.com/appinfra/provider-appinfra/internal/ownership"
+)
+
+// RDS instance states this controller acts on; any other is shown as is.
+const (
+	statusAvailable = "available"
+	statusDeleting  = "deleting"
+)
+
+// failedStates need a person: RDS will not leave them by itself.
+var failedStates = map[string]bool{
+	"failed": true, "storage-full": true, "incompatible-parameters": true, "incompatible-network": true,
+	"incompatible-option-group": true, "incompatible-restore": true, "inaccessible-encryption-credentials": true,
+	"restore-error": true, "insufficient-capacity": true,
+}
+
+// The fields Update may change, by their spec names.
+const (
+	fieldClass            = "dbInstanceClass"
+	fieldStorage          = "allocatedStorage"
+	fieldMaxStorage       = "maxAllocatedStorage"
+	fieldStorageType      = "storageType"
+	fieldIOPS             = "iops"
+	fieldEngineVersion    = "engineVersion"
+	fieldMultiAZ          = "multiAZ"
+	fieldPublic           = "publiclyAccessible"
+	fieldBackupRetention  = "backupRetentionPeriod"
+	fieldBackupWindow     = "preferredBackupWindow"
+	fieldMaintenance      = "preferredMaintenanceWindow"
+	fieldAutoMinorUpgrade = "autoMinorVersionUpgrade"
+	fieldDeletionProtect  = "deletionProtection"
+	fieldSecurityGroups   = "vpcSecurityGroupIDs"
+	fieldParameterGroup   = "dbParameterGroupName"
+	fieldPort             = "port"
+	fieldTags             = "tags"
+	fieldPassword         = "masterPassword"
+)
+
+// observed is what one DescribeDBInstances said, in spec terms.
+type observed struct {
+	status      string
+	params      v1alpha1.DBInstanceParameters
+	tags        map[string]string
+	pending     *types.PendingModifiedValues
+	observation v1alpha1.DBInstanceObservation
+}
+
+func observe(db types.DBInstance) observed {
+	o := observed{status: aws.ToString(db.DBInstanceStatus), tags: map[string]string{}, pending: db.PendingModifiedValues}
+	for _, t := range db.TagList {
+		o.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	p := v1alpha1.DBInstanceParameters{
+		Engine:                     aws.ToString(db.Engine),
+		EngineVersion:              db.EngineVersion,
+		DBInstanceClass:            aws.ToString(db.DBInstanceClass),
+		AllocatedStorage:           aws.ToInt32(db.AllocatedStorage),
+		MaxAllocatedStorage:        db.MaxAllocatedStorage,
+		StorageType:                db.StorageType,
+		IOPS:                       db.Iops,
+		StorageEncrypted:           aws.ToBool(db.StorageEncrypted),
+		KMSKeyID:                   db.KmsKeyId,
+		MultiAZ:                    db.MultiAZ,
+		PubliclyAccessible:         aws.ToBool(db.PubliclyAccessible),
+		DBName:                     db.DBName,
+		MasterUsername:             aws.ToString(db.MasterUsername),
+		BackupRetentionPeriod:      db.BackupRetentionPeriod,
+		PreferredBackupWindow:      db.PreferredBackupWindow,
+		PreferredMaintenanceWindow: db.PreferredMaintenanceWindow,
+		AutoMinorVersionUpgrade:    db.AutoMinorVersionUpgrade,
+		DeletionProtection:         db.DeletionProtection,
+		Tags:                       o.tags,
+	}
+	for _, g := range db.VpcSecurityGroups {
+		p.VPCSecurityGroupIDs = append(p.VPCSecurityGroupIDs, aws.ToString(g.VpcSecurityGroupId))
+	}
+	if len(db.DBParameterGroups) > 0 {
+		p.DBParameterGroupName = db.DBParameterGroups[0].DBParameterGroupName
+	}
+	obs := v1alpha1.DBInstanceObservation{
+		Status:        o.status,
+		ARN:           aws.ToString(db.DBInstanceArn),
+		ResourceID:    aws.ToString(db.DbiResourceId),
+		EngineVersion: aws.ToString(db.EngineVersion),
+	}
+	if ep := db.Endpoint; ep != nil {
+		obs.Address, obs.Port = aws.ToString(ep.Address), aws.ToInt32(ep.Port)
+		p.Port = ep.Port
+	}
+	if pv := db.PendingModifiedValues; pv != nil {
+		obs.PendingModifiedValues = &v1alpha1.PendingModifiedValues{
+			DBInstanceClass:       aws.ToString(pv.DBInstanceClass),
+			AllocatedStorage:      pv.AllocatedStorage,
+			EngineVersion:         aws.ToString(pv.EngineVersion),
+			BackupRetentionPeriod: pv.BackupRetentionPeriod,
+			MultiAZ:               pv.MultiAZ,
+			StorageType:           aws.ToString(pv.StorageType),
+			IOPS:                  pv.Iops,
+			MasterUserPassword:    pv.MasterUserPassword != nil,
+		}
+		if *obs.PendingModifiedValues == (v1alpha1.PendingModifiedValues{}) {
+			obs.PendingModifiedValues = nil
+		}
+	}
+	o.params, o.observation = p, obs
+	return o
+}
+
+// isBusy says whether RDS is in the middle of something: it refuses
+// changes until the instance is available again.
+func isBusy(status string) bool { return status != statusAvailable }
+
+// condition is the Ready condition an RDS status gives: Available only
+// when the instance is available, otherwise the state, as RDS names it.
+func condition(status string) xpv2.Condition {
+	switch {
+	case status == statusAvailable:
+		return xpv2.Available()
+	case failedStates[status]:
+		return xpv2.Unavailable().WithMessage(fmt.Sprintf("RDS reports the instance %s; it needs attention (see the RDS events of the instance)", status))
+	case status == statusDeleting:
+		return xpv2.Deleting()
+	default:
+		return xpv2.Unavailable().WithMessage("RDS reports the instance " + status)
+	}
+}
+
+// desired is the spec with the provider's own tags added.
+func desired(cr *v1alpha1.DBInstance) v1alpha1.DBInstanceParameters {
+	p := *cr.Spec.ForProvider.DeepCopy()
+	tags := ownership.Tags(cr, v1alpha1.DBInstanceGroupVersionKind.GroupKind())
+	maps.Copy(tags, p.Tags)
+	p.Tags = tags
+	return p
+}
+
+// drifted lists the fields want sets that the instance differs in, leaving
+// out changes RDS already holds as pending.
+func drifted(want v1alpha1.DBInstanceParameters, got observed) []string {
+	g, pv := got.params, got.pending
+	if pv == nil {
+		pv = &types.PendingModifiedValues{}
+	}
+	var f []string
+	add := func(differs bool, field string) {
+		if differs {
+			f = append(f, field)
+		}
+	}
+	add(want.DBInstanceClass != g.DBInstanceClass && want.DBInstanceClass != aws.ToString(pv.DBInstanceClass), fieldClass)
+	add(want.AllocatedStorage != g.AllocatedStorage && want.AllocatedStorage != aws.ToInt32(pv.AllocatedStorage), fieldStorage)
+	add(want.MaxAllocatedStorage != nil && *want.MaxAllocatedStorage != aws.ToInt32(g.MaxAllocatedStorage), fieldMaxStorage)
+	add(want.StorageType != nil && *want.StorageType != aws.ToString(g.StorageType) && *want.StorageType != aws.ToString(pv.StorageType), fieldStorageType)
+	add(want.IOPS != nil && *want.IOPS != aws.ToInt32(g.IOPS) && *want.IOPS != aws.ToInt32(pv.Iops), fieldIOPS)
+	add(want.EngineVersion != nil && !versionMatches(*want.EngineVersion, aws.ToString(g.EngineVersion)) && !versionMatches(*want.EngineVersion, aws.ToString(pv.EngineVersion)), fieldEngineVersion)
+	add(want.MultiAZ != nil && *want.MultiAZ != aws.ToBool(g.MultiAZ) && (pv.MultiAZ == nil || *want.MultiAZ != *pv.MultiAZ), fieldMultiAZ)
+	add(want.PubliclyAccessible != g.PubliclyAccessible, fieldPublic)
+	add(want.BackupRetentionPeriod != nil && *want.BackupRetentionPeriod != aws.ToInt32(g.BackupRetentionPeriod) && (pv.BackupRetentionPeriod == nil || *want.BackupRetentionPeriod != *pv.BackupRetentionPeriod), fieldBackupRetention)
+	add(want.PreferredBackupWindow != nil && *want.PreferredBackupWindow != aws.ToString(g.PreferredBackupWindow), fieldBackupWindow)
+	add(want.PreferredMaintenanceWindow != nil && !strings.EqualFold(*want.PreferredMaintenanceWindow, aws.ToString(g.PreferredMaintenanceWindow)), fieldMaintenance)
+	add(want.AutoMinorVersionUpgrade != nil && *want.AutoMinorVersionUpgrade != aws.ToBool(g.AutoMinorVersionUpgrade), fieldAutoMinorUpgrade)
+	add(want.DeletionProtection != nil && *want.DeletionProtection != aws.ToBool(g.DeletionProtection), fieldDeletionProtect)
+	add(want.VPCSecurityGroupIDs != nil && !sameSet(want.VPCSecurityGroupIDs, g.VPCSecurityGroupIDs), fieldSecurityGroups)
+	add(want.DBParameterGroupName != nil && *want.DBParameterGroupName != aws.ToString(g.DBParameterGroupName), fieldParameterGroup)
+	add(want.Port != nil && *want.Port != aws.ToInt32(g.Port), fieldPort)
+	add(!maps.Equal(want.Tags, got.tags), fieldTags)
+	return f
+}
+
+// versionMatches says whether a running version satisfies the spec's: "15"
+// is satisfied by 15.7, "15.7" only by 15.7.
+func versionMatches(want, got string) bool {
+	return got == want || strings.HasPrefix(got, want+".")
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// diff names the fields that differ, for debug logs: never values, since
+// one of them may be the password.
+func diff(fields []string) string {
+	if len(fields) == 0 {
+		return ""
+	}
+	return "fields differ: " + strings.Join(fields, ", ")
+}
+
+// lateInitialize fills spec fields left unset with what RDS chose.
+func lateInitialize(spec *v1alpha1.DBInstanceParameters, got v1alpha1.DBInstanceParameters) bool {
+	changed := false
+	fill := func(dst **string, src *string) {
+		if *dst == nil && src != nil && *src != "" {
+			*dst, changed = ptr.To(*src), true
+		}
+	}
+	fill32 := func(dst **int32, src *int32) {
+		if *dst == nil && src != nil {
+			*dst, changed = ptr.To(*src), true
+		}
+	}
+	fillBool := func(dst **bool, src *bool) {
+		if *dst == nil && src != nil {
+			*dst, changed = ptr.To(*src), true
+		}
+	}
+	fill(&spec.EngineVersion, got.EngineVersion)
+	fill(&spec.StorageType, got.StorageType)
+	fill(&spec.PreferredBackupWindow, got.PreferredBackupWindow)
+	fill(&spec.PreferredMaintenanceWindow, got.PreferredMaintenanceWindow)
+	fill(&spec.DBParameterGroupName, got.DBParameterGroupName)
+	fill32(&spec.BackupRetentionPeriod, got.BackupRetentionPeriod)
+	fill32(&spec.Port, got.Port)
+	fillBool(&spec.AutoMinorVersionUpgrade, got.AutoMinorVersionUpgrade)
+	fillBool(&spec.MultiAZ, got.MultiAZ)
+	fillBool(&spec.DeletionProtection, got.DeletionProtection)
+	if spec.VPCSecurityGroupIDs == nil && len(got.VPCSecurityGroupIDs) > 0 {
+		spec.VPCSecurityGroupIDs, changed = slices.Clone(got.VPCSecurityGroupIDs), true
+	}
+	return changed
+}
+
+func createInput(id string, p v1alpha1.DBInstanceParameters, password string) *rds.CreateDBInstanceInput {
+	in := &rds.CreateDBInstanceInput{
+		DBInstanceIdentifier:       aws.String(id),
+		Engine:                     aws.String(p.Engine),
+		EngineVersion:              p.EngineVersion,
+		DBInstanceClass:            aws.String(p.DBInstanceClass),
+		AllocatedStorage:           aws.Int32(p.AllocatedStorage),
+		MaxAllocatedStorage:        p.MaxAllocatedStorage,
+		StorageType:                p.StorageType,
+		Iops:                       p.IOPS,
+		StorageEncrypted:           aws.Bool(p.StorageEncrypted),
+		KmsKeyId:                   p.KMSKeyID,
+		MultiAZ:                    p.MultiAZ,
+		PubliclyAccessible:         aws.Bool(p.PubliclyAccessible),
+		DBName:                     p.DBName,
+		MasterUsername:             aws.String(p.MasterUsername),
+		MasterUserPassword:         aws.String(password),
+		BackupRetentionPeriod:      p.BackupRetentionPeriod,
+		PreferredBackupWindow:      p.PreferredBackupWindow,
+		PreferredMaintenanceWindow: p.PreferredMaintenanceWindow,
+		AutoMinorVersionUpgrade:    p.AutoMinorVersionUpgrade,
+		DeletionProtection:         p.DeletionProtection,
+		DBSubnetGroupName:          p.DBSubnetGroupName,
+		VpcSecurityGroupIds:        p.VPCSecurityGroupIDs,
+		DBParameterGroupName:       p.DBParameterGroupName,
+		Port:                       p.Port,
+		Tags:                       tagList(p.Tags),
+	}
+	return in
+}
+
+// modifyInput sends only the fields that differ; nil when only tags do
+// (tags have calls of their own).
+func modifyInput(id string, want v1alpha1.DBInstanceParameters, got observed, fields []string, password string) *rds.ModifyDBInstanceInput {
+	in := &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(id), ApplyImmediately: aws.Bool(want.ApplyImmediately)}
+	n := 0
+	for _, f := range fields {
+		n++
+		switch f {
+		case fieldClass:
+			in.DBInstanceClass = aws.String(want.DBInstanceClass)
+		case fieldStorage:
+			in.AllocatedStorage = aws.Int32(want.AllocatedStorage)
+		case fieldMaxStorage:
+			in.MaxAllocatedStorage = want.MaxAllocatedStorage
+		case fieldStorageType:
+			in.StorageType = want.StorageType
+		case fieldIOPS:
+			in.Iops = want.IOPS
+		case fieldEngineVersion:
+			in.EngineVersion = want.EngineVersion
+			in.AllowMajorVersionUpgrade = aws.Bool(major(*want.EngineVersion) != major(aws.ToString(got.params.EngineVersion)))
+		case fieldMultiAZ:
+			in.MultiAZ = want.MultiAZ
+		case fieldPublic:
+			in.PubliclyAccessible = aws.Bool(want.PubliclyAccessible)
+		case fieldBackupRetention:
+			in.BackupRetentionPeriod = want.BackupRetentionPeriod
+		case fieldBackupWindow:
+			in.PreferredBackupWindow = want.PreferredBackupWindow
+		case fieldMaintenance:
+			in.PreferredMaintenanceWindow = want.PreferredMaintenanceWindow
+		case fieldAutoMinorUpgrade:
+			in.AutoMinorVersionUpgrade = want.AutoMinorVersionUpgrade
+		case fieldDeletionProtect:
+			in.DeletionProtection = want.DeletionProtection
+		case fieldSecurityGroups:
+			in.VpcSecurityGroupIds = want.VPCSecurityGroupIDs
+		case fieldParameterGroup:
+			in.DBParameterGroupName = want.DBParameterGroupName
+		case fieldPort:
+			in.DBPortNumber = want.Port
+		case fieldPassword:
+			in.MasterUserPassword = aws.String(password)
+		default:
+			n--
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return in
+}
+
+func major(v string) string {
+	m, _, _ := strings.Cut(v, ".")
+	return m
+}
+
+// deleteInput takes a final snapshot unless the spec says to skip it.
+func deleteInput(id string, p v1alpha1.DBInstanceParameters) *rds.DeleteDBInstanceInput {
+	in := &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(id), SkipFinalSnapshot: aws.Bool(p.SkipFinalSnapshot)}
+	if !p.SkipFinalSnapshot {
+		in.FinalDBSnapshotIdentifier = aws.String(ptr.Deref(p.FinalDBSnapshotIdentifier, id+"-final"))
+	}
+	return in
+}
+
+// tagChanges is what to add and what to remove to make got want.
+func tagChanges(want, got map[string]string) (add []types.Tag, remove []string) {
+	for k, v := range want {
+		if cur, ok := got[k]; !ok || cur != v {
+			add = append(add, types.Tag{Key: aws.String(k), Value: aws.String(v)})
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			remove = append(remove, k)
+		}
+	}
+	sort.Slice(add, func(i, j int) bool { return *add[i].Key < *add[j].Key })
+	sort.Strings(remove)
+	return add, remove
+}
+
+func tagList(tags map[string]string) []types.Tag {
+	add, _ := tagChanges(tags, nil)
+	return add
+}
+
+// connectionDetails follow the provider's connection Secret contract: see
+// docs/connection-secrets.md.
+func connectionDetails(p v1alpha1.DBInstanceParameters, o v1alpha1.DBInstanceObservation, password string) managed.ConnectionDetails {
+	if o.Address == "" {
+		return nil
+	}
+	port := strconv.Itoa(int(o.Port))
+	db := ptr.Deref(p.DBName, "")
+	if db == "" && p.Engine == v1alpha1.EnginePostgres {
+		db = "postgres"
+	}
+	u := url.URL{Host: o.Address + ":" + port, Path: "/" + db, User: url.UserPassword(p.MasterUsername, password)}
+	switch p.Engine {
+	case v1alpha1.EnginePostgres:
+		u.Scheme, u.RawQuery = "postgres", "sslmode=prefer"
+	default:
+		u.Scheme = "mysql"
+	}
+	return managed.ConnectionDetails{
+		"username": []byte(p.MasterUsername),
+		"password": []byte(password),
+		"host":     []byte(o.Address),
+		"port":     []byte(port),
+		"endpoint": []byte(o.Address + ":" + port),
+		"database": []byte(db),
+		"engine":   []byte(p.Engine),
+		"url":      []byte(u.String()),
+	}
+}
+
+var identifierRe = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{0,62}$`)
+
+// validIdentifier applies RDS's rules for instance identifiers.
+func validIdentifier(id string) error {
+	if !identifierRe.MatchString(id) || strings.HasSuffix(id, "-") || strings.Contains(id, "--") {
+		return xperrors.Errorf("external name %q is not a valid DB instance identifier: 1 to 63 letters, digits or hyphens, starting with a letter, without a trailing or double hyphen", id)
+	}
+	return nil
+}
+
+func hasCode(err error, codes ...string) bool { return awsclient.HasCode(err, codes...) }
+
+// isNotFound also accepts the code with the Fault suffix some emulators
+// answer with.
+func isNotFound(err error) bool {
+	return hasCode(err, "DBInstanceNotFound", "DBInstanceNotFoundFault")
+}

@@ -1,0 +1,256 @@
+// Package dbinstance reconciles RDS DBInstance managed resources with
+// aws-sdk-go-v2.
+package dbinstance
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
+	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
+	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
+	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
+	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/reconciler"
+)
+
+// api is the part of *rds.Client this controller uses; the real client
+// satisfies it.
+type api interface {
+	DescribeDBInstances(ctx context.Context, in *rds.DescribeDBInstancesInput, opts ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error)
+	CreateDBInstance(ctx context.Context, in *rds.CreateDBInstanceInput, opts ...func(*rds.Options)) (*rds.CreateDBInstanceOutput, error)
+	ModifyDBInstance(ctx context.Context, in *rds.ModifyDBInstanceInput, opts ...func(*rds.Options)) (*rds.ModifyDBInstanceOutput, error)
+	DeleteDBInstance(ctx context.Context, in *rds.DeleteDBInstanceInput, opts ...func(*rds.Options)) (*rds.DeleteDBInstanceOutput, error)
+	AddTagsToResource(ctx context.Context, in *rds.AddTagsToResourceInput, opts ...func(*rds.Options)) (*rds.AddTagsToResourceOutput, error)
+	RemoveTagsFromResource(ctx context.Context, in *rds.RemoveTagsFromResourceInput, opts ...func(*rds.Options)) (*rds.RemoveTagsFromResourceOutput, error)
+}
+
+// newAPI returns the RDS client of a cached config, made once per config.
+func newAPI(c *awsclient.Config) api {
+	cl, _ := clientcache.Value(&c.Values, "rds", func() (*rds.Client, error) {
+		return rds.NewFromConfig(c.AWS, func(o *rds.Options) {
+			if u := c.Endpoint("rds"); u != "" {
+				o.BaseEndpoint = aws.String(u)
+			}
+		}), nil
+	})
+	return cl
+}
+
+// busyPoll is how often an instance in a transitional state is checked.
+const busyPoll = 10 * time.Second
+
+// Setup adds a controller that reconciles DBInstances. clients is shared by
+// every AWS controller.
+func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) error {
+	owners := ownership.Checker{
+		Kube:     mgr.GetClient(),
+		Kind:     v1alpha1.DBInstanceGroupVersionKind.GroupKind(),
+		NewList:  func() client.ObjectList { return &v1alpha1.DBInstanceList{} },
+		Encoding: ownership.Exact,
+	}
+	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.DBInstance]{
+		GVK:    v1alpha1.DBInstanceGroupVersionKind,
+		Object: &v1alpha1.DBInstance{},
+		List:   &v1alpha1.DBInstanceList{},
+		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.DBInstance] {
+			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners, mgr.GetClient())
+		},
+		// While RDS is creating or modifying, look sooner than the poll.
+		PollInterval: func(mg resource.Managed, d time.Duration) time.Duration {
+			if cr, ok := mg.(*v1alpha1.DBInstance); ok && cr.Status.AtProvider.Status != statusAvailable && d > busyPoll {
+				return busyPoll
+			}
+			return d
+		},
+	})
+}
+
+func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI func(*awsclient.Config) api, record event.Recorder, owners ownership.Checker, kube client.Client) *reconciler.Connector[*v1alpha1.DBInstance, *awsclient.Config] {
+	return &reconciler.Connector[*v1alpha1.DBInstance, *awsclient.Config]{
+		Usage: usage,
+		Client: func(ctx context.Context, cr *v1alpha1.DBInstance) (*awsclient.Config, error) {
+			return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
+		},
+		External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.DBInstance], error) {
+			return &external{rds: newAPI(cfg), record: record, owners: owners, passwords: passwords{kube: kube}}, nil
+		},
+	}
+}
+
+// external holds one reconcile's client. Observe keeps what it read so that
+// Update acts on it without describing the instance again.
+type external struct {
+	rds       api
+	record    event.Recorder
+	owners    ownership.Checker
+	passwords passwords
+
+	observed *observed
+}
+
+func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (managed.ExternalObservation, error) {
+	id := meta.GetExternalName(cr)
+	if err := validIdentifier(id); err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	out, err := e.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)})
+	if isNotFound(err) {
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	if err != nil {
+		return managed.ExternalObservation{}, errors.Wrap(err, "cannot describe DB instance")
+	}
+	if len(out.DBInstances) == 0 {
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	got := observe(out.DBInstances[0])
+	if owned, err := e.owners.Owned(ctx, cr, got.tags); !owned {
+		return managed.ExternalObservation{}, err
+	}
+	e.observed = &got
+
+	lateInit := reconciler.LateInitializes(cr) && lateInitialize(&cr.Spec.ForProvider, got.params)
+	version := cr.Status.AtProvider.PasswordSecretVersion
+	cr.Status.AtProvider = got.observation
+	cr.Status.AtProvider.PasswordSecretVersion = version
+	cr.SetConditions(condition(got.status))
+
+	pw, err := e.passwords.read(ctx, cr)
+	if err != nil && !meta.WasDeleted(cr) {
+		return managed.ExternalObservation{}, err
+	}
+	obs := managed.ExternalObservation{
+		ResourceExists:          true,
+		ResourceUpToDate:        true,
+		ResourceLateInitialized: lateInit,
+		ConnectionDetails:       connectionDetails(cr.Spec.ForProvider, got.observation, pw.value),
+	}
+	if !isBusy(got.status) {
+		fields := drifted(desired(cr), got)
+		if pw.version != "" && pw.version != version {
+			fields = append(fields, fieldPassword)
+		}
+		obs.ResourceUpToDate = len(fields) == 0
+		obs.Diff = diff(fields)
+	}
+	return obs, nil
+}
+
+func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed.ExternalCreation, error) {
+	id := meta.GetExternalName(cr)
+	if err := validIdentifier(id); err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	cr.SetConditions(xpv2.Creating())
+	// The password is in its Secret before RDS hears of it: a crash
+	// between the two cannot lose it.
+	pw, err := e.passwords.ensure(ctx, cr)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	_, err = e.rds.CreateDBInstance(ctx, createInput(id, desired(cr), pw.value))
+	if hasCode(err, "DBInstanceAlreadyExists") {
+		return e.adopt(ctx, cr, id)
+	}
+	if err != nil {
+		return managed.ExternalCreation{}, errors.Wrap(err, "cannot create DB instance")
+	}
+	cr.Status.AtProvider.PasswordSecretVersion = pw.version
+	return managed.ExternalCreation{}, nil
+}
+
+// adopt takes an instance that already exists only if no other resource
+// manages it; its password is then set at the next update.
+func (e *external) adopt(ctx context.Context, cr *v1alpha1.DBInstance, id string) (managed.ExternalCreation, error) {
+	out, err := e.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)})
+	if err != nil || len(out.DBInstances) == 0 {
+		return managed.ExternalCreation{}, errors.Wrap(err, "DB instance already exists and cannot be described")
+	}
+	if owned, err := e.owners.Owned(ctx, cr, observe(out.DBInstances[0]).tags); !owned {
+		return managed.ExternalCreation{}, errors.Wrapf(err, "cannot adopt DB instance %q", id)
+	}
+	return managed.ExternalCreation{}, nil
+}
+
+func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed.ExternalUpdate, error) {
+	if e.observed == nil || isBusy(e.observed.status) {
+		// RDS refuses changes while it is busy (InvalidDBInstanceState);
+		// the next poll after it settles sends them.
+		return managed.ExternalUpdate{}, nil
+	}
+	want := desired(cr)
+	fields := drifted(want, *e.observed)
+	pw, err := e.passwords.read(ctx, cr)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	rotate := pw.version != "" && pw.version != cr.Status.AtProvider.PasswordSecretVersion
+	if rotate {
+		fields = append(fields, fieldPassword)
+	}
+	if len(fields) == 0 {
+		return managed.ExternalUpdate{}, nil
+	}
+	reconciler.RecordDrift(e.record, cr, fields)
+	if in := modifyInput(meta.GetExternalName(cr), want, *e.observed, fields, pw.value); in != nil {
+		if _, err := e.rds.ModifyDBInstance(ctx, in); err != nil {
+			return managed.ExternalUpdate{}, errors.Wrap(err, "cannot modify DB instance")
+		}
+	}
+	if err := e.retag(ctx, want.Tags, e.observed); err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	if rotate {
+		cr.Status.AtProvider.PasswordSecretVersion = pw.version
+	}
+	return managed.ExternalUpdate{ConnectionDetails: connectionDetails(cr.Spec.ForProvider, e.observed.observation, pw.value)}, nil
+}
+
+// retag makes the instance's tags the desired set: the spec owns it whole.
+func (e *external) retag(ctx context.Context, want map[string]string, got *observed) error {
+	add, remove := tagChanges(want, got.tags)
+	arn := aws.String(got.observation.ARN)
+	if len(add) > 0 {
+		if _, err := e.rds.AddTagsToResource(ctx, &rds.AddTagsToResourceInput{ResourceName: arn, Tags: add}); err != nil {
+			return errors.Wrap(err, "cannot tag DB instance")
+		}
+	}
+	if len(remove) > 0 {
+		if _, err := e.rds.RemoveTagsFromResource(ctx, &rds.RemoveTagsFromResourceInput{ResourceName: arn, TagKeys: remove}); err != nil {
+			return errors.Wrap(err, "cannot remove tags from DB instance")
+		}
+	}
+	return nil
+}
+
+func (e *external) Delete(ctx context.Context, cr *v1alpha1.DBInstance) (managed.ExternalDelete, error) {
+	cr.SetConditions(xpv2.Deleting())
+	if e.observed != nil && e.observed.status == statusDeleting {
+		return managed.ExternalDelete{}, nil
+	}
+	_, err := e.rds.DeleteDBInstance(ctx, deleteInput(meta.GetExternalName(cr), cr.Spec.ForProvider))
+	switch {
+	case err == nil, isNotFound(err):
+		return managed.ExternalDelete{}, nil
+	case hasCode(err, "InvalidParameterCombination") && e.observed != nil && e.observed.params.DeletionProtection != nil && *e.observed.params.DeletionProtection:
+		return managed.ExternalDelete{}, errors.New("deletion protection is on, so RDS refused to delete the instance: set spec.forProvider.deletionProtection to false first, or remove Delete from spec.managementPolicies to leave the instance behind")
+	default:
+		return managed.ExternalDelete{}, errors.Wrap(err, "cannot delete DB instance")
+	}
+}
+
+func (e *external) Disconnect(context.Context) error { return nil }
