@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The local stack: `dev.sh up` builds what is missing, starts a control plane
-# and kumo (cmd/devstack) and the provider, applies the example Bucket and
-# shows it Ready with its connection Secret. `dev.sh down` stops everything
+# The local stack: `dev.sh up` builds what is missing, starts a control plane,
+# kumo and the local cloud (cmd/devstack) and the provider, applies the
+# example Bucket and DBInstance, shows them Ready, and queries the database. `dev.sh down` stops everything
 # it started, by PID.
 set -euo pipefail
 
@@ -88,6 +88,8 @@ spec:
   region: us-east-1
   endpoint:
     url: ${KUMO_ENDPOINT}
+    services:
+      rds: ${LOCALCLOUD_ENDPOINT}
   s3:
     usePathStyle: true
 YAML
@@ -113,12 +115,28 @@ YAML
   say "the bucket as kumo serves it (ListBuckets)"
   curl -fsS "$KUMO_ENDPOINT/" | grep -o '<Name>[^<]*</Name>' | sed 's/^/  /'
 
+  say "applying examples/rds/dbinstance-postgres.yaml (a real PostgreSQL behind the local RDS; about a minute)"
+  kubectl apply -f examples/rds/dbinstance-postgres.yaml
+  if ! kubectl wait --for=condition=Ready --timeout=300s -n default dbinstance/app-db; then
+    kubectl describe -n default dbinstance/app-db
+    exit 1
+  fi
+  kubectl get -n default dbinstances.rds.aws.appinfra.io
+  url=$(kubectl get secret -n default app-db -o go-template='{{.data.url | base64decode}}')
+  say "querying the database through its connection Secret's url"
+  if command -v psql >/dev/null; then
+    psql "$url" -Atc "select 'connected to ' || current_database() || ' as ' || current_user"
+  else
+    echo "  (psql is not installed; the url is in Secret default/app-db)"
+  fi
+
   cat <<MSG
 
 The local stack is up. Try:
   export KUBECONFIG=$state/kubeconfig
   $kube/kubectl get buckets -A
   $kube/kubectl describe bucket -n default appinfra-example-assets
+  psql "\$($kube/kubectl get secret -n default app-db -o go-template='{{.data.url | base64decode}}')"
 Stop it with: make dev-down
 MSG
 }

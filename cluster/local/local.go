@@ -263,3 +263,47 @@ func StartFakeGCS(root string, log io.Writer) (*Emulator, error) {
 	}
 	return &Emulator{Process: p, Endpoint: "http://" + addr + "/storage/v1/", Addr: addr}, nil
 }
+
+// LocalCloudOptions configure StartLocalCloud.
+type LocalCloudOptions struct {
+	// Dir holds the binary and the local cloud's data (engines' data
+	// directories, state that survives a restart).
+	Dir string
+	// Credentials the local cloud accepts, as ACCESS_KEY_ID:SECRET.
+	Credentials []string
+	// Delay scales how long its resources stay in each transitional state.
+	Delay time.Duration
+	// Log receives its output.
+	Log io.Writer
+}
+
+// StartLocalCloud builds the project's local cloud (cmd/localcloud: RDS
+// backed by real engines) and starts it on a free port of 127.0.0.1.
+func StartLocalCloud(root string, o LocalCloudOptions) (*Emulator, error) {
+	bin := filepath.Join(o.Dir, "localcloud")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/localcloud")
+	build.Dir, build.Stdout, build.Stderr = root, o.Log, o.Log
+	if err := build.Run(); err != nil {
+		return nil, fmt.Errorf("cannot build the local cloud: %w", err)
+	}
+	// Engines may run as another user (PostgreSQL refuses root): they must
+	// be able to reach their data directories below Dir.
+	if err := os.Chmod(o.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	p, err := Start(o.Log, bin, "--addr", addr, "--data-dir", filepath.Join(o.Dir, "data"),
+		"--credentials", strings.Join(o.Credentials, ","), "--delay", o.Delay.String())
+	if err != nil {
+		return nil, err
+	}
+	if err := WaitForTCP(addr, 30*time.Second); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("the local cloud did not start: %w", err)
+	}
+	return &Emulator{Process: p, Endpoint: "http://" + addr, Addr: addr}, nil
+}

@@ -1,6 +1,7 @@
 // Command devstack runs the local cloud for development until it is told to
 // stop: etcd, kube-apiserver and kube-controller-manager with the provider's
-// CRDs installed, and the kumo AWS emulator. It writes a kubeconfig and an
+// CRDs installed, the kumo S3 emulator, and the project's local cloud (RDS
+// backed by real PostgreSQL). It writes a kubeconfig and an
 // env file into --dir for cluster/dev.sh and for you.
 package main
 
@@ -11,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/appinfra/provider-appinfra/cluster/local"
 )
@@ -24,6 +26,7 @@ func main() {
 
 func run() error {
 	dir := flag.String("dir", ".dev", "Directory for the kubeconfig, env file and logs.")
+	delay := flag.Duration("delay", 3*time.Second, "How long the local cloud keeps a resource in each transitional state (creating, modifying, ...).")
 	flag.Parse()
 
 	root, err := local.Root()
@@ -58,11 +61,27 @@ func run() error {
 	}
 	defer kumo.Stop()
 
+	fmt.Println("devstack: starting the local cloud (RDS on real PostgreSQL)")
+	cloudDir, err := filepath.Abs(filepath.Join(*dir, "localcloud"))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cloudDir, 0o755); err != nil {
+		return err
+	}
+	cloud, err := local.StartLocalCloud(root, local.LocalCloudOptions{
+		Dir: cloudDir, Credentials: []string{"local:local-secret"}, Delay: *delay, Log: logf,
+	})
+	if err != nil {
+		return err
+	}
+	defer cloud.Stop()
+
 	metricsPort, err := local.FreePort()
 	if err != nil {
 		return err
 	}
-	env := fmt.Sprintf("KUMO_ENDPOINT=%s\nPROVIDER_METRICS_ADDR=127.0.0.1:%d\n", kumo.Endpoint, metricsPort)
+	env := fmt.Sprintf("KUMO_ENDPOINT=%s\nLOCALCLOUD_ENDPOINT=%s\nPROVIDER_METRICS_ADDR=127.0.0.1:%d\n", kumo.Endpoint, cloud.Endpoint, metricsPort)
 	if err := os.WriteFile(filepath.Join(*dir, "env"), []byte(env), 0o600); err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ import (
 	"cloud.google.com/go/storage"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/api/option"
@@ -78,11 +79,14 @@ var (
 	apiRequests apiLog // what the provider sent to the API server
 
 	kube    client.Client
-	store   *s3.Client           // talks to kumo directly, behind the provider's back
-	kumoURL string               // kumo itself, for tests that put their own proxy in front
-	s3calls *recorder            // what the provider sent to S3
-	logs    syncBuffer           // everything the provider logged
-	metrics *prometheus.Registry // the provider's managed resource metrics
+	store   *s3.Client // talks to kumo directly, behind the provider's back
+	kumoURL string     // kumo itself, for tests that put their own proxy in front
+
+	localCloudURL string               // the project's local cloud (RDS)
+	rdsStore      *rds.Client          // talks to the local cloud directly
+	s3calls       *recorder            // what the provider sent to S3
+	logs          syncBuffer           // everything the provider logged
+	metrics       *prometheus.Registry // the provider's managed resource metrics
 
 	fakeGCS     *storage.Client   // talks to fake-gcs-server directly
 	fakeGCSURL  string            // fake-gcs-server's JSON API base
@@ -133,6 +137,23 @@ func run(m *testing.M) int {
 	s3calls = &recorder{bucketOf: s3Bucket}
 	front := recordingProxy(kumo.Endpoint, s3calls)
 	defer front.Close()
+
+	// The project's local cloud: RDS backed by real PostgreSQL.
+	cloud, err := local.StartLocalCloud(root, local.LocalCloudOptions{
+		Dir: filepath.Join(dir, "localcloud"), Credentials: []string{accessKeyID + ":" + secretAccessKey},
+		Delay: localCloudDelay, Log: localCloudLog(dir),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer cloud.Stop()
+	localCloudURL = cloud.Endpoint
+	rdsStore = rds.New(rds.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(cloud.Endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
+	})
 
 	gcsEmu, err := local.StartFakeGCS(root, io.Discard)
 	if err != nil {
@@ -279,10 +300,28 @@ func setupProviderConfig(ctx context.Context, endpoint string) error {
 				SecretRef: &common.SecretKeySelector{Namespace: "crossplane-system", Name: "aws-creds", Key: "credentials"},
 			},
 			Region:   "us-east-1",
-			Endpoint: &awsv1alpha1.Endpoint{URL: endpoint},
+			Endpoint: &awsv1alpha1.Endpoint{URL: endpoint, Services: map[string]string{"rds": localCloudURL}},
 			S3:       &awsv1alpha1.S3Options{UsePathStyle: true},
 		},
 	})
+}
+
+// localCloudDelay is how long the local cloud keeps a resource in each
+// transitional state: long enough that a poll sees creating and modifying.
+const localCloudDelay = time.Second
+
+// localCloudLog keeps the local cloud's output in the test directory, or
+// in LOCALCLOUD_LOG when set, for debugging a failure.
+func localCloudLog(dir string) io.Writer {
+	p := os.Getenv("LOCALCLOUD_LOG")
+	if p == "" {
+		p = filepath.Join(dir, "localcloud.log")
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		return io.Discard
+	}
+	return f
 }
 
 // startProvider runs the provider's controllers as cmd/provider does, with

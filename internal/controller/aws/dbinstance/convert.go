@@ -389,7 +389,7 @@ func connectionDetails(p v1alpha1.DBInstanceParameters, o v1alpha1.DBInstanceObs
 		"password": []byte(password),
 		"host":     []byte(o.Address),
 		"port":     []byte(port),
-		"endpoint": []byte(o.Address + ":" + port),
+		"endpoint": []byte(o.Address),
 		"database": []byte(db),
 		"engine":   []byte(p.Engine),
 		"url":      []byte(u.String()),
