@@ -30,7 +30,8 @@ lint: ## gofmt and go vet, with and without the integration tag.
 unit: ## Unit tests.
 	$(GO) test ./...
 
-integration: ## Integration tests against a real kube-apiserver + etcd and emulators.
+integration: ## Integration tests against a real kube-apiserver + etcd, emulators and the local cloud.
+	cluster/deps.sh
 	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) test -tags integration -count=1 -timeout $(INTEGRATION_TIMEOUT) ./test/...
 

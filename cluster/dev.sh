@@ -37,6 +37,7 @@ up() {
   mkdir -p "$state" bin
 
   say "building tools (first run compiles kube-apiserver, etcd and kumo from source: 10-15 minutes; later runs are instant)"
+  cluster/deps.sh
   kube=$(cluster/tools.sh kube)
   cluster/tools.sh etcd >/dev/null
   cluster/tools.sh kumo >/dev/null
