@@ -297,7 +297,7 @@ func modifyInput(id string, want v1alpha1.DBInstanceParameters, got observed, fi
 			in.Iops = want.IOPS
 		case fieldEngineVersion:
 			in.EngineVersion = want.EngineVersion
-			in.AllowMajorVersionUpgrade = aws.Bool(major(*want.EngineVersion) != major(aws.ToString(got.params.EngineVersion)))
+			in.AllowMajorVersionUpgrade = aws.Bool(major(want.Engine, *want.EngineVersion) != major(want.Engine, aws.ToString(got.params.EngineVersion)))
 		case fieldMultiAZ:
 			in.MultiAZ = want.MultiAZ
 		case fieldPublic:
@@ -330,9 +330,15 @@ func modifyInput(id string, want v1alpha1.DBInstanceParameters, got observed, fi
 	return in
 }
 
-func major(v string) string {
-	m, _, _ := strings.Cut(v, ".")
-	return m
+// major is the version RDS upgrades within without AllowMajorVersionUpgrade:
+// 15 of postgres 15.7, but 8.0 of mysql 8.0.35 and 10.11 of mariadb 10.11.6
+// (8.0 to 8.4 and 10.6 to 10.11 are major upgrades).
+func major(engine, v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if engine != v1alpha1.EnginePostgres && len(parts) > 1 {
+		return parts[0] + "." + parts[1]
+	}
+	return parts[0]
 }
 
 // deleteInput takes a final snapshot unless the spec says to skip it.

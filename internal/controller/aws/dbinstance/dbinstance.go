@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -124,7 +125,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 	e.observed = &got
 
 	lateInit := reconciler.LateInitializes(cr) && lateInitialize(&cr.Spec.ForProvider, got.params)
-	version := cr.Status.AtProvider.PasswordSecretVersion
+	version := appliedPasswordVersion(cr)
 	cr.Status.AtProvider = got.observation
 	cr.Status.AtProvider.PasswordSecretVersion = version
 	cr.SetConditions(condition(got.status))
@@ -169,8 +170,25 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	if err != nil {
 		return managed.ExternalCreation{}, errors.Wrap(err, "cannot create DB instance")
 	}
+	// The runtime saves a resource's metadata after Create but not its
+	// status, so the version applied is noted in an annotation too.
 	cr.Status.AtProvider.PasswordSecretVersion = pw.version
+	meta.AddAnnotations(cr, map[string]string{annotationPasswordVersion: pw.version})
 	return managed.ExternalCreation{}, nil
+}
+
+// annotationPasswordVersion holds the password Secret's resourceVersion
+// the instance was created with; like the status field, it reveals nothing.
+const annotationPasswordVersion = "rds.aws.appinfra.io/password-secret-version"
+
+// appliedPasswordVersion is the password Secret version the instance last
+// got: the status says, once an update has set it; before that, the
+// annotation Create wrote.
+func appliedPasswordVersion(cr *v1alpha1.DBInstance) string {
+	if v := cr.Status.AtProvider.PasswordSecretVersion; v != "" {
+		return v
+	}
+	return cr.GetAnnotations()[annotationPasswordVersion]
 }
 
 // adopt takes an instance that already exists only if no other resource
@@ -198,7 +216,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	if err != nil {
 		return managed.ExternalUpdate{}, err
 	}
-	rotate := pw.version != "" && pw.version != cr.Status.AtProvider.PasswordSecretVersion
+	rotate := pw.version != "" && pw.version != appliedPasswordVersion(cr)
 	if rotate {
 		fields = append(fields, fieldPassword)
 	}
@@ -242,12 +260,18 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	if e.observed != nil && e.observed.status == statusDeleting {
 		return managed.ExternalDelete{}, nil
 	}
+	// A resource being deleted is never updated: if its spec turned
+	// deletion protection off, Delete turns it off first.
+	if e.observed != nil && ptr.Deref(e.observed.params.DeletionProtection, false) && !ptr.Deref(cr.Spec.ForProvider.DeletionProtection, true) {
+		_, err := e.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(meta.GetExternalName(cr)), DeletionProtection: aws.Bool(false), ApplyImmediately: aws.Bool(true)})
+		return managed.ExternalDelete{}, errors.Wrap(err, "cannot turn deletion protection off before deleting")
+	}
 	_, err := e.rds.DeleteDBInstance(ctx, deleteInput(meta.GetExternalName(cr), cr.Spec.ForProvider))
 	switch {
 	case err == nil, isNotFound(err):
 		return managed.ExternalDelete{}, nil
 	case hasCode(err, "InvalidParameterCombination") && e.observed != nil && e.observed.params.DeletionProtection != nil && *e.observed.params.DeletionProtection:
-		return managed.ExternalDelete{}, errors.New("deletion protection is on, so RDS refused to delete the instance: set spec.forProvider.deletionProtection to false first, or remove Delete from spec.managementPolicies to leave the instance behind")
+		return managed.ExternalDelete{}, errors.New("deletion protection is on, so RDS refused to delete the instance: set spec.forProvider.deletionProtection to false and the provider turns it off and deletes, or remove Delete from spec.managementPolicies to leave the instance behind")
 	default:
 		return managed.ExternalDelete{}, errors.Wrap(err, "cannot delete DB instance")
 	}
