@@ -1,0 +1,97 @@
+// Command localcloud serves the project's local cloud: the AWS RDS API on
+// 127.0.0.1, backed by real PostgreSQL servers, until SIGTERM or SIGINT.
+//
+//	go run ./cmd/localcloud --data-dir /tmp/lc --credentials AKID:SECRET --delay 5s
+//
+// Point aws-sdk-go-v2 at the printed address with BaseEndpoint and the
+// same static credentials.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "localcloud:", err)
+		os.Exit(1)
+	}
+}
+
+// credentials is a repeatable ACCESS:SECRET flag that also takes
+// comma-separated pairs.
+type credentials map[string]string
+
+func (c credentials) String() string { return fmt.Sprintf("%d key(s)", len(c)) }
+
+func (c credentials) Set(v string) error {
+	for _, pair := range strings.Split(v, ",") {
+		id, secret, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		if !ok || id == "" || secret == "" {
+			return fmt.Errorf("want ACCESS:SECRET, got %q", pair)
+		}
+		c[id] = secret
+	}
+	return nil
+}
+
+// run serves until ctx ends (main cancels it on SIGTERM or SIGINT), then
+// stops the HTTP server and every engine.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("localcloud", flag.ContinueOnError)
+	creds := credentials{}
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
+	dataDir := fs.String("data-dir", "", "directory for state, engine data and snapshots (required)")
+	account := fs.String("account", "000000000000", "AWS account id in ARNs")
+	region := fs.String("region", "us-east-1", "AWS region in ARNs")
+	delay := fs.Duration("delay", 5*time.Second, "how long each intermediate status (creating, modifying...) lasts at least")
+	fs.Var(creds, "credentials", "accepted ACCESS:SECRET key pair; repeatable or comma-separated (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dataDir == "" || len(creds) == 0 {
+		fs.Usage()
+		return errors.New("--data-dir and --credentials are required")
+	}
+
+	cloud, err := localcloud.New(ctx, localcloud.Config{DataDir: *dataDir, Credentials: creds, Account: *account, Region: *region, Delay: *delay})
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return errors.Join(err, cloud.Close())
+	}
+	srv := &http.Server{Handler: cloud, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "localcloud: listening on http://%s\n", l.Addr())
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		fmt.Fprintln(stdout, "localcloud: stopping")
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = srv.Shutdown(shutdown)
+		cancel()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, cloud.Close())
+}

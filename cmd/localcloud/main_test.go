@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestCredentialsFlag(t *testing.T) {
+	c := credentials{}
+	for _, v := range []string{"A:a", "B:b, C:c:with-colon"} {
+		if err := c.Set(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(credentials{"A": "a", "B": "b", "C": "c:with-colon"}, c); diff != "" {
+		t.Errorf("-want +got:\n%s", diff)
+	}
+	if err := c.Set("no-secret"); err == nil {
+		t.Errorf("a pair without a secret was accepted")
+	}
+}
+
+// TestRun serves on a free port, answers the SDK, and stops cleanly when
+// its context ends, as it does on SIGTERM.
+func TestRun(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--data-dir", t.TempDir(), "--credentials", "AKID:secret", "--delay", "0.2s"}, w)
+		w.Close()
+	}()
+	lines := bufio.NewScanner(out)
+	if !lines.Scan() {
+		t.Fatalf("no output; run returned %v", <-done)
+	}
+	url, ok := strings.CutPrefix(lines.Text(), "localcloud: listening on ")
+	if !ok {
+		t.Fatalf("first line %q is not the listening address", lines.Text())
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+
+	c := rds.New(rds.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: awscreds.NewStaticCredentialsProvider("AKID", "secret", "")})
+	if _, err := c.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{}); err != nil {
+		t.Fatalf("DescribeDBInstances: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not stop")
+	}
+}
