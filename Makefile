@@ -27,11 +27,13 @@ lint: ## gofmt and go vet, with and without the integration tag.
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./test/...
 
-unit: ## Unit tests.
+unit: deps ## Unit tests (the local cloud's run real PostgreSQL).
 	$(GO) test ./...
 
-integration: ## Integration tests against a real kube-apiserver + etcd, emulators and the local cloud.
+deps: ## Install the local cloud's database engines from Debian when missing (as root).
 	cluster/deps.sh
+
+integration: deps ## Integration tests against a real kube-apiserver + etcd, emulators and the local cloud.
 	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) test -tags integration -count=1 -timeout $(INTEGRATION_TIMEOUT) ./test/...
 
@@ -46,4 +48,4 @@ dev: ## Bring up the local stack (control plane, kumo, provider) and apply the e
 dev-down: ## Stop everything `make dev` started.
 	cluster/dev.sh down
 
-.PHONY: help generate check-generate build lint unit integration test run dev dev-down
+.PHONY: deps help generate check-generate build lint unit integration test run dev dev-down

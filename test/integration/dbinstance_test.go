@@ -161,6 +161,7 @@ func TestDBInstancePostgres(t *testing.T) {
 
 	// The generated password is in its Secret and works.
 	master := connSecret(t, name+"-master")
+	addCanary(master["password"])
 	if n := len(master["password"]); n < 32 {
 		t.Errorf("generated password has %d characters, want at least 32 (192 bits)", n)
 	}
@@ -207,7 +208,7 @@ func TestDBInstancePostgres(t *testing.T) {
 		if err := kube.Get(context.Background(), key(ns, name+"-master"), s); err != nil {
 			t.Fatal(err)
 		}
-		s.Data["password"] = []byte("rotated-Passw0rd-for-it-pg-0001")
+		s.Data["password"] = []byte(rotatedDBPassword)
 		if err := kube.Update(context.Background(), s); err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +302,7 @@ func TestDBInstanceImportAndOrphan(t *testing.T) {
 	const id = "it-pg-imported"
 	if _, err := rdsStore.CreateDBInstance(context.Background(), &rds.CreateDBInstanceInput{
 		DBInstanceIdentifier: aws.String(id), Engine: aws.String("postgres"), DBInstanceClass: aws.String("db.t4g.micro"),
-		AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("owner"), MasterUserPassword: aws.String("created-outside-0001"),
+		AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("owner"), MasterUserPassword: aws.String(importedDBPassword),
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -13,12 +13,24 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
+	rdsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
 	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	gcsv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 )
 
 // gcpToken is the access token the test token endpoint hands out.
 const gcpToken = "ya29.appinfra-test-token"
+
+// Database passwords the tests set: canaries like the credentials.
+const (
+	rotatedDBPassword  = "rotated-Passw0rd-for-it-pg-0001"
+	importedDBPassword = "created-outside-0001"
+)
+
+// managedLists are empty lists of every managed resource kind.
+func managedLists() []client.ObjectList {
+	return []client.ObjectList{&s3v1alpha1.BucketList{}, &gcsv1alpha1.BucketList{}, &rdsv1alpha1.DBInstanceList{}}
+}
 
 // seen keeps every condition message any managed resource had during the
 // run, including resources deleted before the end, for the leak check.
@@ -32,7 +44,7 @@ var seen struct {
 // until ctx ends.
 func watchConditions(ctx context.Context, w client.WithWatch) error {
 	seen.messages = map[string]bool{}
-	for _, list := range []client.ObjectList{&s3v1alpha1.BucketList{}, &gcsv1alpha1.BucketList{}} {
+	for _, list := range managedLists() {
 		wi, err := w.Watch(ctx, list)
 		if err != nil {
 			return err

@@ -49,10 +49,8 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis"
-	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/common"
-	gcsv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	"github.com/appinfra/provider-appinfra/cluster/local"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
@@ -110,6 +108,12 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir) //nolint:errcheck // Best effort.
+	// The local cloud runs PostgreSQL as the postgres user when the tests
+	// run as root: it must be able to pass through this directory.
+	if err := os.Chmod(dir, 0o711); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	// kube-controller-manager's garbage collector removes a ProviderConfig
 	// usage once its managed resource is gone, as in a real cluster.
 	cp, err := local.StartControlPlane(root, local.ControlPlaneOptions{
@@ -223,7 +227,17 @@ func run(m *testing.M) int {
 
 // canaries are secret values the tests give the provider: none may appear
 // in its logs, events or conditions.
-var canaries = []string{secretAccessKey, accessKeyID, wrongSecretAccessKey, "PRIVATE KEY", gcpToken}
+var canaries = []string{secretAccessKey, accessKeyID, wrongSecretAccessKey, "PRIVATE KEY", gcpToken, rotatedDBPassword, importedDBPassword}
+
+var canaryMu sync.Mutex
+
+// addCanary adds a secret learnt during a test, such as a generated
+// password, to the leak check.
+func addCanary(s string) {
+	canaryMu.Lock()
+	defer canaryMu.Unlock()
+	canaries = append(canaries, s)
+}
 
 // noCredentialsLeaked checks, after every test ran, that nothing the
 // provider logged (at debug level), recorded as an event, or wrote into a
@@ -251,7 +265,7 @@ func noCredentialsLeaked() error {
 		}
 	}
 	n := 0
-	for _, list := range []client.ObjectList{&s3v1alpha1.BucketList{}, &gcsv1alpha1.BucketList{}} {
+	for _, list := range managedLists() {
 		if err := kube.List(ctx, list); err != nil {
 			return err
 		}
@@ -307,8 +321,9 @@ func setupProviderConfig(ctx context.Context, endpoint string) error {
 }
 
 // localCloudDelay is how long the local cloud keeps a resource in each
-// transitional state: long enough that a poll sees creating and modifying.
-const localCloudDelay = time.Second
+// transitional state: longer than a poll, so that a poll sees creating and
+// modifying.
+const localCloudDelay = 3 * time.Second
 
 // localCloudLog keeps the local cloud's output in the test directory, or
 // in LOCALCLOUD_LOG when set, for debugging a failure.
