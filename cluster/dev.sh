@@ -47,7 +47,7 @@ up() {
   go build -o bin/provider ./cmd/provider
   go build -o bin/devstack ./cmd/devstack
 
-  say "starting etcd, kube-apiserver, kube-controller-manager and kumo on 127.0.0.1"
+  say "starting etcd, kube-apiserver, kube-controller-manager, kumo and the local cloud on 127.0.0.1"
   rm -f "$state/kubeconfig"
   bin/devstack --dir "$state" >"$state/devstack.log" 2>&1 &
   echo $! >"$state/devstack.pid"
