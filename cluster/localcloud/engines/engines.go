@@ -1,9 +1,9 @@
 // Package engines supervises the database and cache processes behind the
 // local cloud: one real server process per instance, with its own data
 // directory, on a free port of 127.0.0.1. A Driver knows one engine's
-// binaries and commands (PostgreSQL now; MariaDB and Redis later); the
-// Supervisor does what every engine shares: first-time set-up, picking a
-// port, starting, waiting for readiness and stopping by PID.
+// binaries and commands (PostgreSQL; MariaDB for mysql and mariadb; Redis
+// later); the Supervisor does what every engine shares: first-time set-up,
+// picking a port, starting, waiting for readiness and stopping by PID.
 package engines
 
 import (

@@ -8,9 +8,9 @@ import (
 	"syscall"
 )
 
-// Planned stands for an engine whose driver is not written yet (MariaDB for
-// the mysql and mariadb engines, Redis for ElastiCache). It tells the user
-// what is missing instead of failing obscurely.
+// Planned stands for an engine whose driver is not written yet (Redis for
+// ElastiCache). It tells the user what is missing instead of failing
+// obscurely.
 type Planned struct {
 	Engine  string // API name, e.g. "mysql"
 	Binary  string // server binary looked up on PATH, e.g. "mariadbd"
@@ -69,12 +69,12 @@ func (p *Planned) unavailable() error {
 	return err
 }
 
-// Default returns the drivers the local cloud offers: PostgreSQL, and the
-// planned ones so that asking for them gives a clear answer.
+// Default returns the drivers the local cloud offers: PostgreSQL, and
+// MariaDB for both the mysql and the mariadb engines.
 func Default() []Driver {
 	return []Driver{
 		&Postgres{},
-		&Planned{Engine: "mysql", Binary: "mariadbd", Package: "mariadb-server"},
-		&Planned{Engine: "mariadb", Binary: "mariadbd", Package: "mariadb-server"},
+		&MariaDB{Engine: "mysql"},
+		&MariaDB{Engine: "mariadb"},
 	}
 }

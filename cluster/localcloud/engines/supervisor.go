@@ -96,7 +96,7 @@ func (s *Supervisor) Start(ctx context.Context, id, engine string, spec Spec) (i
 			return 0, fmt.Errorf("cannot initialise %s instance %s: %w", engine, id, err)
 		}
 	}
-	stopLeftover(d.PIDFile(spec.Dir), spec.Dir)
+	stopLeftover(d.PIDFile(spec.Dir), spec.Dir, d.StopSignal())
 	p, err = s.launch(ctx, d, rt, spec)
 	if err != nil {
 		return 0, fmt.Errorf("cannot start %s instance %s: %w", engine, id, err)
@@ -273,7 +273,7 @@ func stop(p *proc) error {
 
 // stopLeftover stops a server still running on dir from a local cloud that
 // died, so the new one can take the data directory.
-func stopLeftover(pidFile, dir string) {
+func stopLeftover(pidFile, dir string, sig syscall.Signal) {
 	b, err := os.ReadFile(pidFile)
 	if err != nil {
 		return
@@ -287,7 +287,7 @@ func stopLeftover(pidFile, dir string) {
 	if err != nil || !bytes.Contains(cmdline, []byte(dir)) {
 		return
 	}
-	_ = syscall.Kill(pid, syscall.SIGINT)
+	_ = syscall.Kill(pid, sig)
 	for deadline := time.Now().Add(stopTimeout); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if syscall.Kill(pid, 0) != nil {
 			return
