@@ -175,6 +175,23 @@ func TestDBInstancePostgres(t *testing.T) {
 		t.Fatalf("query through the connection Secret's url: %q, %v", db, err)
 	}
 
+	t.Run("SteadyStateOneDescribe", func(t *testing.T) {
+		// Three polls of an in-sync instance: one DescribeDBInstances each,
+		// nothing else.
+		start := len(rdsCalls.of(name))
+		eventually(t, 4*pollInterval+10*time.Second, "three polls", func() error {
+			if n := len(rdsCalls.of(name)) - start; n < 3 {
+				return fmt.Errorf("%d calls so far", n)
+			}
+			return nil
+		})
+		for _, c := range rdsCalls.of(name)[start:] {
+			if c.Op != "DescribeDBInstances" {
+				t.Errorf("an in-sync poll sent %s", c.Op)
+			}
+		}
+	})
+
 	t.Run("Resize", func(t *testing.T) {
 		eventually(t, 30*time.Second, "class changed", func() error {
 			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(cr), cr); err != nil {
@@ -339,6 +356,30 @@ func TestDBInstanceImportAndOrphan(t *testing.T) {
 	eventually(t, converge, "resource gone", func() error { return gone(obs) })
 	if _, err := describe(id); err != nil {
 		t.Errorf("an Observe-only resource's deletion removed the instance: %v", err)
+	}
+}
+
+// TestDBInstanceOrphaned: without Delete in its policies, deleting the
+// resource leaves the instance it created.
+func TestDBInstanceOrphaned(t *testing.T) {
+	t.Parallel()
+	const name = "it-pg-orphan"
+	cr := dbInstance(name, func(d *v1alpha1.DBInstance) {
+		d.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve, xpv2.ManagementActionCreate, xpv2.ManagementActionUpdate, xpv2.ManagementActionLateInitialize}
+		d.Spec.ForProvider.SkipFinalSnapshot = true
+	})
+	create(t, cr)
+	t.Cleanup(func() {
+		_, _ = rdsStore.DeleteDBInstance(context.Background(), &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(name), SkipFinalSnapshot: aws.Bool(true)})
+	})
+	eventually(t, dbConverge, "instance Ready", func() error { return ready(cr) })
+	if err := kube.Delete(context.Background(), cr); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, converge, "resource gone", func() error { return gone(cr) })
+	db, err := describe(name)
+	if err != nil || aws.ToString(db.DBInstanceStatus) != "available" {
+		t.Errorf("the orphaned instance should still be available: %v, %v", db, err)
 	}
 }
 

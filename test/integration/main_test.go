@@ -80,7 +80,8 @@ var (
 	store   *s3.Client // talks to kumo directly, behind the provider's back
 	kumoURL string     // kumo itself, for tests that put their own proxy in front
 
-	localCloudURL string               // the project's local cloud (RDS)
+	localCloudURL string               // the project's local cloud (RDS), behind actionProxy
+	rdsCalls      *recorder            // what the provider sent to the local cloud
 	rdsStore      *rds.Client          // talks to the local cloud directly
 	s3calls       *recorder            // what the provider sent to S3
 	logs          syncBuffer           // everything the provider logged
@@ -152,7 +153,12 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer cloud.Stop()
-	localCloudURL = cloud.Endpoint
+	// The provider reaches the local cloud through a proxy that records
+	// each Query action and the instance it names.
+	rdsCalls = &recorder{}
+	rdsFront := actionProxy(cloud.Endpoint, rdsCalls)
+	defer rdsFront.Close()
+	localCloudURL = rdsFront.URL
 	rdsStore = rds.New(rds.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(cloud.Endpoint),
@@ -420,6 +426,24 @@ func recordingProxy(target string, rec *recorder) *httptest.Server {
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec.add(r)
+		proxy.ServeHTTP(w, r)
+	}))
+}
+
+// actionProxy forwards to target and records each AWS Query request as its
+// Action and the DBInstanceIdentifier it names. The Host header is kept, so
+// signatures still verify.
+func actionProxy(target string, rec *recorder) *httptest.Server {
+	u, _ := url.Parse(target)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if form, err := url.ParseQuery(string(body)); err == nil {
+			rec.mu.Lock()
+			rec.calls = append(rec.calls, call{Bucket: form.Get("DBInstanceIdentifier"), Op: form.Get("Action")})
+			rec.mu.Unlock()
+		}
 		proxy.ServeHTTP(w, r)
 	}))
 }
