@@ -26,7 +26,14 @@ import (
 	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
+	"github.com/appinfra/provider-appinfra/internal/secretkey"
 )
+
+// passwordRef names the master password's Secret key.
+func passwordRef(cr *v1alpha1.DBInstance) secretkey.Ref {
+	r := cr.Spec.ForProvider.MasterPasswordSecretRef
+	return secretkey.Ref{Namespace: cr.GetNamespace(), Name: r.Name, Key: r.Key, What: "master password"}
+}
 
 // api is the part of *rds.Client this controller uses; the real client
 // satisfies it.
@@ -87,7 +94,7 @@ func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI 
 			return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
 		},
 		External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.DBInstance], error) {
-			return &external{rds: newAPI(cfg), record: record, owners: owners, passwords: passwords{kube: kube}}, nil
+			return &external{rds: newAPI(cfg), record: record, owners: owners, passwords: secretkey.Store{Kube: kube}}, nil
 		},
 	}
 }
@@ -98,7 +105,7 @@ type external struct {
 	rds       api
 	record    event.Recorder
 	owners    ownership.Checker
-	passwords passwords
+	passwords secretkey.Store
 
 	observed *observed
 }
@@ -130,7 +137,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 	cr.Status.AtProvider.PasswordSecretVersion = version
 	cr.SetConditions(condition(got.status))
 
-	pw, err := e.passwords.read(ctx, cr)
+	pw, err := e.passwords.Read(ctx, passwordRef(cr))
 	if err != nil && !meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, err
 	}
@@ -138,11 +145,11 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 		ResourceExists:          true,
 		ResourceUpToDate:        true,
 		ResourceLateInitialized: lateInit,
-		ConnectionDetails:       connectionDetails(cr.Spec.ForProvider, got.observation, pw.value),
+		ConnectionDetails:       connectionDetails(cr.Spec.ForProvider, got.observation, pw.Data),
 	}
 	if !isBusy(got.status) {
 		fields := drifted(desired(cr), got)
-		if pw.version != "" && pw.version != version {
+		if pw.Version != "" && pw.Version != version {
 			fields = append(fields, fieldPassword)
 		}
 		obs.ResourceUpToDate = len(fields) == 0
@@ -159,11 +166,11 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	cr.SetConditions(xpv2.Creating())
 	// The password is in its Secret before RDS hears of it: a crash
 	// between the two cannot lose it.
-	pw, err := e.passwords.ensure(ctx, cr)
+	pw, err := e.passwords.Ensure(ctx, passwordRef(cr))
 	if err != nil {
 		return managed.ExternalCreation{}, err
 	}
-	_, err = e.rds.CreateDBInstance(ctx, createInput(id, desired(cr), pw.value))
+	_, err = e.rds.CreateDBInstance(ctx, createInput(id, desired(cr), pw.Data))
 	if hasCode(err, "DBInstanceAlreadyExists") {
 		return e.adopt(ctx, cr, id)
 	}
@@ -172,8 +179,8 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	}
 	// The runtime saves a resource's metadata after Create but not its
 	// status, so the version applied is noted in an annotation too.
-	cr.Status.AtProvider.PasswordSecretVersion = pw.version
-	meta.AddAnnotations(cr, map[string]string{annotationPasswordVersion: pw.version})
+	cr.Status.AtProvider.PasswordSecretVersion = pw.Version
+	meta.AddAnnotations(cr, map[string]string{annotationPasswordVersion: pw.Version})
 	return managed.ExternalCreation{}, nil
 }
 
@@ -212,11 +219,11 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	}
 	want := desired(cr)
 	fields := drifted(want, *e.observed)
-	pw, err := e.passwords.read(ctx, cr)
+	pw, err := e.passwords.Read(ctx, passwordRef(cr))
 	if err != nil {
 		return managed.ExternalUpdate{}, err
 	}
-	rotate := pw.version != "" && pw.version != appliedPasswordVersion(cr)
+	rotate := pw.Version != "" && pw.Version != appliedPasswordVersion(cr)
 	if rotate {
 		fields = append(fields, fieldPassword)
 	}
@@ -224,7 +231,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 		return managed.ExternalUpdate{}, nil
 	}
 	reconciler.RecordDrift(e.record, cr, fields)
-	if in := modifyInput(meta.GetExternalName(cr), want, *e.observed, fields, pw.value); in != nil {
+	if in := modifyInput(meta.GetExternalName(cr), want, *e.observed, fields, pw.Data); in != nil {
 		if _, err := e.rds.ModifyDBInstance(ctx, in); err != nil {
 			return managed.ExternalUpdate{}, errors.Wrap(err, "cannot modify DB instance")
 		}
@@ -233,9 +240,9 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 		return managed.ExternalUpdate{}, err
 	}
 	if rotate {
-		cr.Status.AtProvider.PasswordSecretVersion = pw.version
+		cr.Status.AtProvider.PasswordSecretVersion = pw.Version
 	}
-	return managed.ExternalUpdate{ConnectionDetails: connectionDetails(cr.Spec.ForProvider, e.observed.observation, pw.value)}, nil
+	return managed.ExternalUpdate{ConnectionDetails: connectionDetails(cr.Spec.ForProvider, e.observed.observation, pw.Data)}, nil
 }
 
 // retag makes the instance's tags the desired set: the spec owns it whole.

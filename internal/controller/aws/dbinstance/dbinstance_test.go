@@ -30,6 +30,7 @@ import (
 	"github.com/appinfra/provider-appinfra/internal/ownership"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 	"github.com/appinfra/provider-appinfra/internal/reconciler/reconcilertest"
+	"github.com/appinfra/provider-appinfra/internal/secretkey"
 )
 
 var errBoom = errors.New("boom")
@@ -444,7 +445,7 @@ func newExternal(a *mockAPI, kube client.Client, r event.Recorder) *external {
 			NewList:  func() client.ObjectList { return &v1alpha1.DBInstanceList{} },
 			Encoding: ownership.Exact,
 		},
-		passwords: passwords{kube: kube},
+		passwords: secretkey.Store{Kube: kube},
 	}
 }
 

@@ -1,0 +1,97 @@
+// Package secretkey reads, and generates when missing, the secret values
+// managed resources keep in a Secret of their own namespace: database
+// master passwords, cache auth tokens. A value's Secret resourceVersion
+// tells a rotation without keeping anything that would let someone recover
+// the value.
+package secretkey
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+)
+
+// generatedBytes of randomness make a generated value: 192 bits, as 32
+// URL-safe base64 characters, which every engine accepts (no /, @, " or
+// space) and which fit MySQL's 41-character password limit and
+// ElastiCache's 16 to 128-character token rule.
+const generatedBytes = 24
+
+// A Value and the resourceVersion of the Secret it came from.
+type Value struct {
+	Data    string
+	Version string
+}
+
+// A Ref names a key of a Secret.
+type Ref struct {
+	Namespace, Name, Key string
+	// What the value is, for errors: "master password", "auth token".
+	What string
+}
+
+// Store reads and writes values. Kube must not cache Secrets (see
+// internal/controller.ClientOptions).
+type Store struct{ Kube client.Client }
+
+// Read returns the value ref names, or none when its Secret or key does
+// not exist yet.
+func (s Store) Read(ctx context.Context, ref Ref) (Value, error) {
+	sec := &corev1.Secret{}
+	err := s.Kube.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, sec)
+	if kerrors.IsNotFound(err) {
+		return Value{}, nil
+	}
+	if err != nil {
+		return Value{}, errors.Wrapf(err, "cannot get %s Secret %s", ref.What, ref.Name)
+	}
+	v, ok := sec.Data[ref.Key]
+	if !ok || len(v) == 0 {
+		return Value{}, nil
+	}
+	return Value{Data: string(v), Version: sec.ResourceVersion}, nil
+}
+
+// Ensure returns the value ref names, generating and storing one first when
+// there is none: it is in its Secret before the cloud resource is created,
+// so a crash between the two cannot lose it.
+func (s Store) Ensure(ctx context.Context, ref Ref) (Value, error) {
+	v, err := s.Read(ctx, ref)
+	if err != nil || v.Data != "" {
+		return v, err
+	}
+	b := make([]byte, generatedBytes)
+	if _, err := rand.Read(b); err != nil {
+		return Value{}, errors.Wrapf(err, "cannot generate a %s", ref.What)
+	}
+	data := base64.RawURLEncoding.EncodeToString(b)
+	sec := &corev1.Secret{}
+	err = s.Kube.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, sec)
+	switch {
+	case kerrors.IsNotFound(err):
+		sec = &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ref.Namespace, Name: ref.Name,
+				Labels: map[string]string{"app.kubernetes.io/managed-by": "provider-appinfra"}},
+			Data: map[string][]byte{ref.Key: []byte(data)},
+		}
+		err = s.Kube.Create(ctx, sec)
+	case err == nil:
+		if sec.Data == nil {
+			sec.Data = map[string][]byte{}
+		}
+		sec.Data[ref.Key] = []byte(data)
+		err = s.Kube.Update(ctx, sec)
+	}
+	if err != nil {
+		return Value{}, errors.Wrapf(err, "cannot store the generated %s in Secret %s", ref.What, ref.Name)
+	}
+	return Value{Data: data, Version: sec.ResourceVersion}, nil
+}
