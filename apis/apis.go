@@ -5,6 +5,7 @@ package apis
 import (
 	"k8s.io/apimachinery/pkg/runtime"
 
+	elasticachev1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
 	rdsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
 	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
@@ -18,6 +19,7 @@ func AddToScheme(s *runtime.Scheme) error {
 		awsv1alpha1.SchemeBuilder.AddToScheme,
 		s3v1alpha1.SchemeBuilder.AddToScheme,
 		rdsv1alpha1.SchemeBuilder.AddToScheme,
+		elasticachev1alpha1.SchemeBuilder.AddToScheme,
 		gcpv1alpha1.SchemeBuilder.AddToScheme,
 		storagev1alpha1.SchemeBuilder.AddToScheme,
 	} {
