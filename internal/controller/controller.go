@@ -15,6 +15,7 @@ import (
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
 	"github.com/appinfra/provider-appinfra/internal/controller/aws/dbinstance"
+	"github.com/appinfra/provider-appinfra/internal/controller/aws/replicationgroup"
 	"github.com/appinfra/provider-appinfra/internal/controller/aws/s3bucket"
 	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcsbucket"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
@@ -70,6 +71,9 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		return err
 	}
 	if err := dbinstance.Setup(mgr, o.Options, aws); err != nil {
+		return err
+	}
+	if err := replicationgroup.Setup(mgr, o.Options, aws); err != nil {
 		return err
 	}
 	return gcsbucket.Setup(mgr, o.Options, gcp)

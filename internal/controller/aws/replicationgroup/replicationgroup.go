@@ -1,0 +1,338 @@
+// Package replicationgroup reconciles ElastiCache ReplicationGroup managed
+// resources with aws-sdk-go-v2.
+package replicationgroup
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
+	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
+	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
+	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
+	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/reconciler"
+	"github.com/appinfra/provider-appinfra/internal/secretkey"
+)
+
+// api is the part of *elasticache.Client this controller uses; the real
+// client satisfies it.
+type api interface {
+	DescribeReplicationGroups(ctx context.Context, in *elasticache.DescribeReplicationGroupsInput, opts ...func(*elasticache.Options)) (*elasticache.DescribeReplicationGroupsOutput, error)
+	ListTagsForResource(ctx context.Context, in *elasticache.ListTagsForResourceInput, opts ...func(*elasticache.Options)) (*elasticache.ListTagsForResourceOutput, error)
+	CreateReplicationGroup(ctx context.Context, in *elasticache.CreateReplicationGroupInput, opts ...func(*elasticache.Options)) (*elasticache.CreateReplicationGroupOutput, error)
+	ModifyReplicationGroup(ctx context.Context, in *elasticache.ModifyReplicationGroupInput, opts ...func(*elasticache.Options)) (*elasticache.ModifyReplicationGroupOutput, error)
+	IncreaseReplicaCount(ctx context.Context, in *elasticache.IncreaseReplicaCountInput, opts ...func(*elasticache.Options)) (*elasticache.IncreaseReplicaCountOutput, error)
+	DecreaseReplicaCount(ctx context.Context, in *elasticache.DecreaseReplicaCountInput, opts ...func(*elasticache.Options)) (*elasticache.DecreaseReplicaCountOutput, error)
+	DeleteReplicationGroup(ctx context.Context, in *elasticache.DeleteReplicationGroupInput, opts ...func(*elasticache.Options)) (*elasticache.DeleteReplicationGroupOutput, error)
+	AddTagsToResource(ctx context.Context, in *elasticache.AddTagsToResourceInput, opts ...func(*elasticache.Options)) (*elasticache.AddTagsToResourceOutput, error)
+	RemoveTagsFromResource(ctx context.Context, in *elasticache.RemoveTagsFromResourceInput, opts ...func(*elasticache.Options)) (*elasticache.RemoveTagsFromResourceOutput, error)
+}
+
+// newAPI returns the ElastiCache client of a cached config, made once.
+func newAPI(c *awsclient.Config) api {
+	cl, _ := clientcache.Value(&c.Values, "elasticache", func() (*elasticache.Client, error) {
+		return elasticache.NewFromConfig(c.AWS, func(o *elasticache.Options) {
+			if u := c.Endpoint("elasticache"); u != "" {
+				o.BaseEndpoint = aws.String(u)
+			}
+		}), nil
+	})
+	return cl
+}
+
+// busyPoll is how often a group in a transitional state is checked.
+const busyPoll = 10 * time.Second
+
+// Setup adds a controller that reconciles ReplicationGroups. clients is
+// shared by every AWS controller.
+func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) error {
+	owners := ownership.Checker{
+		Kube:     mgr.GetClient(),
+		Kind:     v1alpha1.ReplicationGroupGroupVersionKind.GroupKind(),
+		NewList:  func() client.ObjectList { return &v1alpha1.ReplicationGroupList{} },
+		Encoding: ownership.Exact,
+	}
+	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.ReplicationGroup]{
+		GVK:    v1alpha1.ReplicationGroupGroupVersionKind,
+		Object: &v1alpha1.ReplicationGroup{},
+		List:   &v1alpha1.ReplicationGroupList{},
+		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.ReplicationGroup] {
+			return &reconciler.Connector[*v1alpha1.ReplicationGroup, *awsclient.Config]{
+				Usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
+				Client: func(ctx context.Context, cr *v1alpha1.ReplicationGroup) (*awsclient.Config, error) {
+					return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
+				},
+				External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.ReplicationGroup], error) {
+					return &external{ec: newAPI(cfg), record: record, owners: owners, tokens: secretkey.Store{Kube: mgr.GetClient()}}, nil
+				},
+			}
+		},
+		PollInterval: func(mg resource.Managed, d time.Duration) time.Duration {
+			if cr, ok := mg.(*v1alpha1.ReplicationGroup); ok && (isBusy(cr.Status.AtProvider.Status) || cr.Status.AtProvider.AuthTokenRotating != "") && d > busyPoll {
+				return busyPoll
+			}
+			return d
+		},
+	})
+}
+
+// external holds one reconcile's client. Observe keeps what it read so
+// that Update acts on it without reading the group again.
+type external struct {
+	ec     api
+	record event.Recorder
+	owners ownership.Checker
+	tokens secretkey.Store
+
+	observed *observed
+}
+
+func tokenRef(cr *v1alpha1.ReplicationGroup) *secretkey.Ref {
+	r := cr.Spec.ForProvider.AuthTokenSecretRef
+	if r == nil {
+		return nil
+	}
+	return &secretkey.Ref{Namespace: cr.GetNamespace(), Name: r.Name, Key: r.Key, What: "auth token"}
+}
+
+// token reads the referenced auth token, if the spec references one.
+func (e *external) token(ctx context.Context, cr *v1alpha1.ReplicationGroup) (secretkey.Value, error) {
+	ref := tokenRef(cr)
+	if ref == nil {
+		return secretkey.Value{}, nil
+	}
+	return e.tokens.Read(ctx, *ref)
+}
+
+func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (managed.ExternalObservation, error) {
+	id := meta.GetExternalName(cr)
+	if err := validID(id); err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	out, err := e.ec.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String(id)})
+	if isNotFound(err) || (err == nil && len(out.ReplicationGroups) == 0) {
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	if err != nil {
+		return managed.ExternalObservation{}, errors.Wrap(err, "cannot describe replication group")
+	}
+	got := observe(out.ReplicationGroups[0])
+	// ElastiCache keeps tags apart from the group: the second and last
+	// read of a poll.
+	tags, err := e.ec.ListTagsForResource(ctx, &elasticache.ListTagsForResourceInput{ResourceName: aws.String(got.observation.ARN)})
+	if err != nil {
+		return managed.ExternalObservation{}, errors.Wrap(err, "cannot list replication group tags")
+	}
+	got.tags = tagMap(tags.TagList)
+	if owned, err := e.owners.Owned(ctx, cr, got.tags); !owned {
+		return managed.ExternalObservation{}, err
+	}
+	e.observed = &got
+
+	lateInit := reconciler.LateInitializes(cr) && lateInitialize(&cr.Spec.ForProvider, got.params)
+	applied, rotating := appliedTokenVersion(cr), cr.Status.AtProvider.AuthTokenRotating
+	cr.Status.AtProvider = got.observation
+	cr.Status.AtProvider.AuthTokenSecretVersion, cr.Status.AtProvider.AuthTokenRotating = applied, rotating
+	cr.SetConditions(condition(got.status))
+
+	tok, err := e.token(ctx, cr)
+	if err != nil && !meta.WasDeleted(cr) {
+		return managed.ExternalObservation{}, err
+	}
+	obs := managed.ExternalObservation{
+		ResourceExists:          true,
+		ResourceUpToDate:        true,
+		ResourceLateInitialized: lateInit,
+		ConnectionDetails:       connectionDetails(cr.Spec.ForProvider, got.observation, tok.Data),
+	}
+	if !isBusy(got.status) {
+		fields := drifted(desired(cr), got)
+		if tok.Version != "" && (tok.Version != applied || rotating != "") {
+			fields = append(fields, fieldAuthToken)
+		}
+		obs.ResourceUpToDate = len(fields) == 0
+		obs.Diff = diff(fields)
+	}
+	return obs, nil
+}
+
+func (e *external) Create(ctx context.Context, cr *v1alpha1.ReplicationGroup) (managed.ExternalCreation, error) {
+	id := meta.GetExternalName(cr)
+	if err := validID(id); err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	cr.SetConditions(xpv2.Creating())
+	var tok secretkey.Value
+	if ref := tokenRef(cr); ref != nil {
+		// The token is in its Secret before ElastiCache hears of it.
+		var err error
+		if tok, err = e.tokens.Ensure(ctx, *ref); err != nil {
+			return managed.ExternalCreation{}, err
+		}
+	}
+	_, err := e.ec.CreateReplicationGroup(ctx, createInput(id, desired(cr), tok.Data))
+	if isAlreadyExists(err) {
+		return e.adopt(ctx, cr, id)
+	}
+	if err != nil {
+		return managed.ExternalCreation{}, errors.Wrap(err, "cannot create replication group")
+	}
+	// The runtime saves metadata after Create, not status: the token
+	// version goes into an annotation too.
+	cr.Status.AtProvider.AuthTokenSecretVersion = tok.Version
+	meta.AddAnnotations(cr, map[string]string{annotationTokenVersion: tok.Version})
+	return managed.ExternalCreation{}, nil
+}
+
+// annotationTokenVersion holds the token Secret's resourceVersion the group
+// was created with; it reveals nothing of the token.
+const annotationTokenVersion = "elasticache.aws.appinfra.io/auth-token-secret-version"
+
+func appliedTokenVersion(cr *v1alpha1.ReplicationGroup) string {
+	if v := cr.Status.AtProvider.AuthTokenSecretVersion; v != "" {
+		return v
+	}
+	return cr.GetAnnotations()[annotationTokenVersion]
+}
+
+// adopt takes a group that already exists only if no other resource
+// manages it.
+func (e *external) adopt(ctx context.Context, cr *v1alpha1.ReplicationGroup, id string) (managed.ExternalCreation, error) {
+	out, err := e.ec.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String(id)})
+	if err != nil || len(out.ReplicationGroups) == 0 {
+		return managed.ExternalCreation{}, errors.Wrap(err, "replication group already exists and cannot be described")
+	}
+	tags, err := e.ec.ListTagsForResource(ctx, &elasticache.ListTagsForResourceInput{ResourceName: out.ReplicationGroups[0].ARN})
+	if err != nil {
+		return managed.ExternalCreation{}, errors.Wrap(err, "cannot list replication group tags")
+	}
+	if owned, err := e.owners.Owned(ctx, cr, tagMap(tags.TagList)); !owned {
+		return managed.ExternalCreation{}, errors.Wrapf(err, "cannot adopt replication group %q", id)
+	}
+	return managed.ExternalCreation{}, nil
+}
+
+func (e *external) Update(ctx context.Context, cr *v1alpha1.ReplicationGroup) (managed.ExternalUpdate, error) {
+	if e.observed == nil || isBusy(e.observed.status) {
+		// ElastiCache refuses changes while it is busy
+		// (InvalidReplicationGroupState); the next poll sends them.
+		return managed.ExternalUpdate{}, nil
+	}
+	id, want := meta.GetExternalName(cr), desired(cr)
+	fields := drifted(want, *e.observed)
+	tok, err := e.token(ctx, cr)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	rotate := tok.Version != "" && (tok.Version != appliedTokenVersion(cr) || cr.Status.AtProvider.AuthTokenRotating != "")
+	if len(fields) == 0 && !rotate {
+		return managed.ExternalUpdate{}, nil
+	}
+	if rotate {
+		fields = append(fields, fieldAuthToken)
+	}
+	reconciler.RecordDrift(e.record, cr, fields)
+	if in := modifyInput(id, want, *e.observed, fields); in != nil {
+		if _, err := e.ec.ModifyReplicationGroup(ctx, in); err != nil {
+			return managed.ExternalUpdate{}, errors.Wrap(err, "cannot modify replication group")
+		}
+	}
+	if err := e.resize(ctx, id, want, *e.observed); err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	if err := e.retag(ctx, want.Tags, e.observed); err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	if rotate {
+		if err := e.rotate(ctx, cr, id, tok); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
+	}
+	return managed.ExternalUpdate{ConnectionDetails: connectionDetails(cr.Spec.ForProvider, e.observed.observation, tok.Data)}, nil
+}
+
+// rotate moves the group to a new token in two steps: ROTATE makes both
+// tokens valid, and the connection Secret gets the new one; once the group
+// is available again, SET drops the old one. Clients holding the old token
+// keep working until the new one is in place.
+func (e *external) rotate(ctx context.Context, cr *v1alpha1.ReplicationGroup, id string, tok secretkey.Value) error {
+	at := &cr.Status.AtProvider
+	strategy := types.AuthTokenUpdateStrategyTypeRotate
+	if at.AuthTokenRotating == tok.Version {
+		strategy = types.AuthTokenUpdateStrategyTypeSet
+	}
+	_, err := e.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{
+		ReplicationGroupId: aws.String(id), AuthToken: aws.String(tok.Data), AuthTokenUpdateStrategy: strategy, ApplyImmediately: aws.Bool(true),
+	})
+	if err != nil {
+		return errors.Wrapf(err, "cannot %s the auth token", string(strategy))
+	}
+	if strategy == types.AuthTokenUpdateStrategyTypeRotate {
+		at.AuthTokenRotating = tok.Version
+		return nil
+	}
+	at.AuthTokenSecretVersion, at.AuthTokenRotating = tok.Version, ""
+	return nil
+}
+
+// resize adds or removes replicas to reach numCacheClusters.
+func (e *external) resize(ctx context.Context, id string, want v1alpha1.ReplicationGroupParameters, got observed) error {
+	replicas := want.NumCacheClusters - 1
+	switch n := int32(len(got.observation.MemberClusters)); {
+	case want.NumCacheClusters > n:
+		_, err := e.ec.IncreaseReplicaCount(ctx, &elasticache.IncreaseReplicaCountInput{ReplicationGroupId: aws.String(id), NewReplicaCount: aws.Int32(replicas), ApplyImmediately: aws.Bool(true)})
+		return errors.Wrap(err, "cannot add replicas")
+	case want.NumCacheClusters < n:
+		_, err := e.ec.DecreaseReplicaCount(ctx, &elasticache.DecreaseReplicaCountInput{ReplicationGroupId: aws.String(id), NewReplicaCount: aws.Int32(replicas), ApplyImmediately: aws.Bool(true)})
+		return errors.Wrap(err, "cannot remove replicas")
+	}
+	return nil
+}
+
+// retag makes the group's tags the desired set: the spec owns it whole.
+func (e *external) retag(ctx context.Context, want map[string]string, got *observed) error {
+	add, remove := tagChanges(want, got.tags)
+	arn := aws.String(got.observation.ARN)
+	if len(add) > 0 {
+		if _, err := e.ec.AddTagsToResource(ctx, &elasticache.AddTagsToResourceInput{ResourceName: arn, Tags: add}); err != nil {
+			return errors.Wrap(err, "cannot tag replication group")
+		}
+	}
+	if len(remove) > 0 {
+		if _, err := e.ec.RemoveTagsFromResource(ctx, &elasticache.RemoveTagsFromResourceInput{ResourceName: arn, TagKeys: remove}); err != nil {
+			return errors.Wrap(err, "cannot remove tags from replication group")
+		}
+	}
+	return nil
+}
+
+func (e *external) Delete(ctx context.Context, cr *v1alpha1.ReplicationGroup) (managed.ExternalDelete, error) {
+	cr.SetConditions(xpv2.Deleting())
+	if e.observed != nil && e.observed.status == statusDeleting {
+		return managed.ExternalDelete{}, nil
+	}
+	_, err := e.ec.DeleteReplicationGroup(ctx, &elasticache.DeleteReplicationGroupInput{
+		ReplicationGroupId: aws.String(meta.GetExternalName(cr)), FinalSnapshotIdentifier: cr.Spec.ForProvider.FinalSnapshotIdentifier,
+	})
+	if err == nil || isNotFound(err) {
+		return managed.ExternalDelete{}, nil
+	}
+	return managed.ExternalDelete{}, errors.Wrap(err, "cannot delete replication group")
+}
+
+func (e *external) Disconnect(context.Context) error { return nil }
