@@ -13,6 +13,7 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
+	ecv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
 	rdsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
 	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	gcsv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
@@ -29,7 +30,7 @@ const (
 
 // managedLists are empty lists of every managed resource kind.
 func managedLists() []client.ObjectList {
-	return []client.ObjectList{&s3v1alpha1.BucketList{}, &gcsv1alpha1.BucketList{}, &rdsv1alpha1.DBInstanceList{}}
+	return []client.ObjectList{&s3v1alpha1.BucketList{}, &gcsv1alpha1.BucketList{}, &rdsv1alpha1.DBInstanceList{}, &ecv1alpha1.ReplicationGroupList{}}
 }
 
 // seen keeps every condition message any managed resource had during the

@@ -320,7 +320,7 @@ func setupProviderConfig(ctx context.Context, endpoint string) error {
 				SecretRef: &common.SecretKeySelector{Namespace: "crossplane-system", Name: "aws-creds", Key: "credentials"},
 			},
 			Region:   "us-east-1",
-			Endpoint: &awsv1alpha1.Endpoint{URL: endpoint, Services: map[string]string{"rds": localCloudURL}},
+			Endpoint: &awsv1alpha1.Endpoint{URL: endpoint, Services: map[string]string{"rds": localCloudURL, "elasticache": localCloudURL}},
 			S3:       &awsv1alpha1.S3Options{UsePathStyle: true},
 		},
 	})
@@ -431,7 +431,7 @@ func recordingProxy(target string, rec *recorder) *httptest.Server {
 }
 
 // actionProxy forwards to target and records each AWS Query request as its
-// Action and the DBInstanceIdentifier it names. The Host header is kept, so
+// Action and the DBInstanceIdentifier or ReplicationGroupId it names. The Host header is kept, so
 // signatures still verify.
 func actionProxy(target string, rec *recorder) *httptest.Server {
 	u, _ := url.Parse(target)
@@ -441,7 +441,8 @@ func actionProxy(target string, rec *recorder) *httptest.Server {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if form, err := url.ParseQuery(string(body)); err == nil {
 			rec.mu.Lock()
-			rec.calls = append(rec.calls, call{Bucket: form.Get("DBInstanceIdentifier"), Op: form.Get("Action")})
+			id := form.Get("DBInstanceIdentifier") + form.Get("ReplicationGroupId")
+			rec.calls = append(rec.calls, call{Bucket: id, Op: form.Get("Action")})
 			rec.mu.Unlock()
 		}
 		proxy.ServeHTTP(w, r)
