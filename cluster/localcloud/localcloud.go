@@ -1,8 +1,9 @@
 // Package localcloud is the project's own local cloud: one HTTP endpoint
-// that answers AWS APIs (RDS today, ElastiCache next) with real engines
-// behind them, checks SigV4 signatures like AWS, and keeps its state in a
-// data directory across restarts. cmd/localcloud serves it; tests embed it
-// with httptest.
+// that answers AWS APIs (RDS and ElastiCache) with real engines behind
+// them, checks SigV4 signatures like AWS, and keeps its state in a data
+// directory across restarts. cmd/localcloud serves it; tests embed it with
+// httptest. Its CA, which signs the engines' TLS certificates, is
+// <data dir>/ca.crt and is served at GET /localcloud/ca.crt.
 package localcloud
 
 import (
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/elasticache"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/rds"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/sigv4"
@@ -39,6 +41,7 @@ type Cloud struct {
 	handler    http.Handler
 	supervisor *engines.Supervisor
 	rds        *rds.Service
+	ec         *elasticache.Service
 }
 
 // New loads the state in cfg.DataDir, restarts the engines of available
@@ -62,6 +65,10 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 	if cfg.Drivers == nil {
 		cfg.Drivers = engines.Default()
 	}
+	ca, err := engines.LoadCA(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	sup := engines.NewSupervisor(cfg.Drivers...)
 	r, err := rds.New(ctx, rds.Config{
 		DataDir: filepath.Join(cfg.DataDir, "rds"),
@@ -75,19 +82,35 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 		_ = sup.StopAll()
 		return nil, err
 	}
+	ec, err := elasticache.New(ctx, elasticache.Config{
+		DataDir: filepath.Join(cfg.DataDir, "elasticache"),
+		Region:  cfg.Region,
+		Account: cfg.Account,
+		Delay:   cfg.Delay,
+		Engines: sup,
+		CA:      ca,
+		Logf:    cfg.Logf,
+	})
+	if err != nil {
+		r.Close()
+		_ = sup.StopAll()
+		return nil, err
+	}
 	verifier := &sigv4.Verifier{Secrets: cfg.Credentials}
-	return &Cloud{
-		supervisor: sup,
-		rds:        r,
-		handler: &awsquery.Endpoint{
-			Authenticate: func(req *http.Request, body []byte) (string, error) {
-				id, err := verifier.Verify(req, body)
-				return id.Service, err
-			},
-			Services: map[string]awsquery.Service{rds.SigningName: r.API()},
-			Logf:     cfg.Logf,
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /localcloud/ca.crt", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		_, _ = w.Write(ca.PEM())
+	})
+	mux.Handle("/", &awsquery.Endpoint{
+		Authenticate: func(req *http.Request, body []byte) (string, error) {
+			id, err := verifier.Verify(req, body)
+			return id.Service, err
 		},
-	}, nil
+		Services: map[string]awsquery.Service{rds.SigningName: r.API(), elasticache.SigningName: ec.API()},
+		Logf:     cfg.Logf,
+	})
+	return &Cloud{supervisor: sup, rds: r, ec: ec, handler: mux}, nil
 }
 
 // ServeHTTP serves every API on one endpoint.
@@ -96,9 +119,13 @@ func (c *Cloud) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.handler.Se
 // RDS returns the RDS service, for tools and tests that wait on it.
 func (c *Cloud) RDS() *rds.Service { return c.rds }
 
+// ElastiCache returns the ElastiCache service, for tools and tests that wait on it.
+func (c *Cloud) ElastiCache() *elasticache.Service { return c.ec }
+
 // Close stops transitions in flight, saves the state and stops every
 // engine this cloud started, by PID.
 func (c *Cloud) Close() error {
 	c.rds.Close()
+	c.ec.Close()
 	return c.supervisor.StopAll()
 }

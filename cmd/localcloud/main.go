@@ -1,10 +1,13 @@
-// Command localcloud serves the project's local cloud: the AWS RDS API on
-// 127.0.0.1, backed by real PostgreSQL servers, until SIGTERM or SIGINT.
+// Command localcloud serves the project's local cloud: the AWS RDS and
+// ElastiCache APIs on 127.0.0.1, backed by real PostgreSQL, MariaDB and
+// Redis servers, until SIGTERM or SIGINT.
 //
 //	go run ./cmd/localcloud --data-dir /tmp/lc --credentials AKID:SECRET --delay 5s
 //
 // Point aws-sdk-go-v2 at the printed address with BaseEndpoint and the
-// same static credentials.
+// same static credentials. Redis nodes with transit encryption present
+// certificates signed by the local cloud's CA: trust <data-dir>/ca.crt,
+// also served at GET /localcloud/ca.crt.
 package main
 
 import (
@@ -17,11 +20,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
 )
 
 func main() {
@@ -79,6 +84,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	srv := &http.Server{Handler: cloud, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "localcloud: listening on http://%s\n", l.Addr())
+	fmt.Fprintf(stdout, "localcloud: CA certificate %s\n", filepath.Join(*dataDir, engines.CACertFile))
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()

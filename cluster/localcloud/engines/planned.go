@@ -8,9 +8,8 @@ import (
 	"syscall"
 )
 
-// Planned stands for an engine whose driver is not written yet (Redis for
-// ElastiCache). It tells the user what is missing instead of failing
-// obscurely.
+// Planned stands for an engine whose driver is not written yet. It tells
+// the user what is missing instead of failing obscurely.
 type Planned struct {
 	Engine  string // API name, e.g. "mysql"
 	Binary  string // server binary looked up on PATH, e.g. "mariadbd"
@@ -69,12 +68,15 @@ func (p *Planned) unavailable() error {
 	return err
 }
 
-// Default returns the drivers the local cloud offers: PostgreSQL, and
-// MariaDB for both the mysql and the mariadb engines.
+// Default returns the drivers the local cloud offers: PostgreSQL, MariaDB
+// for both the mysql and the mariadb engines, and Redis for both the redis
+// and the valkey engines.
 func Default() []Driver {
 	return []Driver{
 		&Postgres{},
 		&MariaDB{Engine: "mysql"},
 		&MariaDB{Engine: "mariadb"},
+		&Redis{Engine: "redis"},
+		&Redis{Engine: "valkey"},
 	}
 }

@@ -247,6 +247,15 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 		fields = append(fields, fieldAuthToken)
 	}
 	reconciler.RecordDrift(e.record, cr, fields)
+	if want.NumCacheClusters > int32(len(e.observed.observation.MemberClusters)) {
+		// ElastiCache refuses failover and multi-AZ without a replica, so a
+		// growing group gets its replicas first, alone: it is busy after
+		// them, and the next poll sends the rest.
+		if err := e.resize(ctx, id, want, *e.observed); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
+		return managed.ExternalUpdate{ConnectionDetails: connectionDetails(cr.Spec.ForProvider, e.observed.observation, tok.Data)}, nil
+	}
 	if in := modifyInput(id, want, *e.observed, fields); in != nil {
 		if _, err := e.ec.ModifyReplicationGroup(ctx, in); err != nil {
 			return managed.ExternalUpdate{}, errors.Wrap(err, "cannot modify replication group")

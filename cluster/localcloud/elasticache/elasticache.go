@@ -1,0 +1,176 @@
+// Package elasticache is the local cloud's Amazon ElastiCache: the
+// replication group, cache cluster, snapshot and tag actions of the
+// ElastiCache Query API (cluster mode disabled), answered the way
+// aws-sdk-go-v2's ElastiCache client expects, with real redis-server
+// processes behind every group: a primary, and a real replica for each
+// further node. Groups move through ElastiCache's statuses asynchronously
+// (creating, modifying, snapshotting, deleting, then available or gone).
+//
+// Every node listens on 127.0.0.1 on a port of its own, so unlike on AWS
+// the nodes of a group do not share one port: the reader endpoint is the
+// first replica's address and port (the primary's while there is no
+// replica), and clients must take the port from the endpoint they use.
+package elasticache
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/lifecycle"
+)
+
+// Namespace is the XML namespace of ElastiCache API version 2015-02-02.
+const Namespace = "http://elasticache.amazonaws.com/doc/2015-02-02/"
+
+// SigningName is the SigV4 service name the SDK signs ElastiCache requests with.
+const SigningName = "elasticache"
+
+// Engines runs the cache nodes; *engines.Supervisor satisfies it.
+type Engines interface {
+	Check(engine string) (version string, err error)
+	ConfigureRedis(ctx context.Context, id, engine, dir string, n engines.RedisNode) error
+	Start(ctx context.Context, id, engine string, spec engines.Spec) (port int, err error)
+	RedisSynced(ctx context.Context, id string) error
+	Stop(id string) error
+	Dump(ctx context.Context, id, db string, w io.Writer) error
+}
+
+// Config configures the service.
+type Config struct {
+	// DataDir holds the saved state, the nodes' data and the snapshots.
+	DataDir string
+	Region  string
+	Account string
+	// Delay is how long each intermediate status lasts at least.
+	Delay   time.Duration
+	Engines Engines
+	// CA signs the certificate of groups with transit encryption.
+	CA   *engines.CA
+	Logf func(format string, args ...any)
+}
+
+// Service is the ElastiCache API.
+type Service struct {
+	cfg     Config
+	machine *lifecycle.Machine
+
+	mu        sync.Mutex
+	groups    map[string]*group
+	snapshots map[string]*snapshot
+
+	saveMu sync.Mutex
+}
+
+// New loads the saved state from cfg.DataDir and brings its groups back:
+// the nodes of available groups are running when New returns, and
+// transitions that a shutdown interrupted start again.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
+	if cfg.CA == nil {
+		return nil, fmt.Errorf("ElastiCache needs the local cloud's CA for transit encryption")
+	}
+	s := &Service{cfg: cfg, groups: map[string]*group{}, snapshots: map[string]*snapshot{}}
+	s.machine = lifecycle.New(func(string, string) { s.save() })
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	// One certificate serves every TLS node; renewed here when it nears
+	// its end, it reaches the nodes as they are configured on start.
+	if err := cfg.CA.IssueServer(s.certFile(), s.keyFile()); err != nil {
+		return nil, fmt.Errorf("cannot issue the ElastiCache nodes' certificate: %w", err)
+	}
+	s.restore(ctx)
+	return s, nil
+}
+
+// API returns the actions this service answers.
+func (s *Service) API() awsquery.Service {
+	return awsquery.Service{Namespace: Namespace, Actions: map[string]awsquery.Handler{
+		"CreateReplicationGroup":    s.createReplicationGroup,
+		"DescribeReplicationGroups": s.describeReplicationGroups,
+		"ModifyReplicationGroup":    s.modifyReplicationGroup,
+		"IncreaseReplicaCount":      s.increaseReplicaCount,
+		"DecreaseReplicaCount":      s.decreaseReplicaCount,
+		"DeleteReplicationGroup":    s.deleteReplicationGroup,
+		"DescribeCacheClusters":     s.describeCacheClusters,
+		"CreateSnapshot":            s.createSnapshot,
+		"DescribeSnapshots":         s.describeSnapshots,
+		"AddTagsToResource":         s.addTagsToResource,
+		"RemoveTagsFromResource":    s.removeTagsFromResource,
+		"ListTagsForResource":       s.listTagsForResource,
+	}}
+}
+
+// Close stops the transitions in flight and saves the state. Engines are
+// the caller's to stop, as they are shared with other services.
+func (s *Service) Close() {
+	s.machine.Close()
+	s.save()
+}
+
+// Wait blocks until no transition is running for group id or ctx ends;
+// tests and tools use it instead of sleeping.
+func (s *Service) Wait(ctx context.Context, id string) error {
+	for s.machine.Busy(key(strings.ToLower(id))) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// SnapshotFile returns where snapshot name's RDB file is (or will be).
+func (s *Service) SnapshotFile(name string) string {
+	return filepath.Join(s.cfg.DataDir, snapshotFile(name))
+}
+
+func snapshotFile(name string) string { return filepath.Join("snapshots", name+".rdb") }
+
+func (s *Service) arn(kind, id string) string {
+	return fmt.Sprintf("arn:aws:elasticache:%s:%s:%s:%s", s.cfg.Region, s.cfg.Account, kind, id)
+}
+
+// key is a group's key in the lifecycle machine.
+func key(id string) string { return "elasticache/rg/" + id }
+
+// nodeKey is a member cluster's id in the supervisor.
+func nodeKey(clusterID string) string { return "elasticache/cluster/" + clusterID }
+
+func (s *Service) groupDir(id string) string { return filepath.Join(s.cfg.DataDir, "groups", id) }
+
+func (s *Service) nodeDir(groupID, clusterID string) string {
+	return filepath.Join(s.groupDir(groupID), "nodes", clusterID)
+}
+
+func (s *Service) status(id string) string {
+	st, _ := s.machine.State(key(id))
+	return st
+}
+
+func errGroupNotFound(id string) error {
+	return awsquery.Errorf(404, "ReplicationGroupNotFoundFault", "Replication group %s not found.", id)
+}
+
+func errClusterNotFound(id string) error {
+	return awsquery.Errorf(404, "CacheClusterNotFound", "CacheCluster not found: %s", id)
+}
+
+func errSnapshotNotFound(name string) error {
+	return awsquery.Errorf(404, "SnapshotNotFoundFault", "Snapshot %s not found.", name)
+}
+
+func errInvalidState(format string, args ...any) error {
+	return awsquery.Errorf(400, "InvalidReplicationGroupState", format, args...)
+}
