@@ -36,3 +36,13 @@ func LateInitializes(mg resource.Managed) bool {
 	}
 	return false
 }
+
+// DiffFields is an observation's Diff for the debug log: the names of the
+// fields that differ, never their values, since one of them may be a
+// password or a token.
+func DiffFields(fields []string) string {
+	if len(fields) == 0 {
+		return ""
+	}
+	return "fields differ: " + strings.Join(fields, ", ")
+}

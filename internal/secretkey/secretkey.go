@@ -8,7 +8,7 @@ package secretkey
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
+	"math/big"
 
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
@@ -19,11 +19,28 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 )
 
-// generatedBytes of randomness make a generated value: 192 bits, as 32
-// URL-safe base64 characters, which every engine accepts (no /, @, " or
-// space) and which fit MySQL's 41-character password limit and
-// ElastiCache's 16 to 128-character token rule.
-const generatedBytes = 24
+// generatedLength is the length of a generated value: 32 letters and
+// digits, about 190 bits. Letters and digits only, because the engines
+// disagree on everything else: ElastiCache tokens allow only !&#$^<>- (not
+// the _ of URL-safe base64), RDS refuses / @ " and space. 32 fits MySQL's
+// 41-character password limit and ElastiCache's 16 to 128.
+const generatedLength = 32
+
+const alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// generate returns n characters drawn uniformly from alphanumeric.
+func generate(n int) (string, error) {
+	b := make([]byte, n)
+	limit := big.NewInt(int64(len(alphanumeric)))
+	for i := range b {
+		k, err := rand.Int(rand.Reader, limit)
+		if err != nil {
+			return "", err
+		}
+		b[i] = alphanumeric[k.Int64()]
+	}
+	return string(b), nil
+}
 
 // A Value and the resourceVersion of the Secret it came from.
 type Value struct {
@@ -68,11 +85,10 @@ func (s Store) Ensure(ctx context.Context, ref Ref) (Value, error) {
 	if err != nil || v.Data != "" {
 		return v, err
 	}
-	b := make([]byte, generatedBytes)
-	if _, err := rand.Read(b); err != nil {
+	data, err := generate(generatedLength)
+	if err != nil {
 		return Value{}, errors.Wrapf(err, "cannot generate a %s", ref.What)
 	}
-	data := base64.RawURLEncoding.EncodeToString(b)
 	sec := &corev1.Secret{}
 	err = s.Kube.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, sec)
 	switch {

@@ -25,6 +25,7 @@ import (
 	"cloud.google.com/go/storage"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/prometheus/client_golang/prometheus"
@@ -83,6 +84,8 @@ var (
 	localCloudURL string               // the project's local cloud (RDS), behind actionProxy
 	rdsCalls      *recorder            // what the provider sent to the local cloud
 	rdsStore      *rds.Client          // talks to the local cloud directly
+	cacheStore    *elasticache.Client  // talks to the local cloud directly
+	localCloudCA  string               // the PEM CA of the local cloud's cache nodes
 	s3calls       *recorder            // what the provider sent to S3
 	logs          syncBuffer           // everything the provider logged
 	metrics       *prometheus.Registry // the provider's managed resource metrics
@@ -159,6 +162,17 @@ func run(m *testing.M) int {
 	rdsFront := actionProxy(cloud.Endpoint, rdsCalls)
 	defer rdsFront.Close()
 	localCloudURL = rdsFront.URL
+	ca, err := os.ReadFile(filepath.Join(dir, "localcloud", "data", "ca.crt"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	localCloudCA = string(ca)
+	cacheStore = elasticache.New(elasticache.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(cloud.Endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
+	})
 	rdsStore = rds.New(rds.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(cloud.Endpoint),
@@ -319,9 +333,13 @@ func setupProviderConfig(ctx context.Context, endpoint string) error {
 				Source:    awsv1alpha1.CredentialsSourceSecret,
 				SecretRef: &common.SecretKeySelector{Namespace: "crossplane-system", Name: "aws-creds", Key: "credentials"},
 			},
-			Region:   "us-east-1",
-			Endpoint: &awsv1alpha1.Endpoint{URL: endpoint, Services: map[string]string{"rds": localCloudURL, "elasticache": localCloudURL}},
-			S3:       &awsv1alpha1.S3Options{UsePathStyle: true},
+			Region: "us-east-1",
+			Endpoint: &awsv1alpha1.Endpoint{
+				URL: endpoint, Services: map[string]string{"rds": localCloudURL, "elasticache": localCloudURL},
+				// The local cloud's cache nodes have certificates of its own CA.
+				ResourceCABundle: localCloudCA,
+			},
+			S3: &awsv1alpha1.S3Options{UsePathStyle: true},
 		},
 	})
 }
@@ -442,6 +460,9 @@ func actionProxy(target string, rec *recorder) *httptest.Server {
 		if form, err := url.ParseQuery(string(body)); err == nil {
 			rec.mu.Lock()
 			id := form.Get("DBInstanceIdentifier") + form.Get("ReplicationGroupId")
+			if arn := form.Get("ResourceName"); id == "" && strings.Contains(arn, ":replicationgroup:") {
+				id = arn[strings.LastIndex(arn, ":")+1:]
+			}
 			rec.calls = append(rec.calls, call{Bucket: id, Op: form.Get("Action")})
 			rec.mu.Unlock()
 		}

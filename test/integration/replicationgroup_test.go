@@ -11,11 +11,12 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -53,17 +54,12 @@ type redisConn struct {
 	r *bufio.Reader
 }
 
-// dialRedis connects over TLS verified against the local cloud's CA.
-func dialRedis(host, port string) (*redisConn, error) {
-	resp, err := http.Get(localCloudURL + "/localcloud/ca.crt") //nolint:noctx // Test helper.
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close() //nolint:errcheck // Read-only.
-	ca, _ := io.ReadAll(resp.Body)
+// dialRedis connects over TLS verified against caPEM, the CA certificate
+// of the connection Secret: the one the provider was told the endpoints use.
+func dialRedis(host, port, caPEM string) (*redisConn, error) {
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(ca) {
-		return nil, errors.New("the local cloud published no CA certificate")
+	if !pool.AppendCertsFromPEM([]byte(caPEM)) {
+		return nil, errors.New("the connection Secret has no CA certificate (ca.crt)")
 	}
 	d := &net.Dialer{Timeout: 5 * time.Second}
 	c, err := tls.DialWithDialer(d, "tcp", net.JoinHostPort(host, port), &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12})
@@ -103,9 +99,10 @@ func (r *redisConn) do(args ...string) (string, error) {
 	return "", fmt.Errorf("unexpected reply %q", line)
 }
 
-// withToken AUTHs with token on a fresh connection and runs f.
-func withToken(host, port, token string, f func(*redisConn) error) error {
-	c, err := dialRedis(host, port)
+// withToken AUTHs with token on a fresh connection to host:port of conn
+// (its primary unless told otherwise) and runs f.
+func withToken(conn map[string]string, host, port, token string, f func(*redisConn) error) error {
+	c, err := dialRedis(host, port, conn["ca.crt"])
 	if err != nil {
 		return err
 	}
@@ -116,10 +113,22 @@ func withToken(host, port, token string, f func(*redisConn) error) error {
 	return f(c)
 }
 
+func ping(c *redisConn) error {
+	pong, err := c.do("PING")
+	if err == nil && pong != "PONG" {
+		err = fmt.Errorf("PING answered %q", pong)
+	}
+	return err
+}
+
+// cacheCalls are the local cloud actions the provider sent for group id.
+func cacheCalls(id string) []call { return rdsCalls.of(id) }
+
 // TestReplicationGroup runs a group against the local cloud and real
-// Redis: Ready once available, reachable over TLS with the token from its
-// connection Secret, a replica added and read from, the token rotated
-// without breaking clients, deleted.
+// Redis: Ready once available, reachable over TLS (verified with the CA in
+// its connection Secret) with the token from that Secret, two reads per
+// in-sync poll, a replica added and read from at the reader endpoint, the
+// token rotated without breaking clients, drift corrected, deleted.
 func TestReplicationGroup(t *testing.T) {
 	t.Parallel()
 	const name = "it-cache"
@@ -128,12 +137,17 @@ func TestReplicationGroup(t *testing.T) {
 	eventually(t, dbConverge, "group Ready", func() error { return ready(cr) })
 	conn := connSecret(t, name+"-conn")
 	addCanary(conn["password"])
+	for _, k := range []string{"host", "port", "password", "url", "ca.crt"} {
+		if conn[k] == "" {
+			t.Errorf("connection Secret lacks %q", k)
+		}
+	}
 	if !strings.HasPrefix(conn["url"], "rediss://") {
 		t.Errorf("url %q: want rediss:// with transit encryption", strings.ReplaceAll(conn["url"], conn["password"], "<token>"))
 	}
-	if err := withToken(conn["host"], conn["port"], conn["password"], func(c *redisConn) error {
-		if pong, err := c.do("PING"); err != nil || pong != "PONG" {
-			return fmt.Errorf("PING: %q, %v", pong, err)
+	if err := withToken(conn, conn["host"], conn["port"], conn["password"], func(c *redisConn) error {
+		if err := ping(c); err != nil {
+			return err
 		}
 		if _, err := c.do("SET", "greeting", "hello"); err != nil {
 			return err
@@ -146,6 +160,22 @@ func TestReplicationGroup(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("using the cache through its connection Secret: %v", err)
 	}
+
+	t.Run("SteadyStateTwoReads", func(t *testing.T) {
+		// Three polls of an in-sync group: a Describe and a ListTags each.
+		start := len(cacheCalls(name))
+		eventually(t, 4*pollInterval+10*time.Second, "three polls", func() error {
+			if n := len(cacheCalls(name)) - start; n < 6 {
+				return fmt.Errorf("%d calls so far", n)
+			}
+			return nil
+		})
+		for _, c := range cacheCalls(name)[start:] {
+			if c.Op != "DescribeReplicationGroups" && c.Op != "ListTagsForResource" {
+				t.Errorf("an in-sync poll sent %s", c.Op)
+			}
+		}
+	})
 
 	t.Run("AddReplica", func(t *testing.T) {
 		eventually(t, 30*time.Second, "replicas changed", func() error {
@@ -163,10 +193,19 @@ func TestReplicationGroup(t *testing.T) {
 			if conn["readerHost"] == "" || len(cr.Status.AtProvider.MemberClusters) != 2 {
 				return fmt.Errorf("readerHost %q, members %v", conn["readerHost"], cr.Status.AtProvider.MemberClusters)
 			}
-			return withToken(conn["readerHost"], conn["port"], conn["password"], func(c *redisConn) error {
+			// The local cloud's nodes share 127.0.0.1 and so have ports
+			// of their own: the reader's is readerPort (on AWS, the same
+			// as port).
+			if conn["readerPort"] == conn["port"] {
+				return fmt.Errorf("readerPort %s is the primary's port", conn["readerPort"])
+			}
+			return withToken(conn, conn["readerHost"], conn["readerPort"], conn["password"], func(c *redisConn) error {
 				v, err := c.do("GET", "greeting")
 				if err != nil || v != "hello" {
 					return fmt.Errorf("GET on the reader: %q, %v", v, err)
+				}
+				if _, err := c.do("SET", "greeting", "changed"); err == nil || !strings.Contains(err.Error(), "READONLY") {
+					return fmt.Errorf("SET on the reader endpoint: %v, want READONLY (a replica)", err)
 				}
 				return nil
 			})
@@ -186,21 +225,65 @@ func TestReplicationGroup(t *testing.T) {
 		if err := kube.Update(context.Background(), s); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, dbConverge, "rotation completed", func() error {
+		// After ROTATE and before SET both tokens work, and the
+		// connection Secret has the new one.
+		eventually(t, dbConverge, "ROTATE sent", func() error {
+			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(cr), cr); err != nil {
+				return err
+			}
+			if cr.Status.AtProvider.AuthTokenRotating != s.ResourceVersion {
+				return fmt.Errorf("rotating %q", cr.Status.AtProvider.AuthTokenRotating)
+			}
+			return withToken(old, old["host"], old["port"], rotated, ping)
+		})
+		if err := withToken(old, old["host"], old["port"], old["password"], ping); err != nil {
+			t.Errorf("the old token was refused during ROTATE: %v", err)
+		}
+		eventually(t, 30*time.Second, "new token published", func() error {
+			if got := connSecret(t, name+"-conn")["password"]; got != rotated {
+				return errors.New("the connection Secret does not have the new token")
+			}
+			return nil
+		})
+		eventually(t, dbConverge, "rotation completed with SET", func() error {
 			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(cr), cr); err != nil {
 				return err
 			}
 			if cr.Status.AtProvider.AuthTokenRotating != "" || cr.Status.AtProvider.AuthTokenSecretVersion != s.ResourceVersion {
 				return fmt.Errorf("rotating %q, applied %q", cr.Status.AtProvider.AuthTokenRotating, cr.Status.AtProvider.AuthTokenSecretVersion)
 			}
-			return withToken(old["host"], old["port"], rotated, func(c *redisConn) error { _, err := c.do("PING"); return err })
+			return withToken(old, old["host"], old["port"], rotated, ping)
 		})
-		if err := withToken(old["host"], old["port"], old["password"], func(c *redisConn) error { _, err := c.do("PING"); return err }); err == nil {
-			t.Error("the old token still works after SET")
+		eventually(t, 30*time.Second, "old token refused after SET", func() error {
+			if err := withToken(old, old["host"], old["port"], old["password"], ping); err == nil {
+				return errors.New("the old token still works after SET")
+			}
+			return nil
+		})
+	})
+
+	t.Run("DriftCorrected", func(t *testing.T) {
+		eventually(t, dbConverge, "available", func() error { return ready(cr) })
+		if _, err := cacheStore.ModifyReplicationGroup(context.Background(), &elasticache.ModifyReplicationGroupInput{
+			ReplicationGroupId: aws.String(name), ReplicationGroupDescription: aws.String("changed behind the provider's back"), ApplyImmediately: aws.Bool(true),
+		}); err != nil {
+			t.Fatal(err)
 		}
-		if got := connSecret(t, name+"-conn")["password"]; got != rotated {
-			t.Error("the connection Secret does not have the new token")
-		}
+		eventually(t, dbConverge, "drift corrected", func() error {
+			out, err := cacheStore.DescribeReplicationGroups(context.Background(), &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String(name)})
+			if err != nil {
+				return err
+			}
+			if got := aws.ToString(out.ReplicationGroups[0].Description); got != cr.Spec.ForProvider.Description {
+				return fmt.Errorf("description %q", got)
+			}
+			for _, e := range eventsOf(t, cr) {
+				if e.Reason == "DriftDetected" {
+					return nil
+				}
+			}
+			return errors.New("no DriftDetected event")
+		})
 	})
 
 	t.Run("Delete", func(t *testing.T) {
@@ -208,7 +291,67 @@ func TestReplicationGroup(t *testing.T) {
 			t.Fatal(err)
 		}
 		eventually(t, dbConverge, "resource gone", func() error { return gone(cr) })
+		if _, err := cacheStore.DescribeReplicationGroups(context.Background(), &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String(name)}); err == nil {
+			t.Error("the group is still described after its resource is gone")
+		}
 	})
+}
+
+// TestReplicationGroupOrphanThenImport: a resource without Delete in its
+// policies leaves its group when deleted; an Observe-only resource then
+// imports that group by external name, reports it, and leaves it too.
+func TestReplicationGroupOrphanThenImport(t *testing.T) {
+	t.Parallel()
+	const name = "it-cache-orphan"
+	cr := replicationGroup(name, func(g *v1alpha1.ReplicationGroup) {
+		g.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve, xpv2.ManagementActionCreate, xpv2.ManagementActionUpdate, xpv2.ManagementActionLateInitialize}
+	})
+	create(t, cr)
+	t.Cleanup(func() {
+		_, _ = cacheStore.DeleteReplicationGroup(context.Background(), &elasticache.DeleteReplicationGroupInput{ReplicationGroupId: aws.String(name)})
+	})
+	eventually(t, dbConverge, "group Ready", func() error { return ready(cr) })
+	if err := kube.Delete(context.Background(), cr); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, converge, "resource gone", func() error { return gone(cr) })
+	available := func() error {
+		out, err := cacheStore.DescribeReplicationGroups(context.Background(), &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String(name)})
+		if err != nil {
+			return err
+		}
+		if s := aws.ToString(out.ReplicationGroups[0].Status); s != "available" {
+			return fmt.Errorf("status %s", s)
+		}
+		return nil
+	}
+	if err := available(); err != nil {
+		t.Fatalf("the orphaned group should still be available: %v", err)
+	}
+
+	view := replicationGroup("it-cache-import-view", func(g *v1alpha1.ReplicationGroup) {
+		g.Annotations = map[string]string{"crossplane.io/external-name": name}
+		g.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve}
+		g.Spec.ForProvider.AuthTokenSecretRef = nil
+	})
+	create(t, view)
+	eventually(t, converge, "observed", func() error {
+		if err := ready(view); err != nil {
+			return err
+		}
+		at := view.Status.AtProvider
+		if at.ARN == "" || at.PrimaryAddress == "" || at.Port == 0 || at.EngineVersion == "" {
+			return fmt.Errorf("status.atProvider not filled: %+v", at)
+		}
+		return nil
+	})
+	if err := kube.Delete(context.Background(), view); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, converge, "view gone", func() error { return gone(view) })
+	if err := available(); err != nil {
+		t.Errorf("an Observe-only resource's deletion touched the group: %v", err)
+	}
 }
 
 // TestReplicationGroupBadSpecRefusedAtAdmission: what ElastiCache would

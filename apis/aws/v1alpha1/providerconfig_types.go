@@ -97,6 +97,17 @@ type Endpoint struct {
 	// sts) to the URL used for it.
 	// +optional
 	Services map[string]string `json:"services,omitempty"`
+
+	// ResourceCABundle is the PEM certificate of a private CA that signs
+	// the TLS certificates of the resources reached through this endpoint:
+	// the nodes of an ElastiCache stand-in, for example. The provider puts
+	// it into those resources' connection Secrets as ca.crt, so that
+	// clients can verify them. AWS's own endpoints use public CAs and
+	// need none.
+	// +kubebuilder:validation:MaxLength=65536
+	// +kubebuilder:validation:XValidation:rule="self.contains('-----BEGIN CERTIFICATE-----')",message="resourceCABundle must hold PEM certificates (-----BEGIN CERTIFICATE-----)"
+	// +optional
+	ResourceCABundle string `json:"resourceCABundle,omitempty"`
 }
 
 // S3Options tunes the S3 client.

@@ -158,8 +158,12 @@ type ReplicationGroupObservation struct {
 	// PrimaryAddress and ReaderAddress of the group's endpoints.
 	PrimaryAddress string `json:"primaryAddress,omitempty"`
 	ReaderAddress  string `json:"readerAddress,omitempty"`
-	// Port of both endpoints.
+	// Port of the primary endpoint.
 	Port int32 `json:"port,omitempty"`
+	// ReaderPort of the reader endpoint: the same as port on AWS, where
+	// every node of a group listens on one port; it differs where nodes
+	// share an address, as in the project's local cloud.
+	ReaderPort int32 `json:"readerPort,omitempty"`
 	// ARN of the group.
 	ARN string `json:"arn,omitempty"`
 	// MemberClusters are the group's nodes.

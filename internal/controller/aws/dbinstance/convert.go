@@ -203,15 +203,6 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(a, b)
 }
 
-// diff names the fields that differ, for debug logs: never values, since
-// one of them may be the password.
-func diff(fields []string) string {
-	if len(fields) == 0 {
-		return ""
-	}
-	return "fields differ: " + strings.Join(fields, ", ")
-}
-
 // lateInitialize fills spec fields left unset with what RDS chose.
 func lateInitialize(spec *v1alpha1.DBInstanceParameters, got v1alpha1.DBInstanceParameters) bool {
 	changed := false

@@ -444,24 +444,6 @@ func TestDrifted(t *testing.T) {
 	}
 }
 
-func TestDiff(t *testing.T) {
-	cases := map[string]struct {
-		reason string
-		fields []string
-		want   string
-	}{
-		"None":   {reason: "No field, no diff: the resource is up to date.", want: ""},
-		"Fields": {reason: "The diff names fields only.", fields: []string{fieldClass, fieldPassword}, want: "fields differ: dbInstanceClass, masterPassword"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, diff(tc.fields)); diff != "" {
-				t.Errorf("\n%s\ndiff(...): -want, +got:\n%s", tc.reason, diff)
-			}
-		})
-	}
-}
-
 func TestLateInitialize(t *testing.T) {
 	// unset is instance()'s spec with every late-initialised field unset.
 	unset := func() v1alpha1.DBInstanceParameters {

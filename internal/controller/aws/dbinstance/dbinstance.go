@@ -153,7 +153,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 			fields = append(fields, fieldPassword)
 		}
 		obs.ResourceUpToDate = len(fields) == 0
-		obs.Diff = diff(fields)
+		obs.Diff = reconciler.DiffFields(fields)
 	}
 	return obs, nil
 }
@@ -202,8 +202,13 @@ func appliedPasswordVersion(cr *v1alpha1.DBInstance) string {
 // manages it; its password is then set at the next update.
 func (e *external) adopt(ctx context.Context, cr *v1alpha1.DBInstance, id string) (managed.ExternalCreation, error) {
 	out, err := e.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)})
-	if err != nil || len(out.DBInstances) == 0 {
+	if err != nil {
 		return managed.ExternalCreation{}, errors.Wrap(err, "DB instance already exists and cannot be described")
+	}
+	if len(out.DBInstances) == 0 {
+		// Deleted by someone else between the two calls: the next poll
+		// starts over.
+		return managed.ExternalCreation{}, errors.Errorf("DB instance %q already exists but is not described", id)
 	}
 	if owned, err := e.owners.Owned(ctx, cr, observe(out.DBInstances[0]).tags); !owned {
 		return managed.ExternalCreation{}, errors.Wrapf(err, "cannot adopt DB instance %q", id)

@@ -86,7 +86,7 @@ func observe(g types.ReplicationGroup) observed {
 			p.Port = ep.Port
 		}
 		if ep := ng.ReaderEndpoint; ep != nil {
-			obs.ReaderAddress = aws.ToString(ep.Address)
+			obs.ReaderAddress, obs.ReaderPort = aws.ToString(ep.Address), aws.ToInt32(ep.Port)
 		}
 	}
 	if g.ConfigurationEndpoint != nil && obs.PrimaryAddress == "" {
@@ -94,6 +94,21 @@ func observe(g types.ReplicationGroup) observed {
 	}
 	o.params, o.observation = p, obs
 	return o
+}
+
+// setEngineVersion records the version the nodes run, "" if unknown.
+func (o *observed) setEngineVersion(v string) {
+	o.observation.EngineVersion = v
+	if v != "" {
+		o.params.EngineVersion = aws.String(v)
+	}
+}
+
+// versionMatches says whether the running version satisfies the wanted
+// one: ElastiCache takes "7.1" or "7.x" and reports "7.1.0".
+func versionMatches(want, running string) bool {
+	want = strings.TrimSuffix(want, ".x")
+	return running == want || strings.HasPrefix(running, want+".")
 }
 
 func tagMap(tags []types.Tag) map[string]string {
@@ -145,6 +160,7 @@ func drifted(want v1alpha1.ReplicationGroupParameters, got observed) []string {
 		}
 	}
 	add(want.CacheNodeType != g.CacheNodeType, fieldNodeType)
+	add(want.EngineVersion != nil && g.EngineVersion != nil && !versionMatches(*want.EngineVersion, *g.EngineVersion), fieldEngineVersion)
 	add(want.NumCacheClusters != g.NumCacheClusters, fieldReplicas)
 	add(want.AutomaticFailoverEnabled != g.AutomaticFailoverEnabled, fieldFailover)
 	add(want.MultiAZEnabled != nil && g.MultiAZEnabled != nil && *want.MultiAZEnabled != *g.MultiAZEnabled, fieldMultiAZ)
@@ -153,15 +169,6 @@ func drifted(want v1alpha1.ReplicationGroupParameters, got observed) []string {
 	add(want.SnapshotWindow != nil && g.SnapshotWindow != nil && *want.SnapshotWindow != *g.SnapshotWindow, fieldSnapshotWindow)
 	add(!maps.Equal(want.Tags, got.tags), fieldTags)
 	return f
-}
-
-// diff names the fields that differ, for debug logs: never values, since
-// one of them may be the token.
-func diff(fields []string) string {
-	if len(fields) == 0 {
-		return ""
-	}
-	return "fields differ: " + strings.Join(fields, ", ")
 }
 
 // lateInitialize fills spec fields left unset with what ElastiCache chose.
@@ -213,7 +220,7 @@ func createInput(id string, p v1alpha1.ReplicationGroupParameters, token string)
 // modifyInput sends only the fields that differ; nil when none of them is
 // changed by ModifyReplicationGroup (replicas, tags and the token have
 // calls of their own).
-func modifyInput(id string, want v1alpha1.ReplicationGroupParameters, _ observed, fields []string) *elasticache.ModifyReplicationGroupInput {
+func modifyInput(id string, want v1alpha1.ReplicationGroupParameters, fields []string) *elasticache.ModifyReplicationGroupInput {
 	in := &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: aws.String(id), ApplyImmediately: aws.Bool(want.ApplyImmediately)}
 	n := 0
 	for _, f := range fields {
@@ -221,6 +228,8 @@ func modifyInput(id string, want v1alpha1.ReplicationGroupParameters, _ observed
 		switch f {
 		case fieldNodeType:
 			in.CacheNodeType = aws.String(want.CacheNodeType)
+		case fieldEngineVersion:
+			in.EngineVersion = want.EngineVersion
 		case fieldFailover:
 			in.AutomaticFailoverEnabled = aws.Bool(want.AutomaticFailoverEnabled)
 		case fieldMultiAZ:
@@ -264,31 +273,40 @@ func tagList(tags map[string]string) []types.Tag {
 }
 
 // connectionDetails follow the provider's connection Secret contract: see
-// docs/connection-secrets.md.
-func connectionDetails(p v1alpha1.ReplicationGroupParameters, o v1alpha1.ReplicationGroupObservation, token string) managed.ConnectionDetails {
+// docs/connection-secrets.md. token is the auth token ElastiCache has. It
+// is "" while a token just written to the referenced Secret has not been
+// sent: password and url are then left out, and the Secret keeps the ones
+// clients use today (publishing adds and replaces keys, never removes).
+// ca is the private CA of the nodes' certificates, if any.
+func connectionDetails(p v1alpha1.ReplicationGroupParameters, o v1alpha1.ReplicationGroupObservation, token, ca string) managed.ConnectionDetails {
 	if o.PrimaryAddress == "" {
 		return nil
 	}
 	port := strconv.Itoa(int(o.Port))
+	cd := managed.ConnectionDetails{
+		"host":     []byte(o.PrimaryAddress),
+		"port":     []byte(port),
+		"endpoint": []byte(o.PrimaryAddress),
+	}
+	if o.ReaderAddress != "" {
+		cd["readerHost"] = []byte(o.ReaderAddress)
+		cd["readerPort"] = []byte(strconv.Itoa(int(o.ReaderPort)))
+	}
+	if p.TransitEncryptionEnabled && ca != "" {
+		cd["ca.crt"] = []byte(ca)
+	}
+	if p.AuthTokenSecretRef != nil && token == "" {
+		return cd
+	}
 	u := url.URL{Scheme: "redis", Host: o.PrimaryAddress + ":" + port}
 	if p.TransitEncryptionEnabled {
 		u.Scheme = "rediss"
 	}
 	if token != "" {
-		u.User = url.UserPassword("", token)
-	}
-	cd := managed.ConnectionDetails{
-		"host":     []byte(o.PrimaryAddress),
-		"port":     []byte(port),
-		"endpoint": []byte(o.PrimaryAddress),
-		"url":      []byte(u.String()),
-	}
-	if o.ReaderAddress != "" {
-		cd["readerHost"] = []byte(o.ReaderAddress)
-	}
-	if token != "" {
+		u.User = url.UserPassword("default", token)
 		cd["password"] = []byte(token)
 	}
+	cd["url"] = []byte(u.String())
 	return cd
 }
 

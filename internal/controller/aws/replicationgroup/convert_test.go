@@ -36,6 +36,14 @@ func TestDesired(t *testing.T) {
 	}
 }
 
+// described is observation() as one Describe gives it: the engine version
+// comes from the primary's cluster, apart.
+func described() v1alpha1.ReplicationGroupObservation {
+	o := observation()
+	o.EngineVersion = ""
+	return o
+}
+
 func TestObserveConversion(t *testing.T) {
 	cases := map[string]struct {
 		reason string
@@ -61,7 +69,7 @@ func TestObserveConversion(t *testing.T) {
 					SnapshotRetentionLimit:   ptr.To[int32](7),
 					SnapshotWindow:           ptr.To("03:00-04:00"),
 				},
-				observation: observation(),
+				observation: described(),
 			},
 		},
 		"OnlyFirstNodeGroup": {
@@ -76,7 +84,7 @@ func TestObserveConversion(t *testing.T) {
 			want: observed{
 				status:      "available",
 				params:      observe(replicationGroup(t)).params,
-				observation: observation(),
+				observation: described(),
 			},
 		},
 		"Disabled": {
@@ -112,7 +120,7 @@ func TestObserveConversion(t *testing.T) {
 			g: replicationGroup(t, func(g *types.ReplicationGroup) {
 				g.AutomaticFailover = types.AutomaticFailoverStatusEnabling
 			}),
-			want: observed{status: "available", params: observe(replicationGroup(t)).params, observation: observation()},
+			want: observed{status: "available", params: observe(replicationGroup(t)).params, observation: described()},
 		},
 		"FailoverDisabling": {
 			reason: "Failover being disabled counts as disabled.",
@@ -126,7 +134,7 @@ func TestObserveConversion(t *testing.T) {
 					p.AutomaticFailoverEnabled = false
 					return p
 				}(),
-				observation: observation(),
+				observation: described(),
 			},
 		},
 		"MultiAZUnreported": {
@@ -139,7 +147,7 @@ func TestObserveConversion(t *testing.T) {
 					p.MultiAZEnabled = nil
 					return p
 				}(),
-				observation: observation(),
+				observation: described(),
 			},
 		},
 		"ConfigurationEndpoint": {
@@ -169,7 +177,7 @@ func TestObserveConversion(t *testing.T) {
 			g: replicationGroup(t, func(g *types.ReplicationGroup) {
 				g.ConfigurationEndpoint = &types.Endpoint{Address: aws.String("clustercfg"), Port: aws.Int32(6380)}
 			}),
-			want: observed{status: "available", params: observe(replicationGroup(t)).params, observation: observation()},
+			want: observed{status: "available", params: observe(replicationGroup(t)).params, observation: described()},
 		},
 		"Creating": {
 			reason: "A group being created has no endpoint or members yet: none should be made up.",
@@ -390,24 +398,6 @@ func TestDrifted(t *testing.T) {
 	}
 }
 
-func TestDiff(t *testing.T) {
-	cases := map[string]struct {
-		reason string
-		fields []string
-		want   string
-	}{
-		"None":   {reason: "No field, no diff: the resource is up to date.", want: ""},
-		"Fields": {reason: "The diff names fields only.", fields: []string{fieldNodeType, fieldAuthToken}, want: "fields differ: cacheNodeType, authToken"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, diff(tc.fields)); diff != "" {
-				t.Errorf("\n%s\ndiff(...): -want, +got:\n%s", tc.reason, diff)
-			}
-		})
-	}
-}
-
 func TestLateInitialize(t *testing.T) {
 	// unset is group()'s spec with every late-initialised field unset.
 	unset := func() v1alpha1.ReplicationGroupParameters {
@@ -539,7 +529,6 @@ func TestModifyInput(t *testing.T) {
 		m(i)
 		return i
 	}
-	got := observe(replicationGroup(t))
 	cases := map[string]struct {
 		reason string
 		want   v1alpha1.ReplicationGroupParameters
@@ -597,7 +586,7 @@ func TestModifyInput(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := modifyInput(testName, tc.want, got, tc.fields)
+			got := modifyInput(testName, tc.want, tc.fields)
 			if diff := cmp.Diff(tc.in, got, ignoreInputs); diff != "" {
 				t.Errorf("\n%s\nmodifyInput(...): -want, +got:\n%s", tc.reason, diff)
 			}
@@ -655,25 +644,36 @@ func TestConnectionDetails(t *testing.T) {
 	plain := params(func(p *v1alpha1.ReplicationGroupParameters) {
 		p.TransitEncryptionEnabled, p.AuthTokenSecretRef = false, nil
 	})
+	noRef := params(func(p *v1alpha1.ReplicationGroupParameters) { p.AuthTokenSecretRef = nil })
 	noReader := observation()
-	noReader.ReaderAddress = ""
+	noReader.ReaderAddress, noReader.ReaderPort = "", 0
+	const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+	withCA := connection()
+	withCA["ca.crt"] = []byte(ca)
 	cases := map[string]struct {
 		reason string
 		p      v1alpha1.ReplicationGroupParameters
 		o      v1alpha1.ReplicationGroupObservation
 		token  string
+		ca     string
 		want   managed.ConnectionDetails
 	}{
 		"TLSWithToken": {
-			reason: "Transit encryption gives a rediss:// URL whose user is empty and whose password is the token, URL-escaped; the password key holds it as it is.",
+			reason: "Transit encryption gives a rediss:// URL whose user is default and whose password is the token, URL-escaped; the password key holds it as it is; the reader has its own host and port keys.",
 			p:      tls,
 			o:      observation(),
 			token:  testToken,
 			want:   connection(),
 		},
-		"TLSWithoutToken": {
-			reason: "Without a token the URL has no user info and there is no password key.",
+		"TokenNotSent": {
+			reason: "With a token reference but no token ElastiCache has, password and url are left out, so that the Secret keeps the ones clients use.",
 			p:      tls,
+			o:      observation(),
+			want:   pending(),
+		},
+		"NoTokenReference": {
+			reason: "Without a token reference the URL has no user info and there is no password key.",
+			p:      noRef,
 			o:      observation(),
 			want:   tokenless(),
 		},
@@ -682,18 +682,38 @@ func TestConnectionDetails(t *testing.T) {
 			p:      plain,
 			o:      observation(),
 			want: managed.ConnectionDetails{
-				"host": []byte(testPrimary), "port": []byte("6379"), "endpoint": []byte(testPrimary), "readerHost": []byte(testReader),
+				"host": []byte(testPrimary), "port": []byte("6379"), "endpoint": []byte(testPrimary),
+				"readerHost": []byte(testReader), "readerPort": []byte("6379"),
+				"url": []byte("redis://" + testPrimary + ":6379"),
+			},
+		},
+		"PrivateCA": {
+			reason: "A private CA named by the ProviderConfig goes into the Secret as ca.crt when the endpoint uses TLS.",
+			p:      tls,
+			o:      observation(),
+			token:  testToken,
+			ca:     ca,
+			want:   withCA,
+		},
+		"PrivateCAWithoutTLS": {
+			reason: "Without TLS there is no certificate to verify: no ca.crt.",
+			p:      plain,
+			o:      observation(),
+			ca:     ca,
+			want: managed.ConnectionDetails{
+				"host": []byte(testPrimary), "port": []byte("6379"), "endpoint": []byte(testPrimary),
+				"readerHost": []byte(testReader), "readerPort": []byte("6379"),
 				"url": []byte("redis://" + testPrimary + ":6379"),
 			},
 		},
 		"NoReader": {
-			reason: "A group without a reader endpoint has no readerHost.",
+			reason: "A group without a reader endpoint has no readerHost or readerPort.",
 			p:      tls,
 			o:      noReader,
 			token:  "plain-token-0123456789",
 			want: managed.ConnectionDetails{
 				"host": []byte(testPrimary), "port": []byte("6379"), "endpoint": []byte(testPrimary), "password": []byte("plain-token-0123456789"),
-				"url": []byte("rediss://:plain-token-0123456789@" + testPrimary + ":6379"),
+				"url": []byte("rediss://default:plain-token-0123456789@" + testPrimary + ":6379"),
 			},
 		},
 		"NoEndpoint": {
@@ -705,7 +725,7 @@ func TestConnectionDetails(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := connectionDetails(tc.p, tc.o, tc.token)
+			got := connectionDetails(tc.p, tc.o, tc.token, tc.ca)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("\n%s\nconnectionDetails(...): -want, +got:\n%s", tc.reason, diff)
 			}

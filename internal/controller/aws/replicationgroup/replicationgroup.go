@@ -33,6 +33,7 @@ import (
 // client satisfies it.
 type api interface {
 	DescribeReplicationGroups(ctx context.Context, in *elasticache.DescribeReplicationGroupsInput, opts ...func(*elasticache.Options)) (*elasticache.DescribeReplicationGroupsOutput, error)
+	DescribeCacheClusters(ctx context.Context, in *elasticache.DescribeCacheClustersInput, opts ...func(*elasticache.Options)) (*elasticache.DescribeCacheClustersOutput, error)
 	ListTagsForResource(ctx context.Context, in *elasticache.ListTagsForResourceInput, opts ...func(*elasticache.Options)) (*elasticache.ListTagsForResourceOutput, error)
 	CreateReplicationGroup(ctx context.Context, in *elasticache.CreateReplicationGroupInput, opts ...func(*elasticache.Options)) (*elasticache.CreateReplicationGroupOutput, error)
 	ModifyReplicationGroup(ctx context.Context, in *elasticache.ModifyReplicationGroupInput, opts ...func(*elasticache.Options)) (*elasticache.ModifyReplicationGroupOutput, error)
@@ -78,7 +79,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) e
 					return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
 				},
 				External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.ReplicationGroup], error) {
-					return &external{ec: newAPI(cfg), record: record, owners: owners, tokens: secretkey.Store{Kube: mgr.GetClient()}}, nil
+					return &external{ec: newAPI(cfg), record: record, owners: owners, tokens: secretkey.Store{Kube: mgr.GetClient()}, ca: resourceCA(cfg)}, nil
 				},
 			}
 		},
@@ -98,8 +99,33 @@ type external struct {
 	record event.Recorder
 	owners ownership.Checker
 	tokens secretkey.Store
+	// ca is the private CA of the nodes' TLS certificates, if the
+	// ProviderConfig names one: it goes into the connection Secret.
+	ca string
 
 	observed *observed
+}
+
+func resourceCA(cfg *awsclient.Config) string {
+	if cfg.Spec.Endpoint == nil {
+		return ""
+	}
+	return cfg.Spec.Endpoint.ResourceCABundle
+}
+
+// sentToken is the referenced token once ElastiCache has it (the group was
+// created with it, or ROTATE was sent), else "": a token the user has just
+// written to the Secret must not reach the connection Secret before
+// ElastiCache accepts it.
+func sentToken(cr *v1alpha1.ReplicationGroup, tok secretkey.Value) string {
+	if tok.Version != "" && (tok.Version == appliedTokenVersion(cr) || tok.Version == cr.Status.AtProvider.AuthTokenRotating) {
+		return tok.Data
+	}
+	return ""
+}
+
+func (e *external) details(cr *v1alpha1.ReplicationGroup, o v1alpha1.ReplicationGroupObservation, tok secretkey.Value) managed.ConnectionDetails {
+	return connectionDetails(cr.Spec.ForProvider, o, sentToken(cr, tok), e.ca)
 }
 
 func tokenRef(cr *v1alpha1.ReplicationGroup) *secretkey.Ref {
@@ -132,6 +158,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (
 		return managed.ExternalObservation{}, errors.Wrap(err, "cannot describe replication group")
 	}
 	got := observe(out.ReplicationGroups[0])
+	if err := e.observeEngineVersion(ctx, cr, &got); err != nil {
+		return managed.ExternalObservation{}, err
+	}
 	// ElastiCache keeps tags apart from the group: the second and last
 	// read of a poll.
 	tags, err := e.ec.ListTagsForResource(ctx, &elasticache.ListTagsForResourceInput{ResourceName: aws.String(got.observation.ARN)})
@@ -158,7 +187,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (
 		ResourceExists:          true,
 		ResourceUpToDate:        true,
 		ResourceLateInitialized: lateInit,
-		ConnectionDetails:       connectionDetails(cr.Spec.ForProvider, got.observation, tok.Data),
+		ConnectionDetails:       e.details(cr, got.observation, tok),
 	}
 	if !isBusy(got.status) {
 		fields := drifted(desired(cr), got)
@@ -166,7 +195,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (
 			fields = append(fields, fieldAuthToken)
 		}
 		obs.ResourceUpToDate = len(fields) == 0
-		obs.Diff = diff(fields)
+		obs.Diff = reconciler.DiffFields(fields)
 	}
 	return obs, nil
 }
@@ -214,8 +243,13 @@ func appliedTokenVersion(cr *v1alpha1.ReplicationGroup) string {
 // manages it.
 func (e *external) adopt(ctx context.Context, cr *v1alpha1.ReplicationGroup, id string) (managed.ExternalCreation, error) {
 	out, err := e.ec.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String(id)})
-	if err != nil || len(out.ReplicationGroups) == 0 {
+	if err != nil {
 		return managed.ExternalCreation{}, errors.Wrap(err, "replication group already exists and cannot be described")
+	}
+	if len(out.ReplicationGroups) == 0 {
+		// Created and deleted by someone else between the two calls: the
+		// next poll starts over.
+		return managed.ExternalCreation{}, errors.Errorf("replication group %q already exists but is not described", id)
 	}
 	tags, err := e.ec.ListTagsForResource(ctx, &elasticache.ListTagsForResourceInput{ResourceName: out.ReplicationGroups[0].ARN})
 	if err != nil {
@@ -247,32 +281,31 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 		fields = append(fields, fieldAuthToken)
 	}
 	reconciler.RecordDrift(e.record, cr, fields)
-	if want.NumCacheClusters > int32(len(e.observed.observation.MemberClusters)) {
-		// ElastiCache refuses failover and multi-AZ without a replica, so a
-		// growing group gets its replicas first, alone: it is busy after
-		// them, and the next poll sends the rest.
-		if err := e.resize(ctx, id, want, *e.observed); err != nil {
-			return managed.ExternalUpdate{}, err
-		}
-		return managed.ExternalUpdate{ConnectionDetails: connectionDetails(cr.Spec.ForProvider, e.observed.observation, tok.Data)}, nil
-	}
-	if in := modifyInput(id, want, *e.observed, fields); in != nil {
-		if _, err := e.ec.ModifyReplicationGroup(ctx, in); err != nil {
-			return managed.ExternalUpdate{}, errors.Wrap(err, "cannot modify replication group")
-		}
-	}
-	if err := e.resize(ctx, id, want, *e.observed); err != nil {
-		return managed.ExternalUpdate{}, err
-	}
+	// Tags never make the group busy.
 	if err := e.retag(ctx, want.Tags, e.observed); err != nil {
 		return managed.ExternalUpdate{}, err
 	}
-	if rotate {
-		if err := e.rotate(ctx, cr, id, tok); err != nil {
-			return managed.ExternalUpdate{}, err
-		}
+	// Each of these makes the group busy, and ElastiCache refuses the next
+	// until it is available again: one per poll (polls are short while the
+	// group is busy). Replicas are added first, since ElastiCache refuses
+	// failover and multi-AZ without one, and removed last, after failover
+	// may have been turned off.
+	members := int32(len(e.observed.observation.MemberClusters))
+	switch in := modifyInput(id, want, fields); {
+	case want.NumCacheClusters > members:
+		err = e.resize(ctx, id, want, members)
+	case in != nil:
+		_, err = e.ec.ModifyReplicationGroup(ctx, in)
+		err = errors.Wrap(err, "cannot modify replication group")
+	case want.NumCacheClusters < members:
+		err = e.resize(ctx, id, want, members)
+	case rotate:
+		err = e.rotate(ctx, cr, id, tok)
 	}
-	return managed.ExternalUpdate{ConnectionDetails: connectionDetails(cr.Spec.ForProvider, e.observed.observation, tok.Data)}, nil
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	return managed.ExternalUpdate{ConnectionDetails: e.details(cr, e.observed.observation, tok)}, nil
 }
 
 // rotate moves the group to a new token in two steps: ROTATE makes both
@@ -299,10 +332,10 @@ func (e *external) rotate(ctx context.Context, cr *v1alpha1.ReplicationGroup, id
 	return nil
 }
 
-// resize adds or removes replicas to reach numCacheClusters.
-func (e *external) resize(ctx context.Context, id string, want v1alpha1.ReplicationGroupParameters, got observed) error {
+// resize adds or removes replicas to reach numCacheClusters from n nodes.
+func (e *external) resize(ctx context.Context, id string, want v1alpha1.ReplicationGroupParameters, n int32) error {
 	replicas := want.NumCacheClusters - 1
-	switch n := int32(len(got.observation.MemberClusters)); {
+	switch {
 	case want.NumCacheClusters > n:
 		_, err := e.ec.IncreaseReplicaCount(ctx, &elasticache.IncreaseReplicaCountInput{ReplicationGroupId: aws.String(id), NewReplicaCount: aws.Int32(replicas), ApplyImmediately: aws.Bool(true)})
 		return errors.Wrap(err, "cannot add replicas")
@@ -342,6 +375,27 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 		return managed.ExternalDelete{}, nil
 	}
 	return managed.ExternalDelete{}, errors.Wrap(err, "cannot delete replication group")
+}
+
+// observeEngineVersion fills in the engine version, which ElastiCache
+// reports per node, not per group. The primary's cluster is described only
+// when the version may have changed: first, and when the group comes back
+// to available after a change. An in-sync poll stays at two reads.
+func (e *external) observeEngineVersion(ctx context.Context, cr *v1alpha1.ReplicationGroup, got *observed) error {
+	known, prev := cr.Status.AtProvider.EngineVersion, cr.Status.AtProvider.Status
+	if got.status != statusAvailable || len(got.observation.MemberClusters) == 0 || (known != "" && prev == statusAvailable) {
+		got.setEngineVersion(known)
+		return nil
+	}
+	out, err := e.ec.DescribeCacheClusters(ctx, &elasticache.DescribeCacheClustersInput{CacheClusterId: aws.String(got.observation.MemberClusters[0])})
+	if err != nil {
+		return errors.Wrap(err, "cannot describe the replication group's cache cluster")
+	}
+	if len(out.CacheClusters) > 0 {
+		known = aws.ToString(out.CacheClusters[0].EngineVersion)
+	}
+	got.setEngineVersion(known)
+	return nil
 }
 
 func (e *external) Disconnect(context.Context) error { return nil }

@@ -43,6 +43,7 @@ type mockAPI struct {
 	inputs []any
 
 	MockDescribeReplicationGroups func(ctx context.Context, in *elasticache.DescribeReplicationGroupsInput, opts ...func(*elasticache.Options)) (*elasticache.DescribeReplicationGroupsOutput, error)
+	MockDescribeCacheClusters     func(ctx context.Context, in *elasticache.DescribeCacheClustersInput, opts ...func(*elasticache.Options)) (*elasticache.DescribeCacheClustersOutput, error)
 	MockListTagsForResource       func(ctx context.Context, in *elasticache.ListTagsForResourceInput, opts ...func(*elasticache.Options)) (*elasticache.ListTagsForResourceOutput, error)
 	MockCreateReplicationGroup    func(ctx context.Context, in *elasticache.CreateReplicationGroupInput, opts ...func(*elasticache.Options)) (*elasticache.CreateReplicationGroupOutput, error)
 	MockModifyReplicationGroup    func(ctx context.Context, in *elasticache.ModifyReplicationGroupInput, opts ...func(*elasticache.Options)) (*elasticache.ModifyReplicationGroupOutput, error)
@@ -69,6 +70,14 @@ func (m *mockAPI) DescribeReplicationGroups(ctx context.Context, in *elasticache
 		return nil, unexpected("DescribeReplicationGroups")
 	}
 	return m.MockDescribeReplicationGroups(ctx, in, opts...)
+}
+
+func (m *mockAPI) DescribeCacheClusters(ctx context.Context, in *elasticache.DescribeCacheClustersInput, opts ...func(*elasticache.Options)) (*elasticache.DescribeCacheClustersOutput, error) {
+	m.called("DescribeCacheClusters", in)
+	if m.MockDescribeCacheClusters == nil {
+		return nil, unexpected("DescribeCacheClusters")
+	}
+	return m.MockDescribeCacheClusters(ctx, in, opts...)
 }
 
 func (m *mockAPI) ListTagsForResource(ctx context.Context, in *elasticache.ListTagsForResourceInput, opts ...func(*elasticache.Options)) (*elasticache.ListTagsForResourceOutput, error) {
@@ -152,7 +161,9 @@ const (
 	testKey       = "token"
 	// testToken holds characters a URL must escape (ElastiCache refuses
 	// only /, " and @ in a token).
-	testToken = "S3ss:ions?t0ken#16%chars&more+"
+	// testEngineVersion is what the nodes of group() run.
+	testEngineVersion = "7.1.0"
+	testToken         = "S3ss:ions?t0ken#16%chars&more+"
 	// testTokenInURL is testToken as the password of a URL.
 	testTokenInURL = "S3ss%3Aions%3Ft0ken%2316%25chars&more+"
 	// testNewToken is what the token Secret holds after a rotation.
@@ -200,6 +211,9 @@ func group(opts ...groupOption) *v1alpha1.ReplicationGroup {
 	}
 	cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"})
 	meta.SetExternalName(cr, testName)
+	// Seen available, with its engine version, by an earlier poll: an
+	// in-sync poll needs no DescribeCacheClusters.
+	cr.Status.AtProvider.Status, cr.Status.AtProvider.EngineVersion = "available", testEngineVersion
 	for _, o := range opts {
 		o(cr)
 	}
@@ -357,6 +371,8 @@ func observation() v1alpha1.ReplicationGroupObservation {
 		PrimaryAddress: testPrimary,
 		ReaderAddress:  testReader,
 		Port:           6379,
+		ReaderPort:     6379,
+		EngineVersion:  testEngineVersion,
 		ARN:            testARN,
 		MemberClusters: []string{"sessions-001", "sessions-002"},
 	}
@@ -370,8 +386,9 @@ func connection() managed.ConnectionDetails {
 		"port":       []byte("6379"),
 		"endpoint":   []byte(testPrimary),
 		"readerHost": []byte(testReader),
+		"readerPort": []byte("6379"),
 		"password":   []byte(testToken),
-		"url":        []byte("rediss://:" + testTokenInURL + "@" + testPrimary + ":6379"),
+		"url":        []byte("rediss://default:" + testTokenInURL + "@" + testPrimary + ":6379"),
 	}
 }
 
@@ -380,7 +397,17 @@ func connection() managed.ConnectionDetails {
 func connectionWith(token string) managed.ConnectionDetails {
 	c := connection()
 	c["password"] = []byte(token)
-	c["url"] = []byte("rediss://:" + token + "@" + testPrimary + ":6379")
+	c["url"] = []byte("rediss://default:" + token + "@" + testPrimary + ":6379")
+	return c
+}
+
+// pending is connection() while the token Secret holds a token ElastiCache
+// does not have yet: no password and no url, so that the Secret keeps the
+// ones clients use.
+func pending() managed.ConnectionDetails {
+	c := connection()
+	delete(c, "password")
+	delete(c, "url")
 	return c
 }
 
@@ -428,6 +455,20 @@ func listTagsFails(err error) func(context.Context, *elasticache.ListTagsForReso
 // reads is an api that describes g and lists tags.
 func reads(g types.ReplicationGroup, tags map[string]string) *mockAPI {
 	return &mockAPI{MockDescribeReplicationGroups: describes(g), MockListTagsForResource: listsTags(tags)}
+}
+
+// runs answers DescribeCacheClusters with one cluster running version.
+func runs(version string) func(context.Context, *elasticache.DescribeCacheClustersInput, ...func(*elasticache.Options)) (*elasticache.DescribeCacheClustersOutput, error) {
+	return func(_ context.Context, in *elasticache.DescribeCacheClustersInput, _ ...func(*elasticache.Options)) (*elasticache.DescribeCacheClustersOutput, error) {
+		return &elasticache.DescribeCacheClustersOutput{CacheClusters: []types.CacheCluster{{CacheClusterId: in.CacheClusterId, EngineVersion: aws.String(version)}}}, nil
+	}
+}
+
+// readsWithVersion is reads plus the primary's cluster running version.
+func readsWithVersion(g types.ReplicationGroup, tags map[string]string, version string) *mockAPI {
+	m := reads(g, tags)
+	m.MockDescribeCacheClusters = runs(version)
+	return m
 }
 
 func modifies(err error) func(context.Context, *elasticache.ModifyReplicationGroupInput, ...func(*elasticache.Options)) (*elasticache.ModifyReplicationGroupOutput, error) {
@@ -490,7 +531,7 @@ var ignoreInputs = cmpopts.IgnoreUnexported(
 	elasticache.CreateReplicationGroupInput{}, elasticache.ModifyReplicationGroupInput{},
 	elasticache.IncreaseReplicaCountInput{}, elasticache.DecreaseReplicaCountInput{},
 	elasticache.DeleteReplicationGroupInput{}, elasticache.AddTagsToResourceInput{},
-	elasticache.RemoveTagsFromResourceInput{}, types.Tag{},
+	elasticache.RemoveTagsFromResourceInput{}, elasticache.DescribeCacheClustersInput{}, types.Tag{},
 )
 
 // The inputs of the reads.
@@ -691,9 +732,20 @@ func TestObserve(t *testing.T) {
 				calls: readCalls,
 			},
 		},
-		"UpToDate": {
-			reason: "An available group matching the spec should take exactly one Describe and one ListTags by its ARN, be up to date and Available, and publish its connection details. The status is replaced but keeps the token Secret version.",
+		"InSync": {
+			reason: "A poll of a group in sync is two reads: one Describe and one ListTags by its ARN, no DescribeCacheClusters since the engine version is known.",
 			api:    reads(replicationGroup(t), allTags()),
+			cr:     inSync(),
+			want: want{
+				o:      managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
+				cr:     inSync(),
+				calls:  readCalls,
+				inputs: []any{describeIn, listTagsIn},
+			},
+		},
+		"UpToDate": {
+			reason: "A group that has just become available, matching the spec, should also have its primary's cluster described for the engine version, be up to date and Available, and publish its connection details. The status is replaced but keeps the token Secret version.",
+			api:    readsWithVersion(replicationGroup(t), allTags(), testEngineVersion),
 			cr: group(
 				withAtProvider(v1alpha1.ReplicationGroupObservation{Status: "creating", PrimaryAddress: "old"}),
 				withTokenVersion(testSecretVersion),
@@ -701,8 +753,19 @@ func TestObserve(t *testing.T) {
 			want: want{
 				o:      managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
 				cr:     inSync(),
-				calls:  readCalls,
-				inputs: []any{describeIn, listTagsIn},
+				calls:  []string{"DescribeReplicationGroups", "DescribeCacheClusters", "ListTagsForResource"},
+				inputs: []any{describeIn, &elasticache.DescribeCacheClustersInput{CacheClusterId: aws.String("sessions-001")}, listTagsIn},
+			},
+		},
+		"EngineVersionDrift": {
+			reason: "A group back to available after a change runs another engine version than the spec's: drift in engineVersion.",
+			api:    readsWithVersion(replicationGroup(t), allTags(), "6.2.6"),
+			cr:     group(withTokenVersion(testSecretVersion), withAtProvider(v1alpha1.ReplicationGroupObservation{Status: "modifying", AuthTokenSecretVersion: testSecretVersion})),
+			want: want{
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
+				diff:  []string{"fields differ: engineVersion"},
+				cr:    inSync(withAtProvider(func() v1alpha1.ReplicationGroupObservation { o := observation(); o.EngineVersion = "6.2.6"; return o }()), withTokenVersion(testSecretVersion)),
+				calls: []string{"DescribeReplicationGroups", "DescribeCacheClusters", "ListTagsForResource"},
 			},
 		},
 		"VersionFromAnnotation": {
@@ -723,7 +786,7 @@ func TestObserve(t *testing.T) {
 			kube: rotated(t),
 			cr:   group(withTokenVersion(testSecretVersion)),
 			want: want{
-				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connectionWith(testNewToken)},
+				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: pending()},
 				cr: group(
 					withAtProvider(func() v1alpha1.ReplicationGroupObservation { o := observation(); o.Status = "modifying"; return o }()),
 					withTokenVersion(testSecretVersion),
@@ -739,7 +802,7 @@ func TestObserve(t *testing.T) {
 				g.MemberClusters = nil
 			}), allTags()),
 			kube: cluster(t, nil),
-			cr:   group(),
+			cr:   group(withAtProvider(v1alpha1.ReplicationGroupObservation{})),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true},
 				cr: group(
@@ -786,24 +849,25 @@ func TestObserve(t *testing.T) {
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: func() managed.ConnectionDetails {
 					c := connection()
 					delete(c, "readerHost")
+					delete(c, "readerPort")
 					return c
 				}()},
 				diff: []string{"fields differ: numCacheClusters"},
 				cr: inSync(withAtProvider(func() v1alpha1.ReplicationGroupObservation {
 					o := observation()
-					o.ReaderAddress, o.MemberClusters, o.AuthTokenSecretVersion = "", []string{"sessions-001"}, testSecretVersion
+					o.ReaderAddress, o.ReaderPort, o.MemberClusters, o.AuthTokenSecretVersion = "", 0, []string{"sessions-001"}, testSecretVersion
 					return o
 				}())),
 				calls: readCalls,
 			},
 		},
 		"TokenRotated": {
-			reason: "A token Secret at another version than the one applied is drift in authToken; the status keeps the applied version, and the Diff holds no token.",
+			reason: "A token Secret at another version than the one applied is drift in authToken; the status keeps the applied version, the Diff holds no token, and the connection Secret keeps the old token until ROTATE is sent.",
 			api:    reads(replicationGroup(t), allTags()),
 			kube:   rotated(t),
 			cr:     group(withTokenVersion(testSecretVersion)),
 			want: want{
-				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connectionWith(testNewToken)},
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: pending()},
 				diff:  []string{"fields differ: authToken"},
 				cr:    inSync(),
 				calls: readCalls,
@@ -837,11 +901,11 @@ func TestObserve(t *testing.T) {
 			},
 		},
 		"TokenNeverApplied": {
-			reason: "An adopted group has no applied token version yet: its token is drift.",
+			reason: "An adopted group has no applied token version yet: its token is drift, and not published until ROTATE is sent.",
 			api:    reads(replicationGroup(t), allTags()),
 			cr:     group(),
 			want: want{
-				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: pending()},
 				diff:  []string{"authToken"},
 				cr:    inSync(withTokenVersion("")),
 				calls: readCalls,
@@ -858,12 +922,12 @@ func TestObserve(t *testing.T) {
 			},
 		},
 		"NoTokenSecret": {
-			reason: "A token Secret that does not exist holds no token to rotate: not drift; Observe does not generate one.",
+			reason: "A token Secret that does not exist holds no token to rotate: not drift; Observe does not generate one, and the connection Secret keeps what it has.",
 			api:    reads(replicationGroup(t), allTags()),
 			kube:   cluster(t, nil),
 			cr:     group(withTokenVersion(testSecretVersion)),
 			want: want{
-				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: tokenless()},
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: pending()},
 				cr:    inSync(),
 				calls: readCalls,
 			},
@@ -886,7 +950,7 @@ func TestObserve(t *testing.T) {
 			kube:   secretGetFails(t),
 			cr:     group(deleting(), withTokenVersion(testSecretVersion)),
 			want: want{
-				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: tokenless()},
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: pending()},
 				cr:    inSync(deleting()),
 				calls: readCalls,
 			},
@@ -1533,6 +1597,7 @@ func TestUpdate(t *testing.T) {
 				u: managed.ExternalUpdate{ConnectionDetails: func() managed.ConnectionDetails {
 					c := connection()
 					delete(c, "readerHost")
+					delete(c, "readerPort")
 					return c
 				}()},
 				drift:  drift("numCacheClusters, automaticFailoverEnabled, multiAZEnabled"),
@@ -1569,7 +1634,7 @@ func TestUpdate(t *testing.T) {
 			},
 		},
 		"FailoverOffThenRemoveReplica": {
-			reason:   "Shrinking to one node and turning failover off: failover goes off first, since ElastiCache keeps the last replica of a group with failover.",
+			reason:   "Shrinking to one node and turning failover off: failover goes off first and alone, since ElastiCache keeps the last replica of a group with failover and refuses changes while it modifies; the replica goes on a later poll.",
 			api:      allAPI(),
 			observed: seen(),
 			cr: applied(withParams(func(p *v1alpha1.ReplicationGroupParameters) {
@@ -1581,12 +1646,11 @@ func TestUpdate(t *testing.T) {
 				cr: applied(withParams(func(p *v1alpha1.ReplicationGroupParameters) {
 					p.NumCacheClusters, p.AutomaticFailoverEnabled, p.MultiAZEnabled = 1, false, ptr.To(false)
 				})),
-				calls: []string{"ModifyReplicationGroup", "DecreaseReplicaCount"},
+				calls: []string{"ModifyReplicationGroup"},
 				inputs: []any{
 					modifyIn(func(in *elasticache.ModifyReplicationGroupInput) {
 						in.AutomaticFailoverEnabled, in.MultiAZEnabled = aws.Bool(false), aws.Bool(false)
 					}),
-					&elasticache.DecreaseReplicaCountInput{ReplicationGroupId: aws.String(testName), NewReplicaCount: aws.Int32(0), ApplyImmediately: aws.Bool(true)},
 				},
 			},
 		},
@@ -1791,7 +1855,8 @@ func TestTokenRotation(t *testing.T) {
 		MockDescribeReplicationGroups: func(ctx context.Context, in *elasticache.DescribeReplicationGroupsInput, opts ...func(*elasticache.Options)) (*elasticache.DescribeReplicationGroupsOutput, error) {
 			return describes(replicationGroup(t, withStatus(status)))(ctx, in, opts...)
 		},
-		MockListTagsForResource: listsTags(allTags()),
+		MockDescribeCacheClusters: runs(testEngineVersion),
+		MockListTagsForResource:   listsTags(allTags()),
 		MockModifyReplicationGroup: func(context.Context, *elasticache.ModifyReplicationGroupInput, ...func(*elasticache.Options)) (*elasticache.ModifyReplicationGroupOutput, error) {
 			status = "modifying"
 			return &elasticache.ModifyReplicationGroupOutput{}, nil
@@ -2049,13 +2114,12 @@ func TestScaling(t *testing.T) {
 			polls:  3,
 		},
 		"ShrinkWithoutFailover": {
-			reason: "Two nodes with failover to one without: failover off first, then the replica. ElastiCache refuses the decrease while it applies the modify, once; the next poll sends it.",
+			reason: "Two nodes with failover to one without: failover off first, then the replica once the group is available again; nothing refused.",
 			from:   scalingGroup{members: 2, failover: true, multiAZ: true},
 			cr: group(withTokenVersion(testSecretVersion), withParams(func(p *v1alpha1.ReplicationGroupParameters) {
 				p.NumCacheClusters, p.AutomaticFailoverEnabled, p.MultiAZEnabled = 1, false, ptr.To(false)
 			})),
-			polls:   3,
-			refused: 1,
+			polls: 3,
 		},
 	}
 	for name, tc := range cases {
