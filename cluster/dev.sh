@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The local stack: `dev.sh up` builds what is missing, starts a control plane,
 # kumo and the local cloud (cmd/devstack) and the provider, applies the
-# example Bucket and DBInstance, shows them Ready, and queries the database. `dev.sh down` stops everything
-# it started, by PID.
+# example Bucket, DBInstance and ReplicationGroup, shows them Ready, queries
+# the database and PINGs the cache. `dev.sh down` stops everything it
+# started, by PID.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,6 +11,26 @@ state=$root/.dev
 cd "$root"
 
 say() { printf '\n==> %s\n' "$*"; }
+
+retry() { # times command...: run command every 2 s until it succeeds
+  local n=$1; shift
+  for _ in $(seq "$n"); do "$@" 2>/dev/null && return 0; sleep 2; done
+  "$@"
+}
+
+psql_app() {
+  local url; url=$(kubectl get secret -n default app-db -o go-template='{{with .data.url}}{{. | base64decode}}{{end}}')
+  [[ -n $url ]] && psql "$url" -Atc "select 'connected to ' || current_database() || ' as ' || current_user"
+}
+
+ping_cache() {
+  local pw; pw=$(secret password)
+  [[ -n $pw ]] && REDISCLI_AUTH=$pw redis-cli --tls --cacert "$state/app-cache-ca.crt" \
+    -h "$(secret host)" -p "$(secret port)" --user default PING
+}
+
+# secret key: a key of the cache's connection Secret.
+secret() { kubectl get secret -n default app-cache -o go-template="{{with index .data \"$1\"}}{{. | base64decode}}{{end}}"; }
 
 alive() { [[ -f $state/$1.pid ]] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
 
@@ -91,6 +112,11 @@ spec:
     url: ${KUMO_ENDPOINT}
     services:
       rds: ${LOCALCLOUD_ENDPOINT}
+      elasticache: ${LOCALCLOUD_ENDPOINT}
+    # The local cloud's cache nodes have certificates of its own CA:
+    # connection Secrets carry it as ca.crt.
+    resourceCABundle: |
+$(sed 's/^/      /' "$LOCALCLOUD_CA")
   s3:
     usePathStyle: true
 YAML
@@ -123,12 +149,28 @@ YAML
     exit 1
   fi
   kubectl get -n default dbinstances.rds.aws.appinfra.io
-  url=$(kubectl get secret -n default app-db -o go-template='{{.data.url | base64decode}}')
   say "querying the database through its connection Secret's url"
   if command -v psql >/dev/null; then
-    psql "$url" -Atc "select 'connected to ' || current_database() || ' as ' || current_user"
+    # An instance the local cloud kept from an earlier run is adopted and
+    # gets a new password: the url appears once RDS has it.
+    retry 30 psql_app
   else
     echo "  (psql is not installed; the url is in Secret default/app-db)"
+  fi
+
+  say "applying examples/elasticache/replicationgroup.yaml (a real Redis primary and replica behind the local ElastiCache, TLS and a token)"
+  kubectl apply -f examples/elasticache/replicationgroup.yaml
+  if ! kubectl wait --for=condition=Ready --timeout=300s -n default replicationgroup/app-cache; then
+    kubectl describe -n default replicationgroup/app-cache
+    exit 1
+  fi
+  kubectl get -n default replicationgroups.elasticache.aws.appinfra.io
+  say "PING through the connection Secret (TLS verified with its ca.crt, AUTH with its token)"
+  secret ca.crt >"$state/app-cache-ca.crt"
+  if command -v redis-cli >/dev/null; then
+    retry 30 ping_cache
+  else
+    echo "  (redis-cli is not installed; the url is in Secret default/app-cache)"
   fi
 
   cat <<MSG
@@ -138,6 +180,10 @@ The local stack is up. Try:
   $kube/kubectl get buckets -A
   $kube/kubectl describe bucket -n default appinfra-example-assets
   psql "\$($kube/kubectl get secret -n default app-db -o go-template='{{.data.url | base64decode}}')"
+  REDISCLI_AUTH=\$($kube/kubectl get secret -n default app-cache -o go-template='{{.data.password | base64decode}}') \\
+    redis-cli --tls --cacert $state/app-cache-ca.crt --user default \\
+    -h \$($kube/kubectl get secret -n default app-cache -o go-template='{{.data.host | base64decode}}') \\
+    -p \$($kube/kubectl get secret -n default app-cache -o go-template='{{.data.port | base64decode}}')
 Stop it with: make dev-down
 MSG
 }

@@ -277,8 +277,13 @@ type LocalCloudOptions struct {
 	Log io.Writer
 }
 
-// StartLocalCloud builds the project's local cloud (cmd/localcloud: RDS
-// backed by real engines) and starts it on a free port of 127.0.0.1.
+// LocalCloudCAFile is where the local cloud started with o.Dir keeps the
+// PEM certificate of its CA, which signs its cache nodes' certificates.
+func LocalCloudCAFile(o LocalCloudOptions) string { return filepath.Join(o.Dir, "data", "ca.crt") }
+
+// StartLocalCloud builds the project's local cloud (cmd/localcloud: RDS and
+// ElastiCache backed by real engines) and starts it on a free port of
+// 127.0.0.1.
 func StartLocalCloud(root string, o LocalCloudOptions) (*Emulator, error) {
 	bin := filepath.Join(o.Dir, "localcloud")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/localcloud")

@@ -61,7 +61,7 @@ func run() error {
 	}
 	defer kumo.Stop()
 
-	fmt.Println("devstack: starting the local cloud (RDS on real PostgreSQL)")
+	fmt.Println("devstack: starting the local cloud (RDS and ElastiCache on real engines)")
 	cloudDir, err := filepath.Abs(filepath.Join(*dir, "localcloud"))
 	if err != nil {
 		return err
@@ -69,9 +69,8 @@ func run() error {
 	if err := os.MkdirAll(cloudDir, 0o755); err != nil {
 		return err
 	}
-	cloud, err := local.StartLocalCloud(root, local.LocalCloudOptions{
-		Dir: cloudDir, Credentials: []string{"local:local-secret"}, Delay: *delay, Log: logf,
-	})
+	cloudOpts := local.LocalCloudOptions{Dir: cloudDir, Credentials: []string{"local:local-secret"}, Delay: *delay, Log: logf}
+	cloud, err := local.StartLocalCloud(root, cloudOpts)
 	if err != nil {
 		return err
 	}
@@ -81,7 +80,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	env := fmt.Sprintf("KUMO_ENDPOINT=%s\nLOCALCLOUD_ENDPOINT=%s\nPROVIDER_METRICS_ADDR=127.0.0.1:%d\n", kumo.Endpoint, cloud.Endpoint, metricsPort)
+	env := fmt.Sprintf("KUMO_ENDPOINT=%s\nLOCALCLOUD_ENDPOINT=%s\nLOCALCLOUD_CA=%s\nPROVIDER_METRICS_ADDR=127.0.0.1:%d\n",
+		kumo.Endpoint, cloud.Endpoint, local.LocalCloudCAFile(cloudOpts), metricsPort)
 	if err := os.WriteFile(filepath.Join(*dir, "env"), []byte(env), 0o600); err != nil {
 		return err
 	}

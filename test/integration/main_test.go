@@ -146,11 +146,12 @@ func run(m *testing.M) int {
 	front := recordingProxy(kumo.Endpoint, s3calls)
 	defer front.Close()
 
-	// The project's local cloud: RDS backed by real PostgreSQL.
-	cloud, err := local.StartLocalCloud(root, local.LocalCloudOptions{
+	// The project's local cloud: RDS and ElastiCache on real engines.
+	cloudOpts := local.LocalCloudOptions{
 		Dir: filepath.Join(dir, "localcloud"), Credentials: []string{accessKeyID + ":" + secretAccessKey},
 		Delay: localCloudDelay, Log: localCloudLog(dir),
-	})
+	}
+	cloud, err := local.StartLocalCloud(root, cloudOpts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -162,7 +163,7 @@ func run(m *testing.M) int {
 	rdsFront := actionProxy(cloud.Endpoint, rdsCalls)
 	defer rdsFront.Close()
 	localCloudURL = rdsFront.URL
-	ca, err := os.ReadFile(filepath.Join(dir, "localcloud", "data", "ca.crt"))
+	ca, err := os.ReadFile(local.LocalCloudCAFile(cloudOpts))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

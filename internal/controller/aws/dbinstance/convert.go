@@ -364,7 +364,10 @@ func tagList(tags map[string]string) []types.Tag {
 }
 
 // connectionDetails follow the provider's connection Secret contract: see
-// docs/connection-secrets.md.
+// docs/connection-secrets.md. password is the one RDS has; "" while it is
+// not known to be in place, and then password and url are left out, so
+// that the Secret keeps the ones clients use (publishing adds and replaces
+// keys, never removes).
 func connectionDetails(p v1alpha1.DBInstanceParameters, o v1alpha1.DBInstanceObservation, password string) managed.ConnectionDetails {
 	if o.Address == "" {
 		return nil
@@ -381,16 +384,18 @@ func connectionDetails(p v1alpha1.DBInstanceParameters, o v1alpha1.DBInstanceObs
 	default:
 		u.Scheme = "mysql"
 	}
-	return managed.ConnectionDetails{
+	cd := managed.ConnectionDetails{
 		"username": []byte(p.MasterUsername),
-		"password": []byte(password),
 		"host":     []byte(o.Address),
 		"port":     []byte(port),
 		"endpoint": []byte(o.Address),
 		"database": []byte(db),
 		"engine":   []byte(p.Engine),
-		"url":      []byte(u.String()),
 	}
+	if password != "" {
+		cd["password"], cd["url"] = []byte(password), []byte(u.String())
+	}
+	return cd
 }
 
 var identifierRe = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{0,62}$`)

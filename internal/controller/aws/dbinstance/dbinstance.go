@@ -145,11 +145,14 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 		ResourceExists:          true,
 		ResourceUpToDate:        true,
 		ResourceLateInitialized: lateInit,
-		ConnectionDetails:       connectionDetails(cr.Spec.ForProvider, got.observation, pw.Data),
+		ConnectionDetails:       connectionDetails(cr.Spec.ForProvider, got.observation, sentPassword(cr, pw)),
 	}
 	if !isBusy(got.status) {
 		fields := drifted(desired(cr), got)
-		if pw.Version != "" && pw.Version != version {
+		if err == nil && pw.Version != version {
+			// A new password in the Secret, or none at all: an instance
+			// this resource did not create (adopted, or its Secret
+			// lost) gets a password it knows at the next update.
 			fields = append(fields, fieldPassword)
 		}
 		obs.ResourceUpToDate = len(fields) == 0
@@ -224,11 +227,13 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	}
 	want := desired(cr)
 	fields := drifted(want, *e.observed)
-	pw, err := e.passwords.Read(ctx, passwordRef(cr))
+	// Ensure, not Read: an instance whose password this resource does not
+	// know gets a generated one, in its Secret before RDS hears of it.
+	pw, err := e.passwords.Ensure(ctx, passwordRef(cr))
 	if err != nil {
 		return managed.ExternalUpdate{}, err
 	}
-	rotate := pw.Version != "" && pw.Version != appliedPasswordVersion(cr)
+	rotate := pw.Version != appliedPasswordVersion(cr)
 	if rotate {
 		fields = append(fields, fieldPassword)
 	}
@@ -247,7 +252,18 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	if rotate {
 		cr.Status.AtProvider.PasswordSecretVersion = pw.Version
 	}
-	return managed.ExternalUpdate{ConnectionDetails: connectionDetails(cr.Spec.ForProvider, e.observed.observation, pw.Data)}, nil
+	return managed.ExternalUpdate{ConnectionDetails: connectionDetails(cr.Spec.ForProvider, e.observed.observation, sentPassword(cr, pw))}, nil
+}
+
+// sentPassword is the Secret's password once RDS has it (the instance was
+// created or last modified with this version of the Secret), else "": a
+// password just written to the Secret must not reach the connection Secret
+// before RDS is told.
+func sentPassword(cr *v1alpha1.DBInstance, pw secretkey.Value) string {
+	if pw.Version != "" && pw.Version == appliedPasswordVersion(cr) {
+		return pw.Data
+	}
+	return ""
 }
 
 // retag makes the instance's tags the desired set: the spec owns it whole.

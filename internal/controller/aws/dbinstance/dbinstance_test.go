@@ -314,6 +314,16 @@ func observation() v1alpha1.DBInstanceObservation {
 
 // connection is what the connection Secret of instance() holds with
 // testPassword.
+// pending is connection() while the password Secret holds a password RDS
+// has not been told, or none: no password and no url, so that the
+// connection Secret keeps the ones clients use.
+func pending() managed.ConnectionDetails {
+	c := connection()
+	delete(c, "password")
+	delete(c, "url")
+	return c
+}
+
 func connection() managed.ConnectionDetails {
 	return managed.ConnectionDetails{
 		"username": []byte("app"),
@@ -627,40 +637,36 @@ func TestObserve(t *testing.T) {
 			},
 		},
 		"PasswordRotated": {
-			reason: "A password Secret at another version than the one applied is drift in masterPassword; the status keeps the applied version.",
+			reason: "A password Secret at another version than the one applied is drift in masterPassword; the status keeps the applied version, and the new password is not published before RDS is told.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
 			kube:   cluster(t, nil, passwordSecret(testPassword, "43")),
 			cr:     instance(withSecretVersion(testSecretVersion)),
 			want: want{
-				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: pending()},
 				diff:  []string{"fields differ: masterPassword"},
 				cr:    inSync(),
 				calls: []string{"DescribeDBInstances"},
 			},
 		},
 		"PasswordNeverApplied": {
-			reason: "An adopted instance has no applied password version yet: its password is drift.",
+			reason: "An adopted instance has no applied password version yet: its password is drift, and not published before RDS is told.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
 			cr:     instance(),
 			want: want{
-				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: pending()},
 				diff:  []string{"masterPassword"},
 				cr:    inSync(withSecretVersion("")),
 				calls: []string{"DescribeDBInstances"},
 			},
 		},
 		"NoPasswordSecret": {
-			reason: "Without a password Secret there is no password to rotate: not drift.",
+			reason: "Without a password Secret (adopted after a restore, or the Secret deleted) the password is unknown: drift in masterPassword, which Update fixes by generating one; no empty password is published.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
 			kube:   cluster(t, nil),
 			cr:     instance(withSecretVersion(testSecretVersion)),
 			want: want{
-				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: func() managed.ConnectionDetails {
-					c := connection()
-					c["password"] = []byte("")
-					c["url"] = []byte("postgres://app:@" + testAddress + ":5432/orders?sslmode=prefer")
-					return c
-				}()},
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: pending()},
+				diff:  []string{"fields differ: masterPassword"},
 				cr:    inSync(),
 				calls: []string{"DescribeDBInstances"},
 			},
@@ -683,12 +689,7 @@ func TestObserve(t *testing.T) {
 			kube:   secretGetFails(t),
 			cr:     instance(deleting(), withSecretVersion(testSecretVersion)),
 			want: want{
-				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: func() managed.ConnectionDetails {
-					c := connection()
-					c["password"] = []byte("")
-					c["url"] = []byte("postgres://app:@" + testAddress + ":5432/orders?sslmode=prefer")
-					return c
-				}()},
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: pending()},
 				cr:    inSync(deleting()),
 				calls: []string{"DescribeDBInstances"},
 			},
@@ -1563,5 +1564,38 @@ func TestDelete(t *testing.T) {
 			}
 			noLeaks(t, tc.reason, err, r.Events, "")
 		})
+	}
+}
+
+// TestUpdateGeneratesMissingPassword: an instance whose password Secret is
+// gone (or was never made: adopted) gets a generated password, written to
+// the Secret before RDS is told, then sent, recorded and published.
+func TestUpdateGeneratesMissingPassword(t *testing.T) {
+	kube := cluster(t, nil)
+	a := &mockAPI{MockModifyDBInstance: modifies(nil)}
+	e := newExternal(a, kube, &reconcilertest.Recorder{})
+	o := observe(dbInstance(t))
+	e.observed = &o
+	cr := instance(withSecretVersion(testSecretVersion))
+	u, err := e.Update(context.Background(), cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &corev1.Secret{}
+	if err := kube.Get(context.Background(), client.ObjectKey{Namespace: testNamespace, Name: testSecret}, s); err != nil {
+		t.Fatalf("the password Secret was not created: %v", err)
+	}
+	pw := string(s.Data[testKey])
+	if len(pw) != 32 {
+		t.Fatalf("generated password of %d characters, want 32", len(pw))
+	}
+	if len(a.inputs) != 1 || aws.ToString(a.inputs[0].(*rds.ModifyDBInstanceInput).MasterUserPassword) != pw {
+		t.Errorf("ModifyDBInstance was not sent the generated password (calls %v)", a.calls)
+	}
+	if got := cr.Status.AtProvider.PasswordSecretVersion; got != s.ResourceVersion {
+		t.Errorf("applied version %q, want the new Secret's %q", got, s.ResourceVersion)
+	}
+	if string(u.ConnectionDetails["password"]) != pw {
+		t.Error("the connection details do not carry the generated password")
 	}
 }

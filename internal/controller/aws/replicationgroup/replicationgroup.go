@@ -191,7 +191,11 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (
 	}
 	if !isBusy(got.status) {
 		fields := drifted(desired(cr), got)
-		if tok.Version != "" && (tok.Version != applied || rotating != "") {
+		if err == nil && tokenRef(cr) != nil && (tok.Version != applied || rotating != "") {
+			// A new token in the Secret, a rotation to finish, or no
+			// token at all: a group this resource did not create
+			// (adopted, or its Secret lost) gets a token it knows at the
+			// next update.
 			fields = append(fields, fieldAuthToken)
 		}
 		obs.ResourceUpToDate = len(fields) == 0
@@ -269,11 +273,18 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 	}
 	id, want := meta.GetExternalName(cr), desired(cr)
 	fields := drifted(want, *e.observed)
-	tok, err := e.token(ctx, cr)
-	if err != nil {
-		return managed.ExternalUpdate{}, err
+	var tok secretkey.Value
+	var err error
+	ref := tokenRef(cr)
+	if ref != nil {
+		// Ensure, not Read: a group whose token this resource does not
+		// know gets a generated one, in its Secret before ElastiCache
+		// hears of it.
+		if tok, err = e.tokens.Ensure(ctx, *ref); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
 	}
-	rotate := tok.Version != "" && (tok.Version != appliedTokenVersion(cr) || cr.Status.AtProvider.AuthTokenRotating != "")
+	rotate := ref != nil && (tok.Version != appliedTokenVersion(cr) || cr.Status.AtProvider.AuthTokenRotating != "")
 	if len(fields) == 0 && !rotate {
 		return managed.ExternalUpdate{}, nil
 	}

@@ -922,12 +922,13 @@ func TestObserve(t *testing.T) {
 			},
 		},
 		"NoTokenSecret": {
-			reason: "A token Secret that does not exist holds no token to rotate: not drift; Observe does not generate one, and the connection Secret keeps what it has.",
+			reason: "Without a token Secret (adopted, or the Secret deleted) the token is unknown: drift in authToken, which Update fixes by generating one; Observe generates nothing, and the connection Secret keeps what it has.",
 			api:    reads(replicationGroup(t), allTags()),
 			kube:   cluster(t, nil),
 			cr:     group(withTokenVersion(testSecretVersion)),
 			want: want{
-				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: pending()},
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: pending()},
+				diff:  []string{"fields differ: authToken"},
 				cr:    inSync(),
 				calls: readCalls,
 			},
@@ -2156,5 +2157,44 @@ func TestScaling(t *testing.T) {
 				t.Errorf("\n%s\nElastiCache refused %d calls, want %d", tc.reason, refused, tc.refused)
 			}
 		})
+	}
+}
+
+// TestUpdateGeneratesMissingToken: a group whose token Secret is gone (or
+// was never made: adopted) gets a generated token, written to the Secret
+// before ElastiCache hears of it, then ROTATE (SET follows on a later
+// poll), and the connection details carry it once ROTATE is sent.
+func TestUpdateGeneratesMissingToken(t *testing.T) {
+	kube := cluster(t, nil)
+	a := &mockAPI{MockModifyReplicationGroup: modifies(nil), MockAddTagsToResource: addsTags(nil), MockRemoveTagsFromResource: removesTags(nil)}
+	e := newExternal(a, kube, &reconcilertest.Recorder{})
+	o := observe(replicationGroup(t))
+	o.tags = allTags()
+	e.observed = &o
+	cr := group(withTokenVersion(testSecretVersion))
+	u, err := e.Update(context.Background(), cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &corev1.Secret{}
+	if err := kube.Get(context.Background(), client.ObjectKey{Namespace: testNamespace, Name: testSecret}, s); err != nil {
+		t.Fatalf("the token Secret was not created: %v", err)
+	}
+	tok := string(s.Data[testKey])
+	if len(tok) != 32 {
+		t.Fatalf("generated token of %d characters, want 32", len(tok))
+	}
+	if len(a.inputs) != 1 {
+		t.Fatalf("calls %v, want one ModifyReplicationGroup", a.calls)
+	}
+	in := a.inputs[0].(*elasticache.ModifyReplicationGroupInput)
+	if aws.ToString(in.AuthToken) != tok || in.AuthTokenUpdateStrategy != types.AuthTokenUpdateStrategyTypeRotate {
+		t.Errorf("ModifyReplicationGroup was not sent ROTATE with the generated token (strategy %q)", in.AuthTokenUpdateStrategy)
+	}
+	if got := cr.Status.AtProvider.AuthTokenRotating; got != s.ResourceVersion {
+		t.Errorf("rotating %q, want the new Secret's %q", got, s.ResourceVersion)
+	}
+	if string(u.ConnectionDetails["password"]) != tok {
+		t.Error("the connection details do not carry the token ROTATE sent")
 	}
 }
