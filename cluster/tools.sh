@@ -2,7 +2,8 @@
 # Builds the project's tools from pinned versions into a user-level cache and
 # prints the directory holding the binaries. A second call is instant.
 #
-#   cluster/tools.sh kube|etcd|kumo|gen   -> prints the bin directory
+#   cluster/tools.sh kube|etcd|kumo|fake-gcs|gen|crossplane|functions
+#     -> prints the bin directory
 #
 # Each tool lives in its own nested module under cluster/tools/<name>, so its
 # dependencies never leak into the provider's go.mod. The cache key is the
@@ -16,6 +17,10 @@ KUBE_VERSION=v1.35.4
 ETCD_VERSION=v3.6.16
 KUMO_VERSION=v0.33.1
 FAKE_GCS_VERSION=v1.56.1
+CROSSPLANE_VERSION=v2.4.0     # core
+CROSSPLANE_CLI_VERSION=v2.5.0 # the crossplane CLI
+FUNCTION_PAT_VERSION=v0.10.9  # function-patch-and-transform
+FUNCTION_GOTPL_VERSION=v0.12.3 # function-go-templating
 
 log() { echo "tools: $*" >&2; }
 
@@ -70,6 +75,26 @@ gen)
     set -e
     go build -o '$out/controller-gen' sigs.k8s.io/controller-tools/cmd/controller-gen
     go build -o '$out/angryjet' github.com/crossplane/crossplane-tools/cmd/angryjet" ;;
+crossplane)
+  # The CLI and core share one module (and so one build of their common
+  # dependencies). Both are stamped with their versions: without it core
+  # fails every package's crossplane version constraint.
+  dir=$root/cluster/tools/crossplane; out=$(key crossplane "$CROSSPLANE_VERSION-$CROSSPLANE_CLI_VERSION" "$dir")/bin
+  stamp=github.com/crossplane/crossplane-runtime/v2/pkg/version.version
+  build crossplane "$CROSSPLANE_VERSION-$CROSSPLANE_CLI_VERSION" "$dir" -- bash -c "
+    set -e
+    echo 'tools: go build crossplane (CLI)' >&2
+    CGO_ENABLED=0 go build -trimpath -ldflags '-s -w -X $stamp=$CROSSPLANE_CLI_VERSION' -o '$out/crossplane' github.com/crossplane/cli/v2/cmd/crossplane
+    echo 'tools: go build crossplane-core' >&2
+    CGO_ENABLED=0 go build -trimpath -ldflags '-s -w -X $stamp=$CROSSPLANE_VERSION' -o '$out/crossplane-core' github.com/crossplane/crossplane/v2/cmd/crossplane" ;;
+functions)
+  dir=$root/cluster/tools/functions; out=$(key functions "$FUNCTION_PAT_VERSION-$FUNCTION_GOTPL_VERSION" "$dir")/bin
+  build functions "$FUNCTION_PAT_VERSION-$FUNCTION_GOTPL_VERSION" "$dir" -- bash -c "
+    set -e
+    for f in function-patch-and-transform function-go-templating; do
+      echo \"tools: go build \$f\" >&2
+      CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o '$out'/\$f github.com/crossplane-contrib/\$f
+    done" ;;
 *)
-  echo "usage: $0 kube|etcd|kumo|fake-gcs|gen" >&2; exit 2 ;;
+  echo "usage: $0 kube|etcd|kumo|fake-gcs|gen|crossplane|functions" >&2; exit 2 ;;
 esac

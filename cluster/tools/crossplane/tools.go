@@ -1,0 +1,12 @@
+//go:build tools
+
+// Package tools pins the Crossplane binaries this module builds: the
+// crossplane CLI (composition render, resource validate, xpkg) and
+// Crossplane core, which render runs and the end-to-end tests start.
+// They share one module and so one set of dependency builds.
+package tools
+
+import (
+	_ "github.com/crossplane/cli/v2/cmd/crossplane"
+	_ "github.com/crossplane/crossplane/v2/cmd/crossplane"
+)
