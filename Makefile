@@ -11,8 +11,9 @@ INTEGRATION_TIMEOUT ?= 20m
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-generate: ## Regenerate deepcopy methods, managed-resource method sets and CRDs.
+generate: ## Regenerate deepcopy methods, managed-resource method sets, CRDs and the platform APIs' derived YAML.
 	cd apis && $(GO) generate -tags generate ./...
+	$(GO) run ./cmd/platformgen --dir apis/platform
 
 check-generate: generate ## Fail if generated files or go.mod/go.sum are not up to date.
 	$(GO) mod tidy
@@ -22,10 +23,11 @@ check-generate: generate ## Fail if generated files or go.mod/go.sum are not up 
 build: ## Build the provider into bin/.
 	$(GO) build -o bin/provider ./cmd/provider
 
-lint: ## gofmt and go vet, with and without the integration tag.
+lint: ## gofmt and go vet, with and without the integration and render tags.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./test/...
+	$(GO) vet -tags render ./test/render/...
 
 unit: deps ## Unit tests (the local cloud's run real PostgreSQL).
 	$(GO) test ./...
@@ -37,7 +39,13 @@ integration: deps ## Integration tests against a real kube-apiserver + etcd, emu
 	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) test -tags integration -count=1 -timeout $(INTEGRATION_TIMEOUT) ./test/...
 
-test: unit integration ## The whole test suite: unit and integration.
+render: ## Render every platform Composition with the crossplane CLI against the examples; validate against the CRDs and XRDs.
+	XP_BIN=$$(cluster/tools.sh crossplane) FN_BIN=$$(cluster/tools.sh functions) $(GO) test -tags render -count=1 ./test/render/...
+
+render-update: ## Rewrite the render tests' expected output (review the diff).
+	XP_BIN=$$(cluster/tools.sh crossplane) FN_BIN=$$(cluster/tools.sh functions) $(GO) test -tags render -count=1 ./test/render/... -update
+
+test: unit render integration ## The whole test suite: unit, render and integration.
 
 run: ## Run the provider out of cluster against $$KUBECONFIG (CRDs must be installed).
 	$(GO) run ./cmd/provider --debug --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 0
@@ -48,4 +56,4 @@ dev: ## Bring up the local stack (control plane, kumo, provider) and apply the e
 dev-down: ## Stop everything `make dev` started.
 	cluster/dev.sh down
 
-.PHONY: deps help generate check-generate build lint unit integration test run dev dev-down
+.PHONY: deps help generate check-generate build lint unit render render-update integration test run dev dev-down

@@ -1,0 +1,118 @@
+package platformgen
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+const sources = "../../apis/platform"
+
+func generated(t *testing.T) map[string]obj {
+	t.Helper()
+	files, err := Generate(sources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]obj{}
+	for p, b := range files {
+		o := obj{}
+		if err := yaml.Unmarshal(b, &o); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		out[p] = o
+	}
+	return out
+}
+
+// TestCommittedFilesAreCurrent: what is committed is what the generator
+// makes (CI's check-generate says the same, with a diff).
+func TestCommittedFilesAreCurrent(t *testing.T) {
+	files, err := Generate(sources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range Paths(files) {
+		got, err := os.ReadFile(filepath.Join(sources, p))
+		if err != nil || !bytes.Equal(got, files[p]) {
+			t.Errorf("%s is stale or missing: run make generate", p)
+		}
+	}
+}
+
+func TestAppEnvironmentBundlesTheThreeAPIs(t *testing.T) {
+	g := generated(t)
+	xrd, comp := g["appenvironment/definition.yaml"], g["appenvironment/composition-aws.yaml"]
+
+	var keys []string
+	for _, k := range get(xrd, "spec", "connectionSecretKeys").([]any) {
+		keys = append(keys, k.(string))
+	}
+	for _, want := range []string{"DATABASE_URL", "REDIS_URL", "BUCKET_NAME", "AWS_ENDPOINT_URL_S3", "AWS_REGION"} {
+		if !slices.Contains(keys, want) {
+			t.Errorf("connectionSecretKeys %v lack %s", keys, want)
+		}
+	}
+	params := get(xrd, "spec", "versions", 0, "schema", "openAPIV3Schema", "properties", "spec", "properties", "parameters", "properties").(obj)
+	for _, section := range []string{"objectStore", "database", "cache", "region"} {
+		if params[section] == nil {
+			t.Errorf("parameters lack %s", section)
+		}
+	}
+	if get(params, "database", "properties", "region") != nil {
+		t.Error("the database section has its own region: the bundle's region is shared")
+	}
+	if get(params, "database", "properties", "size", "enum") == nil {
+		t.Error("the database section lost SQLDatabase's size enum")
+	}
+
+	var names []string
+	for _, r := range get(comp, "spec", "pipeline", 0, "input", "resources").([]any) {
+		r := r.(obj)
+		names = append(names, r["name"].(string))
+		for _, p := range list(r, "patches") {
+			p := p.(obj)
+			from, _ := p["fromFieldPath"].(string)
+			if p["type"] == "FromCompositeFieldPath" && strings.HasPrefix(from, "spec.parameters.") && from != "spec.parameters.region" &&
+				!strings.HasPrefix(from, "spec.parameters.objectStore.") && !strings.HasPrefix(from, "spec.parameters.database.") && !strings.HasPrefix(from, "spec.parameters.cache.") {
+				t.Errorf("resource %s patches from %s, outside its section", r["name"], from)
+			}
+		}
+	}
+	if !slices.Equal(names, []string{"bucket", "database", "cache"}) {
+		t.Errorf("resources %v, want bucket, database, cache", names)
+	}
+}
+
+func TestNamespacedForms(t *testing.T) {
+	g := generated(t)
+	for _, api := range []string{"objectstore", "sqldatabase", "cache", "appenvironment"} {
+		xrd := g[api+"/namespaced/definition.yaml"]
+		if xrd == nil {
+			t.Fatalf("%s: no namespaced definition", api)
+		}
+		if get(xrd, "spec", "scope") != "Namespaced" || get(xrd, "spec", "claimNames") != nil || get(xrd, "apiVersion") != "apiextensions.crossplane.io/v2" {
+			t.Errorf("%s: not a v2 namespaced XRD without claims", api)
+		}
+		comp := g[api+"/namespaced/composition-aws.yaml"]
+		steps := get(comp, "spec", "pipeline").([]any)
+		if len(steps) != 2 || get(steps[1], "functionRef", "name") != "function-go-templating" {
+			t.Errorf("%s: the namespaced composition does not compose its connection Secret", api)
+		}
+		for _, r := range get(steps[0], "input", "resources").([]any) {
+			if r.(obj)["connectionDetails"] != nil {
+				t.Errorf("%s: resource %v keeps connectionDetails, which a v2 XR cannot have", api, r.(obj)["name"])
+			}
+			for _, p := range list(r.(obj), "patches") {
+				if p.(obj)["toFieldPath"] == "metadata.namespace" {
+					t.Errorf("%s: resource %v still patches its namespace", api, r.(obj)["name"])
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,288 @@
+//go:build render
+
+// Package render renders every platform Composition with the crossplane
+// CLI (functions running locally), compares the output with the committed
+// expected output, and validates every rendered resource against the
+// provider's CRDs and the XRDs. Run with `make render`, which builds the
+// CLI, core and the functions; -update rewrites the expected output.
+package render
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.yaml with what render gives")
+
+var (
+	root      = filepath.Join("..", "..")
+	xpBin     = os.Getenv("XP_BIN") // holds crossplane and crossplane-core
+	fnBin     = os.Getenv("FN_BIN") // holds the functions
+	functions string                // functions.yaml pointing at the running functions
+	schemas   string                // the provider's CRDs and the XRDs, for validate
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	if xpBin == "" || fnBin == "" {
+		fmt.Fprintln(os.Stderr, "XP_BIN and FN_BIN must name the crossplane and functions bin directories: run `make render`")
+		return 1
+	}
+	dir, err := os.MkdirTemp("", "appinfra-render-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir) //nolint:errcheck // Best effort.
+
+	var fns bytes.Buffer
+	for _, name := range []string{"function-patch-and-transform", "function-go-templating"} {
+		addr, stop, err := startFunction(filepath.Join(fnBin, name), filepath.Join(dir, name+".log"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer stop()
+		fmt.Fprintf(&fns, `---
+apiVersion: pkg.crossplane.io/v1
+kind: Function
+metadata:
+  name: %s
+  annotations:
+    render.crossplane.io/runtime: Development
+    render.crossplane.io/runtime-development-target: %s
+spec:
+  package: xpkg.crossplane.io/crossplane-contrib/%s
+`, name, addr, name)
+	}
+	functions = filepath.Join(dir, "functions.yaml")
+	if err := os.WriteFile(functions, fns.Bytes(), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if schemas, err = collectSchemas(filepath.Join(dir, "schemas")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+// startFunction runs a function on a free port of 127.0.0.1 without TLS,
+// as render's Development runtime expects.
+func startFunction(bin, logFile string) (string, func(), error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	log, err := os.Create(logFile)
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(bin, "--insecure", "--address="+addr)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait(); _ = log.Close() }
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			_ = c.Close()
+			return addr, stop, nil
+		}
+	}
+	stop()
+	return "", nil, fmt.Errorf("%s did not listen on %s", filepath.Base(bin), addr)
+}
+
+// collectSchemas copies the provider's CRDs and every XRD into one
+// directory for `crossplane resource validate`.
+func collectSchemas(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	crds, _ := filepath.Glob(filepath.Join(root, "package", "crds", "*.yaml"))
+	xrds, _ := filepath.Glob(filepath.Join(root, "apis", "platform", "*", "definition.yaml"))
+	v2, _ := filepath.Glob(filepath.Join(root, "apis", "platform", "*", "namespaced", "definition.yaml"))
+	for i, f := range append(append(crds, xrds...), v2...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%03d-%s", i, filepath.Base(f))), b, 0o600); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// A case renders one Composition for one example.
+type renderCase struct {
+	example     string // under examples/platform
+	composition string // under apis/platform
+	// namespaced renders the example claim as a v2 namespaced XR.
+	namespaced bool
+}
+
+var cases = map[string]renderCase{
+	"objectstore-aws":            {example: "objectstore-aws.yaml", composition: "objectstore/composition-aws.yaml"},
+	"objectstore-gcp":            {example: "objectstore-gcp.yaml", composition: "objectstore/composition-gcp.yaml"},
+	"sqldatabase-aws":            {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml"},
+	"cache-aws":                  {example: "cache.yaml", composition: "cache/composition-aws.yaml"},
+	"appenvironment-aws":         {example: "appenvironment.yaml", composition: "appenvironment/composition-aws.yaml"},
+	"objectstore-aws-namespaced": {example: "objectstore-aws.yaml", composition: "objectstore/namespaced/composition-aws.yaml", namespaced: true},
+	"objectstore-gcp-namespaced": {example: "objectstore-gcp.yaml", composition: "objectstore/namespaced/composition-gcp.yaml", namespaced: true},
+	"sqldatabase-aws-namespaced": {example: "sqldatabase.yaml", composition: "sqldatabase/namespaced/composition-aws.yaml", namespaced: true},
+	"cache-aws-namespaced":       {example: "cache.yaml", composition: "cache/namespaced/composition-aws.yaml", namespaced: true},
+	"appenvironment-namespaced":  {example: "appenvironment-namespaced.yaml", composition: "appenvironment/namespaced/composition-aws.yaml"},
+}
+
+// TestRender: every Composition renders the expected resources for its
+// example, and every rendered resource is valid against its schema.
+func TestRender(t *testing.T) {
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			xr := filepath.Join(t.TempDir(), "xr.yaml")
+			if err := os.WriteFile(xr, compositeFor(t, filepath.Join(root, "examples", "platform", tc.example), tc.namespaced), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out := crossplane(t, "composition", "render", xr, filepath.Join(root, "apis", "platform", tc.composition), functions,
+				"--crossplane-binary="+filepath.Join(xpBin, "crossplane-core"))
+			golden := filepath.Join("testdata", name+".yaml")
+			if *update {
+				if err := os.WriteFile(golden, out, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run make render-update to write it)", err)
+			}
+			if !bytes.Equal(want, out) {
+				t.Errorf("render output differs from %s (run make render-update and review the diff):\n%s", golden, out)
+			}
+			rendered := filepath.Join(t.TempDir(), "rendered.yaml")
+			if err := os.WriteFile(rendered, out, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			validate(t, rendered)
+		})
+	}
+}
+
+// TestExamplesValidate: the claims and XRs users copy are valid.
+func TestExamplesValidate(t *testing.T) {
+	examples, _ := filepath.Glob(filepath.Join(root, "examples", "platform", "*.yaml"))
+	for _, e := range examples {
+		t.Run(filepath.Base(e), func(t *testing.T) { validate(t, e) })
+	}
+}
+
+// TestValidateRefusesBadParameters: validation is not vacuous: a claim
+// with a size outside the enum fails.
+func TestValidateRefusesBadParameters(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "examples", "platform", "sqldatabase.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, bytes.Replace(b, []byte("size: small"), []byte("size: huge"), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(xpBin, "crossplane"), "resource", "validate", schemas, bad, "--crossplane-image=")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("a claim with size: huge validated:\n%s", out)
+	}
+	if !strings.Contains(string(out), "huge") {
+		t.Errorf("the refusal does not name the bad value:\n%s", out)
+	}
+}
+
+func validate(t *testing.T, file string) {
+	t.Helper()
+	crossplane(t, "resource", "validate", schemas, file, "--crossplane-image=")
+}
+
+func crossplane(t *testing.T, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(xpBin, "crossplane"), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("crossplane %s: %v\n%s%s", strings.Join(args[:2], " "), err, out, stderr.Bytes())
+	}
+	return out
+}
+
+// compositeFor turns an example into the XR render takes: a claim becomes
+// the cluster-scoped XR its claim would make (labelled with the claim's
+// name and namespace, as Crossplane labels it), or, namespaced, the v2 XR
+// of the same kind in the same namespace.
+func compositeFor(t *testing.T, example string, namespaced bool) []byte {
+	t.Helper()
+	b, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := map[string]any{}
+	if err := yaml.Unmarshal(b, &o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(o["apiVersion"].(string), "platform.appinfra.io/") {
+		return b // already an XR
+	}
+	md := o["metadata"].(map[string]any)
+	spec := o["spec"].(map[string]any)
+	uid := "5b3a9c1e-0000-4000-8000-" + fmt.Sprintf("%012d", len(md["name"].(string)))
+	if namespaced {
+		o["apiVersion"] = "ns.platform.appinfra.io/v1alpha1"
+		md["uid"] = uid
+		delete(spec, "compositionSelector")
+		return mustYAML(t, o)
+	}
+	labels, _ := md["labels"].(map[string]any)
+	if labels == nil {
+		labels = map[string]any{}
+	}
+	labels["crossplane.io/claim-name"] = md["name"]
+	labels["crossplane.io/claim-namespace"] = md["namespace"]
+	xr := map[string]any{
+		"apiVersion": o["apiVersion"],
+		"kind":       "X" + o["kind"].(string),
+		"metadata": map[string]any{
+			"name": md["name"].(string) + "-x7k2p", "labels": labels,
+			"uid": uid,
+		},
+		"spec": map[string]any{"parameters": spec["parameters"]},
+	}
+	return mustYAML(t, xr)
+}
+
+func mustYAML(t *testing.T, o any) []byte {
+	t.Helper()
+	b, err := yaml.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
