@@ -21,8 +21,9 @@ import (
 	"github.com/appinfra/provider-appinfra/cluster/local"
 )
 
-// TestExamplesAreValid submits every example to the API server as a dry run,
-// so that the README's examples pass admission as written.
+// TestExamplesAreValid submits every managed resource and ProviderConfig
+// example to the API server as a dry run, so that the README's examples
+// pass admission as written.
 func TestExamplesAreValid(t *testing.T) {
 	t.Parallel()
 	root, err := local.Root()
@@ -38,6 +39,11 @@ func TestExamplesAreValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range files {
+		if filepath.Base(filepath.Dir(f)) == "platform" {
+			// Claims and XRs need Crossplane core to turn their XRDs into
+			// CRDs: the render tests validate them against the XRDs.
+			continue
+		}
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
