@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 
@@ -134,8 +133,10 @@ func appEnvironment(dir string) (map[string]obj, error) {
 		schema := get(files["definition.yaml"], "spec", "versions", 0, "schema", "openAPIV3Schema", "properties").(obj)
 		p := clone(get(schema, "spec", "properties", "parameters").(obj))
 		props := p["properties"].(obj)
-		if r, ok := props["region"]; ok && region == nil && s.name == "database" {
-			region = r
+		if s.name == "database" {
+			// The bundle's one region is an AWS region, as SQLDatabase
+			// describes it (ObjectStore's may be a GCS location).
+			region = props["region"]
 		}
 		for _, d := range s.drop {
 			delete(props, d)
@@ -365,5 +366,5 @@ func Paths(files map[string][]byte) []string {
 		p = append(p, k)
 	}
 	sort.Strings(p)
-	return slices.Clip(p)
+	return p
 }
