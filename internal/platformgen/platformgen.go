@@ -177,8 +177,8 @@ func appEnvironment(dir string) (map[string]obj, error) {
 		"spec": obj{
 			"group":                 Group,
 			"scope":                 "LegacyCluster",
-			"names":                 obj{"kind": "XAppEnvironment", "plural": "xappenvironments"},
-			"claimNames":            obj{"kind": "AppEnvironment", "plural": "appenvironments"},
+			"names":                 obj{"kind": "XAppEnvironment", "plural": "xappenvironments", "categories": []any{"appinfra-composites"}},
+			"claimNames":            obj{"kind": "AppEnvironment", "plural": "appenvironments", "categories": []any{"appinfra"}},
 			"defaultCompositionRef": obj{"name": "appenvironment-aws"},
 			"connectionSecretKeys":  keys,
 			"versions": []any{obj{
