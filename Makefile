@@ -45,6 +45,9 @@ render: ## Render every platform Composition with the crossplane CLI against the
 render-update: ## Rewrite the render tests' expected output (review the diff).
 	XP_BIN=$$(cluster/tools.sh crossplane) FN_BIN=$$(cluster/tools.sh functions) $(GO) test -tags render -count=1 ./test/render/... -update
 
+bench: ## Go benchmarks of the hot pure functions (compare, convert, connection details); prints ns/op and allocations. Not part of make test.
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
 test: unit render integration ## The whole test suite: unit, render and integration.
 
 run: ## Run the provider out of cluster against $$KUBECONFIG (CRDs must be installed).
@@ -56,4 +59,4 @@ dev: ## Bring up the local stack (control plane, kumo, provider) and apply the e
 dev-down: ## Stop everything `make dev` started.
 	cluster/dev.sh down
 
-.PHONY: deps help generate check-generate build lint unit render render-update integration test run dev dev-down
+.PHONY: deps help generate check-generate build lint unit render render-update integration bench test run dev dev-down

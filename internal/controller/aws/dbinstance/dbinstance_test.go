@@ -245,7 +245,7 @@ func managedBy(uid string) map[string]string {
 
 // dbInstance is what RDS describes of an available instance matching
 // instance(); mods change it.
-func dbInstance(t *testing.T, mods ...func(*types.DBInstance)) types.DBInstance {
+func dbInstance(t testing.TB, mods ...func(*types.DBInstance)) types.DBInstance {
 	t.Helper()
 	db := types.DBInstance{
 		DBInstanceIdentifier:       aws.String(testName),

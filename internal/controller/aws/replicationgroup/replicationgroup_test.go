@@ -310,7 +310,7 @@ func managedBy(uid string) map[string]string {
 
 // replicationGroup is what ElastiCache describes of an available group
 // matching group(); mods change it.
-func replicationGroup(t *testing.T, mods ...func(*types.ReplicationGroup)) types.ReplicationGroup {
+func replicationGroup(t testing.TB, mods ...func(*types.ReplicationGroup)) types.ReplicationGroup {
 	t.Helper()
 	g := types.ReplicationGroup{
 		ReplicationGroupId:       aws.String(testName),
