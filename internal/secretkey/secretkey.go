@@ -111,3 +111,25 @@ func (s Store) Ensure(ctx context.Context, ref Ref) (Value, error) {
 	}
 	return Value{Data: data, Version: sec.ResourceVersion}, nil
 }
+
+// AppliedVersion is the Secret version the cloud resource last received:
+// the one status records, else the one annotated at creation (the runtime
+// saves metadata after Create, not status).
+func AppliedVersion(status string, annotations map[string]string, annotation string) string {
+	if status != "" {
+		return status
+	}
+	return annotations[annotation]
+}
+
+// IfSent is v's value when the cloud already has v (its version is one of
+// sent), else "": a value just written to the Secret must not reach a
+// connection Secret before the cloud is told.
+func (v Value) IfSent(sent ...string) string {
+	for _, s := range sent {
+		if v.Version != "" && v.Version == s {
+			return v.Data
+		}
+	}
+	return ""
+}

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/tags"
 )
 
 // RDS instance states this controller acts on; any other is shown as is.
@@ -343,18 +343,10 @@ func deleteInput(id string, p v1alpha1.DBInstanceParameters) *rds.DeleteDBInstan
 
 // tagChanges is what to add and what to remove to make got want.
 func tagChanges(want, got map[string]string) (add []types.Tag, remove []string) {
-	for k, v := range want {
-		if cur, ok := got[k]; !ok || cur != v {
-			add = append(add, types.Tag{Key: aws.String(k), Value: aws.String(v)})
-		}
+	set, remove := tags.Changes(want, got)
+	for _, k := range set {
+		add = append(add, types.Tag{Key: aws.String(k), Value: aws.String(want[k])})
 	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			remove = append(remove, k)
-		}
-	}
-	sort.Slice(add, func(i, j int) bool { return *add[i].Key < *add[j].Key })
-	sort.Strings(remove)
 	return add, remove
 }
 

@@ -195,10 +195,7 @@ const annotationPasswordVersion = "rds.aws.appinfra.io/password-secret-version"
 // got: the status says, once an update has set it; before that, the
 // annotation Create wrote.
 func appliedPasswordVersion(cr *v1alpha1.DBInstance) string {
-	if v := cr.Status.AtProvider.PasswordSecretVersion; v != "" {
-		return v
-	}
-	return cr.GetAnnotations()[annotationPasswordVersion]
+	return secretkey.AppliedVersion(cr.Status.AtProvider.PasswordSecretVersion, cr.GetAnnotations(), annotationPasswordVersion)
 }
 
 // adopt takes an instance that already exists only if no other resource
@@ -260,10 +257,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 // password just written to the Secret must not reach the connection Secret
 // before RDS is told.
 func sentPassword(cr *v1alpha1.DBInstance, pw secretkey.Value) string {
-	if pw.Version != "" && pw.Version == appliedPasswordVersion(cr) {
-		return pw.Data
-	}
-	return ""
+	return pw.IfSent(appliedPasswordVersion(cr))
 }
 
 // retag makes the instance's tags the desired set: the spec owns it whole.

@@ -4,7 +4,6 @@ import (
 	"maps"
 	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/tags"
 )
 
 // ElastiCache states this controller acts on; any other is shown as is.
@@ -252,18 +252,10 @@ func modifyInput(id string, want v1alpha1.ReplicationGroupParameters, fields []s
 
 // tagChanges is what to add and what to remove to make got want.
 func tagChanges(want, got map[string]string) (add []types.Tag, remove []string) {
-	for k, v := range want {
-		if cur, ok := got[k]; !ok || cur != v {
-			add = append(add, types.Tag{Key: aws.String(k), Value: aws.String(v)})
-		}
+	set, remove := tags.Changes(want, got)
+	for _, k := range set {
+		add = append(add, types.Tag{Key: aws.String(k), Value: aws.String(want[k])})
 	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			remove = append(remove, k)
-		}
-	}
-	sort.Slice(add, func(i, j int) bool { return *add[i].Key < *add[j].Key })
-	sort.Strings(remove)
 	return add, remove
 }
 

@@ -118,10 +118,7 @@ func resourceCA(cfg *awsclient.Config) string {
 // written to the Secret must not reach the connection Secret before
 // ElastiCache accepts it.
 func sentToken(cr *v1alpha1.ReplicationGroup, tok secretkey.Value) string {
-	if tok.Version != "" && (tok.Version == appliedTokenVersion(cr) || tok.Version == cr.Status.AtProvider.AuthTokenRotating) {
-		return tok.Data
-	}
-	return ""
+	return tok.IfSent(appliedTokenVersion(cr), cr.Status.AtProvider.AuthTokenRotating)
 }
 
 func (e *external) details(cr *v1alpha1.ReplicationGroup, o v1alpha1.ReplicationGroupObservation, tok secretkey.Value) managed.ConnectionDetails {
@@ -237,10 +234,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 const annotationTokenVersion = "elasticache.aws.appinfra.io/auth-token-secret-version"
 
 func appliedTokenVersion(cr *v1alpha1.ReplicationGroup) string {
-	if v := cr.Status.AtProvider.AuthTokenSecretVersion; v != "" {
-		return v
-	}
-	return cr.GetAnnotations()[annotationTokenVersion]
+	return secretkey.AppliedVersion(cr.Status.AtProvider.AuthTokenSecretVersion, cr.GetAnnotations(), annotationTokenVersion)
 }
 
 // adopt takes a group that already exists only if no other resource
