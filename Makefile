@@ -7,6 +7,7 @@ SHELL := bash
 GO ?= go
 # Integration tests start their own control plane and emulators.
 INTEGRATION_TIMEOUT ?= 20m
+E2E_TIMEOUT ?= 20m
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -23,11 +24,12 @@ check-generate: generate ## Fail if generated files or go.mod/go.sum are not up 
 build: ## Build the provider into bin/.
 	$(GO) build -o bin/provider ./cmd/provider
 
-lint: ## gofmt and go vet, with and without the integration and render tags.
+lint: ## gofmt and go vet, with and without the integration, render and e2e tags.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./test/...
 	$(GO) vet -tags render ./test/render/...
+	$(GO) vet -tags e2e ./test/e2e/...
 
 unit: deps ## Unit tests (the local cloud's run real PostgreSQL).
 	$(GO) test ./...
@@ -45,10 +47,14 @@ render: ## Render every platform Composition with the crossplane CLI against the
 render-update: ## Rewrite the render tests' expected output (review the diff).
 	XP_BIN=$$(cluster/tools.sh crossplane) FN_BIN=$$(cluster/tools.sh functions) $(GO) test -tags render -count=1 ./test/render/... -update
 
+e2e: deps ## End to end: Crossplane core, functions, the provider, the local cloud; claims applied, used and deleted.
+	for t in kube etcd kumo fake-gcs crossplane functions; do cluster/tools.sh $$t >/dev/null; done
+	$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./test/e2e/...
+
 bench: ## Go benchmarks of the hot pure functions (compare, convert, connection details); prints ns/op and allocations. Not part of make test.
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 
-test: unit render integration ## The whole test suite: unit, render and integration.
+test: unit render integration e2e ## The whole test suite: unit, render, integration and end to end.
 
 run: ## Run the provider out of cluster against $$KUBECONFIG (CRDs must be installed).
 	$(GO) run ./cmd/provider --debug --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 0
@@ -59,4 +65,4 @@ dev: ## Bring up the local stack (control plane, kumo, provider) and apply the e
 dev-down: ## Stop everything `make dev` started.
 	cluster/dev.sh down
 
-.PHONY: deps help generate check-generate build lint unit render render-update integration bench test run dev dev-down
+.PHONY: deps help generate check-generate build lint unit render render-update integration e2e bench test run dev dev-down

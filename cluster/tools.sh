@@ -76,8 +76,8 @@ gen)
     go build -o '$out/controller-gen' sigs.k8s.io/controller-tools/cmd/controller-gen
     go build -o '$out/angryjet' github.com/crossplane/crossplane-tools/cmd/angryjet" ;;
 crossplane)
-  # The CLI and core share one module (and so one build of their common
-  # dependencies). Both are stamped with their versions: without it core
+  # The CLI, core and crane share one module (and so one build of their
+  # common dependencies). Both are stamped with their versions: without it core
   # fails every package's crossplane version constraint.
   dir=$root/cluster/tools/crossplane; out=$(key crossplane "$CROSSPLANE_VERSION-$CROSSPLANE_CLI_VERSION" "$dir")/bin
   stamp=github.com/crossplane/crossplane-runtime/v2/pkg/version.version
@@ -86,7 +86,9 @@ crossplane)
     echo 'tools: go build crossplane (CLI)' >&2
     CGO_ENABLED=0 go build -trimpath -ldflags '-s -w -X $stamp=$CROSSPLANE_CLI_VERSION' -o '$out/crossplane' github.com/crossplane/cli/v2/cmd/crossplane
     echo 'tools: go build crossplane-core' >&2
-    CGO_ENABLED=0 go build -trimpath -ldflags '-s -w -X $stamp=$CROSSPLANE_VERSION' -o '$out/crossplane-core' github.com/crossplane/crossplane/v2/cmd/crossplane" ;;
+    CGO_ENABLED=0 go build -trimpath -ldflags '-s -w -X $stamp=$CROSSPLANE_VERSION' -o '$out/crossplane-core' github.com/crossplane/crossplane/v2/cmd/crossplane
+    echo 'tools: go build crane (the local package registry)' >&2
+    CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o '$out/crane' github.com/google/go-containerregistry/cmd/crane" ;;
 functions)
   dir=$root/cluster/tools/functions; out=$(key functions "$FUNCTION_PAT_VERSION-$FUNCTION_GOTPL_VERSION" "$dir")/bin
   build functions "$FUNCTION_PAT_VERSION-$FUNCTION_GOTPL_VERSION" "$dir" -- bash -c "

@@ -1,11 +1,14 @@
-// Command devstack runs the local cloud for development until it is told to
+// Command devstack runs the local stack for development until it is told to
 // stop: etcd, kube-apiserver and kube-controller-manager with the provider's
-// CRDs installed, the kumo S3 emulator, and the project's local cloud (RDS
-// backed by real PostgreSQL). It writes a kubeconfig and an
-// env file into --dir for cluster/dev.sh and for you.
+// CRDs installed, kumo (S3), fake-gcs-server (GCS), the project's local
+// cloud (RDS and ElastiCache on real engines), a package registry, and
+// Crossplane core with the composition functions. It applies the default
+// ClusterProviderConfigs and writes a kubeconfig and an env file into --dir
+// for cluster/dev.sh and for you. The provider runs separately.
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -29,6 +32,11 @@ func run() error {
 	delay := flag.Duration("delay", 3*time.Second, "How long the local cloud keeps a resource in each transitional state (creating, modifying, ...).")
 	flag.Parse()
 
+	// A signal during start-up stops what has started so far, not only a
+	// stack that is up.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
 	root, err := local.Root()
 	if err != nil {
 		return err
@@ -42,59 +50,39 @@ func run() error {
 	}
 	defer logf.Close() //nolint:errcheck // Best effort log file.
 
-	fmt.Println("devstack: starting etcd, kube-apiserver and kube-controller-manager")
-	cp, err := local.StartControlPlane(root, local.ControlPlaneOptions{
-		CRDDirs:           []string{filepath.Join(root, "package", "crds")},
-		ControllerManager: true,
-		Dir:               *dir,
-		Log:               logf,
-	})
+	s, err := local.StartStack(ctx, root, local.StackOptions{Dir: *dir, Delay: *delay, Log: logf, Progress: prefixed{"devstack: "}})
 	if err != nil {
 		return err
 	}
-	defer cp.Stop()
-
-	fmt.Println("devstack: starting kumo (S3 emulator)")
-	kumo, err := local.StartKumo(root, logf)
-	if err != nil {
-		return err
-	}
-	defer kumo.Stop()
-
-	fmt.Println("devstack: starting the local cloud (RDS and ElastiCache on real engines)")
-	cloudDir, err := filepath.Abs(filepath.Join(*dir, "localcloud"))
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(cloudDir, 0o755); err != nil {
-		return err
-	}
-	cloudOpts := local.LocalCloudOptions{Dir: cloudDir, Credentials: []string{"local:local-secret"}, Delay: *delay, Log: logf}
-	cloud, err := local.StartLocalCloud(root, cloudOpts)
-	if err != nil {
-		return err
-	}
-	defer cloud.Stop()
+	defer s.Stop()
 
 	metricsPort, err := local.FreePort()
 	if err != nil {
 		return err
 	}
-	env := fmt.Sprintf("KUMO_ENDPOINT=%s\nLOCALCLOUD_ENDPOINT=%s\nLOCALCLOUD_CA=%s\nPROVIDER_METRICS_ADDR=127.0.0.1:%d\n",
-		kumo.Endpoint, cloud.Endpoint, local.LocalCloudCAFile(cloudOpts), metricsPort)
+	env := fmt.Sprintf("KUMO_ENDPOINT=%s\nLOCALCLOUD_ENDPOINT=%s\nLOCALCLOUD_CA=%s\nGCS_ENDPOINT=%s\nPACKAGE_REGISTRY=%s\nCROSSPLANE_CLI=%s\nPROVIDER_METRICS_ADDR=127.0.0.1:%d\n",
+		s.Kumo.Endpoint, s.Cloud.Endpoint, s.CloudCAFile, s.GCS.Endpoint, s.Crossplane.Registry, s.Crossplane.CLI, metricsPort)
 	if err := os.WriteFile(filepath.Join(*dir, "env"), []byte(env), 0o600); err != nil {
 		return err
 	}
 	// The kubeconfig is written last: its presence tells dev.sh we are up.
-	if err := os.WriteFile(filepath.Join(*dir, "kubeconfig"), cp.Kubeconfig, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(*dir, "kubeconfig"), s.ControlPlane.Kubeconfig, 0o600); err != nil {
 		return err
 	}
 	fmt.Println("devstack: ready; kubeconfig at", filepath.Join(*dir, "kubeconfig"))
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
+	<-ctx.Done()
 	fmt.Println("devstack: stopping")
 	_ = os.Remove(filepath.Join(*dir, "kubeconfig"))
 	return nil
+}
+
+// prefixed writes each line it is given after a prefix.
+type prefixed struct{ prefix string }
+
+func (p prefixed) Write(b []byte) (int, error) {
+	if _, err := fmt.Print(p.prefix, string(b)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }

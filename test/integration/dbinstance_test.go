@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
-	"github.com/jackc/pgx/v5"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -23,6 +22,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
+	"github.com/appinfra/provider-appinfra/test/probe"
 )
 
 // dbConverge bounds an instance's way to available or gone in the local
@@ -70,21 +70,6 @@ func dbGone(id string) error {
 		return nil
 	}
 	return fmt.Errorf("instance %s still there (%v)", id, err)
-}
-
-// query connects with a connection Secret's url and returns the database's
-// name: the database is really there and the credentials really work.
-func query(url string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close(ctx) //nolint:errcheck // Read-only query.
-	var db string
-	err = conn.QueryRow(ctx, "select current_database()").Scan(&db)
-	return db, err
 }
 
 func connSecret(t *testing.T, name string) map[string]string {
@@ -171,7 +156,7 @@ func TestDBInstancePostgres(t *testing.T) {
 			t.Errorf("connection Secret lacks %q", k)
 		}
 	}
-	if db, err := query(conn["url"]); err != nil || db != "app" {
+	if db, err := probe.Query(conn["url"]); err != nil || db != "app" {
 		t.Fatalf("query through the connection Secret's url: %q, %v", db, err)
 	}
 
@@ -234,10 +219,10 @@ func TestDBInstancePostgres(t *testing.T) {
 			if url == old {
 				return errors.New("connection Secret still has the old password")
 			}
-			_, err := query(url)
+			_, err := probe.Query(url)
 			return err
 		})
-		if _, err := query(old); err == nil {
+		if _, err := probe.Query(old); err == nil {
 			t.Error("the old password still works after rotation")
 		}
 	})

@@ -3,14 +3,9 @@
 package integration
 
 import (
-	"bufio"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +19,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
+	"github.com/appinfra/provider-appinfra/test/probe"
 )
 
 func replicationGroup(name string, mutate ...func(*v1alpha1.ReplicationGroup)) *v1alpha1.ReplicationGroup {
@@ -46,79 +42,6 @@ func replicationGroup(name string, mutate ...func(*v1alpha1.ReplicationGroup)) *
 		m(g)
 	}
 	return g
-}
-
-// redisConn is just enough of RESP to AUTH, PING, SET and GET.
-type redisConn struct {
-	c net.Conn
-	r *bufio.Reader
-}
-
-// dialRedis connects over TLS verified against caPEM, the CA certificate
-// of the connection Secret: the one the provider was told the endpoints use.
-func dialRedis(host, port, caPEM string) (*redisConn, error) {
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM([]byte(caPEM)) {
-		return nil, errors.New("the connection Secret has no CA certificate (ca.crt)")
-	}
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	c, err := tls.DialWithDialer(d, "tcp", net.JoinHostPort(host, port), &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12})
-	if err != nil {
-		return nil, err
-	}
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	return &redisConn{c: c, r: bufio.NewReader(c)}, nil
-}
-
-func (r *redisConn) do(args ...string) (string, error) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := io.WriteString(r.c, b.String()); err != nil {
-		return "", err
-	}
-	line, err := r.r.ReadString('\n')
-	if err != nil {
-		return "", err
-	}
-	line = strings.TrimRight(line, "\r\n")
-	switch line[0] {
-	case '+', ':':
-		return line[1:], nil
-	case '-':
-		return "", errors.New(line[1:])
-	case '$':
-		if line == "$-1" {
-			return "", nil
-		}
-		v, err := r.r.ReadString('\n')
-		return strings.TrimRight(v, "\r\n"), err
-	}
-	return "", fmt.Errorf("unexpected reply %q", line)
-}
-
-// withToken AUTHs with token on a fresh connection to host:port of conn
-// (its primary unless told otherwise) and runs f.
-func withToken(conn map[string]string, host, port, token string, f func(*redisConn) error) error {
-	c, err := dialRedis(host, port, conn["ca.crt"])
-	if err != nil {
-		return err
-	}
-	defer c.c.Close() //nolint:errcheck // Test connection.
-	if _, err := c.do("AUTH", token); err != nil {
-		return err
-	}
-	return f(c)
-}
-
-func ping(c *redisConn) error {
-	pong, err := c.do("PING")
-	if err == nil && pong != "PONG" {
-		err = fmt.Errorf("PING answered %q", pong)
-	}
-	return err
 }
 
 // cacheCalls are the local cloud actions the provider sent for group id.
@@ -145,14 +68,14 @@ func TestReplicationGroup(t *testing.T) {
 	if !strings.HasPrefix(conn["url"], "rediss://") {
 		t.Errorf("url %q: want rediss:// with transit encryption", strings.ReplaceAll(conn["url"], conn["password"], "<token>"))
 	}
-	if err := withToken(conn, conn["host"], conn["port"], conn["password"], func(c *redisConn) error {
-		if err := ping(c); err != nil {
+	if err := probe.WithToken(conn["host"], conn["port"], conn["ca.crt"], conn["password"], func(c *probe.Redis) error {
+		if err := probe.Ping(c); err != nil {
 			return err
 		}
-		if _, err := c.do("SET", "greeting", "hello"); err != nil {
+		if _, err := c.Do("SET", "greeting", "hello"); err != nil {
 			return err
 		}
-		v, err := c.do("GET", "greeting")
+		v, err := c.Do("GET", "greeting")
 		if err != nil || v != "hello" {
 			return fmt.Errorf("GET: %q, %v", v, err)
 		}
@@ -199,12 +122,12 @@ func TestReplicationGroup(t *testing.T) {
 			if conn["readerPort"] == conn["port"] {
 				return fmt.Errorf("readerPort %s is the primary's port", conn["readerPort"])
 			}
-			return withToken(conn, conn["readerHost"], conn["readerPort"], conn["password"], func(c *redisConn) error {
-				v, err := c.do("GET", "greeting")
+			return probe.WithToken(conn["readerHost"], conn["readerPort"], conn["ca.crt"], conn["password"], func(c *probe.Redis) error {
+				v, err := c.Do("GET", "greeting")
 				if err != nil || v != "hello" {
 					return fmt.Errorf("GET on the reader: %q, %v", v, err)
 				}
-				if _, err := c.do("SET", "greeting", "changed"); err == nil || !strings.Contains(err.Error(), "READONLY") {
+				if _, err := c.Do("SET", "greeting", "changed"); err == nil || !strings.Contains(err.Error(), "READONLY") {
 					return fmt.Errorf("SET on the reader endpoint: %v, want READONLY (a replica)", err)
 				}
 				return nil
@@ -234,9 +157,9 @@ func TestReplicationGroup(t *testing.T) {
 			if cr.Status.AtProvider.AuthTokenRotating != s.ResourceVersion {
 				return fmt.Errorf("rotating %q", cr.Status.AtProvider.AuthTokenRotating)
 			}
-			return withToken(old, old["host"], old["port"], rotated, ping)
+			return probe.WithToken(old["host"], old["port"], old["ca.crt"], rotated, probe.Ping)
 		})
-		if err := withToken(old, old["host"], old["port"], old["password"], ping); err != nil {
+		if err := probe.WithToken(old["host"], old["port"], old["ca.crt"], old["password"], probe.Ping); err != nil {
 			t.Errorf("the old token was refused during ROTATE: %v", err)
 		}
 		eventually(t, 30*time.Second, "new token published", func() error {
@@ -252,10 +175,10 @@ func TestReplicationGroup(t *testing.T) {
 			if cr.Status.AtProvider.AuthTokenRotating != "" || cr.Status.AtProvider.AuthTokenSecretVersion != s.ResourceVersion {
 				return fmt.Errorf("rotating %q, applied %q", cr.Status.AtProvider.AuthTokenRotating, cr.Status.AtProvider.AuthTokenSecretVersion)
 			}
-			return withToken(old, old["host"], old["port"], rotated, ping)
+			return probe.WithToken(old["host"], old["port"], old["ca.crt"], rotated, probe.Ping)
 		})
 		eventually(t, 30*time.Second, "old token refused after SET", func() error {
-			if err := withToken(old, old["host"], old["port"], old["password"], ping); err == nil {
+			if err := probe.WithToken(old["host"], old["port"], old["ca.crt"], old["password"], probe.Ping); err == nil {
 				return errors.New("the old token still works after SET")
 			}
 			return nil

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -74,6 +75,25 @@ func LoadCA(dir string) (*CA, error) {
 	}
 	ca.pem = certPEM
 	return ca, nil
+}
+
+// ParseCA returns a CA made elsewhere from its PEM certificate and key: the
+// local stack uses Crossplane core's CA to sign the certificates of the
+// functions core calls.
+func ParseCA(certPEM, keyPEM []byte) (*CA, error) {
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	key, ok := pair.PrivateKey.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("a %T cannot sign", pair.PrivateKey)
+	}
+	cert, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return nil, err
+	}
+	return &CA{cert: cert, key: key, pem: certPEM}, nil
 }
 
 func (ca *CA) create(dir, keyFile string) error {

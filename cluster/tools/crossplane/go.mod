@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/crossplane/cli/v2 v2.5.0
 	github.com/crossplane/crossplane/v2 v2.4.0
+	github.com/google/go-containerregistry v0.21.9
 )
 
 require (
@@ -155,7 +156,6 @@ require (
 	github.com/google/certificate-transparency-go v1.3.3 // indirect
 	github.com/google/gnostic-models v0.7.1 // indirect
 	github.com/google/go-cmp v0.7.0 // indirect
-	github.com/google/go-containerregistry v0.21.9 // indirect
 	github.com/google/go-containerregistry/pkg/authn/k8schain v0.0.0-20260312205200-e9163014982e // indirect
 	github.com/google/go-containerregistry/pkg/authn/kubernetes v0.0.0-20250225234217-098045d5e61f // indirect
 	github.com/google/ko v0.18.1 // indirect

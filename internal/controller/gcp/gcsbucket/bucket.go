@@ -136,7 +136,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 		return managed.ExternalObservation{}, xperrors.Wrap(err, "cannot get bucket")
 	}
 	p := cr.Spec.ForProvider
-	if !strings.EqualFold(attrs.Location, p.Location) {
+	// A bucket in another location cannot be brought in line; but a
+	// resource being deleted must still be able to delete it.
+	if !strings.EqualFold(attrs.Location, p.Location) && !meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, xperrors.Errorf("bucket %q is in location %s, not %s; a bucket cannot move, so create a new one", name, attrs.Location, p.Location)
 	}
 	if err := e.sameProject(ctx, name, attrs); err != nil {

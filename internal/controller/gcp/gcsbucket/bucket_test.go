@@ -342,6 +342,19 @@ func deleteReturns(err error) func(context.Context, string) error {
 	return func(context.Context, string) error { return err }
 }
 
+func TestObserveDeletingBucketInAnotherLocation(t *testing.T) {
+	// The location cannot be fixed, but deleting must finish: Observe
+	// reports the bucket so that the reconciler deletes it.
+	cr := configuredBucket(withParams(func(p *v1alpha1.BucketParameters) { p.Location = "US" }))
+	now := metav1.Now()
+	cr.SetDeletionTimestamp(&now)
+	e := &external{gcs: &mockAPI{MockAttrs: attrsAre(attrs(func(a *storage.BucketAttrs) { a.Location = "EU" }))}, cfg: config(), record: &reconcilertest.Recorder{}, owners: owners()}
+	o, err := e.Observe(context.Background(), cr)
+	if err != nil || !o.ResourceExists {
+		t.Errorf("Observe(a deleted resource's bucket in another location) = exists %t, %v; want exists, no error", o.ResourceExists, err)
+	}
+}
+
 func TestObserve(t *testing.T) {
 	attrsCall := []call{{Op: "Attrs", Bucket: testName}}
 

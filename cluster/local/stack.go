@@ -1,0 +1,197 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// StackOptions configure StartStack.
+type StackOptions struct {
+	// Dir holds the stack's state: logs, the local cloud's data, certificates.
+	Dir string
+	// Delay scales how long the local cloud keeps a resource in each
+	// transitional state.
+	Delay time.Duration
+	// Log receives the output of every process started.
+	Log io.Writer
+	// Progress, when set, receives a line as each part starts.
+	Progress io.Writer
+}
+
+// Stack is the whole local stack but the provider: a control plane with
+// the provider's CRDs, kumo (S3), fake-gcs-server (GCS), the local cloud
+// (RDS and ElastiCache on real engines), and Crossplane core with the
+// composition functions and a package registry. The dev stack and the
+// end-to-end tests start it the same way.
+type Stack struct {
+	ControlPlane *ControlPlane
+	Kube         client.Client
+	Kumo         *Emulator
+	GCS          *Emulator
+	Cloud        *Emulator
+	// CloudCAFile is the PEM certificate of the local cloud's CA.
+	CloudCAFile string
+	Crossplane  *Crossplane
+
+	stops []func()
+}
+
+// AWSCredentials are the access key the local cloud accepts and the
+// default ClusterProviderConfig uses.
+const AWSCredentials = "local:local-secret"
+
+// StartStack starts the stack and applies the provider's default
+// ClusterProviderConfigs (AWS and GCP), which point at the emulators.
+func StartStack(ctx context.Context, root string, o StackOptions) (s *Stack, err error) {
+	s = &Stack{}
+	defer func() {
+		if err != nil {
+			s.Stop()
+		}
+	}()
+	say := func(what string) {
+		if o.Progress != nil {
+			fmt.Fprintln(o.Progress, what)
+		}
+	}
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return nil, err
+	}
+
+	say("starting etcd, kube-apiserver and kube-controller-manager")
+	if s.ControlPlane, err = StartControlPlane(root, ControlPlaneOptions{
+		CRDDirs:           []string{filepath.Join(root, "package", "crds")},
+		ControllerManager: true,
+		Dir:               o.Dir,
+		Log:               o.Log,
+	}); err != nil {
+		return nil, err
+	}
+	s.stops = append(s.stops, s.ControlPlane.Stop)
+	if s.Kube, err = client.New(s.ControlPlane.Config, client.Options{}); err != nil {
+		return nil, err
+	}
+
+	say("starting kumo (S3)")
+	if s.Kumo, err = StartKumo(root, o.Log); err != nil {
+		return nil, err
+	}
+	s.stops = append(s.stops, s.Kumo.Stop)
+
+	say("starting fake-gcs-server (Cloud Storage)")
+	if s.GCS, err = StartFakeGCS(root, o.Log); err != nil {
+		return nil, err
+	}
+	s.stops = append(s.stops, s.GCS.Stop)
+
+	say("starting the local cloud (RDS and ElastiCache on real PostgreSQL, MySQL and Redis)")
+	cloudDir, err := filepath.Abs(filepath.Join(o.Dir, "localcloud"))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cloudDir, 0o755); err != nil {
+		return nil, err
+	}
+	cloudOpts := LocalCloudOptions{Dir: cloudDir, Credentials: []string{AWSCredentials}, Delay: o.Delay, Log: o.Log}
+	if s.Cloud, err = StartLocalCloud(root, cloudOpts); err != nil {
+		return nil, err
+	}
+	s.stops = append(s.stops, s.Cloud.Stop)
+	s.CloudCAFile = LocalCloudCAFile(cloudOpts)
+
+	say("starting a package registry, Crossplane core and the composition functions")
+	if s.Crossplane, err = StartCrossplane(ctx, root, CrossplaneOptions{
+		Config: s.ControlPlane.Config, Kubeconfig: s.ControlPlane.Kubeconfig,
+		Dir: filepath.Join(o.Dir, "crossplane"), Log: o.Log,
+	}); err != nil {
+		return nil, err
+	}
+	s.stops = append(s.stops, s.Crossplane.Stop)
+
+	say("applying the default ClusterProviderConfigs (AWS and GCP, pointing at the emulators)")
+	cfgs, err := s.providerConfigs()
+	if err != nil {
+		return nil, err
+	}
+	if err := Apply(ctx, s.Kube, cfgs); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Stop stops everything StartStack started, in reverse order.
+func (s *Stack) Stop() {
+	for i := len(s.stops) - 1; i >= 0; i-- {
+		s.stops[i]()
+	}
+	s.stops = nil
+}
+
+// providerConfigs are the credentials Secret and the default AWS and GCP
+// ClusterProviderConfigs for the emulators. The cache nodes of the local
+// cloud have certificates of its own CA: connection Secrets carry it as
+// ca.crt (resourceCABundle).
+func (s *Stack) providerConfigs() (string, error) {
+	ca, err := os.ReadFile(s.CloudCAFile)
+	if err != nil {
+		return "", err
+	}
+	id, secret, _ := strings.Cut(AWSCredentials, ":")
+	return fmt.Sprintf(`
+apiVersion: v1
+kind: Secret
+metadata:
+  name: aws-creds
+  namespace: crossplane-system
+stringData:
+  credentials: |
+    [default]
+    aws_access_key_id = %s
+    aws_secret_access_key = %s
+---
+apiVersion: aws.appinfra.io/v1alpha1
+kind: ClusterProviderConfig
+metadata:
+  name: default
+spec:
+  credentials:
+    source: Secret
+    secretRef: {namespace: crossplane-system, name: aws-creds, key: credentials}
+  region: us-east-1
+  endpoint:
+    url: %s
+    services:
+      rds: %s
+      elasticache: %s
+    resourceCABundle: |
+%s
+  s3:
+    usePathStyle: true
+---
+apiVersion: gcp.appinfra.io/v1alpha1
+kind: ClusterProviderConfig
+metadata:
+  name: default
+spec:
+  projectID: local-project
+  credentials:
+    source: None
+  endpoint:
+    storage: %s
+`, id, secret, s.Kumo.Endpoint, s.Cloud.Endpoint, s.Cloud.Endpoint, indent(string(ca), "      "), s.GCS.Endpoint), nil
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i := range lines {
+		lines[i] = prefix + lines[i]
+	}
+	return strings.Join(lines, "\n")
+}
