@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The local stack: `dev.sh up` builds what is missing, starts a control plane,
-# kumo and the local cloud (cmd/devstack) and the provider, applies the
-# example Bucket, DBInstance and ReplicationGroup, shows them Ready, queries
-# the database and PINGs the cache. `dev.sh down` stops everything it
-# started, by PID.
+# The local stack: `dev.sh up` builds what is missing, starts the control
+# plane, the emulators, the local cloud, a package registry, Crossplane core
+# and the functions (cmd/devstack) and the provider, installs the platform
+# APIs, applies the example AppEnvironment claim, shows its tree and uses
+# its Secret: a query, a PING, an object put and get. `dev.sh down` stops
+# everything it started, by PID.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,19 +19,19 @@ retry() { # times command...: run command every 2 s until it succeeds
   "$@"
 }
 
+# env_key KEY: a key of the AppEnvironment's Secret default/shop-env.
+env_key() { kubectl get secret -n default shop-env -o go-template="{{with index .data \"$1\"}}{{. | base64decode}}{{end}}"; }
+
 psql_app() {
-  local url; url=$(kubectl get secret -n default app-db -o go-template='{{with .data.url}}{{. | base64decode}}{{end}}')
-  [[ -n $url ]] && psql "$url" -Atc "select 'connected to ' || current_database() || ' as ' || current_user"
+  local url; url=$(env_key DATABASE_URL)
+  [[ -n $url ]] && psql "$url" -Atc "select '  connected to ' || current_database() || ' as ' || current_user"
 }
 
 ping_cache() {
-  local pw; pw=$(secret password)
-  [[ -n $pw ]] && REDISCLI_AUTH=$pw redis-cli --tls --cacert "$state/app-cache-ca.crt" \
-    -h "$(secret host)" -p "$(secret port)" --user default PING
+  local pw; pw=$(env_key REDIS_PASSWORD)
+  [[ -n $pw ]] && REDISCLI_AUTH=$pw redis-cli --tls --cacert "$state/shop-redis-ca.crt" \
+    -h "$(env_key REDIS_HOST)" -p "$(env_key REDIS_PORT)" --user default PING | sed 's/^/  /'
 }
-
-# secret key: a key of the cache's connection Secret.
-secret() { kubectl get secret -n default app-cache -o go-template="{{with index .data \"$1\"}}{{. | base64decode}}{{end}}"; }
 
 alive() { [[ -f $state/$1.pid ]] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
 
@@ -56,70 +57,43 @@ up() {
     exit 1
   fi
   mkdir -p "$state" bin
+  # The local cloud's engines run as their own users and must be able to
+  # enter the directories of their data.
+  chmod 755 "$state"
 
-  say "building tools (first run compiles kube-apiserver, etcd and kumo from source: 10-15 minutes; later runs are instant)"
+  say "building tools (the first run compiles kube-apiserver, etcd, kumo, fake-gcs-server, Crossplane core and CLI and the functions from source: about 30 minutes on 2 cores; later runs are instant)"
   cluster/deps.sh
   kube=$(cluster/tools.sh kube)
-  cluster/tools.sh etcd >/dev/null
-  cluster/tools.sh kumo >/dev/null
+  for t in etcd kumo fake-gcs crossplane functions; do cluster/tools.sh $t >/dev/null; done
+  xp=$(cluster/tools.sh crossplane)/crossplane
   kubectl() { "$kube/kubectl" --kubeconfig "$state/kubeconfig" "$@"; }
 
   say "building the provider and devstack"
   go build -o bin/provider ./cmd/provider
   go build -o bin/devstack ./cmd/devstack
 
-  say "starting etcd, kube-apiserver, kube-controller-manager, kumo and the local cloud on 127.0.0.1"
+  say "starting the control plane, kumo, fake-gcs-server, the local cloud, a package registry, Crossplane core and its functions on 127.0.0.1"
   rm -f "$state/kubeconfig"
+  # Output goes to files, never to our stdout: a background process holding
+  # it would keep `make dev | tee` from ever ending.
   bin/devstack --dir "$state" >"$state/devstack.log" 2>&1 &
   echo $! >"$state/devstack.pid"
-  for _ in $(seq 600); do
+  local shown=0 lines
+  for _ in $(seq 900); do
+    # Progress: the lines devstack printed since the last look.
+    lines=$(wc -l <"$state/devstack.log")
+    if ((lines > shown)); then
+      sed -n "$((shown + 1)),${lines}p" "$state/devstack.log" | sed 's/^/  /'
+      shown=$lines
+    fi
     [[ -f $state/kubeconfig ]] && break
-    alive devstack || { cat "$state/devstack.log"; echo "devstack exited" >&2; exit 1; }
+    alive devstack || { cat "$state/devstack.log"; echo "devstack exited; see $state/processes.log" >&2; exit 1; }
     sleep 0.2
   done
-  [[ -f $state/kubeconfig ]] || { echo "control plane did not come up in 120 s; see $state/devstack.log" >&2; down; exit 1; }
+  [[ -f $state/kubeconfig ]] || { echo "the stack did not come up in 180 s; see $state/processes.log" >&2; down; exit 1; }
   # shellcheck source=/dev/null
   source "$state/env"
-
-  say "configuring the provider for kumo: a credentials Secret and the default ClusterProviderConfig"
-  kubectl apply -f - <<YAML
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: crossplane-system
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: aws-creds
-  namespace: crossplane-system
-stringData:
-  credentials: |
-    [default]
-    aws_access_key_id = local
-    aws_secret_access_key = local-secret
----
-apiVersion: aws.appinfra.io/v1alpha1
-kind: ClusterProviderConfig
-metadata:
-  name: default
-spec:
-  credentials:
-    source: Secret
-    secretRef: {namespace: crossplane-system, name: aws-creds, key: credentials}
-  region: us-east-1
-  endpoint:
-    url: ${KUMO_ENDPOINT}
-    services:
-      rds: ${LOCALCLOUD_ENDPOINT}
-      elasticache: ${LOCALCLOUD_ENDPOINT}
-    # The local cloud's cache nodes have certificates of its own CA:
-    # connection Secrets carry it as ca.crt.
-    resourceCABundle: |
-$(sed 's/^/      /' "$LOCALCLOUD_CA")
-  s3:
-    usePathStyle: true
-YAML
+  kubectl get functions.pkg.crossplane.io
 
   say "starting the provider (log: .dev/provider.log, metrics: http://${PROVIDER_METRICS_ADDR}/metrics)"
   bin/provider --kubeconfig "$state/kubeconfig" --poll 30s \
@@ -127,63 +101,55 @@ YAML
     >"$state/provider.log" 2>&1 &
   echo $! >"$state/provider.pid"
 
-  say "applying examples/s3/bucket.yaml"
-  kubectl apply -f examples/s3/bucket.yaml
-  if ! kubectl wait --for=condition=Ready --timeout=120s -n default bucket/appinfra-example-assets; then
-    kubectl describe -n default bucket/appinfra-example-assets
+  say "installing the platform APIs (apis/platform: XRDs and Compositions)"
+  kubectl apply -R -f apis/platform 2>&1 | grep -v '^Warning: CompositeResourceDefinition v1 is deprecated' | sed 's/^/  /' | tail -3
+  kubectl wait --for=condition=Established --timeout=120s compositeresourcedefinitions.apiextensions.crossplane.io --all >/dev/null
+  kubectl get compositeresourcedefinitions.apiextensions.crossplane.io 2>/dev/null
+
+  say "applying examples/platform/appenvironment.yaml: a bucket, a PostgreSQL database and a Redis cache with one Secret, shop-env (about a minute)"
+  kubectl apply -f examples/platform/appenvironment.yaml
+  if ! kubectl wait --for=condition=Ready --timeout=300s -n default appenvironment.platform.appinfra.io/shop; then
+    KUBECONFIG=$state/kubeconfig "$xp" resource trace -n default appenvironment.platform.appinfra.io shop -o wide || true
     exit 1
   fi
-  kubectl get -n default buckets.s3.aws.appinfra.io
 
-  say "connection Secret default/example-assets-bucket"
-  kubectl get secret -n default example-assets-bucket \
-    -o go-template='{{range $k, $v := .data}}{{printf "  %-9s %s\n" $k ($v | base64decode)}}{{end}}'
+  say "the claim's tree: claim -> composite -> managed resources"
+  KUBECONFIG=$state/kubeconfig "$xp" resource trace -n default appenvironment.platform.appinfra.io shop 2>/dev/null
+  say "-> the cloud resources they manage (EXTERNAL-NAME is the name in the cloud, STATUS what the cloud reports)"
+  kubectl get managed -n default
 
-  say "the bucket as kumo serves it (ListBuckets)"
-  curl -fsS "$KUMO_ENDPOINT/" | grep -o '<Name>[^<]*</Name>' | sed 's/^/  /'
+  say "Secret default/shop-env (what the application loads with envFrom)"
+  kubectl get secret -n default shop-env \
+    -o go-template='{{range $k, $v := .data}}{{printf "  %s\n" $k}}{{end}}'
 
-  say "applying examples/rds/dbinstance-postgres.yaml (a real PostgreSQL behind the local RDS; about a minute)"
-  kubectl apply -f examples/rds/dbinstance-postgres.yaml
-  if ! kubectl wait --for=condition=Ready --timeout=300s -n default dbinstance/app-db; then
-    kubectl describe -n default dbinstance/app-db
-    exit 1
-  fi
-  kubectl get -n default dbinstances.rds.aws.appinfra.io
-  say "querying the database through its connection Secret's url"
+  say "using it: a query, a PING and an object put and get"
   if command -v psql >/dev/null; then
-    # An instance the local cloud kept from an earlier run is adopted and
-    # gets a new password: the url appears once RDS has it.
     retry 30 psql_app
   else
-    echo "  (psql is not installed; the url is in Secret default/app-db)"
+    echo "  (psql is not installed; DATABASE_URL is in Secret default/shop-env)"
   fi
-
-  say "applying examples/elasticache/replicationgroup.yaml (a real Redis primary and replica behind the local ElastiCache, TLS and a token)"
-  kubectl apply -f examples/elasticache/replicationgroup.yaml
-  if ! kubectl wait --for=condition=Ready --timeout=300s -n default replicationgroup/app-cache; then
-    kubectl describe -n default replicationgroup/app-cache
-    exit 1
-  fi
-  kubectl get -n default replicationgroups.elasticache.aws.appinfra.io
-  say "PING through the connection Secret (TLS verified with its ca.crt, AUTH with its token)"
-  secret ca.crt >"$state/app-cache-ca.crt"
+  env_key REDIS_CA_CERT >"$state/shop-redis-ca.crt"
   if command -v redis-cli >/dev/null; then
     retry 30 ping_cache
   else
-    echo "  (redis-cli is not installed; the url is in Secret default/app-cache)"
+    echo "  (redis-cli is not installed; REDIS_URL is in Secret default/shop-env)"
   fi
+  local bucket; bucket=$(env_key BUCKET_NAME)
+  echo "hello from make dev" | curl -fsS -X PUT --data-binary @- "$KUMO_ENDPOINT/$bucket/hello.txt" >/dev/null
+  echo "  s3://$bucket/hello.txt: $(curl -fsS "$KUMO_ENDPOINT/$bucket/hello.txt")"
 
   cat <<MSG
 
 The local stack is up. Try:
-  export KUBECONFIG=$state/kubeconfig
-  $kube/kubectl get buckets -A
-  $kube/kubectl describe bucket -n default appinfra-example-assets
-  psql "\$($kube/kubectl get secret -n default app-db -o go-template='{{.data.url | base64decode}}')"
-  REDISCLI_AUTH=\$($kube/kubectl get secret -n default app-cache -o go-template='{{.data.password | base64decode}}') \\
-    redis-cli --tls --cacert $state/app-cache-ca.crt --user default \\
-    -h \$($kube/kubectl get secret -n default app-cache -o go-template='{{.data.host | base64decode}}') \\
-    -p \$($kube/kubectl get secret -n default app-cache -o go-template='{{.data.port | base64decode}}')
+  export KUBECONFIG=$state/kubeconfig PATH=$kube:\$PATH
+  kubectl get appinfra -A                         # the claims (and v2 XRs)
+  $xp resource trace -n default appenvironment.platform.appinfra.io shop
+  eval "\$(kubectl get secret -n default shop-env -o go-template='{{range \$k, \$v := .data}}{{if ne \$k "REDIS_CA_CERT"}}export {{\$k}}='"'"'{{\$v | base64decode}}'"'"'{{"\\n"}}{{end}}{{end}}')"
+  kubectl get secret -n default shop-env -o go-template='{{index .data "REDIS_CA_CERT" | base64decode}}' > /tmp/redis-ca.crt
+  psql "\$DATABASE_URL"
+  REDISCLI_AUTH=\$REDIS_PASSWORD redis-cli --tls --cacert /tmp/redis-ca.crt --user default -h \$REDIS_HOST -p \$REDIS_PORT PING
+  curl \$AWS_ENDPOINT_URL_S3/\$BUCKET_NAME/hello.txt
+  kubectl apply -f examples/platform/objectstore-gcp.yaml   # more claims in examples/platform
 Stop it with: make dev-down
 MSG
 }
