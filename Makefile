@@ -47,9 +47,12 @@ render: ## Render every platform Composition with the crossplane CLI against the
 render-update: ## Rewrite the render tests' expected output (review the diff).
 	XP_BIN=$$(cluster/tools.sh crossplane) FN_BIN=$$(cluster/tools.sh functions) $(GO) test -tags render -count=1 ./test/render/... -update
 
-e2e: deps ## End to end: Crossplane core, functions, the provider, the local cloud; claims applied, used and deleted.
+e2e: deps ## End to end: Crossplane core, functions, the provider, the local cloud; claims applied, used and deleted; both packages built, pushed, installed.
 	for t in kube etcd kumo fake-gcs crossplane functions; do cluster/tools.sh $$t >/dev/null; done
-	$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./test/e2e/...
+	$(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) ./test/e2e/...
+
+packages: ## Build the provider and configuration packages (.xpkg) into _output/packages, offline and reproducibly, versioned by VERSION.
+	cluster/package.sh
 
 bench: ## Go benchmarks of the hot pure functions (compare, convert, connection details); prints ns/op and allocations. Not part of make test.
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
@@ -65,4 +68,4 @@ dev: ## Bring up the local stack (control plane, kumo, provider) and apply the e
 dev-down: ## Stop everything `make dev` started.
 	cluster/dev.sh down
 
-.PHONY: deps help generate check-generate build lint unit render render-update integration e2e bench test run dev dev-down
+.PHONY: deps help generate check-generate build lint unit render render-update integration e2e packages bench test run dev dev-down

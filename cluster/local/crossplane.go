@@ -1,6 +1,7 @@
 package local
 
 import (
+	"archive/tar"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -59,6 +60,9 @@ type CrossplaneOptions struct {
 	Dir string
 	// Log receives the output of the processes started.
 	Log io.Writer
+	// Activations are the default ManagedResourceActivationPolicy's
+	// entries; empty activates every kind.
+	Activations []string
 }
 
 // Crossplane is Crossplane core running out of cluster, the local OCI
@@ -69,6 +73,8 @@ type Crossplane struct {
 	Registry string
 	// CLI is the path of the crossplane CLI.
 	CLI string
+	// Crane is the path of crane.
+	Crane string
 
 	root      string
 	dir       string
@@ -99,7 +105,7 @@ func StartCrossplane(ctx context.Context, root string, o CrossplaneOptions) (xp 
 	if err := os.WriteFile(kubeconfig, o.Kubeconfig, 0o600); err != nil {
 		return nil, err
 	}
-	xp = &Crossplane{CLI: filepath.Join(bin, "crossplane"), root: root, dir: o.Dir, log: o.Log, kube: kube,
+	xp = &Crossplane{CLI: filepath.Join(bin, "crossplane"), Crane: filepath.Join(bin, "crane"), root: root, dir: o.Dir, log: o.Log, kube: kube,
 		env: []string{"KUBECONFIG=" + kubeconfig}}
 	defer func() {
 		if err != nil {
@@ -113,7 +119,11 @@ func StartCrossplane(ctx context.Context, root string, o CrossplaneOptions) (xp 
 	if err := ensureNamespace(ctx, kube, crossplaneNamespace); err != nil {
 		return nil, err
 	}
-	if err := xp.initCore(ctx, filepath.Join(bin, "crossplane-core")); err != nil {
+	activations := o.Activations
+	if len(activations) == 0 {
+		activations = []string{"*"}
+	}
+	if err := xp.initCore(ctx, filepath.Join(bin, "crossplane-core"), activations); err != nil {
 		return nil, err
 	}
 	if err := xp.startCore(ctx, filepath.Join(bin, "crossplane-core")); err != nil {
@@ -160,15 +170,18 @@ func (x *Crossplane) startRegistry(crane string) (string, error) {
 // initCore runs core init. Its first run can race the establishment of the
 // CRDs it has just created ("no matches for kind"): it is idempotent, so it
 // is retried.
-func (x *Crossplane) initCore(ctx context.Context, core string) error {
+func (x *Crossplane) initCore(ctx context.Context, core string, activations []string) error {
 	crds, err := moduleDir(filepath.Join(x.root, "cluster", "tools", "crossplane"), "github.com/crossplane/crossplane/v2")
 	if err != nil {
 		return err
 	}
 	args := []string{"core", "init", "--cr-ds-path=" + filepath.Join(crds, "cluster", "crds"),
-		"--enable-webhooks=false", "--activation=*",
+		"--enable-webhooks=false",
 		"--tlsca-secret-name=" + secretRootCA, "--tls-client-secret-name=" + secretTLSClient,
 		"--tls-server-secret-name=" + secretTLSServer}
+	for _, a := range activations {
+		args = append(args, "--activation="+a)
+	}
 	for attempt := 1; ; attempt++ {
 		cmd := exec.CommandContext(ctx, core, args...)
 		cmd.Env = append(os.Environ(), x.env...)
@@ -330,6 +343,41 @@ spec:
 	return nil
 }
 
+// ExtractFile writes the file at path in the image ref of the local
+// registry (its layers flattened, as a container would see them) to dst.
+func (x *Crossplane) ExtractFile(ctx context.Context, ref, path, dst string) error {
+	cmd := exec.CommandContext(ctx, x.Crane, "export", x.Registry+"/"+ref, "-")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = x.log
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer cmd.Wait() //nolint:errcheck // The tar reader reports a broken stream.
+	tr := tar.NewReader(out)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			return fmt.Errorf("%s has no %s: %w", ref, path, err)
+		}
+		if strings.TrimPrefix(h.Name, "/") != path {
+			continue
+		}
+		f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(f, tr); err != nil {
+			_ = f.Close()
+			return err
+		}
+		_, _ = io.Copy(io.Discard, out)
+		return f.Close()
+	}
+}
+
 // BuildPackage builds a package from dir's YAML with the crossplane CLI,
 // which lints it.
 func (x *Crossplane) BuildPackage(ctx context.Context, dir, out string, extra ...string) error {
@@ -356,34 +404,22 @@ func (x *Crossplane) run(ctx context.Context, args ...string) error {
 	return nil
 }
 
-var functionRevisionGVK = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "FunctionRevisionList"}
+var (
+	functionRevisionList = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "FunctionRevisionList"}
+	providerRevisionList = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "ProviderRevisionList"}
+)
 
 // runFunction waits for the Function's active revision, starts its binary
 // with a server certificate signed by core's CA (core dials functions with
-// mTLS) and records the endpoint and runtime health in the revision's
-// status, which is what core reads to call it.
+// mTLS) and records the endpoint in the revision's status, which is what
+// core reads to call it.
 func (x *Crossplane) runFunction(ctx context.Context, name, binary string) error {
-	var rev *unstructured.Unstructured
-	err := poll(ctx, 2*time.Minute, func() (bool, error) {
-		l := &unstructured.UnstructuredList{}
-		l.SetGroupVersionKind(functionRevisionGVK)
-		if err := x.kube.List(ctx, l, client.MatchingLabels{"pkg.crossplane.io/package": name}); err != nil {
-			return false, err
-		}
-		for i := range l.Items {
-			if s, _, _ := unstructured.NestedString(l.Items[i].Object, "spec", "desiredState"); s == "Active" {
-				rev = &l.Items[i]
-				return true, nil
-			}
-		}
-		return false, nil
-	})
+	rev, err := x.activeRevision(ctx, functionRevisionList, name)
 	if err != nil {
-		return fmt.Errorf("function %s has no active revision: %w", name, err)
+		return err
 	}
-
-	certs := filepath.Join(x.dir, "functions", name)
-	if err := x.issueServerCertificate(ctx, certs); err != nil {
+	certs, secret, err := x.serverCertificate(ctx, name)
+	if err != nil {
 		return err
 	}
 	port, err := FreePort()
@@ -399,26 +435,79 @@ func (x *Crossplane) runFunction(ctx context.Context, name, binary string) error
 	if err := WaitForTCP(addr, 30*time.Second); err != nil {
 		return fmt.Errorf("function %s did not start: %w", name, err)
 	}
+	return x.markRunning(ctx, rev, addr, map[string]any{"endpoint": addr, "tlsServerSecretName": secret})
+}
 
-	// The Deployment runtime keeps the server certificate in a Secret and
-	// names it in the status; the revision's establisher waits for it.
-	tlsSecret := name + "-tls-server"
-	if err := x.secretFromFiles(ctx, tlsSecret, certs); err != nil {
-		return err
+// ServeProvider plays the package runtime for an installed Provider: once
+// its revision is active it runs binary (taken from the package's image by
+// the caller) with args, its output to log, and marks the revision's runtime healthy. The
+// process stops with Stop.
+func (x *Crossplane) ServeProvider(ctx context.Context, name string, log io.Writer, binary string, args ...string) (*Process, error) {
+	rev, err := x.activeRevision(ctx, providerRevisionList, name)
+	if err != nil {
+		return nil, err
 	}
+	_, secret, err := x.serverCertificate(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	p, err := Start(log, binary, args...)
+	if err != nil {
+		return nil, err
+	}
+	x.processes = append(x.processes, p)
+	// The certificate serves as both: it is valid for client and server
+	// authentication.
+	return p, x.markRunning(ctx, rev, "pid "+strconv.Itoa(p.PID()), map[string]any{"tlsServerSecretName": secret, "tlsClientSecretName": secret})
+}
 
-	now := metav1.Now().UTC().Format(time.RFC3339)
-	status := map[string]any{"status": map[string]any{
-		"endpoint":            addr,
-		"tlsServerSecretName": tlsSecret,
-		"conditions": []any{map[string]any{
-			"type": "RuntimeHealthy", "status": "True", "reason": "HealthyPackageRuntime",
-			"message": "running on " + addr + " (appinfra local runtime)", "lastTransitionTime": now,
-		}},
+// activeRevision waits for the revision of package name that is to be
+// active.
+func (x *Crossplane) activeRevision(ctx context.Context, list schema.GroupVersionKind, name string) (*unstructured.Unstructured, error) {
+	var rev *unstructured.Unstructured
+	err := poll(ctx, 2*time.Minute, func() (bool, error) {
+		l := &unstructured.UnstructuredList{}
+		l.SetGroupVersionKind(list)
+		if err := x.kube.List(ctx, l, client.MatchingLabels{"pkg.crossplane.io/package": name}); err != nil {
+			return false, err
+		}
+		for i := range l.Items {
+			if s, _, _ := unstructured.NestedString(l.Items[i].Object, "spec", "desiredState"); s == "Active" {
+				rev = &l.Items[i]
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("package %s has no active revision: %w", name, err)
+	}
+	return rev, nil
+}
+
+// serverCertificate issues a certificate for a package's process into a
+// directory of its own and keeps it in a Secret in crossplane-system, as
+// the Deployment runtime does: revisions name that Secret in their status
+// and their establisher waits for it.
+func (x *Crossplane) serverCertificate(ctx context.Context, name string) (dir, secret string, err error) {
+	dir = filepath.Join(x.dir, "runtime", name)
+	if err := x.issueServerCertificate(ctx, dir); err != nil {
+		return "", "", err
+	}
+	secret = name + "-tls-server"
+	return dir, secret, x.secretFromFiles(ctx, secret, dir)
+}
+
+// markRunning records in a revision's status that its runtime is healthy,
+// with the given status fields.
+func (x *Crossplane) markRunning(ctx context.Context, rev *unstructured.Unstructured, where string, fields map[string]any) error {
+	fields["conditions"] = []any{map[string]any{
+		"type": "RuntimeHealthy", "status": "True", "reason": "HealthyPackageRuntime",
+		"message": "running as " + where + " (appinfra local runtime)", "lastTransitionTime": metav1.Now().UTC().Format(time.RFC3339),
 	}}
-	patch, _ := json.Marshal(status)
+	patch, _ := json.Marshal(map[string]any{"status": fields})
 	if err := x.kube.Status().Patch(ctx, rev, client.RawPatch(types.MergePatchType, patch)); err != nil {
-		return fmt.Errorf("cannot record function %s's endpoint: %w", name, err)
+		return fmt.Errorf("cannot record %s's runtime: %w", rev.GetName(), err)
 	}
 	return nil
 }

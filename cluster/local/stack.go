@@ -23,6 +23,13 @@ type StackOptions struct {
 	Log io.Writer
 	// Progress, when set, receives a line as each part starts.
 	Progress io.Writer
+	// ProviderPackage leaves the provider's CRDs and configs out: the
+	// provider is to be installed as a package, whose CRDs arrive as
+	// ManagedResourceDefinitions. Call ApplyProviderConfigs once it is.
+	ProviderPackage bool
+	// Activations are core's default ManagedResourceActivationPolicy's
+	// entries; empty activates every kind ("*").
+	Activations []string
 }
 
 // Stack is the whole local stack but the provider: a control plane with
@@ -66,8 +73,12 @@ func StartStack(ctx context.Context, root string, o StackOptions) (s *Stack, err
 	}
 
 	say("starting etcd, kube-apiserver and kube-controller-manager")
+	var crds []string
+	if !o.ProviderPackage {
+		crds = []string{filepath.Join(root, "package", "crds")}
+	}
 	if s.ControlPlane, err = StartControlPlane(root, ControlPlaneOptions{
-		CRDDirs:           []string{filepath.Join(root, "package", "crds")},
+		CRDDirs:           crds,
 		ControllerManager: true,
 		Dir:               o.Dir,
 		Log:               o.Log,
@@ -109,21 +120,30 @@ func StartStack(ctx context.Context, root string, o StackOptions) (s *Stack, err
 	say("starting a package registry, Crossplane core and the composition functions")
 	if s.Crossplane, err = StartCrossplane(ctx, root, CrossplaneOptions{
 		Config: s.ControlPlane.Config, Kubeconfig: s.ControlPlane.Kubeconfig,
-		Dir: filepath.Join(o.Dir, "crossplane"), Log: o.Log,
+		Dir: filepath.Join(o.Dir, "crossplane"), Log: o.Log, Activations: o.Activations,
 	}); err != nil {
 		return nil, err
 	}
 	s.stops = append(s.stops, s.Crossplane.Stop)
 
-	say("applying the default ClusterProviderConfigs (AWS and GCP, pointing at the emulators)")
-	cfgs, err := s.providerConfigs()
-	if err != nil {
-		return nil, err
+	if o.ProviderPackage {
+		return s, nil
 	}
-	if err := Apply(ctx, s.Kube, cfgs); err != nil {
+	say("applying the default ClusterProviderConfigs (AWS and GCP, pointing at the emulators)")
+	if err := s.ApplyProviderConfigs(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ApplyProviderConfigs applies the default AWS and GCP
+// ClusterProviderConfigs, which point at the emulators.
+func (s *Stack) ApplyProviderConfigs(ctx context.Context) error {
+	cfgs, err := s.providerConfigs()
+	if err != nil {
+		return err
+	}
+	return Apply(ctx, s.Kube, cfgs)
 }
 
 // Stop stops everything StartStack started, in reverse order.

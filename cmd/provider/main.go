@@ -10,6 +10,10 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
@@ -22,6 +26,7 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/gate"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
@@ -31,6 +36,10 @@ import (
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
+
+// version is stamped at build time from the VERSION file
+// (-ldflags "-X main.version=..."), as are the packages built with it.
+var version = "dev"
 
 func main() {
 	if err := run(); err != nil {
@@ -51,9 +60,14 @@ func run() error {
 		metricsAddr      = fs.String("metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 turns it off.")
 		healthAddr       = fs.String("health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints; 0 turns them off.")
 		stateMetricsPoll = fs.Duration("poll-state-metric", 5*time.Second, "How often managed resource state metrics are recorded.")
+		printVersion     = fs.Bool("version", false, "Print the version and exit.")
 		endpointPrefixes = fs.String("namespaced-endpoint-prefixes", "", "Comma-separated URL prefixes that endpoint overrides in namespaced ProviderConfigs may use; empty refuses every override there (ClusterProviderConfigs may always set them).")
 	)
 	_ = fs.Parse(os.Args[1:])
+	if *printVersion {
+		fmt.Println(version)
+		return nil
+	}
 
 	level := zapcore.InfoLevel
 	if *debug {
@@ -67,8 +81,17 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// The scheme is complete before the manager is made: its cache options
+	// name CRDs.
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, apis.AddToScheme} {
+		if err := add(scheme); err != nil {
+			return fmt.Errorf("cannot build the scheme: %w", err)
+		}
+	}
 	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, *maxReconcileRate), ctrl.Options{
-		Cache:                      cache.Options{SyncPeriod: syncInterval},
+		Scheme:                     scheme,
+		Cache:                      cache.Options{SyncPeriod: syncInterval, ByObject: appcontroller.CacheOptions()},
 		Client:                     appcontroller.ClientOptions(),
 		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
 		HealthProbeBindAddress:     *healthAddr,
@@ -80,9 +103,6 @@ func run() error {
 	})
 	if err != nil {
 		return fmt.Errorf("cannot create controller manager: %w", err)
-	}
-	if err := apis.AddToScheme(mgr.GetScheme()); err != nil {
-		return fmt.Errorf("cannot add APIs to scheme: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
@@ -102,6 +122,7 @@ func run() error {
 		PollInterval:            *pollInterval,
 		GlobalRateLimiter:       ratelimiter.NewGlobal(*maxReconcileRate),
 		Features:                &feature.Flags{},
+		Gate:                    new(gate.Gate[schema.GroupVersionKind]),
 		MetricOptions: &controller.MetricOptions{
 			PollStateMetricInterval: *stateMetricsPoll,
 			MRMetrics:               mrMetrics,
@@ -111,7 +132,7 @@ func run() error {
 	if err := appcontroller.Setup(mgr, o); err != nil {
 		return fmt.Errorf("cannot set up controllers: %w", err)
 	}
-	log.Info("Starting", "poll", pollInterval.String(), "max-reconcile-rate", *maxReconcileRate)
+	log.Info("Starting", "version", version, "poll", pollInterval.String(), "max-reconcile-rate", *maxReconcileRate)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 

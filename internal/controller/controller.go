@@ -4,13 +4,21 @@ package controller
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/customresourcesgate"
 
+	ecv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
+	rdsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
+	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
+	gcsv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
@@ -67,16 +75,46 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	if err := registerCacheMetrics(map[string]func() (int, int){"aws": aws.Stats, "gcp": gcp.Stats}); err != nil {
 		return err
 	}
-	if err := s3bucket.Setup(mgr, o.Options, aws); err != nil {
-		return err
+	kinds := []struct {
+		gvk   schema.GroupVersionKind
+		setup func() error
+	}{
+		{s3v1alpha1.BucketGroupVersionKind, func() error { return s3bucket.Setup(mgr, o.Options, aws) }},
+		{rdsv1alpha1.DBInstanceGroupVersionKind, func() error { return dbinstance.Setup(mgr, o.Options, aws) }},
+		{ecv1alpha1.ReplicationGroupGroupVersionKind, func() error { return replicationgroup.Setup(mgr, o.Options, aws) }},
+		{gcsv1alpha1.BucketGroupVersionKind, func() error { return gcsbucket.Setup(mgr, o.Options, gcp) }},
 	}
-	if err := dbinstance.Setup(mgr, o.Options, aws); err != nil {
-		return err
+	if o.Gate == nil {
+		for _, k := range kinds {
+			if err := k.setup(); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	if err := replicationgroup.Setup(mgr, o.Options, aws); err != nil {
-		return err
+	// Safe start: a kind's controller starts once its CRD is established,
+	// which, installed as a package, is once a ManagedResourceActivationPolicy
+	// has activated its ManagedResourceDefinition. A kind nobody activates
+	// costs no watch, no cache and no API server requests.
+	for _, k := range kinds {
+		o.Gate.Register(func() {
+			if err := k.setup(); err != nil {
+				o.Logger.Info("Cannot start a controller", "gvk", k.gvk.String(), "error", err)
+				return
+			}
+			o.Logger.Info("Started the controller of an active kind", "gvk", k.gvk.String())
+		}, k.gvk)
 	}
-	return gcsbucket.Setup(mgr, o.Options, gcp)
+	return customresourcesgate.Setup(mgr, o.Options)
+}
+
+// CacheOptions are the manager's cache settings for safe start: the CRD
+// gate watches CRDs but needs neither their schemas nor their managed
+// fields, so the cache drops them.
+func CacheOptions() map[client.Object]cache.ByObject {
+	return map[client.Object]cache.ByObject{
+		&apiextensionsv1.CustomResourceDefinition{}: {Transform: customresourcesgate.TransformStripCRDSchema},
+	}
 }
 
 // registerCacheMetrics exposes each cloud's client cache: how many configs
