@@ -113,7 +113,7 @@ func StartCrossplane(ctx context.Context, root string, o CrossplaneOptions) (xp 
 		}
 	}()
 
-	if xp.Registry, err = xp.startRegistry(filepath.Join(bin, "crane")); err != nil {
+	if xp.Registry, err = xp.startRegistry(xp.Crane); err != nil {
 		return nil, err
 	}
 	if err := ensureNamespace(ctx, kube, crossplaneNamespace); err != nil {
