@@ -5,6 +5,12 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 GO ?= go
+# One set of build flags for every build and test here, the tools' and the
+# packages' included (cluster/tools.sh, cluster/package.sh): Go's build cache
+# keys compiled packages by them, so with one set a dependency shared by the
+# tests, the provider binary, its package and a tool compiles once.
+export CGO_ENABLED ?= 0
+export GOFLAGS ?= -trimpath
 # Integration tests start their own control plane and emulators.
 INTEGRATION_TIMEOUT ?= 20m
 E2E_TIMEOUT ?= 20m
