@@ -63,8 +63,9 @@ type ControlPlane struct {
 	// Kubeconfig is the same credentials as a kubeconfig file's content.
 	Kubeconfig []byte
 
-	env *envtest.Environment
-	kcm *Process
+	env   *envtest.Environment
+	kcm   *Process
+	certs string
 }
 
 // ControlPlaneOptions configure StartControlPlane.
@@ -95,16 +96,23 @@ func StartControlPlane(root string, o ControlPlaneOptions) (*ControlPlane, error
 		ErrorIfCRDPathMissing: true,
 	}
 	env.ControlPlane.Etcd = &envtest.Etcd{Path: filepath.Join(etcd, "etcd"), Out: o.Log, Err: o.Log}
-	env.ControlPlane.APIServer = &envtest.APIServer{Path: filepath.Join(kube, "kube-apiserver"), Out: o.Log, Err: o.Log}
+	// A certificate directory of our own survives a restart of the API
+	// server (RestartAPIServer); envtest's own is removed at stop.
+	certs, err := os.MkdirTemp(o.Dir, "kube-apiserver-")
+	if err != nil {
+		return nil, err
+	}
+	env.ControlPlane.APIServer = &envtest.APIServer{Path: filepath.Join(kube, "kube-apiserver"), Out: o.Log, Err: o.Log, CertDir: certs}
 	env.ControlPlane.APIServer.Configure().Set("bind-address", "127.0.0.1")
 
 	if _, err := env.Start(); err != nil {
 		// Start can fail after launching etcd and kube-apiserver (say, on a
 		// CRD the API server refuses): stop whatever it started.
 		_ = env.Stop()
+		_ = os.RemoveAll(certs)
 		return nil, fmt.Errorf("cannot start control plane: %w", err)
 	}
-	cp := &ControlPlane{env: env}
+	cp := &ControlPlane{env: env, certs: certs}
 	user, err := env.AddUser(envtest.User{Name: "appinfra-admin", Groups: []string{"system:masters"}}, nil)
 	if err != nil {
 		cp.Stop()
@@ -133,12 +141,27 @@ func StartControlPlane(root string, o ControlPlaneOptions) (*ControlPlane, error
 	return cp, nil
 }
 
+// RestartAPIServer stops kube-apiserver and starts it again on the same
+// port with the same certificates and etcd: clients see their connections
+// and watches drop and their requests refused until it is back.
+func (c *ControlPlane) RestartAPIServer() error {
+	api := c.env.ControlPlane.APIServer
+	if err := api.Stop(); err != nil {
+		return fmt.Errorf("cannot stop kube-apiserver: %w", err)
+	}
+	if err := api.Start(); err != nil {
+		return fmt.Errorf("cannot start kube-apiserver again: %w", err)
+	}
+	return nil
+}
+
 // Stop stops what StartControlPlane started, kube-apiserver before etcd.
 func (c *ControlPlane) Stop() {
 	if c.kcm != nil {
 		c.kcm.Stop()
 	}
 	_ = c.env.Stop()
+	_ = os.RemoveAll(c.certs)
 }
 
 // Emulator is a running cloud emulator.
@@ -227,6 +250,23 @@ func startWithEnv(log io.Writer, env []string, path string, args ...string) (*Pr
 // PID of the process.
 func (p *Process) PID() int { return p.cmd.Process.Pid }
 
+// Kill sends SIGKILL and waits for the process to be gone: it gets no
+// chance to finish what it was doing.
+func (p *Process) Kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+// Exited reports whether the process has ended.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // Stop sends SIGTERM, and SIGKILL if the process has not exited after ten
 // seconds.
 func (p *Process) Stop() {
@@ -262,6 +302,16 @@ func StartFakeGCS(root string, log io.Writer) (*Emulator, error) {
 		return nil, fmt.Errorf("fake-gcs-server did not start: %w", err)
 	}
 	return &Emulator{Process: p, Endpoint: "http://" + addr + "/storage/v1/", Addr: addr}, nil
+}
+
+// BuildProvider builds the provider's binary (cmd/provider) into bin.
+func BuildProvider(root, bin string) error {
+	build := exec.Command("go", "build", "-o", bin, "./cmd/provider")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("cannot build the provider: %w: %s", err, out)
+	}
+	return nil
 }
 
 // LocalCloudOptions configure StartLocalCloud.

@@ -30,6 +30,12 @@ type StackOptions struct {
 	// Activations are core's default ManagedResourceActivationPolicy's
 	// entries; empty activates every kind ("*").
 	Activations []string
+	// WithoutCrossplane leaves out Crossplane core, the functions and the
+	// registry, for tests of the provider alone.
+	WithoutCrossplane bool
+	// Credentials are more access keys (ACCESS_KEY_ID:SECRET) the local
+	// cloud accepts besides AWSCredentials.
+	Credentials []string
 }
 
 // Stack is the whole local stack but the provider: a control plane with
@@ -45,7 +51,8 @@ type Stack struct {
 	Cloud        *Emulator
 	// CloudCAFile is the PEM certificate of the local cloud's CA.
 	CloudCAFile string
-	Crossplane  *Crossplane
+	// Crossplane is nil when started WithoutCrossplane.
+	Crossplane *Crossplane
 
 	stops []func()
 }
@@ -110,13 +117,17 @@ func StartStack(ctx context.Context, root string, o StackOptions) (s *Stack, err
 	if err := os.MkdirAll(cloudDir, 0o755); err != nil {
 		return nil, err
 	}
-	cloudOpts := LocalCloudOptions{Dir: cloudDir, Credentials: []string{AWSCredentials}, Delay: o.Delay, Log: o.Log}
+	cloudOpts := LocalCloudOptions{Dir: cloudDir, Credentials: append([]string{AWSCredentials}, o.Credentials...), Delay: o.Delay, Log: o.Log}
 	if s.Cloud, err = StartLocalCloud(root, cloudOpts); err != nil {
 		return nil, err
 	}
 	s.stops = append(s.stops, s.Cloud.Stop)
 	s.CloudCAFile = LocalCloudCAFile(cloudOpts)
 
+	if o.WithoutCrossplane {
+		say("applying the default ClusterProviderConfigs (AWS and GCP, pointing at the emulators)")
+		return s, s.ApplyProviderConfigs(ctx)
+	}
 	say("starting a package registry, Crossplane core and the composition functions")
 	if s.Crossplane, err = StartCrossplane(ctx, root, CrossplaneOptions{
 		Config: s.ControlPlane.Config, Kubeconfig: s.ControlPlane.Kubeconfig,
@@ -136,10 +147,31 @@ func StartStack(ctx context.Context, root string, o StackOptions) (s *Stack, err
 	return s, nil
 }
 
+// Endpoints are the base URLs the provider reaches the clouds at.
+type Endpoints struct {
+	// S3 is kumo's.
+	S3 string
+	// AWS serves RDS and ElastiCache: the local cloud's.
+	AWS string
+	// GCS is fake-gcs-server's JSON API.
+	GCS string
+}
+
+// Endpoints are the emulators' own endpoints.
+func (s *Stack) Endpoints() Endpoints {
+	return Endpoints{S3: s.Kumo.Endpoint, AWS: s.Cloud.Endpoint, GCS: s.GCS.Endpoint}
+}
+
 // ApplyProviderConfigs applies the default AWS and GCP
 // ClusterProviderConfigs, which point at the emulators.
 func (s *Stack) ApplyProviderConfigs(ctx context.Context) error {
-	cfgs, err := s.providerConfigs()
+	return s.ApplyProviderConfigsVia(ctx, s.Endpoints())
+}
+
+// ApplyProviderConfigsVia applies the default ClusterProviderConfigs with
+// other endpoints, such as proxies in front of the emulators.
+func (s *Stack) ApplyProviderConfigsVia(ctx context.Context, e Endpoints) error {
+	cfgs, err := s.providerConfigs(e)
 	if err != nil {
 		return err
 	}
@@ -158,7 +190,7 @@ func (s *Stack) Stop() {
 // ClusterProviderConfigs for the emulators. The cache nodes of the local
 // cloud have certificates of its own CA: connection Secrets carry it as
 // ca.crt (resourceCABundle).
-func (s *Stack) providerConfigs() (string, error) {
+func (s *Stack) providerConfigs(e Endpoints) (string, error) {
 	ca, err := os.ReadFile(s.CloudCAFile)
 	if err != nil {
 		return "", err
@@ -205,7 +237,7 @@ spec:
     source: None
   endpoint:
     storage: %s
-`, id, secret, s.Kumo.Endpoint, s.Cloud.Endpoint, s.Cloud.Endpoint, indent(string(ca), "      "), s.GCS.Endpoint), nil
+`, id, secret, e.S3, e.AWS, e.AWS, indent(string(ca), "      "), e.GCS), nil
 }
 
 func indent(s, prefix string) string {

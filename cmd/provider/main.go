@@ -57,6 +57,10 @@ func run() error {
 		syncInterval     = fs.Duration("sync", time.Hour, "How often every watched object is resynced.")
 		maxReconcileRate = fs.Int("max-reconcile-rate", 10, "Reconciles per second allowed across all controllers; also the concurrency per controller.")
 		leaderElection   = fs.Bool("leader-election", false, "Elect a leader, for running more than one replica.")
+		leaseNamespace   = fs.String("leader-election-namespace", "", "Namespace of the leader election Lease; empty means the pod's own (required out of cluster).")
+		leaseDuration    = fs.Duration("leader-election-lease-duration", 60*time.Second, "How long a standby waits, after the leader last renewed, before taking over; a leader that dies unannounced is replaced after this.")
+		renewDeadline    = fs.Duration("leader-election-renew-deadline", 50*time.Second, "How long the leader keeps trying to renew before it gives up leading (and exits); less than the lease duration.")
+		retryPeriod      = fs.Duration("leader-election-retry-period", 2*time.Second, "How often replicas try to acquire or renew the lease.")
 		metricsAddr      = fs.String("metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 turns it off.")
 		healthAddr       = fs.String("health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints; 0 turns them off.")
 		stateMetricsPoll = fs.Duration("poll-state-metric", 5*time.Second, "How often managed resource state metrics are recorded.")
@@ -97,9 +101,14 @@ func run() error {
 		HealthProbeBindAddress:     *healthAddr,
 		LeaderElection:             *leaderElection,
 		LeaderElectionID:           "crossplane-leader-election-provider-appinfra",
+		LeaderElectionNamespace:    *leaseNamespace,
 		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,
-		LeaseDuration:              ptr(60 * time.Second),
-		RenewDeadline:              ptr(50 * time.Second),
+		LeaseDuration:              leaseDuration,
+		RenewDeadline:              renewDeadline,
+		RetryPeriod:                retryPeriod,
+		// A replica stopped on purpose hands over at once instead of
+		// making the standby wait out the lease; main returns right after.
+		LeaderElectionReleaseOnCancel: true,
 	})
 	if err != nil {
 		return fmt.Errorf("cannot create controller manager: %w", err)
@@ -142,8 +151,6 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 	}
 	return clientcmd.BuildConfigFromFlags("", kubeconfig)
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func splitList(s string) []string {
 	var out []string

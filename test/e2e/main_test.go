@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -117,10 +116,8 @@ func run(m *testing.M) int {
 // user does (make run), against the stack's control plane.
 func startProvider(dir string) (*local.Process, error) {
 	bin := filepath.Join(dir, "provider")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/provider")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("cannot build the provider: %w: %s", err, out)
+	if err := local.BuildProvider(root, bin); err != nil {
+		return nil, err
 	}
 	kc := filepath.Join(dir, "provider.kubeconfig")
 	if err := os.WriteFile(kc, stack.ControlPlane.Kubeconfig, 0o600); err != nil {
