@@ -14,6 +14,7 @@ export GOFLAGS ?= -trimpath
 # Integration tests start their own control plane and emulators.
 INTEGRATION_TIMEOUT ?= 20m
 E2E_TIMEOUT ?= 20m
+FAULT_TIMEOUT ?= 25m
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -36,6 +37,7 @@ lint: ## gofmt and go vet, with and without the integration, render and e2e tags
 	$(GO) vet -tags integration ./test/...
 	$(GO) vet -tags render ./test/render/...
 	$(GO) vet -tags e2e ./test/e2e/...
+	$(GO) vet -tags fault ./test/fault/...
 
 unit: deps ## Unit tests (the local cloud's run real PostgreSQL).
 	$(GO) test ./...
@@ -57,13 +59,17 @@ e2e: deps ## End to end: Crossplane core, functions, the provider, the local clo
 	for t in kube etcd kumo fake-gcs crossplane functions; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) ./test/e2e/...
 
+fault: deps ## Fault injection: two provider replicas against clouds behind fault proxies, the leader killed, kube-apiserver restarted, credentials expired; invariants and a secret canary checked; prints a report.
+	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
+	$(GO) test -tags fault -count=1 -v -timeout $(FAULT_TIMEOUT) ./test/fault/... 2>&1 | grep -v '^=== RUN\|^=== PAUSE\|^=== CONT'
+
 packages: ## Build the provider and configuration packages (.xpkg) into _output/packages, offline and reproducibly, versioned by VERSION.
 	cluster/package.sh
 
 bench: ## Go benchmarks of the hot pure functions (compare, convert, connection details); prints ns/op and allocations. Not part of make test.
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 
-test: unit render integration e2e ## The whole test suite: unit, render, integration and end to end.
+test: unit render integration e2e fault ## The whole test suite: unit, render, integration and end to end.
 
 run: ## Run the provider out of cluster against $$KUBECONFIG (CRDs must be installed).
 	$(GO) run ./cmd/provider --debug --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 0
@@ -74,4 +80,4 @@ dev: ## Bring up the local stack (control plane, kumo, provider) and apply the e
 dev-down: ## Stop everything `make dev` started.
 	cluster/dev.sh down
 
-.PHONY: deps help generate check-generate build lint unit render render-update integration e2e packages bench test run dev dev-down
+.PHONY: deps help generate check-generate build lint unit render render-update integration e2e fault packages bench test run dev dev-down

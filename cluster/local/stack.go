@@ -198,6 +198,11 @@ func (s *Stack) providerConfigs(e Endpoints) (string, error) {
 	id, secret, _ := strings.Cut(AWSCredentials, ":")
 	return fmt.Sprintf(`
 apiVersion: v1
+kind: Namespace
+metadata:
+  name: crossplane-system
+---
+apiVersion: v1
 kind: Secret
 metadata:
   name: aws-creds
