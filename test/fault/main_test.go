@@ -52,14 +52,15 @@ var (
 	cacheToken    = "canary-cache-token-5d2b6c0f"
 	canaries      = []string{awsKey.secret, expiredKey.secret, rotatedKey.secret, dbPassword, cacheToken}
 	providerFlags = []string{"--poll", poll.String(), "--leader-election", "--leader-election-namespace", "crossplane-system",
-		"--leader-election-lease-duration", leaseDuration.String(), "--leader-election-renew-deadline", "15s",
+		"--leader-election-lease-duration", leaseDuration.String(), "--leader-election-renew-deadline", "8s",
 		"--leader-election-retry-period", "1s", "--health-probe-bind-address", "0"}
 )
 
 // leaseDuration bounds a takeover after the leader dies: the standby waits
-// out the lease. The renew deadline is long enough to ride out a restart of
-// kube-apiserver, as the defaults (60 s and 50 s) are in production.
-const leaseDuration = 20 * time.Second
+// out the lease. It is short here to keep the suite short; a leader that
+// cannot renew within the renew deadline (say, while kube-apiserver
+// restarts) exits, and the supervisor starts it again, as a kubelet would.
+const leaseDuration = 10 * time.Second
 
 type canaryKey struct{ id, secret string }
 
@@ -210,10 +211,10 @@ func newCloudClients(ctx context.Context) error {
 	return err
 }
 
-// allFaults is the mix of the flaky-cloud scenarios: about a third of all
-// calls fail one way or another.
+// allFaults is the mix of the flaky-cloud scenario: half of all calls
+// fail one way or another.
 func allFaults(only func(cloudproxy.Call) bool) cloudproxy.Faults {
-	return cloudproxy.Faults{ServerError: 0.10, Throttle: 0.10, Latency: 0.05, Reset: 0.05, Truncate: 0.05, Delay: 300 * time.Millisecond, Only: only}
+	return cloudproxy.Faults{ServerError: 0.15, Throttle: 0.15, Latency: 0.05, Reset: 0.08, Truncate: 0.07, Delay: 300 * time.Millisecond, Only: only}
 }
 
 // setFaults sets the same faults on every proxy.

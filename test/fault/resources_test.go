@@ -329,6 +329,9 @@ func inventory(ctx context.Context) ([]cloudResource, error) {
 type scenario struct {
 	*scenarioReport
 	t *testing.T
+	// processFaults are the faults not injected by a proxy: kills,
+	// restarts, expired keys.
+	processFaults int
 	// prefix starts the names of the scenario's resources.
 	prefix   string
 	start    time.Time
@@ -386,7 +389,7 @@ var stuck = max(3*poll, 60*time.Second+poll)
 func (s *scenario) end(live, deleted []*unstructured.Unstructured, kept ...cloudResource) {
 	defer func() {
 		n, _ := injected()
-		s.faults = n - s.injected
+		s.faults = n - s.injected + s.processFaults
 		s.took = time.Since(s.start)
 		s.resources = len(managed(live)) + len(managed(deleted)) + len(kept)
 		report.scenarios = append(report.scenarios, *s.scenarioReport)
