@@ -63,7 +63,7 @@ up() {
 
   say "building tools (the first run compiles kube-apiserver, etcd, kumo, fake-gcs-server, Crossplane core and CLI and the functions from source: about 30 minutes on 2 cores; later runs are instant)"
   cluster/deps.sh
-  kube=$(cluster/tools.sh kube)
+  kube=$(cluster/tools.sh kubectl)
   for t in etcd kumo fake-gcs crossplane functions; do cluster/tools.sh $t >/dev/null; done
   xp=$(cluster/tools.sh crossplane)/crossplane
   kubectl() { "$kube/kubectl" --kubeconfig "$state/kubeconfig" "$@"; }

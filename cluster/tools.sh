@@ -2,7 +2,7 @@
 # Builds the project's tools from pinned versions into a user-level cache and
 # prints the directory holding the binaries. A second call is instant.
 #
-#   cluster/tools.sh kube|etcd|kumo|fake-gcs|gen|crossplane|functions
+#   cluster/tools.sh kube|kubectl|etcd|kumo|fake-gcs|gen|crossplane|functions
 #     -> prints the bin directory
 #
 # Each tool lives in its own nested module under cluster/tools/<name>, so its
@@ -51,10 +51,15 @@ kube)
   dir=$root/cluster/tools/kube; out=$(key kube "$KUBE_VERSION" "$dir")/bin
   build kube "$KUBE_VERSION" "$dir" -- bash -c "
     set -e
-    for c in kube-apiserver kube-controller-manager kubectl; do
+    for c in kube-apiserver kube-controller-manager; do
       echo \"tools: go build \$c\" >&2
       CGO_ENABLED=0 go build -trimpath -ldflags '$kube_ldflags' -o '$out'/\$c k8s.io/kubernetes/cmd/\$c
     done" ;;
+kubectl)
+  # Its own key in the same module: the tests do not need it (make dev
+  # does), and it shares the compiled packages of kube's build.
+  dir=$root/cluster/tools/kube; out=$(key kubectl "$KUBE_VERSION" "$dir")/bin
+  build kubectl "$KUBE_VERSION" "$dir" -- env CGO_ENABLED=0 go build -trimpath -ldflags "$kube_ldflags" -o "$out/kubectl" k8s.io/kubernetes/cmd/kubectl ;;
 etcd)
   dir=$root/cluster/tools/etcd; out=$(key etcd "$ETCD_VERSION" "$dir")/bin
   build etcd "$ETCD_VERSION" "$dir" -- env CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3 ;;
@@ -98,5 +103,5 @@ functions)
       CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o '$out'/\$f github.com/crossplane-contrib/\$f
     done" ;;
 *)
-  echo "usage: $0 kube|etcd|kumo|fake-gcs|gen|crossplane|functions" >&2; exit 2 ;;
+  echo "usage: $0 kube|kubectl|etcd|kumo|fake-gcs|gen|crossplane|functions" >&2; exit 2 ;;
 esac

@@ -52,7 +52,7 @@ var (
 	cacheToken    = "canary-cache-token-5d2b6c0f"
 	canaries      = []string{awsKey.secret, expiredKey.secret, rotatedKey.secret, dbPassword, cacheToken}
 	providerFlags = []string{"--poll", poll.String(), "--leader-election", "--leader-election-namespace", "crossplane-system",
-		"--leader-election-lease-duration", leaseDuration.String(), "--leader-election-renew-deadline", "8s",
+		"--leader-election-lease-duration", leaseDuration.String(), "--leader-election-renew-deadline", "6s",
 		"--leader-election-retry-period", "1s", "--health-probe-bind-address", "0"}
 )
 
@@ -60,7 +60,7 @@ var (
 // out the lease. It is short here to keep the suite short; a leader that
 // cannot renew within the renew deadline (say, while kube-apiserver
 // restarts) exits, and the supervisor starts it again, as a kubelet would.
-const leaseDuration = 10 * time.Second
+const leaseDuration = 8 * time.Second
 
 type canaryKey struct{ id, secret string }
 

@@ -74,10 +74,10 @@ func flakyClouds(t *testing.T) {
 	create(t, objs...)
 	faultWindow(allFaults(nil), 2*time.Minute, objs, readyAndSynced)
 	s.converge(objs)
-	// A minute of polls, in sync, with the faults on again: Ready
-	// resources must stay so, and nothing may be written twice.
+	// Polls, in sync, with the faults on again: Ready resources must stay
+	// so, and nothing may be written twice.
 	setFaults(allFaults(nil))
-	time.Sleep(time.Minute)
+	time.Sleep(45 * time.Second)
 	setFaults(cloudproxy.Faults{})
 	s.converge(objs)
 
@@ -267,8 +267,8 @@ func expiredCredentials(t *testing.T) {
 	}
 }
 
-// throttlingBacksOff: every call is throttled for a minute. Retries must
-// back off: fewer calls per resource in the second half minute than in the
+// throttlingBacksOff: every call is throttled for 40 seconds. Retries must
+// back off: fewer calls per resource in the second 20 seconds than in the
 // first, and no more than when all is well; everything recovers after.
 func throttlingBacksOff(t *testing.T) {
 	s := begin(t, "throttle")
@@ -282,13 +282,13 @@ func throttlingBacksOff(t *testing.T) {
 	create(t, objs...)
 	s.converge(objs)
 
-	const window = 30 * time.Second
+	const window = 20 * time.Second
 	calm := callsPerResourceMinute(s, window)
 	setFaults(cloudproxy.Faults{Throttle: 1, Only: func(c cloudproxy.Call) bool { return strings.HasPrefix(c.Name, s.prefix) }})
 	first := callsPerResourceMinute(s, window)
 	second := callsPerResourceMinute(s, window)
 	setFaults(cloudproxy.Faults{})
-	s.note("calls per resource per minute: %.1f when all is well; every call throttled: %.1f in the first half minute, %.1f in the second", calm, first, second)
+	s.note("calls per resource per minute: %.1f when all is well; every call throttled: %.1f in the first 20 s, %.1f in the next 20 s", calm, first, second)
 	if second >= first || second > calm {
 		s.violate("no backoff: %.1f then %.1f calls per resource per minute under throttling, against %.1f when all is well", first, second, calm)
 	}

@@ -1,0 +1,155 @@
+package cloudproxy
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
+)
+
+// cloud answers every request with an empty success: enough for the SDKs
+// to send real requests whose names the proxy must get right.
+func cloud(t *testing.T) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		if r.Method != http.MethodHead {
+			_, _ = w.Write([]byte("<Response></Response>"))
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func awsConfig() aws.Config {
+	return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("id", "secret", ""), RetryMaxAttempts: 1}
+}
+
+func TestNamesS3Calls(t *testing.T) {
+	p, err := New(cloud(t).URL, S3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c := s3.NewFromConfig(awsConfig(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL); o.UsePathStyle = true })
+	ctx := context.Background()
+	b := aws.String("logs")
+	_, _ = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b})
+	_, _ = c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: b})
+	_, _ = c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b})
+	_, _ = c.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b})
+	_, _ = c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: b})
+	_, _ = c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("a/b"), Body: strings.NewReader("x")})
+	_, _ = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: b})
+	_, _ = c.ListBuckets(ctx, &s3.ListBucketsInput{})
+
+	want := map[string]int{
+		"s3/CreateBucket": 1, "s3/HeadBucket": 1, "s3/GetBucketTagging": 1, "s3/GetBucketPublicAccessBlock": 1,
+		"s3/ListObjectVersions": 1, "s3/PutObject": 1, "s3/DeleteBucket": 1, "s3/ListBuckets": 1,
+	}
+	if diff := cmp.Diff(want, p.Stats().Calls); diff != "" {
+		t.Errorf("calls: -want, +got:\n%s", diff)
+	}
+	if got := p.Stats().ByName["logs"]; got != 7 {
+		t.Errorf("calls about bucket logs: want 7, got %d", got)
+	}
+}
+
+func TestQueryFaultsInTheCloudsDialect(t *testing.T) {
+	p, err := New(cloud(t).URL, Query, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c := rds.NewFromConfig(awsConfig(), func(o *rds.Options) { o.BaseEndpoint = aws.String(p.URL) })
+	ctx := context.Background()
+	id := aws.String("db-1")
+	code := func(err error) string {
+		var api smithy.APIError
+		if errors.As(err, &api) {
+			return api.ErrorCode()
+		}
+		return ""
+	}
+
+	cases := map[string]struct {
+		reason string
+		faults Faults
+		call   func() error
+		want   string
+	}{
+		"Throttle": {
+			reason: "RDS throttles with the code Throttling, which the SDK classifies as a throttle.",
+			faults: Faults{Throttle: 1},
+			call: func() error {
+				_, err := c.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: id})
+				return err
+			},
+			want: "Throttling",
+		},
+		"ServerError": {
+			reason: "A server error is an InternalFailure.",
+			faults: Faults{ServerError: 1},
+			call: func() error {
+				_, err := c.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: id})
+				return err
+			},
+			want: "InternalFailure",
+		},
+		"NotFoundAfterCreate": {
+			reason: "A read right after a create answers DBInstanceNotFound, as an eventually consistent API may.",
+			faults: Faults{NotFoundAfterCreate: time.Minute},
+			call: func() error {
+				// The cloud's 200 is what counts, whatever the SDK makes of
+				// this cloud's empty answer.
+				_, _ = c.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: id, DBInstanceClass: aws.String("db.t4g.micro"), Engine: aws.String("postgres")})
+				_, err := c.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: id})
+				return err
+			},
+			want: "DBInstanceNotFound",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p.SetFaults(tc.faults)
+			if got := code(tc.call()); got != tc.want {
+				t.Errorf("%s\nerror code: want %q, got %q", tc.reason, tc.want, got)
+			}
+		})
+	}
+	if got := p.Stats().Calls["rds/DescribeDBInstances"]; got != 3 {
+		t.Errorf("DescribeDBInstances calls: want 3, got %d", got)
+	}
+}
+
+func TestResetAfterTheCloudActed(t *testing.T) {
+	var hits int
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	defer up.Close()
+	p, err := New(up.URL, S3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.SetFaults(Faults{Reset: 1})
+	c := s3.NewFromConfig(awsConfig(), func(o *s3.Options) { o.BaseEndpoint = aws.String(p.URL); o.UsePathStyle = true })
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("b")}); err == nil {
+		t.Error("a reset connection should fail the call")
+	}
+	if hits != 1 {
+		t.Errorf("the cloud should have acted on the call once before the reset: got %d", hits)
+	}
+	if got := p.Stats().Faults[Reset]; got != 1 {
+		t.Errorf("resets injected: want 1, got %d", got)
+	}
+}
