@@ -77,7 +77,7 @@ func flakyClouds(t *testing.T) {
 	// Polls, in sync, with the faults on again: Ready resources must stay
 	// so, and nothing may be written twice.
 	setFaults(allFaults(nil))
-	time.Sleep(45 * time.Second)
+	time.Sleep(time.Minute)
 	setFaults(cloudproxy.Faults{})
 	s.converge(objs)
 
@@ -298,6 +298,13 @@ func throttlingBacksOff(t *testing.T) {
 	s.end(nil, objs)
 }
 
+// conflictWhat is the part of a conflict message before the API server's
+// words: what the provider could not do.
+func conflictWhat(msg string) string {
+	what, _, _ := strings.Cut(msg, ":")
+	return what
+}
+
 // callsPerResourceMinute counts, over d, the calls about the scenario's
 // resources at every proxy.
 func callsPerResourceMinute(s *scenario, d time.Duration) float64 {
@@ -339,7 +346,7 @@ func secretCanary(t *testing.T) {
 		fmt.Fprintf(&b, "%s %s %s\n", e.Reason, e.Message, e.InvolvedObject.Name)
 		if strings.Contains(e.Message, "the object has been modified") {
 			conflicts += int(max(e.Count, 1))
-			reasons[e.Reason]++
+			reasons[e.Reason+": "+conflictWhat(e.Message)]++
 		}
 	}
 	s.note("update conflicts (\"the object has been modified\") in events: %d, by reason %v", conflicts, reasons)

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +34,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/appinfra/provider-appinfra/test/cloudproxy"
 )
 
 var bucketGVK = schema.GroupVersionKind{Group: "s3.aws.appinfra.io", Version: "v1alpha1", Kind: "Bucket"}
@@ -45,10 +48,10 @@ var watched = []string{"go_goroutines", "process_open_fds", "process_resident_me
 const cpuCores = "cpu_cores"
 
 type options struct {
-	kubeconfig, metrics, namespace, out string
-	n, workers                          int
-	settle, sample, timeout             time.Duration
-	delete                              bool
+	kubeconfig, metrics, namespace, out, docs string
+	n, workers, maxReconcileRate              int
+	settle, sample, timeout, poll             time.Duration
+	delete, local                             bool
 }
 
 type sample struct {
@@ -66,10 +69,25 @@ type row struct {
 
 type report struct {
 	Buckets       int                `json:"buckets"`
+	Provider      string             `json:"provider_flags,omitempty"`
 	ReadySeconds  float64            `json:"ready_seconds"`
 	TimeToReady   map[string]float64 `json:"time_to_ready_seconds"`
 	DeleteSeconds float64            `json:"delete_seconds,omitempty"`
 	Metrics       map[string]row     `json:"metrics"`
+	// Steady is what a reconcile of an in-sync Bucket costs, measured over
+	// the settle window (--local only: calls are counted at the proxies).
+	Steady *steady `json:"steady_state,omitempty"`
+	// NewReadySeconds is how long one more Bucket took to be Ready with
+	// all the others in place.
+	NewReadySeconds float64 `json:"new_resource_ready_seconds,omitempty"`
+}
+
+type steady struct {
+	Reconciles              float64            `json:"reconciles"`
+	CloudCallsPerReconcile  map[string]float64 `json:"cloud_calls_per_reconcile"`
+	CloudWritesPerReconcile float64            `json:"cloud_writes_per_reconcile"`
+	KubeReadsPerReconcile   float64            `json:"kube_reads_per_reconcile"`
+	KubeWritesPerReconcile  float64            `json:"kube_writes_per_reconcile"`
 }
 
 func main() {
@@ -84,6 +102,10 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "Give up waiting for Ready, or for deletion, after this long.")
 	flag.BoolVar(&o.delete, "delete", true, "Delete the Buckets at the end and time it.")
 	flag.StringVar(&o.out, "out", "", "Also write the results as JSON to this file.")
+	flag.BoolVar(&o.local, "local", false, "Start a local stack (control plane, emulators and local cloud behind counting proxies) and the provider, instead of using --kubeconfig and --metrics.")
+	flag.DurationVar(&o.poll, "poll", 10*time.Second, "With --local: the provider's --poll; a short poll simulates hours of polls in minutes.")
+	flag.IntVar(&o.maxReconcileRate, "max-reconcile-rate", 0, "With --local: the provider's --max-reconcile-rate; 0 keeps its default.")
+	flag.StringVar(&o.docs, "docs", "", "Also write benchmarks.json and benchmarks.md (a summary against the targets) into this directory.")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -97,6 +119,18 @@ func main() {
 func run(ctx context.Context, o options) error {
 	if o.settle < o.sample {
 		return errors.New("--settle must be at least one --sample, or there is no CPU rate to report")
+	}
+	var stack *localStack
+	if o.local {
+		args := []string{"--poll", o.poll.String()}
+		if o.maxReconcileRate > 0 {
+			args = append(args, "--max-reconcile-rate", strconv.Itoa(o.maxReconcileRate))
+		}
+		var err error
+		if stack, err = startLocal(ctx, &o, args); err != nil {
+			return err
+		}
+		defer stack.stop()
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", o.kubeconfig)
 	if err != nil {
@@ -131,13 +165,34 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	r := report{Buckets: o.n, ReadySeconds: time.Since(start).Seconds(), TimeToReady: percentiles(created, ready)}
+	if o.local {
+		r.Provider = fmt.Sprintf("--poll %s --max-reconcile-rate %d", o.poll, o.maxReconcileRate)
+	}
 	fmt.Fprintf(os.Stderr, "all %d Buckets Ready after %.1fs; sampling for %s\n", o.n, r.ReadySeconds, o.settle)
 
+	var callsBefore map[string]int
+	if stack != nil {
+		callsBefore = stack.calls()
+	}
 	settle, err := samples(ctx, hc, o.metrics, o.settle, o.sample)
 	if err != nil {
 		return err
 	}
 	r.Metrics = summarise(idle, settle)
+	if stack != nil {
+		r.Steady = steadyState(callsBefore, stack.calls(), settle[0], settle[len(settle)-1])
+	}
+
+	// One more, with all the others in place and polled.
+	extra := map[string]time.Time{"scale-new": time.Now()}
+	if err := kube.Create(ctx, newBucket(o.namespace, "scale-new")); err != nil {
+		return fmt.Errorf("cannot create one more Bucket: %w", err)
+	}
+	newReady, err := waitReady(ctx, kube, o, extra)
+	if err != nil {
+		return err
+	}
+	r.NewReadySeconds = newReady["scale-new"].Sub(extra["scale-new"]).Seconds()
 
 	if o.delete {
 		if r.DeleteSeconds, err = deleteBuckets(ctx, kube, o); err != nil {
@@ -145,14 +200,42 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	printReport(r)
-	if o.out == "" {
-		return nil
-	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(o.out, append(b, '\n'), 0o644)
+	if o.out != "" {
+		if err := os.WriteFile(o.out, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if o.docs != "" {
+		if err := os.WriteFile(filepath.Join(o.docs, "benchmarks.json"), append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(o.docs, "benchmarks.md"), []byte(summary(r)), 0o644)
+	}
+	return nil
+}
+
+// steadyState divides the calls counted over the settle window by the
+// Bucket reconciles in it.
+func steadyState(before, after map[string]int, first, last sample) *steady {
+	rec := last.values[reconciles] - first.values[reconciles]
+	st := &steady{Reconciles: rec, CloudCallsPerReconcile: map[string]float64{}}
+	if rec == 0 {
+		return st
+	}
+	d := delta(before, after)
+	for _, op := range sortedKeys(d) {
+		st.CloudCallsPerReconcile[op] = float64(d[op]) / rec
+		if c := (cloudproxy.Call{Service: strings.Split(op, "/")[0], Op: strings.Split(op, "/")[1]}); c.Write() {
+			st.CloudWritesPerReconcile += float64(d[op]) / rec
+		}
+	}
+	st.KubeReadsPerReconcile = (last.values[kubeReads] - first.values[kubeReads]) / rec
+	st.KubeWritesPerReconcile = (last.values[kubeWrites] - first.values[kubeWrites]) / rec
+	return st
 }
 
 func newBucket(namespace, name string) *unstructured.Unstructured {
@@ -323,11 +406,21 @@ func scrape(ctx context.Context, hc *http.Client, url string) (sample, error) {
 	s := sample{at: time.Now(), values: map[string]float64{}}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	found := 0
 	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+		line := sc.Text()
+		if k, ok := labelled(line); ok {
+			if i := strings.LastIndexByte(line, ' '); i > 0 {
+				v, _ := strconv.ParseFloat(line[i+1:], 64)
+				s.values[k] += v
+			}
+			continue
+		}
+		f := strings.Fields(line)
 		if len(f) < 2 || !slices.Contains(watched, f[0]) {
 			continue
 		}
+		found++
 		if s.values[f[0]], err = strconv.ParseFloat(f[1], 64); err != nil {
 			return sample{}, fmt.Errorf("cannot parse %s: %w", f[0], err)
 		}
@@ -335,10 +428,32 @@ func scrape(ctx context.Context, hc *http.Client, url string) (sample, error) {
 	if err := sc.Err(); err != nil {
 		return sample{}, fmt.Errorf("cannot read metrics: %w", err)
 	}
-	if len(s.values) != len(watched) {
-		return sample{}, fmt.Errorf("metrics endpoint serves only %d of %v", len(s.values), watched)
+	if found != len(watched) {
+		return sample{}, fmt.Errorf("metrics endpoint serves only %d of %v", found, watched)
 	}
 	return s, nil
+}
+
+// Sums of labelled series.
+const (
+	reconciles = "bucket_reconciles"
+	kubeReads  = "kube_reads"
+	kubeWrites = "kube_writes"
+)
+
+// labelled says which sum a labelled series line adds to: the Bucket
+// controller's reconciles, and the provider's requests to the API server
+// (client-go's, which caches do not make: a cached read never gets here).
+func labelled(line string) (string, bool) {
+	switch {
+	case strings.HasPrefix(line, "controller_runtime_reconcile_total{") && strings.Contains(line, "bucket.s3.aws.appinfra.io"):
+		return reconciles, true
+	case strings.HasPrefix(line, "rest_client_requests_total{") && strings.Contains(line, `method="GET"`):
+		return kubeReads, true
+	case strings.HasPrefix(line, "rest_client_requests_total{") && (strings.Contains(line, `method="PUT"`) || strings.Contains(line, `method="PATCH"`) || strings.Contains(line, `method="POST"`)):
+		return kubeWrites, true
+	}
+	return "", false
 }
 
 func summarise(idle, settle []sample) map[string]row {
@@ -366,6 +481,13 @@ func printReport(r report) {
 		r.Buckets, r.ReadySeconds, r.TimeToReady["p50"], r.TimeToReady["p95"], r.TimeToReady["p99"])
 	if r.DeleteSeconds > 0 {
 		fmt.Printf("  all gone in %.1fs", r.DeleteSeconds)
+	}
+	fmt.Printf("  one more Ready in %.1fs", r.NewReadySeconds)
+	if st := r.Steady; st != nil {
+		fmt.Printf("\n\nin-sync reconcile (%.0f reconciles): %.2f cloud writes, %.2f API server reads, %.2f API server writes\n", st.Reconciles, st.CloudWritesPerReconcile, st.KubeReadsPerReconcile, st.KubeWritesPerReconcile)
+		for _, op := range sortedFloatKeys(st.CloudCallsPerReconcile) {
+			fmt.Printf("  %-34s %6.2f\n", op, st.CloudCallsPerReconcile[op])
+		}
 	}
 	fmt.Printf("\n\n%-30s %12s %12s %14s %12s %12s\n", "metric", "idle", "after-ready", "end-of-settle", "settle-min", "settle-max")
 	for _, m := range append(slices.Clone(watched), cpuCores) {

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+const mib = 1 << 20
+
+// target is one number the provider aims for.
+type target struct {
+	what  string
+	goal  float64
+	got   float64
+	unit  string
+	lower bool // lower is better
+	why   string
+}
+
+// summary is the Markdown page make bench writes: each target, the
+// measurement, their ratio, and whether it is met.
+func summary(r report) string {
+	m := r.Metrics
+	rss := m["process_resident_memory_bytes"]
+	heap := m["go_memstats_heap_inuse_bytes"]
+	per1000 := float64(r.Buckets) / 1000
+	targets := []target{
+		{what: "idle RSS", goal: 48, got: rss.Idle / mib, unit: "MiB", lower: true},
+		{what: "RSS added per 1,000 managed resources", goal: 64, got: (rss.AfterReady - rss.Idle) / mib / per1000, unit: "MiB", lower: true},
+		{what: "heap growth over the settle window (flat memory)", goal: 10, got: 100 * (heap.EndOfSettle - heap.AfterReady) / heap.AfterReady, unit: "%", lower: true,
+			why: "sampled right after all are Ready and at the end of the window; GC timing moves it by a few percent"},
+		{what: "time until 1,000 Buckets are Ready", goal: 40, got: r.ReadySeconds / per1000, unit: "s", lower: true,
+			why: "scaled linearly from the N measured"},
+		{what: "time until 1,000 Buckets are deleted", goal: 40, got: r.DeleteSeconds / per1000, unit: "s", lower: true},
+		{what: "Bucket time-to-Ready p50", goal: 1, got: r.TimeToReady["p50"], unit: "s", lower: true},
+	}
+	if st := r.Steady; st != nil {
+		reads := 0.0
+		for op, n := range st.CloudCallsPerReconcile {
+			if strings.HasPrefix(op, "s3/") {
+				reads += n
+			}
+		}
+		targets = append(targets,
+			target{what: "S3 calls per in-sync reconcile", goal: 1 + 4, got: reads, unit: "calls", lower: true,
+				why: "1 + the sub-configurations set: these Buckets get tags, encryption, the public access block and ownership controls by default"},
+			target{what: "cloud writes per in-sync reconcile", goal: 0, got: st.CloudWritesPerReconcile, unit: "calls", lower: true},
+			target{what: "API server reads per in-sync reconcile (uncached)", goal: 0, got: st.KubeReadsPerReconcile, unit: "requests", lower: true},
+		)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` on %s: %d S3 Buckets on the local stack (kumo behind a counting proxy), the provider as its own process",
+		time.Now().UTC().Format("2006-01-02"), r.Buckets)
+	if r.Provider != "" {
+		fmt.Fprintf(&b, " with `%s`", r.Provider)
+	}
+	fmt.Fprintf(&b, ". Raw numbers: [benchmarks.json](benchmarks.json).\n\n")
+	fmt.Fprintf(&b, "| target | goal | measured | ratio | met |\n|---|---|---|---|---|\n")
+	for _, t := range targets {
+		ratio := "-"
+		if t.goal != 0 {
+			ratio = fmt.Sprintf("%.2f", t.got/t.goal)
+		}
+		met := "yes"
+		if (t.lower && t.got > t.goal) || (!t.lower && t.got < t.goal) {
+			met = "**no**"
+		}
+		fmt.Fprintf(&b, "| %s | %s %s | %.2f %s | %s | %s |\n", t.what, trim(t.goal), t.unit, t.got, t.unit, ratio, met)
+	}
+	for _, t := range targets {
+		if t.why != "" {
+			fmt.Fprintf(&b, "\n- %s: %s.", t.what, t.why)
+		}
+	}
+	fmt.Fprintf(&b, "\n\n## Time to Ready\n\nall Ready in %.1f s; p50 %.1f s, p95 %.1f s, p99 %.1f s; one more Bucket with all of them in place Ready in %.1f s; all deleted in %.1f s.\n",
+		r.ReadySeconds, r.TimeToReady["p50"], r.TimeToReady["p95"], r.TimeToReady["p99"], r.NewReadySeconds, r.DeleteSeconds)
+	fmt.Fprintf(&b, "\n## The provider's process\n\n| metric | idle | after Ready | end of settle | settle min | settle max |\n|---|---|---|---|---|---|\n")
+	for _, name := range append(append([]string(nil), watched...), cpuCores) {
+		x := m[name]
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, human(name, x.Idle), human(name, x.AfterReady), human(name, x.EndOfSettle), human(name, x.SettleMin), human(name, x.SettleMax))
+	}
+	if st := r.Steady; st != nil {
+		fmt.Fprintf(&b, "\n## One in-sync reconcile\n\nOver %.0f reconciles of Buckets already in sync: %.2f cloud writes, %.2f API server reads and %.2f API server writes each. Cloud calls per reconcile, by operation:\n\n| operation | calls |\n|---|---|\n",
+			st.Reconciles, st.CloudWritesPerReconcile, st.KubeReadsPerReconcile, st.KubeWritesPerReconcile)
+		for _, op := range sortedFloatKeys(st.CloudCallsPerReconcile) {
+			fmt.Fprintf(&b, "| %s | %.2f |\n", op, st.CloudCallsPerReconcile[op])
+		}
+	}
+	return b.String()
+}
+
+func trim(f float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
+}
+
+func sortedFloatKeys(m map[string]float64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
