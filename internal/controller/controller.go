@@ -2,6 +2,8 @@
 package controller
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -28,6 +30,10 @@ import (
 	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcsbucket"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
+
+// recentSecrets is how long a credentials Secret read is reused: a rotated
+// key is in use this long after the Secret changes, at most.
+const recentSecrets = 10 * time.Second
 
 // Options are the provider's settings for every controller.
 type Options struct {
@@ -69,9 +75,12 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		}
 	}
 	// One client cache per cloud, shared by its kinds: resources of every
-	// kind that use one config share one SDK configuration.
-	aws := awsclient.NewClients(mgr.GetClient(), mgr.GetClient(), o.Endpoints)
-	gcp := gcpclient.NewClients(mgr.GetClient(), mgr.GetClient(), o.Endpoints)
+	// kind that use one config share one SDK configuration. Credentials
+	// Secrets are read at most once per recentSecrets per Secret, however
+	// many resources connect with them.
+	secrets := providerconfig.NewRecentSecrets(mgr.GetClient(), recentSecrets)
+	aws := awsclient.NewClients(mgr.GetClient(), secrets, o.Endpoints)
+	gcp := gcpclient.NewClients(mgr.GetClient(), secrets, o.Endpoints)
 	if err := registerCacheMetrics(map[string]func() (int, int){"aws": aws.Stats, "gcp": gcp.Stats}); err != nil {
 		return err
 	}
