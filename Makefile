@@ -66,8 +66,12 @@ fault: deps ## Fault injection: two provider replicas against clouds behind faul
 packages: ## Build the provider and configuration packages (.xpkg) into _output/packages, offline and reproducibly, versioned by VERSION.
 	cluster/package.sh
 
-bench: ## Go benchmarks of the hot pure functions (compare, convert, connection details); prints ns/op and allocations. Not part of make test.
+BENCH_N ?= 1000
+bench: deps ## Benchmarks, not part of make test: Go benchmarks of the hot pure functions, then BENCH_N (1000) Buckets on the local stack, at the default --max-reconcile-rate and at 50; tables printed, JSON and Markdown summaries in docs/.
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
+	$(GO) run ./test/bench/scale --local --n $(BENCH_N) --workers 16 --poll 10s --settle 2m --docs docs/benchmarks
+	$(GO) run ./test/bench/scale --local --n $(BENCH_N) --workers 16 --poll 10s --settle 2m --max-reconcile-rate 50 --docs docs/benchmarks-rate50
 
 test: unit render integration e2e fault ## The whole test suite: unit, render, integration and end to end.
 

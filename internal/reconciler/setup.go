@@ -1,9 +1,11 @@
 package reconciler
 
 import (
+	"context"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -31,6 +33,16 @@ type Kind[T resource.ModernManaged] struct {
 	PollInterval managed.PollIntervalHook
 }
 
+// liveReads is a client whose Get reads from the API server, not a cache.
+type liveReads struct {
+	client.Client
+	live client.Reader
+}
+
+func (c liveReads) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	return c.live.Get(ctx, key, obj, opts...)
+}
+
 // Setup adds a controller that reconciles managed resources of kind k.
 func Setup[T resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k Kind[T]) error {
 	name := managed.ControllerName(k.GVK.GroupKind().String())
@@ -46,6 +58,11 @@ func Setup[T resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k K
 		// create whose outcome is unknown cannot leak a second resource.
 		managed.WithDeterministicExternalName(true),
 		managed.WithTimeout(2 * time.Minute),
+		// The annotations that record a create must reach the API server.
+		// On a conflict the updater reads the object again and retries; a
+		// read from the manager's cache can still be the stale version that
+		// conflicted, so it reads from the API server itself.
+		managed.WithCriticalAnnotationUpdater(managed.NewRetryingCriticalAnnotationUpdater(liveReads{Client: mgr.GetClient(), live: mgr.GetAPIReader()})),
 	}
 	if k.PollInterval != nil {
 		opts = append(opts, managed.WithPollIntervalHook(k.PollInterval))

@@ -80,6 +80,9 @@ type report struct {
 	// NewReadySeconds is how long one more Bucket took to be Ready with
 	// all the others in place.
 	NewReadySeconds float64 `json:"new_resource_ready_seconds,omitempty"`
+	// ConflictEvents counts the events, on the Buckets, saying an update
+	// failed because "the object has been modified".
+	ConflictEvents int `json:"conflict_events"`
 }
 
 type steady struct {
@@ -108,7 +111,7 @@ func main() {
 	fs.BoolVar(&o.local, "local", false, "Start a local stack (control plane, emulators and local cloud behind counting proxies) and the provider, instead of using --kubeconfig and --metrics.")
 	fs.DurationVar(&o.poll, "poll", 10*time.Second, "With --local: the provider's --poll; a short poll simulates hours of polls in minutes.")
 	fs.IntVar(&o.maxReconcileRate, "max-reconcile-rate", 0, "With --local: the provider's --max-reconcile-rate; 0 keeps its default.")
-	fs.StringVar(&o.docs, "docs", "", "Also write benchmarks.json and benchmarks.md (a summary against the targets) into this directory.")
+	fs.StringVar(&o.docs, "docs", "", "Also write PATH.json and PATH.md (a summary against the targets), for PATH given here.")
 	_ = fs.Parse(os.Args[1:])
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -196,6 +199,9 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	r.NewReadySeconds = newReady["scale-new"].Sub(extra["scale-new"]).Seconds()
+	if r.ConflictEvents, err = conflicts(ctx, kube, o.namespace); err != nil {
+		return err
+	}
 
 	if o.delete {
 		if r.DeleteSeconds, err = deleteBuckets(ctx, kube, o); err != nil {
@@ -213,10 +219,10 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	if o.docs != "" {
-		if err := os.WriteFile(filepath.Join(o.docs, "benchmarks.json"), append(b, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(o.docs+".json", append(b, '\n'), 0o644); err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(o.docs, "benchmarks.md"), []byte(summary(r)), 0o644)
+		return os.WriteFile(o.docs+".md", []byte(summary(r, filepath.Base(o.docs))), 0o644)
 	}
 	return nil
 }
@@ -319,6 +325,21 @@ func deleteBuckets(ctx context.Context, kube client.Client, o options) (float64,
 		return 0, fmt.Errorf("%d Buckets not yet gone: %w", left, err)
 	}
 	return time.Since(start).Seconds(), nil
+}
+
+// conflicts counts the events of namespace that report an update conflict.
+func conflicts(ctx context.Context, kube client.Client, namespace string) (int, error) {
+	events := &corev1.EventList{}
+	if err := kube.List(ctx, events, client.InNamespace(namespace)); err != nil {
+		return 0, fmt.Errorf("cannot list events: %w", err)
+	}
+	n := 0
+	for _, e := range events.Items {
+		if strings.Contains(e.Message, "the object has been modified") {
+			n += int(max(e.Count, 1))
+		}
+	}
+	return n, nil
 }
 
 // poll calls done every second until it reports true, fails, or timeout passes.
@@ -485,7 +506,7 @@ func printReport(r report) {
 	if r.DeleteSeconds > 0 {
 		fmt.Printf("  all gone in %.1fs", r.DeleteSeconds)
 	}
-	fmt.Printf("  one more Ready in %.1fs", r.NewReadySeconds)
+	fmt.Printf("  one more Ready in %.1fs  update conflicts %d", r.NewReadySeconds, r.ConflictEvents)
 	if st := r.Steady; st != nil {
 		fmt.Printf("\n\nin-sync reconcile (%.0f reconciles): %.2f cloud writes, %.2f API server reads, %.2f API server writes\n", st.Reconciles, st.CloudWritesPerReconcile, st.KubeReadsPerReconcile, st.KubeWritesPerReconcile)
 		for _, op := range sortedFloatKeys(st.CloudCallsPerReconcile) {
