@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -39,11 +40,15 @@ func faultWindow(f cloudproxy.Faults, d time.Duration, objs []*unstructured.Unst
 	_ = waitFor(managed(objs), d, ok)
 }
 
-// flakyClouds: a third of all calls fail (5xx, throttling, latency, resets
+// flakyClouds: half of all calls fail (5xx, throttling, latency, resets
 // after the cloud acted, truncated answers) while resources of every kind
 // are created and deleted. A bucket that was already there, imported with
 // an Observe-only policy and then deleted, must survive.
 func flakyClouds(t *testing.T) {
+	inSync := time.Minute
+	if d, err := time.ParseDuration(os.Getenv("FAULT_SOAK")); err == nil {
+		inSync = d
+	}
 	s := begin(t, "flaky")
 	ns := namespace(t, "flaky")
 	var objs []*unstructured.Unstructured
@@ -75,9 +80,9 @@ func flakyClouds(t *testing.T) {
 	faultWindow(allFaults(nil), 2*time.Minute, objs, readyAndSynced)
 	s.converge(objs)
 	// Polls, in sync, with the faults on again: Ready resources must stay
-	// so, and nothing may be written twice.
+	// so, and nothing may be written twice. make soak makes this long.
 	setFaults(allFaults(nil))
-	time.Sleep(time.Minute)
+	time.Sleep(inSync)
 	setFaults(cloudproxy.Faults{})
 	s.converge(objs)
 

@@ -48,10 +48,10 @@ var watched = []string{"go_goroutines", "process_open_fds", "process_resident_me
 const cpuCores = "cpu_cores"
 
 type options struct {
-	kubeconfig, metrics, namespace, out, docs string
-	n, workers, maxReconcileRate              int
-	settle, sample, timeout, poll             time.Duration
-	delete, local                             bool
+	kubeconfig, metrics, namespace, out, docs, from string
+	n, workers, maxReconcileRate                    int
+	settle, sample, timeout, poll                   time.Duration
+	delete, local                                   bool
 }
 
 type sample struct {
@@ -85,6 +85,9 @@ type report struct {
 	ConflictEvents int `json:"conflict_events"`
 }
 
+// steady is per in-sync reconcile. Reconciles are counted by their one
+// HeadBucket each: controller-runtime's reconcile counter also counts the
+// turns the global rate limiter deferred, which reach no Observe.
 type steady struct {
 	Reconciles              float64            `json:"reconciles"`
 	CloudCallsPerReconcile  map[string]float64 `json:"cloud_calls_per_reconcile"`
@@ -111,6 +114,7 @@ func main() {
 	fs.BoolVar(&o.local, "local", false, "Start a local stack (control plane, emulators and local cloud behind counting proxies) and the provider, instead of using --kubeconfig and --metrics.")
 	fs.DurationVar(&o.poll, "poll", 10*time.Second, "With --local: the provider's --poll; a short poll simulates hours of polls in minutes.")
 	fs.IntVar(&o.maxReconcileRate, "max-reconcile-rate", 0, "With --local: the provider's --max-reconcile-rate; 0 keeps its default.")
+	fs.StringVar(&o.from, "from", "", "Only write the --docs summary again from this JSON of an earlier run.")
 	fs.StringVar(&o.docs, "docs", "", "Also write PATH.json and PATH.md (a summary against the targets), for PATH given here.")
 	_ = fs.Parse(os.Args[1:])
 
@@ -123,6 +127,9 @@ func main() {
 }
 
 func run(ctx context.Context, o options) error {
+	if o.from != "" {
+		return resummarise(o)
+	}
 	if o.settle < o.sample {
 		return errors.New("--settle must be at least one --sample, or there is no CPU rate to report")
 	}
@@ -227,15 +234,32 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
+// resummarise writes the --docs Markdown again from an earlier run's JSON,
+// after a change to the targets or the page.
+func resummarise(o options) error {
+	b, err := os.ReadFile(o.from)
+	if err != nil {
+		return err
+	}
+	var r report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return fmt.Errorf("cannot read %s: %w", o.from, err)
+	}
+	if o.docs == "" {
+		return errors.New("--from needs --docs")
+	}
+	return os.WriteFile(o.docs+".md", []byte(summary(r, filepath.Base(o.docs))), 0o644)
+}
+
 // steadyState divides the calls counted over the settle window by the
-// Bucket reconciles in it.
+// Bucket reconciles in it, each of which calls HeadBucket once.
 func steadyState(before, after map[string]int, first, last sample) *steady {
-	rec := last.values[reconciles] - first.values[reconciles]
+	d := delta(before, after)
+	rec := float64(d["s3/HeadBucket"])
 	st := &steady{Reconciles: rec, CloudCallsPerReconcile: map[string]float64{}}
 	if rec == 0 {
 		return st
 	}
-	d := delta(before, after)
 	for _, op := range sortedKeys(d) {
 		st.CloudCallsPerReconcile[op] = float64(d[op]) / rec
 		if c := (cloudproxy.Call{Service: strings.Split(op, "/")[0], Op: strings.Split(op, "/")[1]}); c.Write() {
@@ -460,18 +484,15 @@ func scrape(ctx context.Context, hc *http.Client, url string) (sample, error) {
 
 // Sums of labelled series.
 const (
-	reconciles = "bucket_reconciles"
 	kubeReads  = "kube_reads"
 	kubeWrites = "kube_writes"
 )
 
-// labelled says which sum a labelled series line adds to: the Bucket
-// controller's reconciles, and the provider's requests to the API server
-// (client-go's, which caches do not make: a cached read never gets here).
+// labelled says which sum a labelled series line adds to: the provider's
+// requests to the API server (client-go's; a read from a cache never gets
+// here).
 func labelled(line string) (string, bool) {
 	switch {
-	case strings.HasPrefix(line, "controller_runtime_reconcile_total{") && strings.Contains(line, "bucket.s3.aws.appinfra.io"):
-		return reconciles, true
 	case strings.HasPrefix(line, "rest_client_requests_total{") && strings.Contains(line, `method="GET"`):
 		return kubeReads, true
 	case strings.HasPrefix(line, "rest_client_requests_total{") && (strings.Contains(line, `method="PUT"`) || strings.Contains(line, `method="PATCH"`) || strings.Contains(line, `method="POST"`)):
