@@ -72,7 +72,12 @@ func summary(r report, name string) string {
 		if missed(t) {
 			met = "**no**"
 		}
-		fmt.Fprintf(&b, "| %s | %s %s | %.2f %s | %s | %s |\n", t.what, trim(t.goal), t.unit, t.got, t.unit, ratio, met)
+		// Against a goal of zero, small is not zero: show more digits.
+		got := fmt.Sprintf("%.2f", t.got)
+		if t.goal == 0 {
+			got = fmt.Sprintf("%.4f", t.got)
+		}
+		fmt.Fprintf(&b, "| %s | %s %s | %s %s | %s | %s |\n", t.what, trim(t.goal), t.unit, got, t.unit, ratio, met)
 	}
 	for _, t := range targets {
 		if t.why != "" {
@@ -85,7 +90,7 @@ func summary(r report, name string) string {
 			if t.goal > 0 {
 				fmt.Fprintf(&b, "\n- %s (%.1f times the goal): %s.", t.what, t.got/t.goal, t.miss)
 			} else {
-				fmt.Fprintf(&b, "\n- %s (%.2f against 0): %s.", t.what, t.got, t.miss)
+				fmt.Fprintf(&b, "\n- %s (%.4f against 0): %s.", t.what, t.got, t.miss)
 			}
 		}
 	}
