@@ -63,8 +63,9 @@ const AWSCredentials = "local:local-secret"
 
 // StartStack starts the stack and applies the provider's default
 // ClusterProviderConfigs (AWS and GCP), which point at the emulators.
-func StartStack(ctx context.Context, root string, o StackOptions) (s *Stack, err error) {
-	s = &Stack{}
+func StartStack(ctx context.Context, root string, o StackOptions) (_ *Stack, err error) {
+	s := &Stack{}
+	// On failure, stop whatever started (returns say nil, not s).
 	defer func() {
 		if err != nil {
 			s.Stop()

@@ -124,8 +124,10 @@ type Proxy struct {
 	calls   map[string]int // by Service/Op
 	named   map[string]int // by Name
 	injects map[Fault]int
-	created map[string]time.Time
+	created map[string]time.Time // by service/name
 	hook    func(Call) bool
+	hookGen int
+	hookMu  sync.Mutex
 }
 
 // New starts a proxy to target (a base URL such as http://127.0.0.1:4566)
@@ -172,14 +174,15 @@ func (p *Proxy) SetFaults(f Faults) {
 }
 
 // OnAnswer calls hook with every call the cloud has answered, before the
-// answer goes back to the caller; the hook runs alone (one call at a time).
-// The hook is removed once it returns true. The fault suite uses it to
+// answer goes back to the caller; hooks run one at a time. The hook is
+// removed once it returns true, or replaced by the next OnAnswer. The fault suite uses it to
 // kill the provider at a chosen point: after a create took effect in the
 // cloud, before the provider heard of it.
 func (p *Proxy) OnAnswer(hook func(Call) bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.hook = hook
+	p.hookGen++
 }
 
 // Stats are what a proxy has seen since it started (or was Reset).
@@ -274,10 +277,13 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header()[k] = v
 	}
 	if fault == Truncate && len(answer) > 1 {
+		p.count(Truncate)
 		w.Header().Set("Content-Length", fmt.Sprint(len(answer)))
 		w.WriteHeader(resp.StatusCode)
 		_, _ = w.Write(answer[:len(answer)/2])
-		// Ends the connection with the body short of its Content-Length.
+		// Out of net/http's buffer and onto the wire, then the connection
+		// ends with the body short of its Content-Length.
+		w.(http.Flusher).Flush()
 		panic(http.ErrAbortHandler)
 	}
 	w.WriteHeader(resp.StatusCode)
@@ -296,7 +302,7 @@ func (p *Proxy) choose(c Call) (Fault, time.Duration) {
 	if f.Only != nil && !f.Only(c) {
 		return "", 0
 	}
-	if t, ok := p.created[c.Name]; ok && c.Read() && time.Since(t) < f.NotFoundAfterCreate {
+	if t, ok := p.created[c.Service+"/"+c.Name]; ok && c.Read() && time.Since(t) < f.NotFoundAfterCreate {
 		p.injects[NotFound]++
 		return NotFound, 0
 	}
@@ -306,11 +312,11 @@ func (p *Proxy) choose(c Call) (Fault, time.Duration) {
 		share float64
 	}{{ServerError, f.ServerError}, {Throttle, f.Throttle}, {Latency, f.Latency}, {Reset, f.Reset}, {Truncate, f.Truncate}} {
 		if x < s.share {
-			// A truncated answer without a body (HEAD) would be whole.
-			if s.fault == Truncate && c.Op == "HeadBucket" {
-				return "", 0
+			// Truncation is counted once done: an answer without a body
+			// cannot be cut.
+			if s.fault != Truncate {
+				p.injects[s.fault]++
 			}
-			p.injects[s.fault]++
 			return s.fault, f.Delay
 		}
 		x -= s.share
@@ -318,17 +324,38 @@ func (p *Proxy) choose(c Call) (Fault, time.Duration) {
 	return "", 0
 }
 
-// answered records creates for NotFoundAfterCreate and runs the hook.
-func (p *Proxy) answered(c Call) {
+func (p *Proxy) count(f Fault) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.injects[f]++
+}
+
+// answered records creates for NotFoundAfterCreate and runs the hook,
+// outside the proxy's lock (a hook may take seconds), one call at a time.
+func (p *Proxy) answered(c Call) {
+	p.mu.Lock()
 	if c.Create() && c.Status < 300 && c.Name != "" {
-		if _, seen := p.created[c.Name]; !seen {
-			p.created[c.Name] = time.Now()
+		if _, seen := p.created[c.Service+"/"+c.Name]; !seen {
+			p.created[c.Service+"/"+c.Name] = time.Now()
 		}
 	}
-	if p.hook != nil && p.hook(c) {
-		p.hook = nil
+	armed := p.hook != nil
+	p.mu.Unlock()
+	if !armed {
+		return
+	}
+	p.hookMu.Lock()
+	defer p.hookMu.Unlock()
+	// Read again: the call before this one may have fired it.
+	p.mu.Lock()
+	hook, gen := p.hook, p.hookGen
+	p.mu.Unlock()
+	if hook != nil && hook(c) {
+		p.mu.Lock()
+		if p.hookGen == gen {
+			p.hook = nil
+		}
+		p.mu.Unlock()
 	}
 }
 
@@ -376,10 +403,15 @@ func (p *Proxy) name(r *http.Request, body []byte) Call {
 }
 
 // s3Call names a path-style S3 request: PUT /b is CreateBucket, GET
-// /b?tagging is GetBucketTagging, HEAD /b/k is HeadObject.
+// /b?tagging is GetBucketTagging, HEAD /b/k is HeadObject. The SDK names
+// some requests itself (the x-id query parameter); that name wins.
 func s3Call(r *http.Request) Call {
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	c := Call{Service: "s3", Name: bucket}
+	if id := r.URL.Query().Get("x-id"); id != "" {
+		c.Op = id
+		return c
+	}
 	verb := map[string]string{http.MethodGet: "Get", http.MethodPut: "Put", http.MethodDelete: "Delete", http.MethodHead: "Head", http.MethodPost: "Post"}[r.Method]
 	q := r.URL.Query()
 	sub := ""
@@ -392,6 +424,12 @@ func s3Call(r *http.Request) Call {
 	switch {
 	case bucket == "":
 		c.Op = "ListBuckets"
+	case sub == "publicAccessBlock":
+		c.Op = verb + "PublicAccessBlock"
+	case sub == "lifecycle" || sub == "notification" || sub == "accelerate":
+		c.Op = verb + "Bucket" + upperFirst(sub) + "Configuration"
+	case sub == "" && key == "" && r.Method == http.MethodGet && q.Get("list-type") == "2":
+		c.Op = "ListObjectsV2"
 	case key != "":
 		c.Op = verb + "Object" + upperFirst(sub)
 	case sub == "versions":

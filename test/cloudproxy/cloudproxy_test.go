@@ -3,9 +3,11 @@ package cloudproxy
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,7 +56,7 @@ func TestNamesS3Calls(t *testing.T) {
 	_, _ = c.ListBuckets(ctx, &s3.ListBucketsInput{})
 
 	want := map[string]int{
-		"s3/CreateBucket": 1, "s3/HeadBucket": 1, "s3/GetBucketTagging": 1, "s3/GetBucketPublicAccessBlock": 1,
+		"s3/CreateBucket": 1, "s3/HeadBucket": 1, "s3/GetBucketTagging": 1, "s3/GetPublicAccessBlock": 1,
 		"s3/ListObjectVersions": 1, "s3/PutObject": 1, "s3/DeleteBucket": 1, "s3/ListBuckets": 1,
 	}
 	if diff := cmp.Diff(want, p.Stats().Calls); diff != "" {
@@ -133,8 +135,8 @@ func TestQueryFaultsInTheCloudsDialect(t *testing.T) {
 }
 
 func TestResetAfterTheCloudActed(t *testing.T) {
-	var hits int
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	var hits atomic.Int32
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer up.Close()
 	p, err := New(up.URL, S3, 1)
 	if err != nil {
@@ -146,10 +148,63 @@ func TestResetAfterTheCloudActed(t *testing.T) {
 	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("b")}); err == nil {
 		t.Error("a reset connection should fail the call")
 	}
-	if hits != 1 {
-		t.Errorf("the cloud should have acted on the call once before the reset: got %d", hits)
+	if got := hits.Load(); got != 1 {
+		t.Errorf("the cloud should have acted on the call once before the reset: got %d", got)
 	}
 	if got := p.Stats().Faults[Reset]; got != 1 {
 		t.Errorf("resets injected: want 1, got %d", got)
+	}
+}
+
+func TestTruncateCutsTheBody(t *testing.T) {
+	body := strings.Repeat("<Bucket>b</Bucket>", 10)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, body) }))
+	defer up.Close()
+	p, err := New(up.URL, S3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.SetFaults(Faults{Truncate: 1})
+	resp, err := http.Get(p.URL + "/b?tagging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close() //nolint:errcheck // Test.
+	got, err := io.ReadAll(resp.Body)
+	if err == nil {
+		t.Error("reading a truncated answer should fail")
+	}
+	if len(got) != len(body)/2 {
+		t.Errorf("the caller should get half the body: want %d bytes, got %d", len(body)/2, len(got))
+	}
+	if n := p.Stats().Faults[Truncate]; n != 1 {
+		t.Errorf("truncations counted: want 1, got %d", n)
+	}
+}
+
+func TestNamesGCSCalls(t *testing.T) {
+	p, err := New(cloud(t).URL+"/storage/v1/", GCS, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	do := func(method, path, body string) {
+		req, _ := http.NewRequest(method, p.URL+path, strings.NewReader(body))
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_ = resp.Body.Close()
+		}
+	}
+	do(http.MethodPost, "b?project=p", `{"name":"assets"}`)
+	do(http.MethodGet, "b/assets", "")
+	do(http.MethodPatch, "b/assets", "{}")
+	do(http.MethodGet, "b/assets/iam", "")
+	do(http.MethodDelete, "b/assets", "")
+	want := map[string]int{"storage/buckets.insert": 1, "storage/buckets.get": 1, "storage/buckets.patch": 1, "storage/buckets.getIamPolicy": 1, "storage/buckets.delete": 1}
+	if diff := cmp.Diff(want, p.Stats().Calls); diff != "" {
+		t.Errorf("calls: -want, +got:\n%s", diff)
+	}
+	if got := p.Stats().ByName["assets"]; got != 5 {
+		t.Errorf("calls about bucket assets: want 5, got %d", got)
 	}
 }

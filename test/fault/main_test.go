@@ -211,8 +211,8 @@ func newCloudClients(ctx context.Context) error {
 	return err
 }
 
-// allFaults is the mix of the flaky-cloud scenario: half of all calls
-// fail one way or another.
+// allFaults is the mix of the flaky-cloud scenario: 45% of all calls fail
+// one way or another and 5% are slowed.
 func allFaults(only func(cloudproxy.Call) bool) cloudproxy.Faults {
 	return cloudproxy.Faults{ServerError: 0.15, Throttle: 0.15, Latency: 0.05, Reset: 0.08, Truncate: 0.07, Delay: 300 * time.Millisecond, Only: only}
 }
@@ -238,7 +238,7 @@ func injected() (n int, by map[cloudproxy.Fault]int) {
 
 // suiteReport is what the suite did and found.
 type suiteReport struct {
-	scenarios []scenarioReport
+	scenarios []*scenarioReport
 }
 
 type scenarioReport struct {

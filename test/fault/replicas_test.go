@@ -63,7 +63,15 @@ func (r *replicas) start(i int) error {
 		return err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	p, err := local.Start(logf, r.bin, append([]string{"--kubeconfig", r.kubeconfig, "--metrics-bind-address", addr}, providerFlags...)...)
+	args := append([]string{"--kubeconfig", r.kubeconfig, "--metrics-bind-address", addr}, providerFlags...)
+	if i == 0 {
+		// Debug level logs every reconcile error: the secret canary reads
+		// those too.
+		args = append(args, "--debug")
+	}
+	p, err := local.Start(logf, r.bin, args...)
+	// The child has its own descriptor now.
+	_ = logf.Close()
 	if err != nil {
 		return err
 	}

@@ -4,10 +4,12 @@ package fault
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -227,6 +229,9 @@ func waitFor(objs []*unstructured.Unstructured, timeout time.Duration, ok func(u
 			if kerrors.IsNotFound(err) {
 				u = nil
 			}
+			if u != nil {
+				lookForSecrets(u)
+			}
 			if done, w := ok(u, err); !done {
 				why[o] = w
 				still = append(still, o)
@@ -244,6 +249,29 @@ func waitFor(objs []*unstructured.Unstructured, timeout time.Duration, ok func(u
 			return out
 		}
 		time.Sleep(time.Second)
+	}
+}
+
+// seen are the secret values found in managed resources while the
+// scenarios waited on them, where, for the secret canary.
+var seen struct {
+	sync.Mutex
+	where []string
+}
+
+// lookForSecrets records any secret value in a managed resource: status,
+// conditions (their messages carry errors), annotations.
+func lookForSecrets(u *unstructured.Unstructured) {
+	j, err := json.Marshal(u.Object)
+	if err != nil {
+		return
+	}
+	for _, c := range canaries {
+		if strings.Contains(string(j), c) {
+			seen.Lock()
+			seen.where = append(seen.where, fmt.Sprintf("%s...  in %s %s/%s", c[:10], u.GetKind(), u.GetNamespace(), u.GetName()))
+			seen.Unlock()
+		}
 	}
 }
 
@@ -325,10 +353,12 @@ func inventory(ctx context.Context) ([]cloudResource, error) {
 	return kept, nil
 }
 
-// scenario records one scenario for the report; end checks the clouds.
+// scenario records one scenario for the report; check and end check the
+// clouds. Notes and violations may come from a kill's goroutine too.
 type scenario struct {
 	*scenarioReport
-	t *testing.T
+	mu sync.Mutex
+	t  *testing.T
 	// processFaults are the faults not injected by a proxy: kills,
 	// restarts, expired keys.
 	processFaults int
@@ -340,7 +370,9 @@ type scenario struct {
 
 func begin(t *testing.T, short string) *scenario {
 	n, _ := injected()
-	return &scenario{scenarioReport: &scenarioReport{name: t.Name()[strings.Index(t.Name(), "/")+1:]}, t: t, prefix: prefix + short + "-", start: time.Now(), injected: n}
+	s := &scenario{scenarioReport: &scenarioReport{name: t.Name()[strings.Index(t.Name(), "/")+1:]}, t: t, prefix: prefix + short + "-", start: time.Now(), injected: n}
+	report.scenarios = append(report.scenarios, s.scenarioReport)
+	return s
 }
 
 // name is a resource name of the scenario.
@@ -349,14 +381,24 @@ func (s *scenario) name(format string, args ...any) string {
 }
 
 func (s *scenario) violate(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	v := fmt.Sprintf(format, args...)
 	s.violations = append(s.violations, v)
 	s.t.Error(v)
 }
 
 func (s *scenario) note(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.notes = append(s.notes, fmt.Sprintf(format, args...))
 	s.t.Logf(format, args...)
+}
+
+func (s *scenario) addProcessFault() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.processFaults++
 }
 
 // converge waits, after the faults have stopped, for the resources to be
@@ -382,18 +424,24 @@ func (s *scenario) vanish(objs []*unstructured.Unstructured) {
 // backoff's pace, not the poll's.
 var stuck = max(3*poll, 60*time.Second+poll)
 
-// end checks the invariants against the clouds and files the report:
-// every live managed resource has exactly its one cloud resource, every
-// cloud resource of the suite belongs to one live managed resource or is
-// kept on purpose, and whatever was kept is still there.
+// end checks the clouds one last time and completes the report.
 func (s *scenario) end(live, deleted []*unstructured.Unstructured, kept ...cloudResource) {
-	defer func() {
-		n, _ := injected()
-		s.faults = n - s.injected + s.processFaults
-		s.took = time.Since(s.start)
-		s.resources = len(managed(live)) + len(managed(deleted)) + len(kept)
-		report.scenarios = append(report.scenarios, *s.scenarioReport)
-	}()
+	s.check(live, deleted, kept...)
+	n, _ := injected()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = n - s.injected + s.processFaults
+	s.took = time.Since(s.start)
+	s.resources = len(managed(live)) + len(managed(deleted)) + len(kept)
+}
+
+// check checks the invariants against the clouds: every live managed
+// resource's cloud resource is there; no cloud resource of a deleted one
+// is left; whatever was kept on purpose is still there; and every cloud
+// resource named with the scenario's prefix belongs to a live resource or
+// was kept. The clouds key resources by name, so a duplicate would have to
+// appear under another name: the last check is the one that finds it.
+func (s *scenario) check(live, deleted []*unstructured.Unstructured, kept ...cloudResource) {
 	in, err := inventory(context.Background())
 	if err != nil {
 		s.violate("cannot take the clouds' inventory: %v", err)
@@ -407,12 +455,8 @@ func (s *scenario) end(live, deleted []*unstructured.Unstructured, kept ...cloud
 	for _, o := range managed(live) {
 		r := cloudResource{kindOf(o), externalName(o)}
 		owners[r]++
-		switch count[r] {
-		case 0:
+		if count[r] == 0 {
 			s.violate("lost: %s of %s/%s is not in the cloud", r, o.GetNamespace(), o.GetName())
-		case 1:
-		default:
-			s.violate("duplicated: %s is in the cloud %d times", r, count[r])
 		}
 	}
 	for _, k := range kept {
@@ -432,7 +476,7 @@ func (s *scenario) end(live, deleted []*unstructured.Unstructured, kept ...cloud
 	}
 	for r := range count {
 		if owners[r] == 0 && !mine[r] && strings.HasPrefix(r.name, s.prefix) {
-			s.violate("stray: %s is in the cloud and belongs to no managed resource", r)
+			s.violate("stray or duplicate: %s is in the cloud and belongs to no managed resource", r)
 		}
 	}
 }

@@ -109,8 +109,9 @@ type Clients struct {
 }
 
 // NewClients reads configs through kube (cached) and credentials Secrets
-// through secrets, which should not cache: see the README on the Secrets
-// the provider reads.
+// through secrets, which should neither list nor watch them (a
+// providerconfig.RecentSecrets): see the README on the Secrets the provider
+// reads.
 func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy) *Clients {
 	return &Clients{kube: kube, secrets: secrets, policy: policy, cache: clientcache.New(idle, (*Config).close)}
 }

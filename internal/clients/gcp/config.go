@@ -127,7 +127,8 @@ type Clients struct {
 }
 
 // NewClients reads configs through kube (cached) and credentials Secrets
-// through secrets, which should not cache.
+// through secrets, which should neither list nor watch them (a
+// providerconfig.RecentSecrets).
 func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy) *Clients {
 	return &Clients{kube: kube, secrets: secrets, policy: policy, cache: clientcache.New(idle, func(c *Config) { c.Values.Close() })}
 }

@@ -52,7 +52,7 @@ func summary(r report, name string) string {
 				why: "1 + the sub-configurations set: these Buckets get tags, and by default encryption and the public access block"},
 			target{what: "cloud writes per in-sync reconcile", goal: 0, got: st.CloudWritesPerReconcile, unit: "calls", lower: true},
 			target{what: "API server reads per in-sync reconcile (uncached)", goal: 0, got: st.KubeReadsPerReconcile, unit: "requests", lower: true,
-				miss: "the credentials Secret, which is never cached or watched: it is read by name once per 10 seconds per Secret, not once per reconcile"},
+				miss: "the credentials Secret, which is never listed or watched: it is read by name at most once per 10 seconds per Secret, not once per reconcile"},
 		)
 	}
 	var b strings.Builder
