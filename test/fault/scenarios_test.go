@@ -305,13 +305,6 @@ func throttlingBacksOff(t *testing.T) {
 	s.end(nil, objs)
 }
 
-// conflictWhat is the part of a conflict message before the API server's
-// words: what the provider could not do.
-func conflictWhat(msg string) string {
-	what, _, _ := strings.Cut(msg, ":")
-	return what
-}
-
 // callsPerResourceMinute counts, over d, the calls about the scenario's
 // resources at every proxy.
 func callsPerResourceMinute(s *scenario, d time.Duration) float64 {
@@ -353,7 +346,7 @@ func secretCanary(t *testing.T) {
 		fmt.Fprintf(&b, "%s %s %s\n", e.Reason, e.Message, e.InvolvedObject.Name)
 		if strings.Contains(e.Message, "the object has been modified") {
 			conflicts += int(max(e.Count, 1))
-			reasons[e.Reason+": "+conflictWhat(e.Message)]++
+			reasons[e.Reason+" on "+e.InvolvedObject.Kind]++
 		}
 	}
 	s.note("update conflicts (\"the object has been modified\") in events: %d, by reason %v", conflicts, reasons)
