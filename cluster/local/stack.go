@@ -202,18 +202,7 @@ apiVersion: v1
 kind: Namespace
 metadata:
   name: crossplane-system
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: aws-creds
-  namespace: crossplane-system
-stringData:
-  credentials: |
-    [default]
-    aws_access_key_id = %s
-    aws_secret_access_key = %s
----
+---%s---
 apiVersion: aws.appinfra.io/v1alpha1
 kind: ClusterProviderConfig
 metadata:
@@ -243,7 +232,25 @@ spec:
     source: None
   endpoint:
     storage: %s
-`, id, secret, e.S3, e.AWS, e.AWS, indent(string(ca), "      "), e.GCS), nil
+`, AWSCredentialsSecret(id, secret), e.S3, e.AWS, e.AWS, indent(string(ca), "      "), e.GCS), nil
+}
+
+// AWSCredentialsSecret is the credentials Secret of the default AWS
+// ClusterProviderConfig holding the access key id:secret; applying it
+// again with another key rotates the key.
+func AWSCredentialsSecret(id, secret string) string {
+	return fmt.Sprintf(`
+apiVersion: v1
+kind: Secret
+metadata:
+  name: aws-creds
+  namespace: crossplane-system
+stringData:
+  credentials: |
+    [default]
+    aws_access_key_id = %s
+    aws_secret_access_key = %s
+`, id, secret)
 }
 
 func indent(s, prefix string) string {

@@ -182,18 +182,7 @@ func startProxies(ctx context.Context) error {
 // setAWSKey replaces the key in the credentials Secret of the default AWS
 // ClusterProviderConfig, as a credential rotation does.
 func setAWSKey(ctx context.Context, k canaryKey) error {
-	return local.Apply(ctx, kube, fmt.Sprintf(`
-apiVersion: v1
-kind: Secret
-metadata:
-  name: aws-creds
-  namespace: crossplane-system
-stringData:
-  credentials: |
-    [default]
-    aws_access_key_id = %s
-    aws_secret_access_key = %s
-`, k.id, k.secret))
+	return local.Apply(ctx, kube, local.AWSCredentialsSecret(k.id, k.secret))
 }
 
 // newCloudClients reach the clouds directly, not through the proxies: the
