@@ -33,6 +33,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
 	"github.com/appinfra/provider-appinfra/apis"
+	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
@@ -55,7 +56,8 @@ func run() error {
 		debug            = fs.Bool("debug", false, "Log at debug level, including controller-runtime's logs.")
 		pollInterval     = fs.Duration("poll", time.Minute, "How often each managed resource is checked for drift.")
 		syncInterval     = fs.Duration("sync", time.Hour, "How often every watched object is resynced.")
-		maxReconcileRate = fs.Int("max-reconcile-rate", 10, "Reconciles per second allowed across all controllers; also the concurrency per controller.")
+		maxReconcileRate = fs.Int("max-reconcile-rate", 100, "Reconciles per second allowed across all controllers (bursts of ten times as many); the API server client may send five times as many requests per second.")
+		maxConcurrent    = fs.Int("max-concurrent-reconciles", 10, "Reconciles each controller runs at once.")
 		leaderElection   = fs.Bool("leader-election", false, "Elect a leader, for running more than one replica.")
 		leaseNamespace   = fs.String("leader-election-namespace", "", "Namespace of the leader election Lease; empty means the pod's own (required out of cluster).")
 		leaseDuration    = fs.Duration("leader-election-lease-duration", 60*time.Second, "How long a standby waits, after the leader last renewed, before taking over; a leader that dies unannounced is replaced after this.")
@@ -67,6 +69,8 @@ func run() error {
 		printVersion     = fs.Bool("version", false, "Print the version and exit.")
 		endpointPrefixes = fs.String("namespaced-endpoint-prefixes", "", "Comma-separated URL prefixes that endpoint overrides in namespaced ProviderConfigs may use; empty refuses every override there (ClusterProviderConfigs may always set them).")
 	)
+	apiLimits := apilimit.Defaults()
+	fs.Var(apiLimits, "cloud-api-rate-limits", "Requests per second (and burst) each cloud API is held to, per ProviderConfig and region, as api=rate/burst pairs; those not named keep their default, and a rate of 0 lifts the limit. APIs: s3, rds, elasticache, storage.")
 	_ = fs.Parse(os.Args[1:])
 	if *printVersion {
 		fmt.Println(version)
@@ -123,11 +127,15 @@ func run() error {
 	mrMetrics := managed.NewMRMetricRecorder()
 	stateMetrics := statemetrics.NewMRStateMetrics()
 	metrics.Registry.MustRegister(mrMetrics, stateMetrics)
+	metrics.Registry.MustRegister(apilimit.Collectors()...)
 
-	o := appcontroller.Options{Endpoints: providerconfig.EndpointPolicy{NamespacedPrefixes: splitList(*endpointPrefixes)}}
+	o := appcontroller.Options{
+		Endpoints: providerconfig.EndpointPolicy{NamespacedPrefixes: splitList(*endpointPrefixes)},
+		APILimits: apiLimits,
+	}
 	o.Options = controller.Options{
 		Logger:                  log,
-		MaxConcurrentReconciles: *maxReconcileRate,
+		MaxConcurrentReconciles: *maxConcurrent,
 		PollInterval:            *pollInterval,
 		GlobalRateLimiter:       ratelimiter.NewGlobal(*maxReconcileRate),
 		Features:                &feature.Flags{},
@@ -141,7 +149,7 @@ func run() error {
 	if err := appcontroller.Setup(mgr, o); err != nil {
 		return fmt.Errorf("cannot set up controllers: %w", err)
 	}
-	log.Info("Starting", "version", version, "poll", pollInterval.String(), "max-reconcile-rate", *maxReconcileRate)
+	log.Info("Starting", "version", version, "poll", pollInterval.String(), "max-reconcile-rate", *maxReconcileRate, "max-concurrent-reconciles", *maxConcurrent, "cloud-api-rate-limits", apiLimits.String())
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 

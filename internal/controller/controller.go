@@ -22,6 +22,7 @@ import (
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	gcsv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
 	"github.com/appinfra/provider-appinfra/internal/controller/aws/dbinstance"
@@ -42,6 +43,10 @@ type Options struct {
 	// Endpoints says which endpoint overrides namespaced ProviderConfigs
 	// may use.
 	Endpoints providerconfig.EndpointPolicy
+
+	// APILimits are the request rates each cloud API is held to, per
+	// client configuration (nil: no limits).
+	APILimits apilimit.Limits
 }
 
 // ClientOptions make the manager's client read and write Secrets at the API
@@ -79,8 +84,8 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	// Secrets are read at most once per recentSecrets per Secret, however
 	// many resources connect with them.
 	secrets := providerconfig.NewRecentSecrets(mgr.GetClient(), recentSecrets)
-	aws := awsclient.NewClients(mgr.GetClient(), secrets, o.Endpoints)
-	gcp := gcpclient.NewClients(mgr.GetClient(), secrets, o.Endpoints)
+	aws := awsclient.NewClients(mgr.GetClient(), secrets, o.Endpoints, o.APILimits)
+	gcp := gcpclient.NewClients(mgr.GetClient(), secrets, o.Endpoints, o.APILimits)
 	if err := registerCacheMetrics(map[string]func() (int, int){"aws": aws.Stats, "gcp": gcp.Stats}); err != nil {
 		return err
 	}

@@ -53,6 +53,7 @@ import (
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/common"
 	"github.com/appinfra/provider-appinfra/cluster/local"
+	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/test/gcsserver"
@@ -390,7 +391,12 @@ func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.
 	metrics = prometheus.NewRegistry()
 	mrMetrics, stateMetrics := managed.NewMRMetricRecorder(), statemetrics.NewMRStateMetrics()
 	metrics.MustRegister(mrMetrics, stateMetrics)
-	o := appcontroller.Options{Endpoints: providerconfig.EndpointPolicy{NamespacedPrefixes: []string{allowedTenantEndpoints}}}
+	// The provider's default per-API limits, so that every client the
+	// tests use goes through them as in production.
+	o := appcontroller.Options{
+		Endpoints: providerconfig.EndpointPolicy{NamespacedPrefixes: []string{allowedTenantEndpoints}},
+		APILimits: apilimit.Defaults(),
+	}
 	o.Options = controller.Options{
 		Logger:                  logging.NewLogrLogger(zl),
 		MaxConcurrentReconciles: 5,

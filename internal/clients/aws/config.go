@@ -23,6 +23,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
 	"github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
@@ -46,6 +47,9 @@ type Config struct {
 	// Values are service clients and facts learnt once per Config.
 	Values clientcache.Values
 
+	// limits make one token bucket per service, once per Config.
+	limits apilimit.Limits
+
 	transport struct {
 		sync.Mutex
 		t *http.Transport
@@ -62,6 +66,16 @@ func (c *Config) Endpoint(service string) string {
 		return u
 	}
 	return c.Spec.Endpoint.URL
+}
+
+// HTTPClient is what a service's client sends its requests with: the
+// Config's one HTTP client, made to wait for the service's rate limit (one
+// token bucket per service, shared by every client of the Config).
+func (c *Config) HTTPClient(service string) aws.HTTPClient {
+	l, _ := clientcache.Value(&c.Values, "limit/"+service, func() (*apilimit.Limiter, error) {
+		return c.limits.Limiter(service), nil
+	})
+	return apilimit.Client(l, c.AWS.HTTPClient)
 }
 
 // AccountID is the AWS account the credentials belong to: the config's
@@ -105,15 +119,17 @@ type Clients struct {
 	kube    client.Reader
 	secrets client.Reader
 	policy  providerconfig.EndpointPolicy
+	limits  apilimit.Limits
 	cache   *clientcache.Cache[*Config]
 }
 
 // NewClients reads configs through kube (cached) and credentials Secrets
 // through secrets, which should neither list nor watch them (a
 // providerconfig.RecentSecrets): see the README on the Secrets the provider
-// reads.
-func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy) *Clients {
-	return &Clients{kube: kube, secrets: secrets, policy: policy, cache: clientcache.New(idle, (*Config).close)}
+// reads. Each Config keeps its services' requests within limits (nil: no
+// limits).
+func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy, limits apilimit.Limits) *Clients {
+	return &Clients{kube: kube, secrets: secrets, policy: policy, limits: limits, cache: clientcache.New(idle, (*Config).close)}
 }
 
 // Stats says how many Configs are cached and how many were built.
@@ -163,6 +179,7 @@ func (c *Clients) config(ctx context.Context, ref providerconfig.Ref[v1alpha1.Pr
 		}
 		// Set before the Config is shared: reconciles read it concurrently.
 		cfg.ProviderConfigName = ref.Name
+		cfg.limits = c.limits
 		return cfg, nil
 	})
 	if err != nil {
@@ -216,15 +233,19 @@ func build(ctx context.Context, spec v1alpha1.ProviderConfigSpec, secret provide
 		return nil, errors.Wrap(err, "cannot load AWS configuration")
 	}
 	c := &Config{AWS: awsCfg, Spec: spec}
-	if bc, ok := awsCfg.HTTPClient.(*awshttp.BuildableClient); ok {
-		// Keep a handle on the transport so that eviction can close its
-		// idle connections instead of leaving them to linger.
-		c.AWS.HTTPClient = bc.WithTransportOptions(func(t *http.Transport) {
-			c.transport.Lock()
-			defer c.transport.Unlock()
-			c.transport.t = t
-		})
+	// One HTTP client, and so one transport, for every service of the
+	// Config: service clients get it wrapped (HTTPClient), which keeps them
+	// from deriving transports of their own. A handle on the transport lets
+	// eviction close its idle connections instead of leaving them to linger.
+	bc, ok := awsCfg.HTTPClient.(*awshttp.BuildableClient)
+	if !ok || bc == nil {
+		bc = awshttp.NewBuildableClient()
 	}
+	c.AWS.HTTPClient = bc.WithTransportOptions(func(t *http.Transport) {
+		c.transport.Lock()
+		defer c.transport.Unlock()
+		c.transport.t = t
+	})
 
 	if wi := spec.Credentials.WebIdentity; spec.Credentials.Source == v1alpha1.CredentialsSourceWebIdentity && wi != nil {
 		c.AWS.Credentials = aws.NewCredentialsCache(stscreds.NewWebIdentityRoleProvider(

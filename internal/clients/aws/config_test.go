@@ -2,14 +2,18 @@ package aws
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	corev1 "k8s.io/api/core/v1"
@@ -24,6 +28,7 @@ import (
 	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/common"
+	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
@@ -362,7 +367,7 @@ func TestConfig(t *testing.T) {
 				ref.Kind, ref.Namespace, ref.SecretNamespace = providerconfig.KindProviderConfig, ns, ns
 			}
 			k := kube(t)
-			got, err := NewClients(k, k, providerconfig.EndpointPolicy{}).config(ctx, ref, tc.args.region)
+			got, err := NewClients(k, k, providerconfig.EndpointPolicy{}, nil).config(ctx, ref, tc.args.region)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nconfig(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
@@ -497,7 +502,7 @@ func TestConnect(t *testing.T) {
 			isolate(t)
 			ctx := context.Background()
 			k := kube(t)
-			got, err := NewClients(k, k, tc.policy).Connect(ctx, bucketUsing(tc.ref), "eu-west-1")
+			got, err := NewClients(k, k, tc.policy, nil).Connect(ctx, bucketUsing(tc.ref), "eu-west-1")
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
@@ -639,7 +644,7 @@ func TestConnectCache(t *testing.T) {
 			isolate(t)
 			ctx := context.Background()
 			k := kube(t)
-			c := NewClients(k, k, providerconfig.EndpointPolicy{})
+			c := NewClients(k, k, providerconfig.EndpointPolicy{}, nil)
 			first, err := c.Connect(ctx, bucketUsing(tc.ref), "eu-west-1")
 			if err != nil {
 				t.Fatalf("\n%s\nConnect(...): %v", tc.reason, err)
@@ -750,7 +755,7 @@ func TestConnectDeleted(t *testing.T) {
 			isolate(t)
 			ctx := context.Background()
 			k := kube(t)
-			c := NewClients(k, k, providerconfig.EndpointPolicy{})
+			c := NewClients(k, k, providerconfig.EndpointPolicy{}, nil)
 			var before *Config
 			if tc.connected {
 				var err error
@@ -786,7 +791,7 @@ func TestConnectConcurrently(t *testing.T) {
 	isolate(t)
 	ctx := context.Background()
 	k := kube(t)
-	c := NewClients(k, k, providerconfig.EndpointPolicy{})
+	c := NewClients(k, k, providerconfig.EndpointPolicy{}, nil)
 	const n = 8
 	got := make([]*Config, n)
 	var wg sync.WaitGroup
@@ -811,5 +816,68 @@ func TestConnectConcurrently(t *testing.T) {
 	}
 	if _, built := c.Stats(); built != 1 {
 		t.Errorf("Stats(): built %d Configs, want 1 for concurrent reconciles of one config", built)
+	}
+}
+
+func TestServiceRateLimit(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		limits apilimit.Limits
+		// sent is how many of three DescribeDBInstances calls, each
+		// allowed 200 ms, reach the service.
+		sent int32
+	}{
+		"NoLimits": {
+			reason: "Without limits every call is sent.",
+			sent:   3,
+		},
+		"OtherService": {
+			reason: "A limit on another service does not hold RDS back.",
+			limits: apilimit.Limits{"s3": {Rate: 0.001, Burst: 1}},
+			sent:   3,
+		},
+		"Limited": {
+			reason: "RDS calls wait for RDS's token bucket; once its burst is spent, a call that could not be sent before its deadline fails unsent, retries included.",
+			limits: apilimit.Limits{"rds": {Rate: 0.001, Burst: 1}},
+			sent:   1,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			isolate(t)
+			var sent atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				sent.Add(1)
+				w.Header().Set("Content-Type", "text/xml")
+				_, _ = w.Write([]byte(`<DescribeDBInstancesResponse><DescribeDBInstancesResult><DBInstances/></DescribeDBInstancesResult></DescribeDBInstancesResponse>`))
+			}))
+			defer srv.Close()
+			k := kube(t)
+			cfg, err := NewClients(k, k, providerconfig.EndpointPolicy{}, tc.limits).Connect(context.Background(), bucketUsing(teamAWS), "eu-west-1")
+			if err != nil {
+				t.Fatalf("Connect(...): %v", err)
+			}
+			// As the RDS controller makes its client.
+			cl := rds.NewFromConfig(cfg.AWS, func(o *rds.Options) {
+				o.HTTPClient = cfg.HTTPClient("rds")
+				o.BaseEndpoint = aws.String(srv.URL)
+			})
+			for range 3 {
+				ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+				_, err := cl.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
+				cancel()
+				if err != nil && !strings.Contains(err.Error(), "the provider's own rds request rate limit") {
+					t.Errorf("\n%s\nDescribeDBInstances(...): %v", tc.reason, err)
+				}
+			}
+			if got := sent.Load(); got != tc.sent {
+				t.Errorf("\n%s\nthe service got %d calls, want %d", tc.reason, got, tc.sent)
+			}
+			cfg.transport.Lock()
+			defer cfg.transport.Unlock()
+			if cfg.transport.t == nil {
+				t.Errorf("\n%s\nthe service client did not use the Config's transport, which eviction closes", tc.reason)
+			}
+		})
 	}
 }

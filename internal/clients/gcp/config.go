@@ -19,12 +19,14 @@ import (
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/impersonate"
 	"google.golang.org/api/option"
+	htransport "google.golang.org/api/transport/http"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
 	"github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
@@ -56,6 +58,9 @@ type Config struct {
 
 	// Values are clients and facts learnt once per Config.
 	Values clientcache.Values
+
+	// limits make the token bucket of each API, once per Config.
+	limits apilimit.Limits
 }
 
 // StorageEndpoint is the Cloud Storage JSON API base URL, or "" for Google's.
@@ -69,12 +74,23 @@ func (c *Config) StorageEndpoint() string {
 // Storage is the Cloud Storage client of this config, made once.
 func (c *Config) Storage() (*storage.Client, error) {
 	return clientcache.Value(&c.Values, "storage", func() (*storage.Client, error) {
+		// The client outlives the reconcile that makes it.
+		ctx := context.Background()
 		opts := c.Options
 		if u := c.StorageEndpoint(); u != "" {
 			opts = append(opts[:len(opts):len(opts)], option.WithEndpoint(u))
 		}
-		// The client outlives the reconcile that makes it.
-		sc, err := storage.NewClient(context.Background(), opts...)
+		if l := c.limits.Limiter("storage"); l != nil {
+			// The limit goes around the authenticated transport, which
+			// the client would otherwise build inside itself.
+			hc, _, err := htransport.NewClient(ctx, append(opts[:len(opts):len(opts)], option.WithScopes(scope))...)
+			if err != nil {
+				return nil, errors.Wrap(err, "cannot create Cloud Storage HTTP client")
+			}
+			hc.Transport = apilimit.Transport(l, hc.Transport)
+			opts = append(opts[:len(opts):len(opts)], option.WithHTTPClient(hc))
+		}
+		sc, err := storage.NewClient(ctx, opts...)
 		return sc, errors.Wrap(err, "cannot create Cloud Storage client")
 	})
 }
@@ -123,14 +139,16 @@ type Clients struct {
 	kube    client.Reader
 	secrets client.Reader
 	policy  providerconfig.EndpointPolicy
+	limits  apilimit.Limits
 	cache   *clientcache.Cache[*Config]
 }
 
 // NewClients reads configs through kube (cached) and credentials Secrets
 // through secrets, which should neither list nor watch them (a
-// providerconfig.RecentSecrets).
-func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy) *Clients {
-	return &Clients{kube: kube, secrets: secrets, policy: policy, cache: clientcache.New(idle, func(c *Config) { c.Values.Close() })}
+// providerconfig.RecentSecrets). Each Config keeps its APIs' requests
+// within limits (nil: no limits).
+func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy, limits apilimit.Limits) *Clients {
+	return &Clients{kube: kube, secrets: secrets, policy: policy, limits: limits, cache: clientcache.New(idle, func(c *Config) { c.Values.Close() })}
 }
 
 // Stats says how many Configs are cached and how many were built.
@@ -177,6 +195,7 @@ func (c *Clients) config(ctx context.Context, ref providerconfig.Ref[v1alpha1.Pr
 		}
 		// Set before the Config is shared: reconciles read it concurrently.
 		cfg.ProviderConfigName = ref.Name
+		cfg.limits = c.limits
 		return cfg, nil
 	})
 	if err != nil {

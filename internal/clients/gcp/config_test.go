@@ -33,6 +33,7 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/common"
 	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
@@ -492,7 +493,7 @@ func TestConfig(t *testing.T) {
 				ref.Kind, ref.Namespace, ref.SecretNamespace = providerconfig.KindProviderConfig, ns, ns
 			}
 			k := kube(t)
-			got, err := NewClients(k, k, tc.args.policy).config(context.Background(), ref)
+			got, err := NewClients(k, k, tc.args.policy, nil).config(context.Background(), ref)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nconfig(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
@@ -609,7 +610,7 @@ func TestConnect(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			isolate(t)
 			k := kube(t)
-			got, err := NewClients(k, k, tc.policy).Connect(context.Background(), bucketUsing(tc.ref))
+			got, err := NewClients(k, k, tc.policy, nil).Connect(context.Background(), bucketUsing(tc.ref))
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nConnect(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
@@ -722,7 +723,7 @@ func TestConnectCache(t *testing.T) {
 			isolate(t)
 			ctx := context.Background()
 			k := kube(t)
-			c := NewClients(k, k, allowTestTokenURI)
+			c := NewClients(k, k, allowTestTokenURI, nil)
 			first, err := c.Connect(ctx, bucketUsing(teamGCP))
 			if err != nil {
 				t.Fatalf("\n%s\nConnect(...): %v", tc.reason, err)
@@ -812,7 +813,7 @@ func TestConnectDeleted(t *testing.T) {
 			isolate(t)
 			ctx := context.Background()
 			k := kube(t)
-			c := NewClients(k, k, allowTestTokenURI)
+			c := NewClients(k, k, allowTestTokenURI, nil)
 			var before *Config
 			if tc.connected {
 				var err error
@@ -848,7 +849,7 @@ func TestConnectConcurrently(t *testing.T) {
 	isolate(t)
 	ctx := context.Background()
 	k := kube(t)
-	c := NewClients(k, k, allowTestTokenURI)
+	c := NewClients(k, k, allowTestTokenURI, nil)
 	const n = 8
 	got := make([]*Config, n)
 	var wg sync.WaitGroup
@@ -972,6 +973,82 @@ func TestFormatProjectNumber(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, FormatProjectNumber(tc.n)); diff != "" {
 				t.Errorf("\n%s\nFormatProjectNumber(%d): -want, +got:\n%s", tc.reason, tc.n, diff)
+			}
+		})
+	}
+}
+
+func TestStorageRateLimit(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		limits apilimit.Limits
+		key    bool
+		// sent is how many of three buckets.get calls, each allowed
+		// 200 ms, reach Cloud Storage.
+		sent int32
+	}{
+		"NoLimits": {
+			reason: "Without limits every call is sent.",
+			sent:   3,
+		},
+		"Limited": {
+			reason: "Once the burst is spent, a call that could not be sent before its deadline fails unsent, retries included.",
+			limits: apilimit.Limits{"storage": {Rate: 0.001, Burst: 1}},
+			sent:   1,
+		},
+		"LimitedWithKey": {
+			reason: "The limit wraps the authenticated transport: calls still carry the key's token.",
+			limits: apilimit.Limits{"storage": {Rate: 0.001, Burst: 2}},
+			key:    true,
+			sent:   2,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			isolate(t)
+			var sent atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if r.URL.Path == "/token" {
+					_, _ = w.Write([]byte(`{"access_token":"test-access-token","token_type":"Bearer","expires_in":3600}`))
+					return
+				}
+				sent.Add(1)
+				if want := "Bearer test-access-token"; tc.key && r.Header.Get("Authorization") != want {
+					t.Errorf("\n%s\nAuthorization %q, want %q", tc.reason, r.Header.Get("Authorization"), want)
+				}
+				_, _ = w.Write([]byte(`{"kind":"storage#bucket","name":"b"}`))
+			}))
+			defer srv.Close()
+			spec := v1alpha1.ProviderConfigSpec{
+				ProjectID:   "my-project",
+				Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceNone},
+				Endpoint:    &v1alpha1.Endpoint{Storage: srv.URL + "/storage/v1/"},
+			}
+			var secret providerconfig.SecretKey
+			if tc.key {
+				spec.Credentials = v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceSecret, SecretRef: secretRef("", "key.json")}
+				secret.Data = []byte(serviceAccountKey(t, "my-project", testEmail, func(k map[string]string) { k["token_uri"] = srv.URL + "/token" }))
+			}
+			cfg, err := build(spec, secret)
+			if err != nil {
+				t.Fatalf("build(...): %v", err)
+			}
+			cfg.limits = tc.limits
+			sc, err := cfg.Storage()
+			if err != nil {
+				t.Fatalf("Storage(): %v", err)
+			}
+			for range 3 {
+				ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+				_, err := sc.Bucket("b").Attrs(ctx)
+				cancel()
+				if err != nil && !strings.Contains(err.Error(), "the provider's own storage request rate limit") {
+					t.Errorf("\n%s\nAttrs(...): %v", tc.reason, err)
+				}
+			}
+			if got := sent.Load(); got != tc.sent {
+				t.Errorf("\n%s\nCloud Storage got %d calls, want %d", tc.reason, got, tc.sent)
 			}
 		})
 	}

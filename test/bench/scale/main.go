@@ -49,7 +49,8 @@ const cpuCores = "cpu_cores"
 
 type options struct {
 	kubeconfig, metrics, namespace, out, docs, from string
-	n, workers, maxReconcileRate                    int
+	providerFlags                                   string
+	n, workers                                      int
 	settle, sample, timeout, poll                   time.Duration
 	delete, local                                   bool
 }
@@ -83,6 +84,25 @@ type report struct {
 	// ConflictEvents counts the events, on the Buckets, saying an update
 	// failed because "the object has been modified".
 	ConflictEvents int `json:"conflict_events"`
+	// CallsPerCreate and CallsPerDelete are the cloud calls, by
+	// operation, per Bucket created (until all are Ready) and deleted
+	// (until all are gone), polls of the others included (--local only).
+	CallsPerCreate map[string]float64 `json:"cloud_calls_per_create,omitempty"`
+	CallsPerDelete map[string]float64 `json:"cloud_calls_per_delete,omitempty"`
+	// LimitWaitSeconds is how long cloud requests waited, in all, for the
+	// provider's own per-API rate limits.
+	LimitWaitSeconds float64 `json:"api_limit_wait_seconds"`
+}
+
+// perBucket divides calls by n.
+func perBucket(calls map[string]int, n int) map[string]float64 {
+	out := map[string]float64{}
+	for op, c := range calls {
+		if c > 0 {
+			out[op] = float64(c) / float64(n)
+		}
+	}
+	return out
 }
 
 // steady is per in-sync reconcile. Reconciles are counted by their one
@@ -113,7 +133,7 @@ func main() {
 	fs.StringVar(&o.out, "out", "", "Also write the results as JSON to this file.")
 	fs.BoolVar(&o.local, "local", false, "Start a local stack (control plane, emulators and local cloud behind counting proxies) and the provider, instead of using --kubeconfig and --metrics.")
 	fs.DurationVar(&o.poll, "poll", 10*time.Second, "With --local: the provider's --poll; a short poll simulates hours of polls in minutes.")
-	fs.IntVar(&o.maxReconcileRate, "max-reconcile-rate", 0, "With --local: the provider's --max-reconcile-rate; 0 keeps its default.")
+	fs.StringVar(&o.providerFlags, "provider-flags", "", "With --local: more flags for the provider, space separated, such as \"--max-reconcile-rate 10\"; none keeps its defaults.")
 	fs.StringVar(&o.from, "from", "", "Only write the --docs summary again from this JSON of an earlier run.")
 	fs.StringVar(&o.docs, "docs", "", "Also write PATH.json and PATH.md (a summary against the targets), for PATH given here.")
 	_ = fs.Parse(os.Args[1:])
@@ -135,10 +155,7 @@ func run(ctx context.Context, o options) error {
 	}
 	var stack *localStack
 	if o.local {
-		args := []string{"--poll", o.poll.String()}
-		if o.maxReconcileRate > 0 {
-			args = append(args, "--max-reconcile-rate", strconv.Itoa(o.maxReconcileRate))
-		}
+		args := append([]string{"--poll", o.poll.String()}, strings.Fields(o.providerFlags)...)
 		var err error
 		if stack, err = startLocal(ctx, &o, args); err != nil {
 			return err
@@ -168,6 +185,10 @@ func run(ctx context.Context, o options) error {
 	if err := kube.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("cannot create namespace: %w", err)
 	}
+	var callsAtStart map[string]int
+	if stack != nil {
+		callsAtStart = stack.calls()
+	}
 	start := time.Now()
 	created, err := createBuckets(ctx, kube, o)
 	if err != nil {
@@ -179,13 +200,14 @@ func run(ctx context.Context, o options) error {
 	}
 	r := report{Buckets: o.n, ReadySeconds: time.Since(start).Seconds(), TimeToReady: percentiles(created, ready)}
 	if o.local {
-		r.Provider = fmt.Sprintf("--poll %s --max-reconcile-rate %d", o.poll, o.maxReconcileRate)
+		r.Provider = strings.TrimSpace("--poll " + o.poll.String() + " " + o.providerFlags)
 	}
 	fmt.Fprintf(os.Stderr, "all %d Buckets Ready after %.1fs; sampling for %s\n", o.n, r.ReadySeconds, o.settle)
 
 	var callsBefore map[string]int
 	if stack != nil {
 		callsBefore = stack.calls()
+		r.CallsPerCreate = perBucket(delta(callsAtStart, callsBefore), o.n)
 	}
 	settle, err := samples(ctx, hc, o.metrics, o.settle, o.sample)
 	if err != nil {
@@ -211,10 +233,22 @@ func run(ctx context.Context, o options) error {
 	}
 
 	if o.delete {
+		var callsBeforeDelete map[string]int
+		if stack != nil {
+			callsBeforeDelete = stack.calls()
+		}
 		if r.DeleteSeconds, err = deleteBuckets(ctx, kube, o); err != nil {
 			return err
 		}
+		if stack != nil {
+			r.CallsPerDelete = perBucket(delta(callsBeforeDelete, stack.calls()), o.n+1)
+		}
 	}
+	end, err := scrape(ctx, hc, o.metrics)
+	if err != nil {
+		return err
+	}
+	r.LimitWaitSeconds = end.values[limitWait]
 	printReport(r)
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -486,6 +520,7 @@ func scrape(ctx context.Context, hc *http.Client, url string) (sample, error) {
 const (
 	kubeReads  = "kube_reads"
 	kubeWrites = "kube_writes"
+	limitWait  = "api_limit_wait_seconds"
 )
 
 // labelled says which sum a labelled series line adds to: the provider's
@@ -497,6 +532,8 @@ func labelled(line string) (string, bool) {
 		return kubeReads, true
 	case strings.HasPrefix(line, "rest_client_requests_total{") && (strings.Contains(line, `method="PUT"`) || strings.Contains(line, `method="PATCH"`) || strings.Contains(line, `method="POST"`)):
 		return kubeWrites, true
+	case strings.HasPrefix(line, "appinfra_cloud_api_limit_wait_seconds_total{"):
+		return limitWait, true
 	}
 	return "", false
 }
@@ -527,7 +564,18 @@ func printReport(r report) {
 	if r.DeleteSeconds > 0 {
 		fmt.Printf("  all gone in %.1fs", r.DeleteSeconds)
 	}
-	fmt.Printf("  one more Ready in %.1fs  update conflicts %d", r.NewReadySeconds, r.ConflictEvents)
+	fmt.Printf("  one more Ready in %.1fs  update conflicts %d  waited for API limits %.1fs", r.NewReadySeconds, r.ConflictEvents, r.LimitWaitSeconds)
+	for _, c := range []struct {
+		what  string
+		calls map[string]float64
+	}{{"create", r.CallsPerCreate}, {"delete", r.CallsPerDelete}} {
+		if len(c.calls) > 0 {
+			fmt.Printf("\n\ncloud calls per Bucket to %s: %.1f\n", c.what, total(c.calls))
+			for _, op := range sortedFloatKeys(c.calls) {
+				fmt.Printf("  %-34s %6.2f\n", op, c.calls[op])
+			}
+		}
+	}
 	if st := r.Steady; st != nil {
 		fmt.Printf("\n\nin-sync reconcile (%.0f reconciles): %.2f cloud writes, %.2f API server reads, %.2f API server writes\n", st.Reconciles, st.CloudWritesPerReconcile, st.KubeReadsPerReconcile, st.KubeWritesPerReconcile)
 		for _, op := range sortedFloatKeys(st.CloudCallsPerReconcile) {
@@ -539,6 +587,14 @@ func printReport(r report) {
 		x := r.Metrics[m]
 		fmt.Printf("%-30s %12s %12s %14s %12s %12s\n", m, human(m, x.Idle), human(m, x.AfterReady), human(m, x.EndOfSettle), human(m, x.SettleMin), human(m, x.SettleMax))
 	}
+}
+
+func total(calls map[string]float64) float64 {
+	t := 0.0
+	for _, n := range calls {
+		t += n
+	}
+	return t
 }
 
 // human shows bytes in MiB; the JSON keeps raw values.

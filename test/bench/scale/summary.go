@@ -101,6 +101,19 @@ func summary(r report, name string) string {
 		x := m[name]
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, human(name, x.Idle), human(name, x.AfterReady), human(name, x.EndOfSettle), human(name, x.SettleMin), human(name, x.SettleMax))
 	}
+	for _, c := range []struct {
+		what  string
+		calls map[string]float64
+	}{{"create (until all are Ready)", r.CallsPerCreate}, {"delete (until all are gone)", r.CallsPerDelete}} {
+		if len(c.calls) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n## Cloud calls per Bucket to %s\n\n%.1f in all, polls of the other Buckets included:\n\n| operation | calls |\n|---|---|\n", c.what, total(c.calls))
+		for _, op := range sortedFloatKeys(c.calls) {
+			fmt.Fprintf(&b, "| %s | %.2f |\n", op, c.calls[op])
+		}
+	}
+	fmt.Fprintf(&b, "\nCloud requests waited %.1f s in all for the provider's own per-API rate limits (`--cloud-api-rate-limits`).\n", r.LimitWaitSeconds)
 	if st := r.Steady; st != nil {
 		fmt.Fprintf(&b, "\n## One in-sync reconcile\n\nOver %.0f reconciles of Buckets already in sync: %.2f cloud writes, %.2f API server reads and %.2f API server writes each. Cloud calls per reconcile, by operation:\n\n| operation | calls |\n|---|---|\n",
 			st.Reconciles, st.CloudWritesPerReconcile, st.KubeReadsPerReconcile, st.KubeWritesPerReconcile)

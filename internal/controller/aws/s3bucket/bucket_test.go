@@ -1903,7 +1903,7 @@ func TestConnect(t *testing.T) {
 				built = append(built, cfg)
 				return m
 			}
-			c := connector(usage, awsclient.NewClients(kube, kube, providerconfig.EndpointPolicy{}), newAPI, &reconcilertest.Recorder{}, owners(t))
+			c := connector(usage, awsclient.NewClients(kube, kube, providerconfig.EndpointPolicy{}, nil), newAPI, &reconcilertest.Recorder{}, owners(t))
 
 			got, err := c.Connect(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {

@@ -1203,7 +1203,7 @@ func TestConnect(t *testing.T) {
 				}
 				return m, nil
 			}
-			clients := gcpclient.NewClients(tc.kube, tc.kube, providerconfig.EndpointPolicy{})
+			clients := gcpclient.NewClients(tc.kube, tc.kube, providerconfig.EndpointPolicy{}, nil)
 			c := connector(tc.usage, clients, newAPI, r, owners())
 			got, err := c.Connect(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
@@ -1217,7 +1217,7 @@ func TestConnect(t *testing.T) {
 				built = from[0]
 			}
 			// Options are compared by value: each is a different type.
-			if diff := cmp.Diff(tc.want.cfg, built, cmpopts.IgnoreFields(gcpclient.Config{}, "Values"),
+			if diff := cmp.Diff(tc.want.cfg, built, cmpopts.IgnoreFields(gcpclient.Config{}, "Values"), cmpopts.IgnoreUnexported(gcpclient.Config{}),
 				cmp.Comparer(func(a, b option.ClientOption) bool { return a == b })); diff != "" {
 				t.Errorf("\n%s\nConnect(...): -want config the client was made from, +got:\n%s", tc.reason, diff)
 			}
