@@ -31,13 +31,9 @@ check-generate: generate ## Fail if generated files or go.mod/go.sum are not up 
 build: ## Build the provider into bin/.
 	$(GO) build -o bin/provider ./cmd/provider
 
-lint: ## gofmt and go vet, with and without the integration, render and e2e tags.
+lint: ## gofmt and go vet, with the test suites' build tags (integration, render, e2e, fault) on: one vet of every package.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
-	$(GO) vet ./...
-	$(GO) vet -tags integration ./test/...
-	$(GO) vet -tags render ./test/render/...
-	$(GO) vet -tags e2e ./test/e2e/...
-	$(GO) vet -tags fault ./test/fault/...
+	$(GO) vet -tags integration,render,e2e,fault ./...
 
 unit: deps ## Unit tests (the local cloud's run real PostgreSQL).
 	$(GO) test ./...
@@ -72,13 +68,13 @@ packages: ## Build the provider and configuration packages (.xpkg) into _output/
 	cluster/package.sh
 
 BENCH_N ?= 1000
-bench: deps ## Benchmarks, not part of make test: Go benchmarks of the hot pure functions, then BENCH_N (1000) Buckets on the local stack, at the default --max-reconcile-rate and at 50; tables printed, JSON and Markdown summaries in docs/.
+bench: deps ## Benchmarks, not part of make test: Go benchmarks of the hot pure functions, then BENCH_N (1000) Buckets on the local stack, with the provider's defaults and with the earlier ones (--max-reconcile-rate 10, --max-concurrent-reconciles 10); tables printed, JSON and Markdown summaries in docs/.
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) run ./test/bench/scale --local --n $(BENCH_N) --workers 16 --poll 10s --settle 2m --docs docs/benchmarks
-	$(GO) run ./test/bench/scale --local --n $(BENCH_N) --workers 16 --poll 10s --settle 2m --max-reconcile-rate 50 --docs docs/benchmarks-rate50
+	$(GO) run ./test/bench/scale --local --n $(BENCH_N) --workers 16 --poll 10s --settle 2m --provider-flags "--max-reconcile-rate 10 --max-concurrent-reconciles 10" --docs docs/benchmarks-rate10
 
-test: unit render integration e2e fault ## The whole test suite: unit, render, integration and end to end.
+test: unit integration render e2e fault ## The whole test suite: unit, render, integration and end to end.
 
 run: ## Run the provider out of cluster against $$KUBECONFIG (CRDs must be installed).
 	$(GO) run ./cmd/provider --debug --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 0

@@ -35,6 +35,12 @@ build() {
   local name=$1 version=$2 dir=$3; shift 4
   local out; out=$(key "$name" "$version" "$dir")
   if [[ -f $out/.done ]]; then echo "$out/bin"; return; fi
+  # One build of a tool at a time: .ci/run builds some in the background
+  # while a test may ask for the same one; the second waits, then finds it.
+  mkdir -p "$cache"
+  local lock; exec {lock}>"$out.lock"
+  flock "$lock"
+  if [[ -f $out/.done ]]; then echo "$out/bin"; return; fi
   log "building $name $version into $out (first time only; this can take minutes)"
   local start=$SECONDS
   mkdir -p "$out/bin"

@@ -20,6 +20,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -57,7 +58,7 @@ func run() error {
 		pollInterval     = fs.Duration("poll", time.Minute, "How often each managed resource is checked for drift.")
 		syncInterval     = fs.Duration("sync", time.Hour, "How often every watched object is resynced.")
 		maxReconcileRate = fs.Int("max-reconcile-rate", 100, "Reconciles per second allowed across all controllers (bursts of ten times as many); the API server client may send five times as many requests per second.")
-		maxConcurrent    = fs.Int("max-concurrent-reconciles", 10, "Reconciles each controller runs at once.")
+		maxConcurrent    = fs.Int("max-concurrent-reconciles", 25, "Reconciles each controller runs at once: a reconcile mostly waits on the cloud, so this, not the CPU, bounds how many resources a controller creates or polls per second.")
 		leaderElection   = fs.Bool("leader-election", false, "Elect a leader, for running more than one replica.")
 		leaseNamespace   = fs.String("leader-election-namespace", "", "Namespace of the leader election Lease; empty means the pod's own (required out of cluster).")
 		leaseDuration    = fs.Duration("leader-election-lease-duration", 60*time.Second, "How long a standby waits, after the leader last renewed, before taking over; a leader that dies unannounced is replaced after this.")
@@ -97,6 +98,10 @@ func run() error {
 			return fmt.Errorf("cannot build the scheme: %w", err)
 		}
 	}
+	// The API server warns on every write of a resource whose finalizer
+	// name it finds too short (crossplane-runtime's): once is enough to
+	// log, not once per resource. The set of distinct warnings is small.
+	cfg.WarningHandlerWithContext = ctrllog.NewKubeAPIWarningLogger(ctrllog.KubeAPIWarningLoggerOptions{Deduplicate: true})
 	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, *maxReconcileRate), ctrl.Options{
 		Scheme:                     scheme,
 		Cache:                      cache.Options{SyncPeriod: syncInterval, ByObject: appcontroller.CacheOptions()},

@@ -46,11 +46,12 @@ func (c liveReads) Get(ctx context.Context, key client.ObjectKey, obj client.Obj
 // Setup adds a controller that reconciles managed resources of kind k.
 func Setup[T resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k Kind[T]) error {
 	name := managed.ControllerName(k.GVK.GroupKind().String())
-	record := event.NewAPIRecorder(mgr.GetEventRecorderFor(name))
+	log := o.Logger.WithValues("controller", name)
+	record := quietConflicts{Recorder: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), log: log}
 
 	opts := []managed.ReconcilerOption{
 		managed.WithTypedExternalConnector[T](k.Connector(record)),
-		managed.WithLogger(o.Logger.WithValues("controller", name)),
+		managed.WithLogger(log),
 		managed.WithRecorder(record),
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithManagementPolicies(),
