@@ -10,15 +10,11 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -33,7 +29,6 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
-	"github.com/appinfra/provider-appinfra/apis"
 	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
@@ -92,11 +87,9 @@ func run() error {
 	}
 	// The scheme is complete before the manager is made: its cache options
 	// name CRDs.
-	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, apis.AddToScheme} {
-		if err := add(scheme); err != nil {
-			return fmt.Errorf("cannot build the scheme: %w", err)
-		}
+	scheme, err := appcontroller.NewScheme()
+	if err != nil {
+		return fmt.Errorf("cannot build the scheme: %w", err)
 	}
 	// The API server warns on every write of a resource whose finalizer
 	// name it finds too short (crossplane-runtime's): once is enough to
@@ -104,7 +97,7 @@ func run() error {
 	cfg.WarningHandlerWithContext = ctrllog.NewKubeAPIWarningLogger(ctrllog.KubeAPIWarningLoggerOptions{Deduplicate: true})
 	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, *maxReconcileRate), ctrl.Options{
 		Scheme:                     scheme,
-		Cache:                      cache.Options{SyncPeriod: syncInterval, ByObject: appcontroller.CacheOptions()},
+		Cache:                      appcontroller.CacheOptions(syncInterval),
 		Client:                     appcontroller.ClientOptions(),
 		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
 		HealthProbeBindAddress:     *healthAddr,

@@ -7,7 +7,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -16,6 +18,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/customresourcesgate"
 
+	"github.com/appinfra/provider-appinfra/apis"
 	ecv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
 	rdsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
 	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
@@ -47,6 +50,18 @@ type Options struct {
 	// APILimits are the request rates each cloud API is held to, per
 	// client configuration (nil: no limits).
 	APILimits apilimit.Limits
+}
+
+// NewScheme returns what the manager's scheme must hold: Kubernetes' own
+// types, CRDs (the safe-start gate watches them) and the provider's APIs.
+func NewScheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, apis.AddToScheme} {
+		if err := add(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 // ClientOptions make the manager's client read and write Secrets at the API
@@ -122,12 +137,20 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	return customresourcesgate.Setup(mgr, o.Options)
 }
 
-// CacheOptions are the manager's cache settings for safe start: the CRD
-// gate watches CRDs but needs neither their schemas nor their managed
-// fields, so the cache drops them.
-func CacheOptions() map[client.Object]cache.ByObject {
-	return map[client.Object]cache.ByObject{
-		&apiextensionsv1.CustomResourceDefinition{}: {Transform: customresourcesgate.TransformStripCRDSchema},
+// CacheOptions are the manager's cache settings. Cached objects keep no
+// managed fields: nothing reads them, an update that omits them leaves them
+// as they are, and they are often the larger part of a managed resource
+// (every field the provider, Crossplane and kubectl have each set), so
+// dropping them shrinks the cache by about as much as everything else. For
+// safe start, the CRD gate watches CRDs but needs neither their schemas nor
+// their managed fields. Every watched object is resynced every sync.
+func CacheOptions(sync *time.Duration) cache.Options {
+	return cache.Options{
+		SyncPeriod:       sync,
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			&apiextensionsv1.CustomResourceDefinition{}: {Transform: customresourcesgate.TransformStripCRDSchema},
+		},
 	}
 }
 

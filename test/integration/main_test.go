@@ -34,7 +34,6 @@ import (
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -49,7 +48,6 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
-	"github.com/appinfra/provider-appinfra/apis"
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/common"
 	"github.com/appinfra/provider-appinfra/cluster/local"
@@ -205,9 +203,11 @@ func run(m *testing.M) int {
 		Credentials:  credentials.NewStaticCredentialsProvider("direct", "direct", ""),
 	})
 
-	scheme := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(scheme)
-	_ = apis.AddToScheme(scheme)
+	scheme, err := appcontroller.NewScheme()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	if kube, err = client.New(cp.Config, client.Options{Scheme: scheme}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -382,6 +382,7 @@ func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Client:                 appcontroller.ClientOptions(),
+		Cache:                  appcontroller.CacheOptions(nil),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 	})

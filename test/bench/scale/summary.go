@@ -28,7 +28,9 @@ func summary(r report, name string) string {
 	rss := m["process_resident_memory_bytes"]
 	heap := m["go_memstats_heap_inuse_bytes"]
 	per1000 := float64(r.Buckets) / 1000
-	capped := "a Bucket takes about three reconciles to be Ready (finalizer and create, then a first observe that late-initialises, then one in sync), each a handful of sequential S3 calls and API server writes, so --max-concurrent-reconciles (per controller) and the time one reconcile takes bound the rate, as --max-reconcile-rate does below it (the run with the earlier defaults of 10 and 10 shows their effect). On the 2-core machine of these runs the API server, etcd, kumo and the provider share the CPU, and reconciles slow as they pile up. The queue is first in, first out, so most Buckets go through each step before any goes through the next, and become Ready close together at the end: p50 is close to the total, while one Bucket created with all the others in place is Ready in seconds"
+	capped := "a Bucket takes about three reconciles to be Ready (finalizer and create, then a first observe that late-initialises, then one in sync), each a handful of sequential S3 calls and API server writes, so --max-concurrent-reconciles (per controller) and the time one reconcile takes bound the rate, as --max-reconcile-rate does above them (the run with the earlier defaults of 10 and 10 shows their effect). On the 2-core machine of these runs the API server, etcd, kumo and the provider share the CPU, and reconciles slow as they pile up"
+	deleting := "bounded as creation is: a delete and an observe that finds the bucket gone, each behind the polls of the Buckets not yet deleted"
+	fifo := "a burst of 1,000 goes through a first-in, first-out queue one step at a time: most Buckets go through each step before any goes through the next, so they become Ready close together near the end, and p50 is close to the total. One Bucket created with the others in place is what a user sees day to day (see Time to Ready); with --poll 10s, as here, 1,000 Buckets need 100 polls per second, the whole --max-reconcile-rate, so even it waits behind polls a little"
 	targets := []target{
 		{what: "idle RSS", goal: 48, got: rss.Idle / mib, unit: "MiB", lower: true,
 			miss: "most of it is the provider's own binary, not its data: about 50 MiB of its code and read-only data are resident (both clouds' SDKs, and the gRPC, xDS and OpenTelemetry packages Cloud Storage's client links in, the Kubernetes API types), against about 12 MiB of heap in use. GC settings cannot shrink that; one binary per cloud (a provider family, as the large providers split theirs) would"},
@@ -37,8 +39,8 @@ func summary(r report, name string) string {
 			why: "sampled right after all are Ready and at the end of the window; GC timing moves it by a few percent"},
 		{what: "time until 1,000 Buckets are Ready", goal: 40, got: r.ReadySeconds / per1000, unit: "s", lower: true,
 			why: "scaled linearly from the N measured", miss: capped},
-		{what: "time until 1,000 Buckets are deleted", goal: 40, got: r.DeleteSeconds / per1000, unit: "s", lower: true, miss: capped},
-		{what: "Bucket time-to-Ready p50", goal: 1, got: r.TimeToReady["p50"], unit: "s", lower: true, miss: capped},
+		{what: "time until 1,000 Buckets are deleted", goal: 40, got: r.DeleteSeconds / per1000, unit: "s", lower: true, miss: deleting},
+		{what: "Bucket time-to-Ready p50", goal: 1, got: r.TimeToReady["p50"], unit: "s", lower: true, miss: fifo},
 	}
 	if st := r.Steady; st != nil {
 		reads := 0.0
