@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -233,6 +235,17 @@ func build(ctx context.Context, spec v1alpha1.ProviderConfigSpec, secret provide
 		return nil, errors.Wrap(err, "cannot load AWS configuration")
 	}
 	c := &Config{AWS: awsCfg, Spec: spec}
+	// The SDK's retryer, without its retry quota: that quota is one per
+	// service client, so shared by every resource of a config, and a
+	// partial outage empties it within seconds, after which every call of
+	// every resource fails at its first error with "retry quota exceeded",
+	// and each resource falls back to its own exponential backoff (up to a
+	// minute). The provider already holds each API to a request rate of its
+	// own (every attempt, retries included, takes a token) and backs off per
+	// resource, which is what the quota is for.
+	c.AWS.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) { o.RateLimiter = ratelimit.None })
+	}
 	// One HTTP client, and so one transport, for every service of the
 	// Config: service clients get it wrapped (HTTPClient), which keeps them
 	// from deriving transports of their own. A handle on the transport lets

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -879,5 +880,38 @@ func TestServiceRateLimit(t *testing.T) {
 				t.Errorf("\n%s\nthe service client did not use the Config's transport, which eviction closes", tc.reason)
 			}
 		})
+	}
+}
+
+func TestRetriesHaveNoQuota(t *testing.T) {
+	isolate(t)
+	var sent atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		sent.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	k := kube(t)
+	cfg, err := NewClients(k, k, providerconfig.EndpointPolicy{}, nil).Connect(context.Background(), bucketUsing(teamAWS), "eu-west-1")
+	if err != nil {
+		t.Fatalf("Connect(...): %v", err)
+	}
+	cl := rds.NewFromConfig(cfg.AWS, func(o *rds.Options) {
+		o.HTTPClient = cfg.HTTPClient("rds")
+		o.BaseEndpoint = aws.String(srv.URL)
+		// Keeps the Config's retryer, with no time between attempts.
+		o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, time.Nanosecond)
+	})
+	// The SDK's default quota (500 tokens, 5 per retry) would stop
+	// retrying after about a hundred retries: 200 calls would then make
+	// far fewer than their three attempts each.
+	const calls = 200
+	for range calls {
+		if _, err := cl.DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{}); err == nil {
+			t.Fatal("DescribeDBInstances(...): want an error from a failing service")
+		}
+	}
+	if got, want := sent.Load(), int32(3*calls); got != want {
+		t.Errorf("%d calls to a failing service made %d attempts, want %d: every call retries, however many failed before", calls, got, want)
 	}
 }
