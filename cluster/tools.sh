@@ -46,6 +46,7 @@ build() {
   mkdir -p "$out/bin"
   (cd "$dir" && "$@" ) >&2
   touch "$out/.done"
+  exec {lock}>&-
   log "built $name in $((SECONDS - start))s"
   echo "$out/bin"
 }

@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -28,6 +29,16 @@ func TestQuietConflicts(t *testing.T) {
 		"Conflict": {
 			reason: "A warning about an update conflict is not recorded.",
 			e:      event.Warning("CannotUpdateManagedResource", conflictErr),
+		},
+		"WrappedConflict": {
+			reason: "A conflict the reconciler wraps (failing to record that a create failed, after retries) is recorded.",
+			e:      event.Warning("CannotUpdateManagedResource", fmt.Errorf("cannot update managed resource annotations: %w", conflictErr)),
+			kept:   true,
+		},
+		"OtherReason": {
+			reason: "A conflict reported with another reason is recorded.",
+			e:      event.Warning("CannotCreateExternalResource", conflictErr),
+			kept:   true,
 		},
 		"OtherWarning": {
 			reason: "Other warnings are recorded.",

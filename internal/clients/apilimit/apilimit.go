@@ -4,18 +4,22 @@
 // API (RDS allows a burst of 300 and 12 per second per account and region),
 // so a reconcile rate high enough for a thousand buckets would otherwise
 // storm the slower APIs. Each cached client configuration holds one token
-// bucket per API, and every HTTP attempt, retries included, takes a token
-// before it is sent.
+// bucket per API, and every attempt, retries included, takes a token before
+// it is sent: an AWS SDK middleware after the retryer, or an HTTP transport
+// for Google's clients.
 package apilimit
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aws/smithy-go/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 )
@@ -52,6 +56,16 @@ func Defaults() Limits {
 	}
 }
 
+// APIs are the APIs a limit can be set for, sorted.
+func APIs() []string {
+	apis := make([]string, 0, len(Defaults()))
+	for api := range Defaults() {
+		apis = append(apis, api)
+	}
+	sort.Strings(apis)
+	return apis
+}
+
 // String is the flag form: api=rate/burst, comma separated, sorted.
 func (l Limits) String() string {
 	apis := make([]string, 0, len(l))
@@ -79,9 +93,12 @@ func (l Limits) Set(s string) error {
 		if !ok || api == "" {
 			return fmt.Errorf("%q: want api=rate or api=rate/burst, such as rds=10/100", part)
 		}
+		if _, known := Defaults()[api]; !known {
+			return fmt.Errorf("%q: unknown API %q; the APIs are %s", part, api, strings.Join(APIs(), ", "))
+		}
 		rateText, burstText, hasBurst := strings.Cut(value, "/")
 		r, err := strconv.ParseFloat(rateText, 64)
-		if err != nil || r < 0 {
+		if err != nil || r < 0 || math.IsInf(r, 0) || math.IsNaN(r) {
 			return fmt.Errorf("%q: the rate must be a number of requests per second, 0 or more", part)
 		}
 		burst := max(int(2*r), 1)
@@ -111,7 +128,7 @@ func Collectors() []prometheus.Collector { return []prometheus.Collector{waited}
 type Limiter struct {
 	api    string
 	bucket *rate.Limiter
-	wait   prometheus.Counter
+	waited prometheus.Counter
 }
 
 // Limiter returns a new token bucket for api, or nil when api is unlimited.
@@ -120,49 +137,43 @@ func (l Limits) Limiter(api string) *Limiter {
 	if !ok || lim.Rate == 0 {
 		return nil
 	}
-	return &Limiter{api: api, bucket: rate.NewLimiter(rate.Limit(lim.Rate), lim.Burst), wait: waited.WithLabelValues(api)}
+	return &Limiter{api: api, bucket: rate.NewLimiter(rate.Limit(lim.Rate), lim.Burst), waited: waited.WithLabelValues(api)}
 }
 
-// Wait blocks until a request may be sent, or fails at once if it could not
-// be sent before the request's deadline.
-func (l *Limiter) Wait(r *http.Request) error {
+// wait blocks until a request may be sent, or fails at once if it could not
+// be sent before ctx's deadline. Its error is not one the AWS SDK retries:
+// a retry would wait for the same bucket.
+func (l *Limiter) wait(ctx context.Context) error {
 	if l == nil {
 		return nil
 	}
 	start := time.Now()
-	if err := l.bucket.Wait(r.Context()); err != nil {
+	if err := l.bucket.Wait(ctx); err != nil {
 		return fmt.Errorf("not sent: the provider's own %s request rate limit (--cloud-api-rate-limits) would delay it past the deadline: %w", l.api, err)
 	}
 	if d := time.Since(start); d > time.Millisecond {
-		l.wait.Add(d.Seconds())
+		l.waited.Add(d.Seconds())
 	}
 	return nil
 }
 
-// A Doer sends HTTP requests; both *http.Client and the AWS SDK's HTTP
-// clients are Doers.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
-// Client returns next made to wait for l before each request. It wraps next
-// even when l is nil: an AWS service client given the SDK's own buildable
-// client derives a transport of its own from it, and one given a wrapper
-// shares the transport.
-func Client(l *Limiter, next Doer) Doer {
-	return limitedClient{l: l, next: next}
-}
-
-type limitedClient struct {
-	l    *Limiter
-	next Doer
-}
-
-func (c limitedClient) Do(r *http.Request) (*http.Response, error) {
-	if err := c.l.Wait(r); err != nil {
-		return nil, err
+// AWS returns an AWS SDK API option (for a service client's APIOptions)
+// that makes every attempt of every call wait for l: it runs after the
+// retryer, so retries take tokens too, and before signing, so a request
+// that waited is signed when it is sent.
+func AWS(l *Limiter) func(*middleware.Stack) error {
+	return func(s *middleware.Stack) error {
+		if l == nil {
+			return nil
+		}
+		return s.Finalize.Insert(middleware.FinalizeMiddlewareFunc("APIRateLimit",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				if err := l.wait(ctx); err != nil {
+					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+				}
+				return next.HandleFinalize(ctx, in)
+			}), "Retry", middleware.After)
 	}
-	return c.next.Do(r)
 }
 
 // Transport returns next made to wait for l before each request.
@@ -179,7 +190,7 @@ type limitedTransport struct {
 }
 
 func (t limitedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if err := t.l.Wait(r); err != nil {
+	if err := t.l.wait(r.Context()); err != nil {
 		return nil, err
 	}
 	return t.next.RoundTrip(r)

@@ -39,10 +39,20 @@ func TestSet(t *testing.T) {
 			flag:   "storage=0",
 			want:   Limits{"s3": {500, 1000}, "rds": {10, 100}, "elasticache": {10, 100}, "storage": {0, 1}},
 		},
-		"NewAPI": {
-			reason: "An API without a default may be limited too.",
-			flag:   "sts=1/1",
-			want:   Limits{"s3": {500, 1000}, "rds": {10, 100}, "elasticache": {10, 100}, "storage": {200, 400}, "sts": {1, 1}},
+		"UnknownAPI": {
+			reason:  "An API the provider does not limit is refused, so that a misspelt one is not silently ignored.",
+			flag:    "rsd=5",
+			wantErr: `unknown API "rsd"; the APIs are elasticache, rds, s3, storage`,
+		},
+		"InfiniteRate": {
+			reason:  "A rate must be a finite number: 0 is how to lift a limit.",
+			flag:    "s3=Inf",
+			wantErr: "the rate must be",
+		},
+		"NaNRate": {
+			reason:  "A rate must be a number.",
+			flag:    "s3=NaN",
+			wantErr: "the rate must be",
 		},
 		"NoEquals": {
 			reason:  "A pair without = is refused, saying what is wanted.",
@@ -128,33 +138,25 @@ func TestLimit(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			for _, via := range []string{"Client", "Transport"} {
-				srv, n := counting(t)
-				l := tc.limits.Limiter("s3")
-				var do func(*http.Request) (*http.Response, error)
-				if via == "Client" {
-					do = Client(l, srv.Client()).Do
-				} else {
-					do = (&http.Client{Transport: Transport(l, srv.Client().Transport)}).Do
-				}
-				var failed int32
-				for range 3 {
-					ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
-					resp, err := do(req)
-					cancel()
-					if err != nil {
-						failed++
-						if !strings.Contains(err.Error(), "the provider's own s3 request rate limit") {
-							t.Errorf("\n%s\n%s: error %q should name the limit", tc.reason, via, err)
-						}
-						continue
+			srv, n := counting(t)
+			c := &http.Client{Transport: Transport(tc.limits.Limiter("s3"), srv.Client().Transport)}
+			var failed int32
+			for range 3 {
+				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+				resp, err := c.Do(req)
+				cancel()
+				if err != nil {
+					failed++
+					if !strings.Contains(err.Error(), "the provider's own s3 request rate limit") {
+						t.Errorf("\n%s\nerror %q should name the limit", tc.reason, err)
 					}
-					_ = resp.Body.Close()
+					continue
 				}
-				if got := n.Load(); got != tc.sent || failed != 3-tc.sent {
-					t.Errorf("\n%s\n%s: %d requests sent and %d failed, want %d sent and the rest failed", tc.reason, via, got, failed, tc.sent)
-				}
+				_ = resp.Body.Close()
+			}
+			if got := n.Load(); got != tc.sent || failed != 3-tc.sent {
+				t.Errorf("\n%s\n%d requests sent and %d failed, want %d sent and the rest failed", tc.reason, got, failed, tc.sent)
 			}
 		})
 	}
@@ -164,7 +166,7 @@ func TestWaitIsCounted(t *testing.T) {
 	srv, n := counting(t)
 	l := Limits{"storage": {Rate: 20, Burst: 1}}.Limiter("storage")
 	before := testutil.ToFloat64(waited.WithLabelValues("storage"))
-	c := Client(l, srv.Client())
+	c := &http.Client{Transport: Transport(l, srv.Client().Transport)}
 	for range 3 {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
 		resp, err := c.Do(req)

@@ -6,19 +6,17 @@ package aws
 
 import (
 	"context"
-	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -51,11 +49,6 @@ type Config struct {
 
 	// limits make one token bucket per service, once per Config.
 	limits apilimit.Limits
-
-	transport struct {
-		sync.Mutex
-		t *http.Transport
-	}
 }
 
 // Endpoint returns the URL requests to service (an AWS service ID in lower
@@ -70,14 +63,14 @@ func (c *Config) Endpoint(service string) string {
 	return c.Spec.Endpoint.URL
 }
 
-// HTTPClient is what a service's client sends its requests with: the
-// Config's one HTTP client, made to wait for the service's rate limit (one
-// token bucket per service, shared by every client of the Config).
-func (c *Config) HTTPClient(service string) aws.HTTPClient {
+// RateLimit is the API option that holds a service's client to the
+// service's rate limit: one token bucket per service and Config, for every
+// client of the service made from it.
+func (c *Config) RateLimit(service string) func(*middleware.Stack) error {
 	l, _ := clientcache.Value(&c.Values, "limit/"+service, func() (*apilimit.Limiter, error) {
 		return c.limits.Limiter(service), nil
 	})
-	return apilimit.Client(l, c.AWS.HTTPClient)
+	return apilimit.AWS(l)
 }
 
 // AccountID is the AWS account the credentials belong to: the config's
@@ -100,15 +93,10 @@ func (c *Config) AccountID(ctx context.Context) (string, error) {
 	})
 }
 
-// close drops the idle connections of the Config's transport.
-func (c *Config) close() {
-	c.Values.Close()
-	c.transport.Lock()
-	defer c.transport.Unlock()
-	if c.transport.t != nil {
-		c.transport.t.CloseIdleConnections()
-	}
-}
+// close closes what the Config's clients hold. Their HTTP transports need
+// nothing: idle connections close themselves after 90 seconds unused, long
+// before a Config nobody uses is evicted.
+func (c *Config) close() { c.Values.Close() }
 
 // Kinds tells providerconfig how to read this group's configs.
 var Kinds = providerconfig.Kinds[v1alpha1.ProviderConfigSpec]{
@@ -246,19 +234,6 @@ func build(ctx context.Context, spec v1alpha1.ProviderConfigSpec, secret provide
 	c.AWS.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) { o.RateLimiter = ratelimit.None })
 	}
-	// One HTTP client, and so one transport, for every service of the
-	// Config: service clients get it wrapped (HTTPClient), which keeps them
-	// from deriving transports of their own. A handle on the transport lets
-	// eviction close its idle connections instead of leaving them to linger.
-	bc, ok := awsCfg.HTTPClient.(*awshttp.BuildableClient)
-	if !ok || bc == nil {
-		bc = awshttp.NewBuildableClient()
-	}
-	c.AWS.HTTPClient = bc.WithTransportOptions(func(t *http.Transport) {
-		c.transport.Lock()
-		defer c.transport.Unlock()
-		c.transport.t = t
-	})
 
 	if wi := spec.Credentials.WebIdentity; spec.Credentials.Source == v1alpha1.CredentialsSourceWebIdentity && wi != nil {
 		c.AWS.Credentials = aws.NewCredentialsCache(stscreds.NewWebIdentityRoleProvider(
