@@ -45,7 +45,7 @@ func faultWindow(f cloudproxy.Faults, d time.Duration, objs []*unstructured.Unst
 // every kind are created and deleted. A bucket that was already there, imported with
 // an Observe-only policy and then deleted, must survive.
 func flakyClouds(t *testing.T) {
-	inSync := 30 * time.Second // three polls
+	inSync := time.Minute // six polls: most of the suite's faults are injected here
 	if d, err := time.ParseDuration(os.Getenv("FAULT_SOAK")); err == nil {
 		inSync = d
 	}
