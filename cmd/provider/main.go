@@ -32,6 +32,7 @@ import (
 	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
+	"github.com/appinfra/provider-appinfra/internal/secretcache"
 )
 
 // version is stamped at build time from the VERSION file
@@ -99,6 +100,7 @@ func run() error {
 		Scheme:                     scheme,
 		Cache:                      appcontroller.CacheOptions(syncInterval),
 		Client:                     appcontroller.ClientOptions(),
+		NewClient:                  secretcache.NewClient,
 		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
 		HealthProbeBindAddress:     *healthAddr,
 		LeaderElection:             *leaderElection,

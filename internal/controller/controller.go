@@ -33,6 +33,7 @@ import (
 	"github.com/appinfra/provider-appinfra/internal/controller/aws/s3bucket"
 	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcsbucket"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
+	"github.com/appinfra/provider-appinfra/internal/secretcache"
 )
 
 // recentSecrets is how long a credentials Secret read is reused: a rotated
@@ -65,10 +66,10 @@ func NewScheme() (*runtime.Scheme, error) {
 }
 
 // ClientOptions make the manager's client read and write Secrets at the API
-// server rather than through a cache: a cache would watch every Secret of
-// every namespace and hold them all in the provider's memory. The provider
-// reads only the Secrets its configs name and writes only connection
-// Secrets, so it asks for those alone.
+// server rather than through its cache of every kind: that would watch
+// every Secret of every namespace and hold them all in the provider's
+// memory. The manager's NewClient (secretcache.NewClient) reads the Secrets
+// the provider wrote itself from a cache of those alone (CacheOptions).
 func ClientOptions() client.Options {
 	return client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}}
 }
@@ -143,13 +144,15 @@ func Setup(mgr ctrl.Manager, o Options) error {
 // (every field the provider, Crossplane and kubectl have each set), so
 // dropping them shrinks the cache by about as much as everything else. For
 // safe start, the CRD gate watches CRDs but needs neither their schemas nor
-// their managed fields. Every watched object is resynced every sync.
+// their managed fields. Of Secrets, only the provider's own are cached
+// (see ClientOptions). Every watched object is resynced every sync.
 func CacheOptions(sync *time.Duration) cache.Options {
 	return cache.Options{
 		SyncPeriod:       sync,
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&apiextensionsv1.CustomResourceDefinition{}: {Transform: customresourcesgate.TransformStripCRDSchema},
+			&corev1.Secret{}: secretcache.ByObject(),
 		},
 	}
 }

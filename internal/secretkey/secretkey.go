@@ -17,6 +17,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+
+	"github.com/appinfra/provider-appinfra/internal/secretcache"
 )
 
 // generatedLength is the length of a generated value: 32 letters and
@@ -55,8 +57,9 @@ type Ref struct {
 	What string
 }
 
-// Store reads and writes values. Kube must not cache Secrets (see
-// internal/controller.ClientOptions).
+// Store reads and writes values. Kube is the manager's client, which reads
+// the Secrets the provider wrote from a cache of those alone, and every
+// other Secret from the API server (see secretcache).
 type Store struct{ Kube client.Client }
 
 // Read returns the value ref names, or none when its Secret or key does
@@ -95,7 +98,7 @@ func (s Store) Ensure(ctx context.Context, ref Ref) (Value, error) {
 	case kerrors.IsNotFound(err):
 		sec = &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ref.Namespace, Name: ref.Name,
-				Labels: map[string]string{"app.kubernetes.io/managed-by": "provider-appinfra"}},
+				Labels: map[string]string{secretcache.LabelKey: secretcache.LabelValue}},
 			Data: map[string][]byte{ref.Key: []byte(data)},
 		}
 		err = s.Kube.Create(ctx, sec)

@@ -32,6 +32,7 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/common"
 	gcsv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/secretcache"
 )
 
 // wrongSecretAccessKey is a credential a test gives the provider on purpose.
@@ -310,32 +311,73 @@ func TestNamespacedEndpointOverrideIsRefused(t *testing.T) {
 	})
 }
 
-// TestSecretsAreNotWatchedClusterWide: the provider reads the Secrets its
-// configs name and writes connection Secrets, without a cache that would
-// hold every Secret of the cluster.
-func TestSecretsAreNotWatchedClusterWide(t *testing.T) {
+// TestOnlyTheProvidersSecretsAreCached: the provider labels the connection
+// Secrets it writes and caches those alone, so that a poll reads them from
+// its cache, not from the API server. It never lists or watches any other
+// Secret: a cache of every Secret would hold the cluster's Secrets in its
+// memory.
+func TestOnlyTheProvidersSecretsAreCached(t *testing.T) {
 	t.Parallel()
 	cr := bucket("it-secret-reads", func(b *v1alpha1.Bucket) {
 		b.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: "it-secret-reads"}
 	})
 	create(t, cr)
 	eventually(t, converge, "bucket Ready", func() error { return ready(cr) })
-	eventually(t, 30*time.Second, "connection Secret", func() error {
-		return kube.Get(context.Background(), key(ns, "it-secret-reads"), &corev1.Secret{})
+	eventually(t, 30*time.Second, "labelled connection Secret", func() error {
+		s := &corev1.Secret{}
+		if err := kube.Get(context.Background(), key(ns, "it-secret-reads"), s); err != nil {
+			return err
+		}
+		if s.Labels[secretcache.LabelKey] != secretcache.LabelValue {
+			return fmt.Errorf("labels %v", s.Labels)
+		}
+		return nil
 	})
-	var secretReads int
+
+	// Three polls later, the Secret was published three more times, from
+	// the cache: no request for it reached the API server.
+	getsOfSecret := func() int {
+		n := 0
+		for _, r := range apiRequests.all() {
+			if strings.HasPrefix(r, "GET ") && strings.Contains(r, "/namespaces/"+ns+"/secrets/it-secret-reads") {
+				n++
+			}
+		}
+		return n
+	}
+	heads := func() int {
+		n := 0
+		for _, c := range s3calls.of("it-secret-reads") {
+			if c.Op == http.MethodHead {
+				n++
+			}
+		}
+		return n
+	}
+	before, polls := getsOfSecret(), heads()
+	eventually(t, converge, "three polls", func() error {
+		if n := heads() - polls; n < 3 {
+			return fmt.Errorf("%d polls (HeadBucket) since", n)
+		}
+		return nil
+	})
+	if got := getsOfSecret() - before; got != 0 {
+		t.Errorf("the provider read its own connection Secret from the API server %d times in three polls; want it read from its cache", got)
+	}
+
+	var lists int
 	for _, r := range apiRequests.all() {
 		path, query, _ := strings.Cut(strings.TrimPrefix(r, strings.SplitN(r, " ", 2)[0]+" "), "?")
-		if !strings.Contains(path, "/secrets") {
+		if !strings.HasSuffix(path, "/secrets") || !strings.HasPrefix(r, "GET") {
 			continue
 		}
-		secretReads++
-		if strings.HasSuffix(path, "/secrets") && (strings.HasPrefix(r, "GET") || strings.Contains(query, "watch")) {
-			t.Errorf("the provider listed or watched Secrets: %s", r)
+		lists++
+		if q, err := url.ParseQuery(query); err != nil || q.Get("labelSelector") != secretcache.LabelKey+"="+secretcache.LabelValue {
+			t.Errorf("the provider listed or watched Secrets other than its own: %s", r)
 		}
 	}
-	if secretReads == 0 {
-		t.Error("no Secret request recorded, so the check proves nothing")
+	if lists == 0 {
+		t.Error("no list or watch of Secrets recorded, so the check proves nothing")
 	}
 }
 

@@ -54,6 +54,7 @@ import (
 	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
+	"github.com/appinfra/provider-appinfra/internal/secretcache"
 	"github.com/appinfra/provider-appinfra/test/gcsserver"
 )
 
@@ -382,6 +383,7 @@ func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Client:                 appcontroller.ClientOptions(),
+		NewClient:              secretcache.NewClient,
 		Cache:                  appcontroller.CacheOptions(nil),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
