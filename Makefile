@@ -68,11 +68,17 @@ packages: ## Build the provider and configuration packages (.xpkg) into _output/
 	cluster/package.sh
 
 BENCH_N ?= 1000
-bench: deps ## Benchmarks, not part of make test: Go benchmarks of the hot pure functions, then BENCH_N (1000) Buckets on the local stack, with the provider's defaults and with the earlier ones (--max-reconcile-rate 10, --max-concurrent-reconciles 10); tables printed, JSON and Markdown summaries in docs/.
+BENCH_KINDS_N ?= 100
+bench: deps ## Benchmarks, not part of make test: Go benchmarks of the hot pure functions; BENCH_N (1000) S3 Buckets on the local stack with the provider's defaults and with the earlier ones (--max-reconcile-rate 10, --max-concurrent-reconciles 10); BENCH_KINDS_N (100) each of GCS Buckets, databases and caches kept in sync for 10 minutes of 10 s polls (an hour of the default poll). Tables printed, JSON and Markdown summaries in docs/.
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) run ./test/bench/scale --local --n $(BENCH_N) --workers 16 --poll 10s --settle 2m --docs docs/benchmarks
 	$(GO) run ./test/bench/scale --local --n $(BENCH_N) --workers 16 --poll 10s --settle 2m --provider-flags "--max-reconcile-rate 10 --max-concurrent-reconciles 10" --docs docs/benchmarks-rate10
+	$(GO) run ./test/bench/scale --local --n 0 --gcs-buckets $(BENCH_KINDS_N) --databases $(BENCH_KINDS_N) --caches $(BENCH_KINDS_N) --workers 16 --poll 10s --settle 10m --timeout 20m --docs docs/benchmarks-kinds
+
+bench-10k: deps ## 10,000 S3 Buckets with --poll 10m, as the largest installations would run (about 40 minutes): does the provider keep them in 512 MiB? Writes docs/benchmarks-10k.{md,json}.
+	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
+	$(GO) run ./test/bench/scale --local --n 10000 --workers 16 --poll 10m --settle 12m --timeout 30m --docs docs/benchmarks-10k
 
 test: unit integration render e2e fault ## The whole test suite: unit, render, integration and end to end.
 
@@ -85,4 +91,4 @@ dev: ## Bring up the local stack (control plane, kumo, provider) and apply the e
 dev-down: ## Stop everything `make dev` started.
 	cluster/dev.sh down
 
-.PHONY: deps help generate check-generate build lint unit render render-update integration e2e fault soak packages bench test run dev dev-down
+.PHONY: deps help generate check-generate build lint unit render render-update integration e2e fault soak packages bench bench-10k test run dev dev-down

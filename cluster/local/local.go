@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
@@ -162,6 +163,19 @@ func (c *ControlPlane) RestartAPIServer() error {
 		time.Sleep(time.Second)
 	}
 	return fmt.Errorf("cannot start kube-apiserver again: %w", err)
+}
+
+// CRDDir is the directory of the provider's CRDs.
+func CRDDir(root string) string { return filepath.Join(root, "package", "crds") }
+
+// InstallCRDs installs the CRDs of dirs and returns once the API server
+// serves them all.
+func (c *ControlPlane) InstallCRDs(dirs ...string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	crds, err := envtest.InstallCRDs(c.Config, envtest.CRDInstallOptions{Paths: dirs, ErrorIfPathMissing: true})
+	if err != nil {
+		return nil, fmt.Errorf("cannot install CRDs: %w", err)
+	}
+	return crds, nil
 }
 
 // Stop stops what StartControlPlane started, kube-apiserver before etcd.

@@ -25,7 +25,8 @@ type StackOptions struct {
 	Progress io.Writer
 	// ProviderPackage leaves the provider's CRDs and configs out: the
 	// provider is to be installed as a package, whose CRDs arrive as
-	// ManagedResourceDefinitions. Call ApplyProviderConfigs once it is.
+	// ManagedResourceDefinitions, or they are installed later
+	// (ControlPlane.InstallCRDs). Call ApplyProviderConfigs once they are.
 	ProviderPackage bool
 	// Activations are core's default ManagedResourceActivationPolicy's
 	// entries; empty activates every kind ("*").
@@ -83,7 +84,7 @@ func StartStack(ctx context.Context, root string, o StackOptions) (_ *Stack, err
 	say("starting etcd, kube-apiserver and kube-controller-manager")
 	var crds []string
 	if !o.ProviderPackage {
-		crds = []string{filepath.Join(root, "package", "crds")}
+		crds = []string{CRDDir(root)}
 	}
 	if s.ControlPlane, err = StartControlPlane(root, ControlPlaneOptions{
 		CRDDirs:           crds,
@@ -125,6 +126,9 @@ func StartStack(ctx context.Context, root string, o StackOptions) (_ *Stack, err
 	s.stops = append(s.stops, s.Cloud.Stop)
 	s.CloudCAFile = LocalCloudCAFile(cloudOpts)
 
+	if o.WithoutCrossplane && o.ProviderPackage {
+		return s, nil
+	}
 	if o.WithoutCrossplane {
 		say("applying the default ClusterProviderConfigs (AWS and GCP, pointing at the emulators)")
 		return s, s.ApplyProviderConfigs(ctx)

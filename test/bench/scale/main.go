@@ -1,11 +1,13 @@
 // Command scale measures what the provider costs at scale, so a change can be
-// shown "before and after": it creates N S3 Buckets, times how long they take
-// to become Ready, samples the provider's Prometheus metrics while it keeps
-// them in sync, and times their deletion.
+// shown "before and after": it creates N managed resources of each kind asked
+// for (S3 and GCS Buckets, RDS DBInstances, ElastiCache ReplicationGroups),
+// times how long they take to become Ready, samples the provider's
+// Prometheus metrics while it keeps them in sync, and times their deletion.
+// With --local it also measures what the provider's CRDs cost the API server.
 //
-// It handles Buckets as unstructured objects and never imports the
+// It handles managed resources as unstructured objects and never imports the
 // provider's API packages, so the same source builds and runs against any
-// revision of the provider, whichever package the Bucket type lives in.
+// revision of the provider, whichever package a type lives in.
 package main
 
 import (
@@ -31,14 +33,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/appinfra/provider-appinfra/test/cloudproxy"
 )
-
-var bucketGVK = schema.GroupVersionKind{Group: "s3.aws.appinfra.io", Version: "v1alpha1", Kind: "Bucket"}
 
 // watched are the provider metrics sampled; all are unlabelled series.
 var watched = []string{"go_goroutines", "process_open_fds", "process_resident_memory_bytes", "go_memstats_heap_inuse_bytes", "process_cpu_seconds_total"}
@@ -50,9 +49,22 @@ const cpuCores = "cpu_cores"
 type options struct {
 	kubeconfig, metrics, namespace, out, docs, from string
 	providerFlags                                   string
-	n, workers                                      int
-	settle, sample, timeout, poll                   time.Duration
-	delete, local                                   bool
+	// count is how many objects of each kind to create, by kind name.
+	count                         map[string]int
+	workers                       int
+	settle, sample, timeout, poll time.Duration
+	delete, local                 bool
+}
+
+// planned are the kinds with objects to create, in the order of kinds.
+func (o options) planned() []kind {
+	var out []kind
+	for _, k := range kinds {
+		if o.count[k.name] > 0 {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 type sample struct {
@@ -69,33 +81,74 @@ type row struct {
 }
 
 type report struct {
-	Buckets       int                `json:"buckets"`
-	Provider      string             `json:"provider_flags,omitempty"`
-	ReadySeconds  float64            `json:"ready_seconds"`
-	TimeToReady   map[string]float64 `json:"time_to_ready_seconds"`
-	DeleteSeconds float64            `json:"delete_seconds,omitempty"`
-	Metrics       map[string]row     `json:"metrics"`
-	// Steady is what a reconcile of an in-sync Bucket costs, measured over
-	// the settle window (--local only: calls are counted at the proxies).
-	Steady *steady `json:"steady_state,omitempty"`
-	// NewReadySeconds is how long one more Bucket took to be Ready with
-	// all the others in place.
-	NewReadySeconds float64 `json:"new_resource_ready_seconds,omitempty"`
-	// ConflictEvents counts the events, on the Buckets, saying an update
-	// failed because "the object has been modified".
+	Provider string `json:"provider_flags,omitempty"`
+	// Resources is how many managed resources were created, of all kinds.
+	Resources int `json:"resources"`
+	// ReadySeconds and DeleteSeconds are until all of every kind are.
+	ReadySeconds  float64                `json:"ready_seconds"`
+	DeleteSeconds float64                `json:"delete_seconds,omitempty"`
+	Kinds         map[string]*kindReport `json:"kinds"`
+	Metrics       map[string]row         `json:"metrics"`
+	// Kube is what in-sync reconciles of every kind cost the API server
+	// (--local only).
+	Kube *kubeSteady `json:"kube_steady_state,omitempty"`
+	// ConflictEvents counts the events saying an update failed because
+	// "the object has been modified".
 	ConflictEvents int `json:"conflict_events"`
-	// CallsPerCreate and CallsPerDelete are the cloud calls, by
-	// operation, per Bucket created (until all are Ready) and deleted
-	// (until all are gone), polls of the others included (--local only).
-	CallsPerCreate map[string]float64 `json:"cloud_calls_per_create,omitempty"`
-	CallsPerDelete map[string]float64 `json:"cloud_calls_per_delete,omitempty"`
 	// LimitWaitSeconds is how long cloud requests waited, in all, for the
 	// provider's own per-API rate limits.
 	LimitWaitSeconds float64 `json:"api_limit_wait_seconds"`
+	// APIServer is what the provider's CRDs cost kube-apiserver (--local
+	// only).
+	APIServer *apiServerCost `json:"api_server_crds,omitempty"`
 }
 
-// perBucket divides calls by n.
-func perBucket(calls map[string]int, n int) map[string]float64 {
+// kindReport is one kind's share of a run. Cloud calls are counted by the
+// kind's own service, so kinds created side by side do not mix.
+type kindReport struct {
+	Count int `json:"count"`
+	// ReadySeconds is from the kind's first create until all its objects
+	// were Ready; DeleteSeconds from the delete until all were gone.
+	ReadySeconds  float64            `json:"ready_seconds"`
+	TimeToReady   map[string]float64 `json:"time_to_ready_seconds"`
+	DeleteSeconds float64            `json:"delete_seconds,omitempty"`
+	// NewReadySeconds is how long one more took to be Ready with all the
+	// others in place.
+	NewReadySeconds float64 `json:"new_resource_ready_seconds,omitempty"`
+	// CallsPerCreate and CallsPerDelete are the cloud calls, by operation,
+	// per object created (until all of the kind were Ready) and deleted
+	// (until all were gone), polls of the others included (--local only).
+	CallsPerCreate map[string]float64 `json:"cloud_calls_per_create,omitempty"`
+	CallsPerDelete map[string]float64 `json:"cloud_calls_per_delete,omitempty"`
+	// Steady is what a reconcile of an in-sync object costs, measured over
+	// the settle window (--local only).
+	Steady *steady `json:"steady_state,omitempty"`
+}
+
+// steady is per in-sync reconcile of one kind.
+type steady struct {
+	Reconciles              float64            `json:"reconciles"`
+	CloudCallsPerReconcile  map[string]float64 `json:"cloud_calls_per_reconcile"`
+	CloudWritesPerReconcile float64            `json:"cloud_writes_per_reconcile"`
+}
+
+// kubeSteady is the provider's own requests to the API server per in-sync
+// reconcile, of every kind: a read from its cache never gets there.
+type kubeSteady struct {
+	Reconciles         float64 `json:"reconciles"`
+	ReadsPerReconcile  float64 `json:"reads_per_reconcile"`
+	WritesPerReconcile float64 `json:"writes_per_reconcile"`
+	// Changed counts the managed resources whose resourceVersion moved
+	// over the window: a write that changes nothing is not stored.
+	Changed int `json:"objects_changed"`
+	// Served are kube-apiserver's own counts per reconcile, by verb and
+	// resource: what the provider asked for, whether or not client-go's
+	// metrics label it, plus the little kube-controller-manager asks.
+	Served map[string]float64 `json:"api_server_requests_per_reconcile"`
+}
+
+// perObject divides calls by n.
+func perObject(calls map[string]int, n int) map[string]float64 {
 	out := map[string]float64{}
 	for op, c := range calls {
 		if c > 0 {
@@ -105,31 +158,27 @@ func perBucket(calls map[string]int, n int) map[string]float64 {
 	return out
 }
 
-// steady is per in-sync reconcile. Reconciles are counted by their one
-// HeadBucket each: controller-runtime's reconcile counter also counts the
-// turns the global rate limiter deferred, which reach no Observe.
-type steady struct {
-	Reconciles              float64            `json:"reconciles"`
-	CloudCallsPerReconcile  map[string]float64 `json:"cloud_calls_per_reconcile"`
-	CloudWritesPerReconcile float64            `json:"cloud_writes_per_reconcile"`
-	KubeReadsPerReconcile   float64            `json:"kube_reads_per_reconcile"`
-	KubeWritesPerReconcile  float64            `json:"kube_writes_per_reconcile"`
-}
-
 func main() {
-	var o options
+	o := options{count: map[string]int{}}
 	// A flag set of its own: controller-runtime registers --kubeconfig on
 	// the global one.
 	fs := flag.NewFlagSet("scale", flag.ExitOnError)
 	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "Kubeconfig of the cluster the provider watches.")
 	fs.StringVar(&o.metrics, "metrics", "http://127.0.0.1:8080/metrics", "URL of the provider's Prometheus metrics endpoint.")
-	fs.IntVar(&o.n, "n", 300, "Number of Buckets to create.")
+	counts := map[string]*int{}
+	for _, k := range kinds {
+		counts[k.name] = new(int)
+	}
+	fs.IntVar(counts["S3 Bucket"], "n", 300, "Number of S3 Buckets to create.")
+	fs.IntVar(counts["GCS Bucket"], "gcs-buckets", 0, "Number of GCS Buckets to create.")
+	fs.IntVar(counts["RDS DBInstance"], "databases", 0, "Number of RDS DBInstances (PostgreSQL) to create.")
+	fs.IntVar(counts["ElastiCache ReplicationGroup"], "caches", 0, "Number of ElastiCache ReplicationGroups (Redis, one node) to create.")
 	fs.IntVar(&o.workers, "workers", 8, "Concurrent creates.")
-	fs.StringVar(&o.namespace, "namespace", "scale", "Namespace for the Buckets; created if missing.")
-	fs.DurationVar(&o.settle, "settle", 3*time.Minute, "How long to keep sampling after all Buckets are Ready.")
+	fs.StringVar(&o.namespace, "namespace", "scale", "Namespace for the managed resources; created if missing.")
+	fs.DurationVar(&o.settle, "settle", 3*time.Minute, "How long to keep sampling after all are Ready.")
 	fs.DurationVar(&o.sample, "sample", 10*time.Second, "Metrics sampling interval.")
 	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "Give up waiting for Ready, or for deletion, after this long.")
-	fs.BoolVar(&o.delete, "delete", true, "Delete the Buckets at the end and time it.")
+	fs.BoolVar(&o.delete, "delete", true, "Delete them all at the end and time it.")
 	fs.StringVar(&o.out, "out", "", "Also write the results as JSON to this file.")
 	fs.BoolVar(&o.local, "local", false, "Start a local stack (control plane, emulators and local cloud behind counting proxies) and the provider, instead of using --kubeconfig and --metrics.")
 	fs.DurationVar(&o.poll, "poll", 10*time.Second, "With --local: the provider's --poll; a short poll simulates hours of polls in minutes.")
@@ -137,6 +186,9 @@ func main() {
 	fs.StringVar(&o.from, "from", "", "Only write the --docs summary again from this JSON of an earlier run.")
 	fs.StringVar(&o.docs, "docs", "", "Also write PATH.json and PATH.md (a summary against the targets), for PATH given here.")
 	_ = fs.Parse(os.Args[1:])
+	for name, n := range counts {
+		o.count[name] = *n
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -152,6 +204,10 @@ func run(ctx context.Context, o options) error {
 	}
 	if o.settle < o.sample {
 		return errors.New("--settle must be at least one --sample, or there is no CPU rate to report")
+	}
+	planned := o.planned()
+	if len(planned) == 0 {
+		return errors.New("nothing to create: give --n, --gcs-buckets, --databases or --caches")
 	}
 	var stack *localStack
 	if o.local {
@@ -185,64 +241,129 @@ func run(ctx context.Context, o options) error {
 	if err := kube.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("cannot create namespace: %w", err)
 	}
-	var callsAtStart map[string]int
-	if stack != nil {
-		callsAtStart = stack.calls()
+	r := report{Kinds: map[string]*kindReport{}}
+	for _, k := range planned {
+		r.Kinds[k.name] = &kindReport{Count: o.count[k.name]}
+		r.Resources += o.count[k.name]
 	}
-	start := time.Now()
-	created, err := createBuckets(ctx, kube, o)
-	if err != nil {
-		return err
-	}
-	ready, err := waitReady(ctx, kube, o, created)
-	if err != nil {
-		return err
-	}
-	r := report{Buckets: o.n, ReadySeconds: time.Since(start).Seconds(), TimeToReady: percentiles(created, ready)}
 	if o.local {
 		r.Provider = strings.TrimSpace("--poll " + o.poll.String() + " " + o.providerFlags)
+		r.APIServer = stack.apiServer
 	}
-	fmt.Fprintf(os.Stderr, "all %d Buckets Ready after %.1fs; sampling for %s\n", o.n, r.ReadySeconds, o.settle)
+	// calls snapshots the cloud calls counted so far (none without --local).
+	calls := func() map[string]int {
+		if stack == nil {
+			return nil
+		}
+		return stack.calls()
+	}
 
-	var callsBefore map[string]int
+	callsAtStart := calls()
+	start := time.Now()
+	created, err := createAll(ctx, kube, o, planned)
+	if err != nil {
+		return err
+	}
+	ready, err := waitReady(ctx, kube, o, planned, created, func(k kind) {
+		kr := r.Kinds[k.name]
+		if stack != nil {
+			kr.CallsPerCreate = perObject(k.calls(delta(callsAtStart, calls())), kr.Count)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	r.ReadySeconds = time.Since(start).Seconds()
+	for _, k := range planned {
+		kr := r.Kinds[k.name]
+		kr.ReadySeconds = last(ready[k.name]).Sub(first(created[k.name])).Seconds()
+		kr.TimeToReady = percentiles(created[k.name], ready[k.name])
+	}
+	fmt.Fprintf(os.Stderr, "all %d Ready after %.1fs; sampling for %s\n", r.Resources, r.ReadySeconds, o.settle)
+
+	// The API server's counts are taken inside the listing of versions, so
+	// that they count none of this tool's own requests.
+	versionsBefore, err := versions(ctx, kube, o.namespace, planned)
+	if err != nil {
+		return err
+	}
+	callsBefore := calls()
+	var servedBefore, servedAfter map[string]int
 	if stack != nil {
-		callsBefore = stack.calls()
-		r.CallsPerCreate = perBucket(delta(callsAtStart, callsBefore), o.n)
+		if servedBefore, err = stack.apiRequests(ctx); err != nil {
+			return err
+		}
 	}
 	settle, err := samples(ctx, hc, o.metrics, o.settle, o.sample)
 	if err != nil {
 		return err
 	}
-	r.Metrics = summarise(idle, settle)
 	if stack != nil {
-		r.Steady = steadyState(callsBefore, stack.calls(), settle[0], settle[len(settle)-1])
+		if servedAfter, err = stack.apiRequests(ctx); err != nil {
+			return err
+		}
 	}
-
-	// One more, with all the others in place and polled.
-	extra := map[string]time.Time{"scale-new": time.Now()}
-	if err := kube.Create(ctx, newBucket(o.namespace, "scale-new")); err != nil {
-		return fmt.Errorf("cannot create one more Bucket: %w", err)
-	}
-	newReady, err := waitReady(ctx, kube, o, extra)
+	callsAfter := calls()
+	versionsAfter, err := versions(ctx, kube, o.namespace, planned)
 	if err != nil {
 		return err
 	}
-	r.NewReadySeconds = newReady["scale-new"].Sub(extra["scale-new"]).Seconds()
+	r.Metrics = summarise(idle, settle)
+	if stack != nil {
+		d := delta(callsBefore, callsAfter)
+		r.Kube = &kubeSteady{}
+		for id, v := range versionsAfter {
+			if versionsBefore[id] != v {
+				r.Kube.Changed++
+			}
+		}
+		for _, k := range planned {
+			st := steadyState(k, k.calls(d))
+			r.Kinds[k.name].Steady = st
+			r.Kube.Reconciles += st.Reconciles
+		}
+		first, last := settle[0], settle[len(settle)-1]
+		if r.Kube.Reconciles > 0 {
+			r.Kube.ReadsPerReconcile = (last.values[kubeReads] - first.values[kubeReads]) / r.Kube.Reconciles
+			r.Kube.WritesPerReconcile = (last.values[kubeWrites] - first.values[kubeWrites]) / r.Kube.Reconciles
+			r.Kube.Served = perObject(delta(servedBefore, servedAfter), int(r.Kube.Reconciles))
+		}
+	}
+
+	// One more of each kind, with all the others in place and polled.
+	extra := map[string]map[string]time.Time{}
+	for _, k := range planned {
+		name := k.prefix + "new"
+		if err := kube.Create(ctx, k.object(o.namespace, name)); err != nil {
+			return fmt.Errorf("cannot create one more %s: %w", k.name, err)
+		}
+		extra[k.name] = map[string]time.Time{name: time.Now()}
+	}
+	newReady, err := waitReady(ctx, kube, o, planned, extra, nil)
+	if err != nil {
+		return err
+	}
+	for _, k := range planned {
+		name := k.prefix + "new"
+		r.Kinds[k.name].NewReadySeconds = newReady[k.name][name].Sub(extra[k.name][name]).Seconds()
+	}
 	if r.ConflictEvents, err = conflicts(ctx, kube, o.namespace); err != nil {
 		return err
 	}
 
 	if o.delete {
-		var callsBeforeDelete map[string]int
-		if stack != nil {
-			callsBeforeDelete = stack.calls()
-		}
-		if r.DeleteSeconds, err = deleteBuckets(ctx, kube, o); err != nil {
+		callsBeforeDelete := calls()
+		start := time.Now()
+		if err := deleteAll(ctx, kube, o, planned, func(k kind) {
+			kr := r.Kinds[k.name]
+			kr.DeleteSeconds = time.Since(start).Seconds()
+			if stack != nil {
+				kr.CallsPerDelete = perObject(k.calls(delta(callsBeforeDelete, calls())), kr.Count+1)
+			}
+		}); err != nil {
 			return err
 		}
-		if stack != nil {
-			r.CallsPerDelete = perBucket(delta(callsBeforeDelete, stack.calls()), o.n+1)
-		}
+		r.DeleteSeconds = time.Since(start).Seconds()
 	}
 	end, err := scrape(ctx, hc, o.metrics)
 	if err != nil {
@@ -285,104 +406,160 @@ func resummarise(o options) error {
 	return os.WriteFile(o.docs+".md", []byte(summary(r, filepath.Base(o.docs))), 0o644)
 }
 
-// steadyState divides the calls counted over the settle window by the
-// Bucket reconciles in it, each of which calls HeadBucket once.
-func steadyState(before, after map[string]int, first, last sample) *steady {
-	d := delta(before, after)
-	rec := float64(d["s3/HeadBucket"])
+// steadyState divides k's calls over the settle window by its reconciles,
+// each of which calls k.marker once.
+func steadyState(k kind, d map[string]int) *steady {
+	rec := float64(d[k.service+"/"+k.marker])
 	st := &steady{Reconciles: rec, CloudCallsPerReconcile: map[string]float64{}}
 	if rec == 0 {
 		return st
 	}
 	for _, op := range sortedKeys(d) {
 		st.CloudCallsPerReconcile[op] = float64(d[op]) / rec
-		if c := (cloudproxy.Call{Service: strings.Split(op, "/")[0], Op: strings.Split(op, "/")[1]}); c.Write() {
+		service, name, _ := strings.Cut(op, "/")
+		if (cloudproxy.Call{Service: service, Op: name}).Write() {
 			st.CloudWritesPerReconcile += float64(d[op]) / rec
 		}
 	}
-	st.KubeReadsPerReconcile = (last.values[kubeReads] - first.values[kubeReads]) / rec
-	st.KubeWritesPerReconcile = (last.values[kubeWrites] - first.values[kubeWrites]) / rec
 	return st
 }
 
-func newBucket(namespace, name string) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{Object: map[string]any{
-		"spec": map[string]any{"forProvider": map[string]any{"region": "us-east-1"}},
-	}}
-	u.SetGroupVersionKind(bucketGVK)
-	u.SetNamespace(namespace)
-	u.SetName(name)
-	return u
-}
-
-// createBuckets returns when each Bucket was created, as seen by this client:
-// creationTimestamp has only second resolution.
-func createBuckets(ctx context.Context, kube client.Client, o options) (map[string]time.Time, error) {
-	names := make(chan string)
+// createAll creates o.count objects of each planned kind, the kinds
+// interleaved so that they start together, and returns when each was
+// created, by kind and name, as seen by this client: creationTimestamp has
+// only second resolution.
+func createAll(ctx context.Context, kube client.Client, o options, planned []kind) (map[string]map[string]time.Time, error) {
+	type job struct {
+		k    kind
+		name string
+	}
+	jobs := make(chan job)
 	var mu sync.Mutex
 	var errs []error
-	created := make(map[string]time.Time, o.n)
+	created := map[string]map[string]time.Time{}
+	for _, k := range planned {
+		created[k.name] = make(map[string]time.Time, o.count[k.name])
+	}
 	var wg sync.WaitGroup
 	for range o.workers {
 		wg.Go(func() {
-			for name := range names {
-				err := kube.Create(ctx, newBucket(o.namespace, name))
+			for j := range jobs {
+				err := kube.Create(ctx, j.k.object(o.namespace, j.name))
 				mu.Lock()
 				if err != nil {
-					errs = append(errs, fmt.Errorf("cannot create Bucket %s: %w", name, err))
+					errs = append(errs, fmt.Errorf("cannot create %s %s: %w", j.k.name, j.name, err))
 				} else {
-					created[name] = time.Now()
+					created[j.k.name][j.name] = time.Now()
 				}
 				mu.Unlock()
 			}
 		})
 	}
-	for i := 1; i <= o.n; i++ {
-		names <- fmt.Sprintf("scale-%04d", i)
+	most := 0
+	for _, k := range planned {
+		most = max(most, o.count[k.name])
 	}
-	close(names)
+	for i := 1; i <= most; i++ {
+		for _, k := range planned {
+			if i <= o.count[k.name] {
+				jobs <- job{k, k.objectName(i)}
+			}
+		}
+	}
+	close(jobs)
 	wg.Wait()
 	return created, errors.Join(errs...)
 }
 
-// waitReady lists the Buckets every second and returns when each was first
-// seen Ready. Listing, not watching, keeps the tool simple; a second is fine
-// resolution for reconciles that take seconds to minutes.
-func waitReady(ctx context.Context, kube client.Client, o options, created map[string]time.Time) (map[string]time.Time, error) {
-	ready := make(map[string]time.Time, len(created))
+// waitReady lists each kind every second and returns when each object of
+// created was first seen Ready, by kind and name. done, if not nil, is
+// called as each kind's last object becomes Ready. Listing, not watching,
+// keeps the tool simple; a second is fine resolution for reconciles that
+// take seconds to minutes.
+func waitReady(ctx context.Context, kube client.Client, o options, planned []kind, created map[string]map[string]time.Time, done func(kind)) (map[string]map[string]time.Time, error) {
+	ready := map[string]map[string]time.Time{}
+	for _, k := range planned {
+		ready[k.name] = map[string]time.Time{}
+	}
+	complete := func(k kind) bool { return len(ready[k.name]) == len(created[k.name]) }
+	// why is what the conditions of one object not yet Ready say, by kind.
+	why := map[string]string{}
 	err := poll(ctx, o.timeout, func() (bool, error) {
-		items, err := list(ctx, kube, o.namespace)
-		for i := range items {
-			name := items[i].GetName()
-			if _, ours := created[name]; ours && isReady(&items[i]) && ready[name].IsZero() {
-				ready[name] = time.Now()
+		all := true
+		for _, k := range planned {
+			if complete(k) {
+				continue
+			}
+			items, err := list(ctx, kube, k, o.namespace)
+			if err != nil {
+				return false, err
+			}
+			for i := range items {
+				name := items[i].GetName()
+				if _, ours := created[k.name][name]; !ours {
+					continue
+				}
+				if !isReady(&items[i]) {
+					why[k.name] = name + ": " + conditions(&items[i])
+				} else if ready[k.name][name].IsZero() {
+					ready[k.name][name] = time.Now()
+				}
+			}
+			if !complete(k) {
+				all = false
+			} else if done != nil {
+				done(k)
 			}
 		}
-		return len(ready) == len(created), err
+		return all, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%d of %d Buckets Ready: %w", len(ready), len(created), err)
+		var left []string
+		for _, k := range planned {
+			if !complete(k) {
+				left = append(left, fmt.Sprintf("%d of %d %ss (%s)", len(ready[k.name]), len(created[k.name]), k.name, why[k.name]))
+			}
+		}
+		return nil, fmt.Errorf("only %s Ready: %w", strings.Join(left, ", "), err)
 	}
 	return ready, nil
 }
 
-// deleteBuckets deletes every Bucket in the namespace and returns how long
-// they took to be gone, which includes the provider deleting the buckets.
-func deleteBuckets(ctx context.Context, kube client.Client, o options) (float64, error) {
-	start := time.Now()
-	if err := kube.DeleteAllOf(ctx, newBucket("", ""), client.InNamespace(o.namespace)); err != nil {
-		return 0, fmt.Errorf("cannot delete Buckets: %w", err)
+// deleteAll deletes every object of the planned kinds in the namespace and
+// returns once all are gone, which includes the provider deleting their
+// cloud resources. done is called as each kind's last object goes.
+func deleteAll(ctx context.Context, kube client.Client, o options, planned []kind, done func(kind)) error {
+	for _, k := range planned {
+		if err := kube.DeleteAllOf(ctx, k.object("", ""), client.InNamespace(o.namespace)); err != nil {
+			return fmt.Errorf("cannot delete %ss: %w", k.name, err)
+		}
 	}
-	left := 0
+	left := map[string]int{}
+	for _, k := range planned {
+		left[k.name] = -1
+	}
 	err := poll(ctx, o.timeout, func() (bool, error) {
-		items, err := list(ctx, kube, o.namespace)
-		left = len(items)
-		return err == nil && left == 0, err
+		all := true
+		for _, k := range planned {
+			if left[k.name] == 0 {
+				continue
+			}
+			items, err := list(ctx, kube, k, o.namespace)
+			if err != nil {
+				return false, err
+			}
+			if left[k.name] = len(items); left[k.name] == 0 {
+				done(k)
+			} else {
+				all = false
+			}
+		}
+		return all, nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("%d Buckets not yet gone: %w", left, err)
+		return fmt.Errorf("not yet gone (by kind): %v: %w", left, err)
 	}
-	return time.Since(start).Seconds(), nil
+	return nil
 }
 
 // conflicts counts the events of namespace that report an update conflict.
@@ -419,13 +596,44 @@ func poll(ctx context.Context, timeout time.Duration, done func() (bool, error))
 	}
 }
 
-func list(ctx context.Context, kube client.Client, namespace string) ([]unstructured.Unstructured, error) {
+func list(ctx context.Context, kube client.Client, k kind, namespace string) ([]unstructured.Unstructured, error) {
 	l := &unstructured.UnstructuredList{}
-	l.SetGroupVersionKind(bucketGVK.GroupVersion().WithKind("BucketList"))
+	l.SetGroupVersionKind(k.gvk.GroupVersion().WithKind(k.gvk.Kind + "List"))
 	if err := kube.List(ctx, l, client.InNamespace(namespace)); err != nil {
-		return nil, fmt.Errorf("cannot list Buckets: %w", err)
+		return nil, fmt.Errorf("cannot list %ss: %w", k.name, err)
 	}
 	return l.Items, nil
+}
+
+// versions are the resourceVersions of the planned kinds' objects, by kind
+// and name.
+func versions(ctx context.Context, kube client.Client, namespace string, planned []kind) (map[string]string, error) {
+	out := map[string]string{}
+	for _, k := range planned {
+		items, err := list(ctx, kube, k, namespace)
+		if err != nil {
+			return nil, err
+		}
+		for i := range items {
+			out[k.name+"/"+items[i].GetName()] = items[i].GetResourceVersion()
+		}
+	}
+	return out, nil
+}
+
+// conditions are u's conditions, as type=status (reason: message).
+func conditions(u *unstructured.Unstructured) string {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	var out []string
+	for _, c := range conds {
+		if m, ok := c.(map[string]any); ok {
+			out = append(out, fmt.Sprintf("%v=%v (%v: %v)", m["type"], m["status"], m["reason"], m["message"]))
+		}
+	}
+	if len(out) == 0 {
+		return "no conditions"
+	}
+	return strings.Join(out, "; ")
 }
 
 func isReady(u *unstructured.Unstructured) bool {
@@ -450,6 +658,27 @@ func percentiles(created, ready map[string]time.Time) map[string]float64 {
 		p[fmt.Sprintf("p%d", q)] = d[max(0, int(math.Ceil(float64(q)/100*float64(len(d))))-1)]
 	}
 	return p
+}
+
+// first and last are the earliest and the latest of times.
+func first(times map[string]time.Time) time.Time {
+	var out time.Time
+	for _, t := range times {
+		if out.IsZero() || t.Before(out) {
+			out = t
+		}
+	}
+	return out
+}
+
+func last(times map[string]time.Time) time.Time {
+	var out time.Time
+	for _, t := range times {
+		if t.After(out) {
+			out = t
+		}
+	}
+	return out
 }
 
 // samples scrapes the metrics endpoint now and then every interval until
@@ -559,30 +788,47 @@ func summarise(idle, settle []sample) map[string]row {
 }
 
 func printReport(r report) {
-	fmt.Printf("buckets %d  all Ready in %.1fs  time-to-Ready p50 %.1fs p95 %.1fs p99 %.1fs",
-		r.Buckets, r.ReadySeconds, r.TimeToReady["p50"], r.TimeToReady["p95"], r.TimeToReady["p99"])
+	fmt.Printf("%d managed resources  all Ready in %.1fs", r.Resources, r.ReadySeconds)
 	if r.DeleteSeconds > 0 {
 		fmt.Printf("  all gone in %.1fs", r.DeleteSeconds)
 	}
-	fmt.Printf("  one more Ready in %.1fs  update conflicts %d  waited for API limits %.1fs", r.NewReadySeconds, r.ConflictEvents, r.LimitWaitSeconds)
-	for _, c := range []struct {
-		what  string
-		calls map[string]float64
-	}{{"create", r.CallsPerCreate}, {"delete", r.CallsPerDelete}} {
-		if len(c.calls) > 0 {
-			fmt.Printf("\n\ncloud calls per Bucket to %s: %.1f\n", c.what, total(c.calls))
-			for _, op := range sortedFloatKeys(c.calls) {
-				fmt.Printf("  %-34s %6.2f\n", op, c.calls[op])
+	fmt.Printf("  update conflicts %d  waited for API limits %.1fs\n", r.ConflictEvents, r.LimitWaitSeconds)
+	for _, k := range kinds {
+		kr := r.Kinds[k.name]
+		if kr == nil {
+			continue
+		}
+		fmt.Printf("\n%s x %d: all Ready in %.1fs, time-to-Ready p50 %.1fs p95 %.1fs p99 %.1fs, one more Ready in %.1fs, all gone in %.1fs\n",
+			k.name, kr.Count, kr.ReadySeconds, kr.TimeToReady["p50"], kr.TimeToReady["p95"], kr.TimeToReady["p99"], kr.NewReadySeconds, kr.DeleteSeconds)
+		for _, c := range []struct {
+			what  string
+			calls map[string]float64
+		}{{"to create", kr.CallsPerCreate}, {"to delete", kr.CallsPerDelete}} {
+			if len(c.calls) > 0 {
+				fmt.Printf("  cloud calls %s: %.1f\n", c.what, total(c.calls))
+				for _, op := range sortedFloatKeys(c.calls) {
+					fmt.Printf("    %-40s %6.2f\n", op, c.calls[op])
+				}
+			}
+		}
+		if st := kr.Steady; st != nil {
+			fmt.Printf("  in-sync reconcile (%.0f reconciles): %.2f cloud writes\n", st.Reconciles, st.CloudWritesPerReconcile)
+			for _, op := range sortedFloatKeys(st.CloudCallsPerReconcile) {
+				fmt.Printf("    %-40s %6.2f\n", op, st.CloudCallsPerReconcile[op])
 			}
 		}
 	}
-	if st := r.Steady; st != nil {
-		fmt.Printf("\n\nin-sync reconcile (%.0f reconciles): %.2f cloud writes, %.2f API server reads, %.2f API server writes\n", st.Reconciles, st.CloudWritesPerReconcile, st.KubeReadsPerReconcile, st.KubeWritesPerReconcile)
-		for _, op := range sortedFloatKeys(st.CloudCallsPerReconcile) {
-			fmt.Printf("  %-34s %6.2f\n", op, st.CloudCallsPerReconcile[op])
+	if kube := r.Kube; kube != nil {
+		fmt.Printf("\nin-sync reconciles (%.0f): %.4f API server reads, %.2f API server writes each; %d managed resources changed; served by kube-apiserver per reconcile:\n", kube.Reconciles, kube.ReadsPerReconcile, kube.WritesPerReconcile, kube.Changed)
+		for _, req := range sortedFloatKeys(kube.Served) {
+			fmt.Printf("    %-40s %6.3f\n", req, kube.Served[req])
 		}
 	}
-	fmt.Printf("\n\n%-30s %12s %12s %14s %12s %12s\n", "metric", "idle", "after-ready", "end-of-settle", "settle-min", "settle-max")
+	if a := r.APIServer; a != nil {
+		fmt.Printf("\nkube-apiserver with the provider's %d CRDs: RSS %.1f -> %.1f MiB, heap in use %.1f -> %.1f MiB\n",
+			a.CRDs, a.RSSBefore/mib, a.RSSAfter/mib, a.HeapBefore/mib, a.HeapAfter/mib)
+	}
+	fmt.Printf("\n%-30s %12s %12s %14s %12s %12s\n", "metric", "idle", "after-ready", "end-of-settle", "settle-min", "settle-max")
 	for _, m := range append(slices.Clone(watched), cpuCores) {
 		x := r.Metrics[m]
 		fmt.Printf("%-30s %12s %12s %14s %12s %12s\n", m, human(m, x.Idle), human(m, x.AfterReady), human(m, x.EndOfSettle), human(m, x.SettleMin), human(m, x.SettleMax))
