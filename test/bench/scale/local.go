@@ -59,7 +59,7 @@ func installCRDs(ctx context.Context, cp *local.ControlPlane, root string, hc *h
 		slices.Sort(v)
 		return v[len(v)/2]
 	}
-	before, err := samples(ctx, hc, url, 10*time.Second, 2*time.Second)
+	before, err := samples(ctx, hc, url, 0, 10*time.Second, 2*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("kube-apiserver: %w", err)
 	}
@@ -70,7 +70,7 @@ func installCRDs(ctx context.Context, cp *local.ControlPlane, root string, hc *h
 	if err := sleep(ctx, 20*time.Second); err != nil {
 		return nil, err
 	}
-	after, err := samples(ctx, hc, url, 10*time.Second, 2*time.Second)
+	after, err := samples(ctx, hc, url, 0, 10*time.Second, 2*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("kube-apiserver: %w", err)
 	}
@@ -167,7 +167,7 @@ func startLocal(ctx context.Context, o *options, providerArgs []string) (*localS
 		l.stop()
 		return nil, fmt.Errorf("the provider did not serve metrics: %w", err)
 	}
-	o.kubeconfig, o.metrics = kc, "http://"+addr+"/metrics"
+	o.kubeconfig, o.metrics, o.pid = kc, "http://"+addr+"/metrics", l.provider.PID()
 	fmt.Fprintf(os.Stderr, "local stack up; provider %s; logs in %s\n", strings.Join(providerArgs, " "), dir)
 	return l, nil
 }

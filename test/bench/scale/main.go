@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"os"
@@ -49,11 +50,13 @@ const cpuCores = "cpu_cores"
 type options struct {
 	kubeconfig, metrics, namespace, out, docs, from string
 	providerFlags                                   string
+	// pid is the provider's, when it runs here (--local).
+	pid int
 	// count is how many objects of each kind to create, by kind name.
 	count                         map[string]int
 	workers                       int
 	settle, sample, timeout, poll time.Duration
-	delete, local                 bool
+	delete, local, together       bool
 }
 
 // planned are the kinds with objects to create, in the order of kinds.
@@ -84,6 +87,9 @@ type report struct {
 	Provider string `json:"provider_flags,omitempty"`
 	// Resources is how many managed resources were created, of all kinds.
 	Resources int `json:"resources"`
+	// Together says every kind was created in one burst, not one kind
+	// after another.
+	Together bool `json:"together,omitempty"`
 	// ReadySeconds and DeleteSeconds are until all of every kind are.
 	ReadySeconds  float64                `json:"ready_seconds"`
 	DeleteSeconds float64                `json:"delete_seconds,omitempty"`
@@ -95,6 +101,9 @@ type report struct {
 	// ConflictEvents counts the events saying an update failed because
 	// "the object has been modified".
 	ConflictEvents int `json:"conflict_events"`
+	// Events counts every event of the namespace by type and reason, once
+	// all were Ready, kept in sync, and one more of each kind was.
+	Events map[string]int `json:"events,omitempty"`
 	// LimitWaitSeconds is how long cloud requests waited, in all, for the
 	// provider's own per-API rate limits.
 	LimitWaitSeconds float64 `json:"api_limit_wait_seconds"`
@@ -174,6 +183,7 @@ func main() {
 	fs.IntVar(counts["RDS DBInstance"], "databases", 0, "Number of RDS DBInstances (PostgreSQL) to create.")
 	fs.IntVar(counts["ElastiCache ReplicationGroup"], "caches", 0, "Number of ElastiCache ReplicationGroups (Redis, one node) to create.")
 	fs.IntVar(&o.workers, "workers", 8, "Concurrent creates.")
+	fs.BoolVar(&o.together, "together", false, "Create every kind in one burst, instead of one kind after another.")
 	fs.StringVar(&o.namespace, "namespace", "scale", "Namespace for the managed resources; created if missing.")
 	fs.DurationVar(&o.settle, "settle", 3*time.Minute, "How long to keep sampling after all are Ready.")
 	fs.DurationVar(&o.sample, "sample", 10*time.Second, "Metrics sampling interval.")
@@ -232,7 +242,7 @@ func run(ctx context.Context, o options) error {
 	hc := &http.Client{Timeout: 5 * time.Second}
 
 	// Two idle samples one interval apart give the idle CPU rate too.
-	idle, err := samples(ctx, hc, o.metrics, o.sample, o.sample)
+	idle, err := samples(ctx, hc, o.metrics, o.pid, o.sample, o.sample)
 	if err != nil {
 		return err
 	}
@@ -241,7 +251,7 @@ func run(ctx context.Context, o options) error {
 	if err := kube.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("cannot create namespace: %w", err)
 	}
-	r := report{Kinds: map[string]*kindReport{}}
+	r := report{Kinds: map[string]*kindReport{}, Together: o.together}
 	for _, k := range planned {
 		r.Kinds[k.name] = &kindReport{Count: o.count[k.name]}
 		r.Resources += o.count[k.name]
@@ -258,20 +268,36 @@ func run(ctx context.Context, o options) error {
 		return stack.calls()
 	}
 
-	callsAtStart := calls()
-	start := time.Now()
-	created, err := createAll(ctx, kube, o, planned)
-	if err != nil {
-		return err
-	}
-	ready, err := waitReady(ctx, kube, o, planned, created, func(k kind) {
-		kr := r.Kinds[k.name]
-		if stack != nil {
-			kr.CallsPerCreate = perObject(k.calls(delta(callsAtStart, calls())), kr.Count)
+	// Each kind is created, and waited for, in turn: the engines behind a
+	// burst of databases and caches take a small machine's CPU for
+	// minutes, and would make every other kind's numbers theirs.
+	batches := [][]kind{planned}
+	if !o.together {
+		batches = nil
+		for _, k := range planned {
+			batches = append(batches, []kind{k})
 		}
-	})
-	if err != nil {
-		return err
+	}
+	start := time.Now()
+	created, ready := map[string]map[string]time.Time{}, map[string]map[string]time.Time{}
+	for _, batch := range batches {
+		callsAtStart := calls()
+		c, err := createAll(ctx, kube, o, batch)
+		if err != nil {
+			return err
+		}
+		rd, err := waitReady(ctx, kube, o, batch, c, func(k kind) {
+			kr := r.Kinds[k.name]
+			fmt.Fprintf(os.Stderr, "%d %ss Ready after %.1fs\n", kr.Count, k.name, time.Since(start).Seconds())
+			if stack != nil {
+				kr.CallsPerCreate = perObject(k.calls(delta(callsAtStart, calls())), kr.Count)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		maps.Copy(created, c)
+		maps.Copy(ready, rd)
 	}
 	r.ReadySeconds = time.Since(start).Seconds()
 	for _, k := range planned {
@@ -294,7 +320,7 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	settle, err := samples(ctx, hc, o.metrics, o.settle, o.sample)
+	settle, err := samples(ctx, hc, o.metrics, o.pid, o.settle, o.sample)
 	if err != nil {
 		return err
 	}
@@ -347,7 +373,7 @@ func run(ctx context.Context, o options) error {
 		name := k.prefix + "new"
 		r.Kinds[k.name].NewReadySeconds = newReady[k.name][name].Sub(extra[k.name][name]).Seconds()
 	}
-	if r.ConflictEvents, err = conflicts(ctx, kube, o.namespace); err != nil {
+	if r.ConflictEvents, r.Events, err = events(ctx, kube, o.namespace); err != nil {
 		return err
 	}
 
@@ -562,19 +588,22 @@ func deleteAll(ctx context.Context, kube client.Client, o options, planned []kin
 	return nil
 }
 
-// conflicts counts the events of namespace that report an update conflict.
-func conflicts(ctx context.Context, kube client.Client, namespace string) (int, error) {
-	events := &corev1.EventList{}
-	if err := kube.List(ctx, events, client.InNamespace(namespace)); err != nil {
-		return 0, fmt.Errorf("cannot list events: %w", err)
+// events counts the events of namespace that report an update conflict,
+// and all of them by type and reason ("Normal CreatedExternalResource").
+func events(ctx context.Context, kube client.Client, namespace string) (int, map[string]int, error) {
+	l := &corev1.EventList{}
+	if err := kube.List(ctx, l, client.InNamespace(namespace)); err != nil {
+		return 0, nil, fmt.Errorf("cannot list events: %w", err)
 	}
-	n := 0
-	for _, e := range events.Items {
+	conflicts, byReason := 0, map[string]int{}
+	for _, e := range l.Items {
+		n := int(max(e.Count, 1))
+		byReason[e.Type+" "+e.Reason] += n
 		if strings.Contains(e.Message, "the object has been modified") {
-			n += int(max(e.Count, 1))
+			conflicts += n
 		}
 	}
-	return n, nil
+	return conflicts, byReason, nil
 }
 
 // poll calls done every second until it reports true, fails, or timeout passes.
@@ -682,13 +711,19 @@ func last(times map[string]time.Time) time.Time {
 }
 
 // samples scrapes the metrics endpoint now and then every interval until
-// window has passed: window/interval+1 samples.
-func samples(ctx context.Context, hc *http.Client, url string, window, interval time.Duration) ([]sample, error) {
+// window has passed: window/interval+1 samples. With a pid, each sample also
+// splits that process's resident memory (rssSplit).
+func samples(ctx context.Context, hc *http.Client, url string, pid int, window, interval time.Duration) ([]sample, error) {
 	var out []sample
 	for i := 0; ; i++ {
 		s, err := scrape(ctx, hc, url)
 		if err != nil {
 			return nil, err
+		}
+		if pid > 0 {
+			if err := residentSplit(pid, s.values); err != nil {
+				return nil, err
+			}
 		}
 		if out = append(out, s); i == int(window/interval) {
 			return out, nil
@@ -767,9 +802,51 @@ func labelled(line string) (string, bool) {
 	return "", false
 }
 
+// rssSplit are the two parts of resident memory, from /proc (--local only):
+// anonymous memory (heap, stacks, the runtime's own) and the pages of files,
+// which for the provider are its binary's code and read-only data. Those are
+// clean and shared, and the kernel can drop them under memory pressure.
+var rssSplit = []string{"rss_anon_bytes", "rss_file_bytes"}
+
+// residentSplit reads pid's rssSplit into values.
+func residentSplit(pid int, values map[string]float64) error {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return fmt.Errorf("cannot read the provider's memory map: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[2] != "kB" {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "Pss_Anon:":
+			values[rssSplit[0]] = kb * 1024
+		case "Pss_File:":
+			values[rssSplit[1]] = kb * 1024
+		}
+	}
+	return nil
+}
+
+// rowNames are the rows of a report's process table, in order.
+func rowNames(rows map[string]row) []string {
+	var out []string
+	for _, m := range slices.Concat(watched, rssSplit, []string{cpuCores}) {
+		if _, ok := rows[m]; ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 func summarise(idle, settle []sample) map[string]row {
 	rows := map[string]row{}
-	for _, m := range watched {
+	for _, m := range slices.Concat(watched, rssSplit) {
+		if _, ok := settle[0].values[m]; !ok {
+			continue
+		}
 		v := make([]float64, len(settle))
 		for i, s := range settle {
 			v[i] = s.values[m]
@@ -793,6 +870,9 @@ func printReport(r report) {
 		fmt.Printf("  all gone in %.1fs", r.DeleteSeconds)
 	}
 	fmt.Printf("  update conflicts %d  waited for API limits %.1fs\n", r.ConflictEvents, r.LimitWaitSeconds)
+	for _, e := range sortedKeys(r.Events) {
+		fmt.Printf("  events %-50s %d\n", e, r.Events[e])
+	}
 	for _, k := range kinds {
 		kr := r.Kinds[k.name]
 		if kr == nil {
@@ -821,7 +901,9 @@ func printReport(r report) {
 	if kube := r.Kube; kube != nil {
 		fmt.Printf("\nin-sync reconciles (%.0f): %.4f API server reads, %.2f API server writes each; %d managed resources changed; served by kube-apiserver per reconcile:\n", kube.Reconciles, kube.ReadsPerReconcile, kube.WritesPerReconcile, kube.Changed)
 		for _, req := range sortedFloatKeys(kube.Served) {
-			fmt.Printf("    %-40s %6.3f\n", req, kube.Served[req])
+			if kube.Served[req] >= 0.00005 {
+				fmt.Printf("    %-40s %6.4f\n", req, kube.Served[req])
+			}
 		}
 	}
 	if a := r.APIServer; a != nil {
@@ -829,7 +911,7 @@ func printReport(r report) {
 			a.CRDs, a.RSSBefore/mib, a.RSSAfter/mib, a.HeapBefore/mib, a.HeapAfter/mib)
 	}
 	fmt.Printf("\n%-30s %12s %12s %14s %12s %12s\n", "metric", "idle", "after-ready", "end-of-settle", "settle-min", "settle-max")
-	for _, m := range append(slices.Clone(watched), cpuCores) {
+	for _, m := range rowNames(r.Metrics) {
 		x := r.Metrics[m]
 		fmt.Printf("%-30s %12s %12s %14s %12s %12s\n", m, human(m, x.Idle), human(m, x.AfterReady), human(m, x.EndOfSettle), human(m, x.SettleMin), human(m, x.SettleMax))
 	}

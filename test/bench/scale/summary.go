@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -30,9 +31,8 @@ func summary(r report, name string) string {
 	rss := m["process_resident_memory_bytes"]
 	heap := m["go_memstats_heap_inuse_bytes"]
 	targets := []target{
-		{what: "idle RSS", goal: 48, got: rss.Idle / mib, unit: "MiB", lower: true,
-			miss: "most of it is the provider's own binary, not its data: about 50 MiB of its code and read-only data are resident (both clouds' SDKs, and the gRPC, xDS and OpenTelemetry packages Cloud Storage's client links in, the Kubernetes API types), against about 12 MiB of heap in use. GC settings cannot shrink that; one binary per cloud (a provider family, as the large providers split theirs) would"},
-		{what: "RSS added per 1,000 managed resources", goal: 64, got: (rss.AfterReady - rss.Idle) / mib / (float64(r.Resources) / 1000), unit: "MiB", lower: true},
+		{what: "idle RSS", goal: 48, got: rss.Idle / mib, unit: "MiB", lower: true, miss: idleMiss(m)},
+		{what: "RSS added per 1,000 managed resources", goal: 64, got: (rss.AfterReady - rss.Idle) / mib / (float64(r.Resources) / 1000), unit: "MiB", lower: true, miss: addedMiss(r)},
 		{what: "heap growth over the settle window (flat memory)", goal: 10, got: 100 * (heap.EndOfSettle - heap.AfterReady) / heap.AfterReady, unit: "%", lower: true,
 			why: "sampled right after all are Ready and at the end of the window; GC timing moves it by a few percent"},
 	}
@@ -54,7 +54,8 @@ func summary(r report, name string) string {
 	}
 	if kr := r.Kinds["GCS Bucket"]; kr != nil {
 		targets = append(targets, target{what: "GCS Bucket time-to-Ready p50", goal: 1, got: kr.TimeToReady["p50"], unit: "s", lower: true,
-			miss: "created in a burst with the other kinds, the GCS Buckets wait in their controller's queue as the S3 Buckets do (see above)"})
+			miss: "a burst goes through the controller's first-in, first-out queue one step at a time, so most Buckets become Ready close together near the end (see the S3 Buckets' run in benchmarks.md); one more Bucket with the others in place is the day-to-day case (see Time to Ready)" + map[bool]string{
+				true: "; and here the Buckets were created in one burst with databases and caches, whose real engines starting up took the machine's two cores, so every reconcile waited for CPU", false: ""}[r.Together]})
 	}
 	for _, k := range kinds {
 		kr := r.Kinds[k.name]
@@ -68,7 +69,7 @@ func summary(r report, name string) string {
 	}
 	if kube := r.Kube; kube != nil {
 		targets = append(targets, target{what: "API server reads per in-sync reconcile (uncached)", goal: 0, got: kube.ReadsPerReconcile, unit: "requests", lower: true,
-			miss: "the credentials Secret, which is never listed or watched: it is read by name at most once per 10 seconds per Secret, not once per reconcile"})
+			miss: "the credentials Secrets, which the provider does not write and so does not cache: each is read by name at most once per 10 seconds, not once per reconcile"})
 	}
 
 	var b strings.Builder
@@ -123,7 +124,14 @@ func summary(r report, name string) string {
 			}
 		}
 	}
-	fmt.Fprintf(&b, "\n\n## Time to Ready\n\nAll %d Ready in %.1f s and deleted in %.1f s. Each kind's times start at its own first create, or at the delete:\n\n", r.Resources, r.ReadySeconds, r.DeleteSeconds)
+	order := ""
+	if len(r.Kinds) > 1 {
+		order = map[bool]string{
+			true:  " (all kinds were created in one burst)",
+			false: " (each kind was created once the one before was Ready: the real engines behind a burst of databases or caches take this machine's CPU for minutes; all were deleted at once)",
+		}[r.Together]
+	}
+	fmt.Fprintf(&b, "\n\n## Time to Ready\n\nAll %d Ready in %.1f s and deleted in %.1f s. Each kind's times start at its own first create, or at the delete%s:\n\n", r.Resources, r.ReadySeconds, r.DeleteSeconds, order)
 	fmt.Fprintf(&b, "| kind | count | all Ready | p50 | p95 | p99 | one more with all in place | all deleted |\n|---|---|---|---|---|---|---|---|\n")
 	for _, k := range kinds {
 		if kr := r.Kinds[k.name]; kr != nil {
@@ -132,8 +140,14 @@ func summary(r report, name string) string {
 		}
 	}
 	fmt.Fprintf(&b, "\nUpdate conflicts reported in events (\"the object has been modified\"): %d. Cloud requests waited %.1f s in all for the provider's own per-API rate limits (`--cloud-api-rate-limits`).\n", r.ConflictEvents, r.LimitWaitSeconds)
+	if len(r.Events) > 0 {
+		fmt.Fprintf(&b, "\nEvents, by type and reason, once all were Ready, kept in sync, and one more of each kind was:\n\n| event | count |\n|---|---|\n")
+		for _, e := range slices.Sorted(maps.Keys(r.Events)) {
+			fmt.Fprintf(&b, "| %s | %d |\n", e, r.Events[e])
+		}
+	}
 	fmt.Fprintf(&b, "\n## The provider's process\n\n| metric | idle | after Ready | end of settle | settle min | settle max |\n|---|---|---|---|---|---|\n")
-	for _, name := range append(append([]string(nil), watched...), cpuCores) {
+	for _, name := range rowNames(m) {
 		x := m[name]
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, human(name, x.Idle), human(name, x.AfterReady), human(name, x.EndOfSettle), human(name, x.SettleMin), human(name, x.SettleMax))
 	}
@@ -174,14 +188,46 @@ func summary(r report, name string) string {
 		if len(kube.Served) > 0 {
 			fmt.Fprintf(&b, "\nRequests kube-apiserver served over the same window, per reconcile, as it counts them (`apiserver_request_total`, watches included). Endpoints, EndpointSlices and Leases are its own bookkeeping, not the provider's:\n\n| request | per reconcile |\n|---|---|\n")
 			for _, req := range sortedFloatKeys(kube.Served) {
-				fmt.Fprintf(&b, "| %s | %.4f |\n", req, kube.Served[req])
+				// Watches restarting now and then round to nothing.
+				if kube.Served[req] >= 0.00005 {
+					fmt.Fprintf(&b, "| %s | %.4f |\n", req, kube.Served[req])
+				}
 			}
 		}
 	}
 	return b.String()
 }
 
-func missed(t target) bool { return (t.lower && t.got > t.goal) || (!t.lower && t.got < t.goal) }
+// idleMiss says why idle RSS misses its goal, with the split of resident
+// memory where the run measured it.
+func idleMiss(m map[string]row) string {
+	split := "about 50 MiB of its code and read-only data are resident"
+	if file, ok := m[rssSplit[1]]; ok {
+		split = fmt.Sprintf("%.1f MiB of the idle RSS are pages of the binary (code and read-only data; anonymous memory is %.1f MiB, of which %.1f MiB heap in use)",
+			file.Idle/mib, m[rssSplit[0]].Idle/mib, m["go_memstats_heap_inuse_bytes"].Idle/mib)
+	}
+	return "most of it is the provider's own binary, not its data: " + split + ". The binary holds both clouds' SDKs, the Kubernetes API types, and the gRPC, xDS and OpenTelemetry packages Cloud Storage's client links in; the kernel maps code around each page first run (package initialisers run across all of it), so most of the binary's pages end up resident. They are clean pages the kernel may drop under memory pressure, but they count in RSS. GC settings cannot shrink that; one binary per cloud (a provider family, as the large providers split theirs) would"
+}
+
+// addedMiss says why the RSS added per 1,000 resources misses its goal.
+func addedMiss(r report) string {
+	m := r.Metrics
+	why := fmt.Sprintf("measured with %d resources and scaled to 1,000, so what each kind costs once, whatever its number (its cloud clients, connection pools and caches, its code's pages first run), counts as if it grew with them", r.Resources)
+	if anon, ok := m[rssSplit[0]]; ok {
+		heap := m["go_memstats_heap_inuse_bytes"]
+		why += fmt.Sprintf(". Here anonymous memory grew %.1f MiB (heap in use %.1f MiB) and the binary's resident pages %.1f MiB",
+			(anon.AfterReady-anon.Idle)/mib, (heap.AfterReady-heap.Idle)/mib, (m[rssSplit[1]].AfterReady-m[rssSplit[1]].Idle)/mib)
+	}
+	return why + ". Not broken down further yet (a heap profile at two sizes would separate the fixed from the per-resource part)"
+}
+
+// missed compares with a little slack: calls per reconcile are counted over
+// a window, and the few reconciles running at its edges have some of their
+// calls counted on one side and the rest on the other.
+func missed(t target) bool {
+	slack := 1e-3 * t.goal
+	return (t.lower && t.got > t.goal+slack) || (!t.lower && t.got < t.goal-slack)
+}
 
 func trim(f float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
