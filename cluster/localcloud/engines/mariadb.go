@@ -140,6 +140,10 @@ func (m *MariaDB) Init(ctx context.Context, rt *Runtime, s Spec) error {
 	if err := rt.Own(data); err != nil {
 		return err
 	}
+	tmp, err := tmpDir(rt, s.Dir)
+	if err != nil {
+		return err
+	}
 	admin, err := randomHex(24)
 	if err != nil {
 		return err
@@ -164,7 +168,7 @@ func (m *MariaDB) Init(ctx context.Context, rt *Runtime, s Spec) error {
 	if err := rt.Own(extra); err != nil {
 		return err
 	}
-	args := append([]string{"--no-defaults", "--datadir=" + data, "--skip-test-db",
+	args := append([]string{"--no-defaults", "--datadir=" + data, "--tmpdir=" + tmp, "--skip-test-db",
 		"--auth-root-authentication-method=socket", "--extra-file=" + extra}, mariadbOptions...)
 	cmd := exec.CommandContext(ctx, m.bin.installDB, args...)
 	cmd.Env = baseEnv()
@@ -178,13 +182,18 @@ func (m *MariaDB) Init(ctx context.Context, rt *Runtime, s Spec) error {
 
 // Command implements Driver. --no-defaults keeps the machine's
 // /etc/mysql out: everything the server reads and writes is in dir/data.
-func (m *MariaDB) Command(_ *Runtime, dir string, port int) (*exec.Cmd, error) {
+func (m *MariaDB) Command(rt *Runtime, dir string, port int) (*exec.Cmd, error) {
 	data := filepath.Join(dir, "data")
 	if err := checkSocketPath(data); err != nil {
 		return nil, err
 	}
+	tmp, err := tmpDir(rt, dir)
+	if err != nil {
+		return nil, err
+	}
 	args := append([]string{"--no-defaults",
 		"--datadir=" + data,
+		"--tmpdir=" + tmp,
 		"--bind-address=127.0.0.1",
 		"--port=" + strconv.Itoa(port),
 		"--skip-networking=0",
@@ -195,6 +204,20 @@ func (m *MariaDB) Command(_ *Runtime, dir string, port int) (*exec.Cmd, error) {
 	cmd.Env = baseEnv()
 	cmd.Dir = dir
 	return cmd, nil
+}
+
+// tmpDir is the instance's own directory for temporary files, made if
+// missing (an instance from before it existed has none). Each server needs
+// its own: at start, mariadbd deletes every "#sql" file in its tmpdir, so
+// servers sharing /tmp delete each other's temporary tables, and an
+// install-db running beside another fails ("Unknown table
+// 'mysql.tmp_user_sys'").
+func tmpDir(rt *Runtime, dir string) (string, error) {
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil && !os.IsExist(err) {
+		return "", err
+	}
+	return tmp, rt.Own(tmp)
 }
 
 // checkSocketPath fails early, and clearly, where mariadbd would fail to

@@ -20,6 +20,17 @@ import (
 // passes in a 0600 defaults file, never on the command line.
 func mariadbSelect1(t *testing.T, port int, user, password, db string) error {
 	t.Helper()
+	got, err := mariadbQuery(t, port, user, password, db, "select 1")
+	if err == nil && got != "1" {
+		return errors.New("select 1 answered " + got)
+	}
+	return err
+}
+
+// mariadbQuery runs one statement with the mariadb client and returns its
+// output.
+func mariadbQuery(t *testing.T, port int, user, password, db, sql string) (string, error) {
+	t.Helper()
 	cnf := filepath.Join(t.TempDir(), "client.cnf")
 	body := "[client]\nuser=" + user + "\npassword=\"" + password + "\"\n"
 	if err := os.WriteFile(cnf, []byte(body), 0o600); err != nil {
@@ -30,7 +41,7 @@ func mariadbSelect1(t *testing.T, port int, user, password, db string) error {
 		t.Fatal(err)
 	}
 	args := []string{"--defaults-file=" + cnf, "--protocol=TCP", "--host=127.0.0.1", "--port=" + strconv.Itoa(port),
-		"--connect-timeout=5", "--batch", "--skip-column-names", "--execute=select 1"}
+		"--connect-timeout=5", "--batch", "--skip-column-names", "--execute=" + sql}
 	if db != "" {
 		args = append(args, db)
 	}
@@ -38,12 +49,9 @@ func mariadbSelect1(t *testing.T, port int, user, password, db string) error {
 	cmd.Env = []string{}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return errors.New(strings.TrimSpace(string(out)))
+		return "", errors.New(strings.TrimSpace(string(out)))
 	}
-	if got := strings.TrimSpace(string(out)); got != "1" {
-		return errors.New("select 1 answered " + got)
-	}
-	return nil
+	return strings.TrimSpace(string(out)), nil
 }
 
 func TestMariaDBVersion(t *testing.T) {
@@ -112,6 +120,12 @@ func TestMariaDBLifecycle(t *testing.T) {
 	}
 	if err := mariadbSelect1(t, port, "master", "first-pass-1", "app"); err != nil {
 		t.Fatalf("connect with the master password: %v", err)
+	}
+	// Each server keeps its temporary files to itself: at start, mariadbd
+	// deletes every "#sql" file in its tmpdir, which in a shared /tmp are
+	// other servers' temporary tables.
+	if got, err := mariadbQuery(t, port, "master", "first-pass-1", "app", "select @@tmpdir"); err != nil || got != filepath.Join(spec.Dir, "tmp") {
+		t.Errorf("tmpdir = %q (%v), want the instance's own %s", got, err, filepath.Join(spec.Dir, "tmp"))
 	}
 	if err := mariadbSelect1(t, port, "root", "", ""); err == nil {
 		t.Errorf("root logs in without a password")
