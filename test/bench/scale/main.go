@@ -555,9 +555,35 @@ func waitReady(ctx context.Context, kube client.Client, o options, planned []kin
 // returns once all are gone, which includes the provider deleting their
 // cloud resources. done is called as each kind's last object goes.
 func deleteAll(ctx context.Context, kube client.Client, o options, planned []kind, done func(kind)) error {
+	// One by one, from o.workers: a single DeleteAllOf of 10,000 runs past
+	// the API server's request timeout and fails.
 	for _, k := range planned {
-		if err := kube.DeleteAllOf(ctx, k.object("", ""), client.InNamespace(o.namespace)); err != nil {
-			return fmt.Errorf("cannot delete %ss: %w", k.name, err)
+		items, err := list(ctx, kube, k, o.namespace)
+		if err != nil {
+			return err
+		}
+		names := make(chan string)
+		var mu sync.Mutex
+		var errs []error
+		var wg sync.WaitGroup
+		for range o.workers {
+			wg.Go(func() {
+				for name := range names {
+					if err := kube.Delete(ctx, k.object(o.namespace, name)); err != nil && !apierrors.IsNotFound(err) {
+						mu.Lock()
+						errs = append(errs, fmt.Errorf("cannot delete %s %s: %w", k.name, name, err))
+						mu.Unlock()
+					}
+				}
+			})
+		}
+		for i := range items {
+			names <- items[i].GetName()
+		}
+		close(names)
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
 		}
 	}
 	left := map[string]int{}
