@@ -459,28 +459,7 @@ func createAll(ctx context.Context, kube client.Client, o options, planned []kin
 		k    kind
 		name string
 	}
-	jobs := make(chan job)
-	var mu sync.Mutex
-	var errs []error
-	created := map[string]map[string]time.Time{}
-	for _, k := range planned {
-		created[k.name] = make(map[string]time.Time, o.count[k.name])
-	}
-	var wg sync.WaitGroup
-	for range o.workers {
-		wg.Go(func() {
-			for j := range jobs {
-				err := kube.Create(ctx, j.k.object(o.namespace, j.name))
-				mu.Lock()
-				if err != nil {
-					errs = append(errs, fmt.Errorf("cannot create %s %s: %w", j.k.name, j.name, err))
-				} else {
-					created[j.k.name][j.name] = time.Now()
-				}
-				mu.Unlock()
-			}
-		})
-	}
+	var jobs []job
 	most := 0
 	for _, k := range planned {
 		most = max(most, o.count[k.name])
@@ -488,13 +467,51 @@ func createAll(ctx context.Context, kube client.Client, o options, planned []kin
 	for i := 1; i <= most; i++ {
 		for _, k := range planned {
 			if i <= o.count[k.name] {
-				jobs <- job{k, k.objectName(i)}
+				jobs = append(jobs, job{k, k.objectName(i)})
 			}
 		}
 	}
-	close(jobs)
+	var mu sync.Mutex
+	created := map[string]map[string]time.Time{}
+	for _, k := range planned {
+		created[k.name] = make(map[string]time.Time, o.count[k.name])
+	}
+	err := inParallel(o.workers, jobs, func(j job) error {
+		if err := kube.Create(ctx, j.k.object(o.namespace, j.name)); err != nil {
+			return fmt.Errorf("cannot create %s %s: %w", j.k.name, j.name, err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		created[j.k.name][j.name] = time.Now()
+		return nil
+	})
+	return created, err
+}
+
+// inParallel calls do for each job from workers goroutines, in the jobs'
+// order, and returns every error.
+func inParallel[T any](workers int, jobs []T, do func(T) error) error {
+	ch := make(chan T)
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range ch {
+				if err := do(j); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, j := range jobs {
+		ch <- j
+	}
+	close(ch)
 	wg.Wait()
-	return created, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // waitReady lists each kind every second and returns when each object of
@@ -562,27 +579,13 @@ func deleteAll(ctx context.Context, kube client.Client, o options, planned []kin
 		if err != nil {
 			return err
 		}
-		names := make(chan string)
-		var mu sync.Mutex
-		var errs []error
-		var wg sync.WaitGroup
-		for range o.workers {
-			wg.Go(func() {
-				for name := range names {
-					if err := kube.Delete(ctx, k.object(o.namespace, name)); err != nil && !apierrors.IsNotFound(err) {
-						mu.Lock()
-						errs = append(errs, fmt.Errorf("cannot delete %s %s: %w", k.name, name, err))
-						mu.Unlock()
-					}
-				}
-			})
-		}
-		for i := range items {
-			names <- items[i].GetName()
-		}
-		close(names)
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
+		err = inParallel(o.workers, items, func(u unstructured.Unstructured) error {
+			if err := kube.Delete(ctx, &u); err != nil && !apierrors.IsNotFound(err) {
+				return fmt.Errorf("cannot delete %s %s: %w", k.name, u.GetName(), err)
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 	}
