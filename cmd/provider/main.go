@@ -62,6 +62,7 @@ func run() error {
 		retryPeriod      = fs.Duration("leader-election-retry-period", 2*time.Second, "How often replicas try to acquire or renew the lease.")
 		metricsAddr      = fs.String("metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 turns it off.")
 		healthAddr       = fs.String("health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints; 0 turns them off.")
+		pprofAddr        = fs.String("pprof-bind-address", "", "Address of Go's /debug/pprof endpoints (heap, goroutine, CPU profiles), such as 127.0.0.1:6060; empty turns them off. They answer anyone who can reach them and a CPU profile costs CPU: bind them to localhost.")
 		stateMetricsPoll = fs.Duration("poll-state-metric", 5*time.Second, "How often managed resource state metrics are recorded.")
 		printVersion     = fs.Bool("version", false, "Print the version and exit.")
 		endpointPrefixes = fs.String("namespaced-endpoint-prefixes", "", "Comma-separated URL prefixes that endpoint overrides in namespaced ProviderConfigs may use; empty refuses every override there (ClusterProviderConfigs may always set them).")
@@ -103,6 +104,7 @@ func run() error {
 		NewClient:                  secretcache.NewClient,
 		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
 		HealthProbeBindAddress:     *healthAddr,
+		PprofBindAddress:           *pprofAddr,
 		LeaderElection:             *leaderElection,
 		LeaderElectionID:           "crossplane-leader-election-provider-appinfra",
 		LeaderElectionNamespace:    *leaseNamespace,

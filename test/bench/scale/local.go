@@ -157,8 +157,13 @@ func startLocal(ctx context.Context, o *options, providerArgs []string) (*localS
 		l.stop()
 		return nil, err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	args := append([]string{"--kubeconfig", kc, "--metrics-bind-address", addr, "--health-probe-bind-address", "0"}, providerArgs...)
+	pprofPort, err := local.FreePort()
+	if err != nil {
+		l.stop()
+		return nil, err
+	}
+	addr, pprofAddr := fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", pprofPort)
+	args := append([]string{"--kubeconfig", kc, "--metrics-bind-address", addr, "--health-probe-bind-address", "0", "--pprof-bind-address", pprofAddr}, providerArgs...)
 	if l.provider, err = local.Start(plog, bin, args...); err != nil {
 		l.stop()
 		return nil, err
@@ -167,7 +172,7 @@ func startLocal(ctx context.Context, o *options, providerArgs []string) (*localS
 		l.stop()
 		return nil, fmt.Errorf("the provider did not serve metrics: %w", err)
 	}
-	o.kubeconfig, o.metrics, o.pid = kc, "http://"+addr+"/metrics", l.provider.PID()
+	o.kubeconfig, o.metrics, o.pprof, o.pid = kc, "http://"+addr+"/metrics", "http://"+pprofAddr+"/debug/pprof", l.provider.PID()
 	fmt.Fprintf(os.Stderr, "local stack up; provider %s; logs in %s\n", strings.Join(providerArgs, " "), dir)
 	return l, nil
 }

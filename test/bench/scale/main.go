@@ -49,7 +49,9 @@ const cpuCores = "cpu_cores"
 
 type options struct {
 	kubeconfig, metrics, namespace, out, docs, from string
-	providerFlags                                   string
+	// pprof is the provider's /debug/pprof URL; empty skips heap profiles.
+	pprof         string
+	providerFlags string
 	// pid is the provider's, when it runs here (--local).
 	pid int
 	// count is how many objects of each kind to create, by kind name.
@@ -110,6 +112,8 @@ type report struct {
 	// APIServer is what the provider's CRDs cost kube-apiserver (--local
 	// only).
 	APIServer *apiServerCost `json:"api_server_crds,omitempty"`
+	// Heap says which code holds the provider's heap (with --pprof).
+	Heap *heapReport `json:"heap_by_package,omitempty"`
 }
 
 // kindReport is one kind's share of a run. Cloud calls are counted by the
@@ -174,6 +178,7 @@ func main() {
 	fs := flag.NewFlagSet("scale", flag.ExitOnError)
 	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "Kubeconfig of the cluster the provider watches.")
 	fs.StringVar(&o.metrics, "metrics", "http://127.0.0.1:8080/metrics", "URL of the provider's Prometheus metrics endpoint.")
+	fs.StringVar(&o.pprof, "pprof", "", "URL of the provider's /debug/pprof endpoints (its --pprof-bind-address), to say which code holds its heap at idle and at the end; empty skips it. --local sets it.")
 	counts := map[string]*int{}
 	for _, k := range kinds {
 		counts[k.name] = new(int)
@@ -245,6 +250,12 @@ func run(ctx context.Context, o options) error {
 	idle, err := samples(ctx, hc, o.metrics, o.pid, o.sample, o.sample)
 	if err != nil {
 		return err
+	}
+	var heapIdle map[string]float64
+	if o.pprof != "" {
+		if heapIdle, err = heapByPackage(ctx, hc, o.pprof); err != nil {
+			return err
+		}
 	}
 
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: o.namespace}}
@@ -333,6 +344,14 @@ func run(ctx context.Context, o options) error {
 	versionsAfter, err := versions(ctx, kube, o.namespace, planned)
 	if err != nil {
 		return err
+	}
+	// After the window's counts: the profile's garbage collection is not
+	// the provider's own.
+	if o.pprof != "" {
+		r.Heap = &heapReport{IdleMiB: heapIdle}
+		if r.Heap.SettleMiB, err = heapByPackage(ctx, hc, o.pprof); err != nil {
+			return err
+		}
 	}
 	r.Metrics = summarise(idle, settle)
 	if stack != nil {
