@@ -22,7 +22,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -54,11 +56,23 @@ type storeProxy struct {
 	mu          sync.Mutex
 	assumeRoles int
 	owners      map[string]int // ExpectedBucketOwner value -> requests
+	// foreign are bucket names these credentials may no longer read:
+	// every request for them is answered 403 (with no body to a HEAD, as
+	// S3 does) and none reaches the store.
+	foreign    []string
+	foreignOps map[string]int // method -> requests for a foreign bucket
+}
+
+// refuse makes the store answer 403 to every request for bucket from now.
+func (p *storeProxy) refuse(bucket string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.foreign = append(p.foreign, bucket)
 }
 
 func newStoreProxy(t *testing.T, target string, configure func(*storeProxy)) *storeProxy {
 	t.Helper()
-	p := &storeProxy{owners: map[string]int{}}
+	p := &storeProxy{owners: map[string]int{}, foreignOps: map[string]int{}}
 	configure(p)
 	u, _ := url.Parse(target)
 	forward := httputil.NewSingleHostReverseProxy(u)
@@ -75,6 +89,19 @@ func newStoreProxy(t *testing.T, target string, configure func(*storeProxy)) *st
 			w.WriteHeader(http.StatusForbidden)
 			if r.Method != http.MethodHead { // A HEAD answer has no body.
 				_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message></Error>`)
+			}
+			return
+		}
+		p.mu.Lock()
+		foreign := slices.Contains(p.foreign, s3Bucket(r))
+		if foreign {
+			p.foreignOps[r.Method]++
+		}
+		p.mu.Unlock()
+		if foreign {
+			w.WriteHeader(http.StatusForbidden)
+			if r.Method != http.MethodHead {
+				_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
 			}
 			return
 		}
@@ -178,6 +205,44 @@ func TestWrongCredentialsAreNamed(t *testing.T) {
 	})
 	if err := storeLacks("it-wrong-creds"); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestS3BucketThatBecameUnreadableCanBeLetGo: a Ready bucket whose
+// credentials lose access answers 403 to HEAD, with no body to say why: it
+// may be another account's by now, or the user's own. Deleted, the resource
+// cannot observe, so it could not finish: it must say how to go without the
+// bucket, go when told, and send the bucket nothing but HEADs.
+func TestS3BucketThatBecameUnreadableCanBeLetGo(t *testing.T) {
+	t.Parallel()
+	const name = "it-lost-access"
+	p := newStoreProxy(t, kumoURL, func(*storeProxy) {})
+	clusterConfig(t, "lost-access", p.URL)
+	cr := bucket(name, usingConfig("ClusterProviderConfig", "lost-access"))
+	create(t, cr)
+	eventually(t, converge, "bucket Ready", func() error { return ready(cr) })
+	p.refuse(name)
+	eventually(t, converge, "the unreadable bucket reported", func() error {
+		return hasCondition(cr, xpv2.TypeSynced, corev1.ConditionFalse, "exists but these credentials may not access it")
+	})
+	if err := kube.Delete(context.Background(), cr); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, converge, "told how to go without the bucket", func() error {
+		return hasCondition(cr, xpv2.TypeSynced, corev1.ConditionFalse, `cannot finish deleting while this is so: to remove it and leave the external resource as it is, set spec.managementPolicies to ["Observe"]`)
+	})
+	observeOnly := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"managementPolicies":["Observe"]}}`))
+	if err := kube.Patch(context.Background(), cr, observeOnly); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, converge, "gone once it may only observe", func() error { return gone(cr) })
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.foreignOps) != 1 || p.foreignOps[http.MethodHead] == 0 {
+		t.Errorf("requests for the unreadable bucket, by method: %v; want HEADs only", p.foreignOps)
+	}
+	if err := storeHas(name); err != nil {
+		t.Errorf("the bucket let go: %v", err)
 	}
 }
 
@@ -468,6 +533,49 @@ func TestGCSOwnershipIsExactForDottedNames(t *testing.T) {
 	}
 }
 
+// TestGCSBucketNowInAnotherProjectIsNotDeleted: a Ready bucket whose
+// ProviderConfig is changed to another project is refused; deleted, the
+// resource cannot tell whether it made the bucket, so it says how to go
+// without it, goes when told, and the bucket stays.
+func TestGCSBucketNowInAnotherProjectIsNotDeleted(t *testing.T) {
+	t.Parallel()
+	config := &gcpv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "changes-project"},
+		Spec: gcpv1alpha1.ProviderConfigSpec{
+			ProjectID: "appinfra-test", ProjectNumber: "123456789012",
+			Credentials: gcpv1alpha1.Credentials{Source: gcpv1alpha1.CredentialsSourceNone},
+			Endpoint:    &gcpv1alpha1.Endpoint{Storage: gcsRecorder.Endpoint()},
+		}}
+	create(t, config)
+	const name = "it-gcs-changes-project"
+	cr := gcsBucketCR(name, func(b *gcsv1alpha1.Bucket) {
+		b.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: config.Name}
+	})
+	create(t, cr)
+	eventually(t, converge, "bucket Ready", func() error { return ready(cr) })
+
+	otherProject := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"projectID":"appinfra-other","projectNumber":"999999999999"}}`))
+	if err := kube.Patch(context.Background(), config, otherProject); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, converge, "refused once the config names another project", func() error {
+		return hasCondition(cr, xpv2.TypeSynced, corev1.ConditionFalse, "belongs to project number 123456789012, not to project appinfra-other")
+	})
+	if err := kube.Delete(context.Background(), cr); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, converge, "told how to go without the bucket", func() error {
+		return hasCondition(cr, xpv2.TypeSynced, corev1.ConditionFalse, `set spec.managementPolicies to ["Observe"]`)
+	})
+	observeOnly := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"managementPolicies":["Observe"]}}`))
+	if err := kube.Patch(context.Background(), cr, observeOnly); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, converge, "gone once it may only observe", func() error { return gone(cr) })
+	if gcsRecorder.Bucket(name) == nil {
+		t.Error("the bucket was deleted")
+	}
+}
+
 // TestGCSBucketOfAnotherProjectIsRefused: the recording server reports
 // every bucket in project number 123456789012.
 func TestGCSBucketOfAnotherProjectIsRefused(t *testing.T) {
@@ -492,4 +600,5 @@ func TestGCSBucketOfAnotherProjectIsRefused(t *testing.T) {
 	eventually(t, converge, "other project refused", func() error {
 		return hasCondition(reader, xpv2.TypeSynced, corev1.ConditionFalse, "belongs to project number 123456789012, not to project appinfra-other (number 999999999999)")
 	})
+
 }

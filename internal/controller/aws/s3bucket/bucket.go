@@ -131,7 +131,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 		// S3 answers 301 to a HEAD signed for the wrong region.
 		return managed.ExternalObservation{}, errors.Errorf("bucket %q is not in region %s; a bucket cannot move, so create a new one or set spec.forProvider.region to the bucket's region", name, p.Region)
 	case isForbidden(err):
-		return managed.ExternalObservation{}, e.forbidden(ctx, name)
+		return managed.ExternalObservation{}, e.forbidden(ctx, cr, name)
 	case err != nil:
 		return managed.ExternalObservation{}, errors.Wrap(err, "cannot get bucket")
 	}
@@ -293,7 +293,10 @@ func (e *external) expectOwner(ctx context.Context) error {
 // forbidden explains a 403 on HEAD, which has no body to say why. One call
 // that has one, made once per config, tells refused credentials from a
 // bucket these credentials may not read.
-func (e *external) forbidden(ctx context.Context, name string) error {
+//
+// A resource being deleted is told how to go without the bucket, unless
+// the credentials were refused: then fixing them is the way out.
+func (e *external) forbidden(ctx context.Context, cr *v1alpha1.Bucket, name string) error {
 	refused, _ := clientcache.Value(&e.cfg.Values, "credentialsRefused", func() (string, error) {
 		_, err := e.s3.ListBuckets(ctx, &s3.ListBucketsInput{MaxBuckets: aws.Int32(1)})
 		if awsclient.IsCredentialsRefused(err) {
@@ -305,9 +308,9 @@ func (e *external) forbidden(ctx context.Context, name string) error {
 	case refused != "":
 		return errors.Errorf("the store refused the ProviderConfig's credentials (%s): check the access key and secret in its Secret", refused)
 	case aws.ToString(e.owner) != "":
-		return errors.Errorf("bucket %q exists but is not in account %s, or these credentials may not access it: the name may belong to another account (choose another with the crossplane.io/external-name annotation) or the credentials lack s3:ListBucket", name, aws.ToString(e.owner))
+		return reconciler.StuckDeleting(cr, errors.Errorf("bucket %q exists but is not in account %s, or these credentials may not access it: the name may belong to another account (choose another with the crossplane.io/external-name annotation) or the credentials lack s3:ListBucket", name, aws.ToString(e.owner)))
 	}
-	return errors.Errorf("bucket %q exists but these credentials may not access it: the name may belong to another account (choose another with the crossplane.io/external-name annotation) or the credentials lack s3:ListBucket", name)
+	return reconciler.StuckDeleting(cr, errors.Errorf("bucket %q exists but these credentials may not access it: the name may belong to another account (choose another with the crossplane.io/external-name annotation) or the credentials lack s3:ListBucket", name))
 }
 
 // endpoint is the S3 endpoint that serves buckets of this config's region.

@@ -281,8 +281,12 @@ func withoutLateInit() bucketOption {
 	return withPolicies(xpv2.ManagementActionObserve, xpv2.ManagementActionCreate, xpv2.ManagementActionUpdate, xpv2.ManagementActionDelete)
 }
 
+// deleting marks a resource deleted, at a fixed time: two resources made
+// with it compare equal.
 func deleting() bucketOption {
-	return func(cr *v1alpha1.Bucket) { cr.SetDeletionTimestamp(&metav1.Time{Time: time.Now()}) }
+	return func(cr *v1alpha1.Bucket) {
+		cr.SetDeletionTimestamp(&metav1.Time{Time: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)})
+	}
 }
 
 func publicAccessBlock(on bool) *v1alpha1.PublicAccessBlock {
@@ -672,6 +676,29 @@ func TestObserve(t *testing.T) {
 				msg:   []string{"the store refused the ProviderConfig's credentials (InvalidAccessKeyId)", "Secret"},
 				notIn: accessKeyID,
 				cr:    configuredBucket(),
+				calls: []string{"HeadBucket", "ListBuckets"},
+			},
+		},
+		"ForbiddenWhileDeleting": {
+			reason: "A resource being deleted whose bucket these credentials may not see cannot tell another account's bucket from its own: the error should say how to go without it.",
+			api:    &mockAPI{MockHeadBucket: headFails(apiError("Forbidden")), MockListBuckets: listBuckets(nil)},
+			cr:     configuredBucket(deleting()),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{`bucket "my-bucket" exists but is not in account ` + testAccount, `set spec.managementPolicies to ["Observe"]`},
+				cr:    configuredBucket(deleting()),
+				calls: []string{"HeadBucket", "ListBuckets"},
+			},
+		},
+		"CredentialsRefusedWhileDeleting": {
+			reason: "Refused credentials are to be fixed, not a reason to let a bucket go: the error should not suggest it.",
+			api:    &mockAPI{MockHeadBucket: headFails(apiError("Forbidden")), MockListBuckets: listBuckets(refused)},
+			cr:     configuredBucket(deleting()),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{"the store refused the ProviderConfig's credentials (InvalidAccessKeyId)"},
+				notIn: "managementPolicies",
+				cr:    configuredBucket(deleting()),
 				calls: []string{"HeadBucket", "ListBuckets"},
 			},
 		},

@@ -131,7 +131,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	case errors.Is(err, storage.ErrBucketNotExist):
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	case hasStatus(err, http.StatusForbidden):
-		return managed.ExternalObservation{}, xperrors.Errorf("bucket %q exists but these credentials may not read it: the name may belong to another project (choose another with the crossplane.io/external-name annotation) or the credentials lack storage.buckets.get", name)
+		return managed.ExternalObservation{}, reconciler.StuckDeleting(cr, xperrors.Errorf("bucket %q exists but these credentials may not read it: the name may belong to another project (choose another with the crossplane.io/external-name annotation) or the credentials lack storage.buckets.get", name))
 	case err != nil:
 		return managed.ExternalObservation{}, xperrors.Wrap(err, "cannot get bucket")
 	}
@@ -142,7 +142,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 		return managed.ExternalObservation{}, xperrors.Errorf("bucket %q is in location %s, not %s; a bucket cannot move, so create a new one", name, attrs.Location, p.Location)
 	}
 	if err := e.sameProject(ctx, name, attrs); err != nil {
-		return managed.ExternalObservation{}, err
+		return managed.ExternalObservation{}, reconciler.StuckDeleting(cr, err)
 	}
 	if owned, err := e.owners.Owned(ctx, cr, attrs.Labels); !owned {
 		return managed.ExternalObservation{}, err

@@ -405,6 +405,17 @@ func TestObserve(t *testing.T) {
 				calls: attrsCall,
 			},
 		},
+		"ForbiddenWhileDeleting": {
+			reason: "A resource being deleted whose bucket these credentials may not read cannot tell another project's bucket from its own: the error should say how to go without it.",
+			api:    &mockAPI{MockAttrs: attrsFail(apiError(http.StatusForbidden))},
+			cr:     configuredBucket(withDeletionTimestamp()),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{`bucket "my-bucket" exists`, `set spec.managementPolicies to ["Observe"]`},
+				cr:    configuredBucket(withDeletionTimestamp()),
+				calls: attrsCall,
+			},
+		},
 		"AttrsFailed": {
 			reason: "Any other error reading the bucket should be returned wrapped.",
 			api:    &mockAPI{MockAttrs: attrsFail(errBoom)},
@@ -579,6 +590,17 @@ func TestObserve(t *testing.T) {
 				err:   cmpopts.AnyError,
 				msg:   []string{`bucket "my-bucket" belongs to project number 999, not to project my-project (number 123456789012)`},
 				cr:    configuredBucket(),
+				calls: attrsCall,
+			},
+		},
+		"OtherProjectWhileDeleting": {
+			reason: "A resource being deleted whose bucket is in another project than the config's cannot tell whether it created the bucket before the config changed: the error should say how to go without it.",
+			api:    &mockAPI{MockAttrs: attrsAre(attrs(func(a *storage.BucketAttrs) { a.ProjectNumber = 999 }))},
+			cr:     configuredBucket(withDeletionTimestamp()),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{`bucket "my-bucket" belongs to project number 999`, `set spec.managementPolicies to ["Observe"]`},
+				cr:    configuredBucket(withDeletionTimestamp()),
 				calls: attrsCall,
 			},
 		},
