@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -45,7 +46,10 @@ func summary(r report, name string) string {
 		per1000 := float64(kr.Count) / 1000
 		capped := "a Bucket takes about three reconciles to be Ready (finalizer and create, then a first observe that late-initialises, then one in sync), each a handful of sequential S3 calls and API server writes, so --max-concurrent-reconciles (per controller) and the time one reconcile takes bound the rate, as --max-reconcile-rate does above them (the run with the earlier defaults of 10 and 10 shows their effect). On the 2-core machine of these runs the API server, etcd, kumo and the provider share the CPU, and reconciles slow as they pile up"
 		deleting := "bounded as creation is: a delete and an observe that finds the bucket gone, each behind the polls of the Buckets not yet deleted"
-		fifo := "a burst of 1,000 goes through a first-in, first-out queue one step at a time: most Buckets go through each step before any goes through the next, so they become Ready close together near the end, and p50 is close to the total. One Bucket created with the others in place is what a user sees day to day (see Time to Ready); with --poll 10s, as here, 1,000 Buckets need 100 polls per second, the whole --max-reconcile-rate, so even it waits behind polls a little"
+		fifo := fmt.Sprintf("a burst of %s goes through a first-in, first-out queue one step at a time: most Buckets go through each step before any goes through the next, so they become Ready close together near the end, and p50 is close to the total. One Bucket created with the others in place is what a user sees day to day (see Time to Ready)", thousands(kr.Count))
+		if poll := pollOf(r); poll > 0 {
+			fifo += fmt.Sprintf("; with --poll %s, as here, %s Buckets need %.0f polls per second (--max-reconcile-rate allows 100 by default), and a new one waits behind those queued before it", poll, thousands(kr.Count), float64(kr.Count)/poll.Seconds())
+		}
 		targets = append(targets,
 			target{what: "time until 1,000 S3 Buckets are Ready", goal: 40, got: kr.ReadySeconds / per1000, unit: "s", lower: true,
 				why: "scaled linearly from the N measured", miss: capped},
@@ -280,6 +284,27 @@ func heapTable(b *strings.Builder, h *heapReport, resources int) {
 		}
 		fmt.Fprintf(b, "| %d others | %.1f MiB | %.1f MiB | %+.1f MiB |\n", len(pkgs)-rows, ri, rs, (rs-ri)/(float64(resources)/1000))
 	}
+}
+
+// pollOf is the provider's --poll in the run r, 0 if it is not known.
+func pollOf(r report) time.Duration {
+	f := strings.Fields(r.Provider)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "--poll" {
+			d, _ := time.ParseDuration(f[i+1])
+			return d
+		}
+	}
+	return 0
+}
+
+// thousands writes n with a comma every three digits, as the pages do.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // missed compares with a little slack: calls per reconcile are counted over
