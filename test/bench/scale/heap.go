@@ -19,6 +19,20 @@ type heapReport struct {
 	// MiB, as Go's sampled heap profile estimates them.
 	IdleMiB   map[string]float64 `json:"idle_mib"`
 	SettleMiB map[string]float64 `json:"end_of_settle_mib"`
+	// LiveAfterReadyMiB is the whole heap in use after a collection right
+	// after all were Ready: with the end of the window's, it says whether
+	// memory grows with reconciles, which heap in use sampled between
+	// collections (garbage included) says only roughly.
+	LiveAfterReadyMiB float64 `json:"live_after_ready_mib,omitempty"`
+}
+
+// sum is the MiB of a heap by package.
+func sum(mib map[string]float64) float64 {
+	t := 0.0
+	for _, v := range mib {
+		t += v
+	}
+	return t
 }
 
 // heapByPackage reads the heap profile at pprof (the provider's

@@ -317,6 +317,14 @@ func run(ctx context.Context, o options) error {
 		kr.TimeToReady = percentiles(created[k.name], ready[k.name])
 	}
 	fmt.Fprintf(os.Stderr, "all %d Ready after %.1fs; sampling for %s\n", r.Resources, r.ReadySeconds, o.settle)
+	var liveAfterReady float64
+	if o.pprof != "" {
+		h, err := heapByPackage(ctx, hc, o.pprof)
+		if err != nil {
+			return err
+		}
+		liveAfterReady = sum(h)
+	}
 
 	// The API server's counts are taken inside the listing of versions, so
 	// that they count none of this tool's own requests.
@@ -348,7 +356,7 @@ func run(ctx context.Context, o options) error {
 	// After the window's counts: the profile's garbage collection is not
 	// the provider's own.
 	if o.pprof != "" {
-		r.Heap = &heapReport{IdleMiB: heapIdle}
+		r.Heap = &heapReport{IdleMiB: heapIdle, LiveAfterReadyMiB: liveAfterReady}
 		if r.Heap.SettleMiB, err = heapByPackage(ctx, hc, o.pprof); err != nil {
 			return err
 		}
