@@ -225,6 +225,22 @@ func TestS3BucketThatBecameUnreadableCanBeLetGo(t *testing.T) {
 	eventually(t, converge, "the unreadable bucket reported", func() error {
 		return hasCondition(cr, xpv2.TypeSynced, corev1.ConditionFalse, "exists but these credentials may not access it")
 	})
+	deleteWhenToldHow(t, cr)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.foreignOps) != 1 || p.foreignOps[http.MethodHead] == 0 {
+		t.Errorf("requests for the unreadable bucket, by method: %v; want HEADs only", p.foreignOps)
+	}
+	if err := storeHas(name); err != nil {
+		t.Errorf("the bucket was not kept: %v", err)
+	}
+}
+
+// deleteWhenToldHow deletes cr, whose bucket it cannot report on, waits
+// for its condition to say how to go without the bucket, does that, and
+// waits for cr to be gone.
+func deleteWhenToldHow(t *testing.T, cr conditioned) {
+	t.Helper()
 	if err := kube.Delete(context.Background(), cr); err != nil {
 		t.Fatal(err)
 	}
@@ -236,14 +252,6 @@ func TestS3BucketThatBecameUnreadableCanBeLetGo(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, converge, "gone once it may only observe", func() error { return gone(cr) })
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.foreignOps) != 1 || p.foreignOps[http.MethodHead] == 0 {
-		t.Errorf("requests for the unreadable bucket, by method: %v; want HEADs only", p.foreignOps)
-	}
-	if err := storeHas(name); err != nil {
-		t.Errorf("the bucket let go: %v", err)
-	}
 }
 
 // TestPolicyThatIsNotJSONIsRefusedBeforeAnyCall: kumo would store it and
@@ -560,17 +568,7 @@ func TestGCSBucketNowInAnotherProjectIsNotDeleted(t *testing.T) {
 	eventually(t, converge, "refused once the config names another project", func() error {
 		return hasCondition(cr, xpv2.TypeSynced, corev1.ConditionFalse, "belongs to project number 123456789012, not to project appinfra-other")
 	})
-	if err := kube.Delete(context.Background(), cr); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, converge, "told how to go without the bucket", func() error {
-		return hasCondition(cr, xpv2.TypeSynced, corev1.ConditionFalse, `set spec.managementPolicies to ["Observe"]`)
-	})
-	observeOnly := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"managementPolicies":["Observe"]}}`))
-	if err := kube.Patch(context.Background(), cr, observeOnly); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, converge, "gone once it may only observe", func() error { return gone(cr) })
+	deleteWhenToldHow(t, cr)
 	if gcsRecorder.Bucket(name) == nil {
 		t.Error("the bucket was deleted")
 	}

@@ -14,9 +14,9 @@ import (
 // heapReport says which code holds the provider's heap: at idle, and with
 // every resource in place at the end of the settle window.
 type heapReport struct {
-	// IdleMiB and SettleMiB are the bytes in use, by the package that
-	// allocated them (the first frame outside Go's standard library), in
-	// MiB, as Go's sampled heap profile estimates them.
+	// IdleMiB and SettleMiB are the MiB in use by the package that
+	// allocated them (see parseHeapProfile), as Go's sampled heap profile
+	// estimates them after a collection.
 	IdleMiB   map[string]float64 `json:"idle_mib"`
 	SettleMiB map[string]float64 `json:"end_of_settle_mib"`
 	// LiveAfterReadyMiB is the whole heap in use after a collection right
