@@ -47,6 +47,7 @@ func (c liveReads) Get(ctx context.Context, key client.ObjectKey, obj client.Obj
 func Setup[T resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k Kind[T]) error {
 	name := managed.ControllerName(k.GVK.GroupKind().String())
 	log := o.Logger.WithValues("controller", name)
+	kube := keepStatus{Client: mgr.GetClient()}
 	record := quietConflicts{Recorder: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), log: log}
 
 	opts := []managed.ReconcilerOption{
@@ -63,7 +64,7 @@ func Setup[T resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k K
 		// On a conflict the updater reads the object again and retries; a
 		// read from the manager's cache can still be the stale version that
 		// conflicted, so it reads from the API server itself.
-		managed.WithCriticalAnnotationUpdater(managed.NewRetryingCriticalAnnotationUpdater(liveReads{Client: mgr.GetClient(), live: mgr.GetAPIReader()})),
+		managed.WithCriticalAnnotationUpdater(managed.NewRetryingCriticalAnnotationUpdater(liveReads{Client: kube, live: mgr.GetAPIReader()})),
 	}
 	if k.PollInterval != nil {
 		opts = append(opts, managed.WithPollIntervalHook(k.PollInterval))
@@ -78,7 +79,7 @@ func Setup[T resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k K
 		}
 	}
 
-	r := managed.NewReconciler(mgr, resource.ManagedKind(k.GVK), opts...)
+	r := managed.NewReconciler(withClient{Manager: mgr, c: kube}, resource.ManagedKind(k.GVK), opts...)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
