@@ -51,8 +51,8 @@ render: ## Render every platform Composition with the crossplane CLI against the
 render-update: ## Rewrite the render tests' expected output (review the diff).
 	XP_BIN=$$(cluster/tools.sh crossplane) FN_BIN=$$(cluster/tools.sh functions) $(GO) test -tags render -count=1 ./test/render/... -update
 
-e2e: deps ## End to end: Crossplane core, functions, the provider, the local cloud; claims applied, used and deleted; both packages built, pushed, installed.
-	for t in kube etcd kumo fake-gcs crossplane functions; do cluster/tools.sh $$t >/dev/null; done
+e2e: deps ## End to end: Crossplane core, functions, the provider, the local cloud; claims applied, used and deleted; both packages built, pushed, installed; make dev from a private directory with kube unbuilt, and a failed start, leaving nothing running.
+	for t in kube kubectl etcd kumo fake-gcs crossplane functions; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) ./test/e2e/...
 
 fault: deps ## Fault injection: two provider replicas against clouds behind fault proxies, the leader killed, kube-apiserver restarted, credentials expired; invariants and a secret canary checked; prints a report.
@@ -80,15 +80,15 @@ bench-10k: deps ## 10,000 S3 Buckets with --poll 10m, as the largest installatio
 	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) run ./test/bench/scale --local --n 10000 --workers 16 --poll 10m --settle 12m --timeout 30m --docs docs/benchmarks-10k
 
-test: unit integration render e2e fault ## The whole test suite: unit, render, integration and end to end.
+test: unit integration render e2e fault ## The whole test suite: unit, integration, render, end to end (make dev's first run included) and fault injection.
 
 run: ## Run the provider out of cluster against $$KUBECONFIG (CRDs must be installed).
 	$(GO) run ./cmd/provider --debug --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 0
 
-dev: ## Bring up the local stack (control plane, kumo, provider) and apply the example Bucket.
+dev: ## Bring up the local stack (control plane, emulators, local cloud, Crossplane core and functions, the provider), apply the example AppEnvironment claim and use its Secret. DEV_DIR (.dev) holds its state and logs.
 	cluster/dev.sh up
 
-dev-down: ## Stop everything `make dev` started.
+dev-down: ## Stop everything `make dev` started, databases and caches included (their data stays).
 	cluster/dev.sh down
 
 .PHONY: deps help generate check-generate build lint unit render render-update integration e2e fault soak packages bench bench-10k test run dev dev-down

@@ -16,7 +16,14 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "deps: missing ${need[*]}; install them (Debian: sudo apt-get install ${need[*]}) for the engines that need them" >&2
   exit 0
 fi
-echo "deps: installing ${need[*]} from Debian" >&2
+# apt's output (hundreds of lines) goes to a log, not into the first screen.
+log=${XDG_CACHE_HOME:-$HOME/.cache}/provider-appinfra/deps.log
+mkdir -p "$(dirname "$log")"
+echo "deps: installing ${need[*]} from Debian (a minute or two; log: $log)" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+if ! { apt-get update && apt-get install -y --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
+  echo "deps: installing ${need[*]} failed; the end of $log:" >&2
+  tail -n 20 "$log" >&2
+  exit 1
+fi
+echo "deps: installed ${need[*]}" >&2

@@ -8,7 +8,11 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-state=$root/.dev
+# DEV_DIR: where the stack keeps its state and logs (the tests use their own).
+state=${DEV_DIR:-$root/.dev}
+# DEV_START_TIMEOUT: seconds the stack may take to start once everything it
+# runs is built (builds are not timed: on a new machine they take minutes).
+start_timeout=${DEV_START_TIMEOUT:-180}
 cd "$root"
 
 say() { printf '\n==> %s\n' "$*"; }
@@ -36,19 +40,49 @@ ping_cache() {
 alive() { [[ -f $state/$1.pid ]] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
 
 stop() { # name: SIGTERM, wait up to 20 s, then SIGKILL
-  alive "$1" || { rm -f "$state/$1.pid"; return 0; }
+  alive "$1" || return 0
   local pid; pid=$(cat "$state/$1.pid")
   echo "stopping $1 (pid $pid)"
   kill -TERM "$pid"
   for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  rm -f "$state/$1.pid"
+  return 0
 }
 
 down() {
   stop provider
+  rm -f "$state/provider.pid"
   stop devstack
+  # devstack leads its own session (setsid), and whatever it started stays
+  # in it: etcd, kube-apiserver, the emulators, the local cloud and its
+  # engines. Whatever a stop that failed half-way, or a devstack that died,
+  # left behind goes with the session.
+  if [[ -f $state/devstack.pid ]]; then
+    local sid; sid=$(cat "$state/devstack.pid")
+    if pgrep -s "$sid" >/dev/null; then
+      echo "stopping what is left of session $sid: $(pgrep -s "$sid" -d' ' -l | tr '\n' ' ')"
+      pkill -KILL -s "$sid" || true
+    fi
+    rm -f "$state/devstack.pid"
+  fi
   echo "local stack stopped"
+}
+
+# diagnose: why the claim is not Ready, in the words of its resources and
+# of the local cloud and its engines, not only the resources' states.
+diagnose() {
+  say "the claim is not Ready: what its resources and the local cloud say"
+  KUBECONFIG=$state/kubeconfig "$CROSSPLANE_CLI" resource trace -n default appenvironment.platform.appinfra.io shop -o wide || true
+  echo
+  kubectl get managed -n default -o go-template='{{range .items}}{{$r := printf "%s/%s" .kind .metadata.name}}{{range .status.conditions}}{{if ne .status "True"}}{{printf "  %s %s=%s: %s\n" $r .type .status .message}}{{end}}{{end}}{{end}}' || true
+  local cloud
+  cloud=$(grep -E '(rds|elasticache): .*(failed|cannot)' "$state/processes.log" | tail -n 5 || true)
+  if [[ -n $cloud ]]; then
+    echo "  the local cloud says:"
+    echo "$cloud" | sed 's/^/    /'
+  fi
+  echo "  logs: $state/provider.log, $state/processes.log (control plane, emulators, local cloud), engine logs under $state/localcloud/data"
+  echo "  the stack is still up for you to look; make dev-down stops it"
 }
 
 up() {
@@ -57,15 +91,10 @@ up() {
     exit 1
   fi
   mkdir -p "$state" bin
-  # The local cloud's engines run as their own users and must be able to
-  # enter the directories of their data.
-  chmod 755 "$state"
 
-  say "building tools (the first run compiles kube-apiserver, etcd, kumo, fake-gcs-server, Crossplane core and CLI and the functions from source: about 30 minutes on 2 cores; later runs are instant)"
+  say "installing what is missing (the first run on a new machine compiles kube-apiserver, etcd, kumo, fake-gcs-server, Crossplane core and CLI and the functions from source: about 30 minutes on 2 cores; later runs reuse them)"
   cluster/deps.sh
   kube=$(cluster/tools.sh kubectl)
-  for t in etcd kumo fake-gcs crossplane functions; do cluster/tools.sh $t >/dev/null; done
-  xp=$(cluster/tools.sh crossplane)/crossplane
   kubectl() { "$kube/kubectl" --kubeconfig "$state/kubeconfig" "$@"; }
 
   say "building the provider and devstack"
@@ -74,28 +103,44 @@ up() {
 
   say "starting the control plane, kumo, fake-gcs-server, the local cloud, a package registry, Crossplane core and its functions on 127.0.0.1"
   rm -f "$state/kubeconfig"
-  # Output goes to files, never to our stdout: a background process holding
-  # it would keep `make dev | tee` from ever ending.
-  bin/devstack --dir "$state" >"$state/devstack.log" 2>&1 &
+  # A failed or interrupted start stops everything it started.
+  trap 'echo "interrupted" >&2; down; exit 130' INT TERM
+  # devstack builds what it runs first (its own progress lines say what),
+  # then starts it. It leads a session of its own, which everything it
+  # starts joins, so `down` can stop all of it. Output goes to files, never
+  # to our stdout: a background process holding it would keep
+  # `make dev | tee` from ever ending.
+  setsid bin/devstack --dir "$state" >"$state/devstack.log" 2>&1 &
   echo $! >"$state/devstack.pid"
-  local shown=0 lines
-  for _ in $(seq 900); do
+  local shown=0 lines started=
+  while [[ ! -f $state/kubeconfig ]]; do
     # Progress: the lines devstack printed since the last look.
     lines=$(wc -l <"$state/devstack.log")
     if ((lines > shown)); then
       sed -n "$((shown + 1)),${lines}p" "$state/devstack.log" | sed 's/^/  /'
       shown=$lines
     fi
-    [[ -f $state/kubeconfig ]] && break
-    alive devstack || { cat "$state/devstack.log"; echo "devstack exited; see $state/processes.log" >&2; exit 1; }
+    # The start-up wait begins when the builds are done and the first
+    # process starts.
+    [[ -z $started ]] && grep -q '^devstack: starting etcd' "$state/devstack.log" && started=$SECONDS
+    if ! alive devstack; then
+      echo "devstack exited: $(tail -n 1 "$state/devstack.log"); see $state/processes.log" >&2
+      down; exit 1
+    fi
+    if [[ -n $started ]] && ((SECONDS - started > start_timeout)); then
+      echo "the stack did not come up in ${start_timeout} s; see $state/devstack.log and $state/processes.log" >&2
+      down; exit 1
+    fi
     sleep 0.2
   done
-  [[ -f $state/kubeconfig ]] || { echo "the stack did not come up in 180 s; see $state/processes.log" >&2; down; exit 1; }
+  trap - INT TERM
+  sed -n "$((shown + 1)),\$p" "$state/devstack.log" | sed 's/^/  /'
   # shellcheck source=/dev/null
   source "$state/env"
+  xp=$CROSSPLANE_CLI
   kubectl get functions.pkg.crossplane.io
 
-  say "starting the provider (log: .dev/provider.log, metrics: http://${PROVIDER_METRICS_ADDR}/metrics)"
+  say "starting the provider (log: $state/provider.log, metrics: http://${PROVIDER_METRICS_ADDR}/metrics)"
   bin/provider --kubeconfig "$state/kubeconfig" --poll 30s \
     --metrics-bind-address "$PROVIDER_METRICS_ADDR" --health-probe-bind-address 0 \
     >"$state/provider.log" 2>&1 &
@@ -109,7 +154,7 @@ up() {
   say "applying examples/platform/appenvironment.yaml: a bucket, a PostgreSQL database and a Redis cache with one Secret, shop-env (about a minute)"
   kubectl apply -f examples/platform/appenvironment.yaml
   if ! kubectl wait --for=condition=Ready --timeout=300s -n default appenvironment.platform.appinfra.io/shop; then
-    KUBECONFIG=$state/kubeconfig "$xp" resource trace -n default appenvironment.platform.appinfra.io shop -o wide || true
+    diagnose
     exit 1
   fi
 

@@ -41,10 +41,16 @@ build() {
   local lock; exec {lock}>"$out.lock"
   flock "$lock"
   if [[ -f $out/.done ]]; then echo "$out/bin"; return; fi
-  log "building $name $version into $out (first time only; this can take minutes)"
+  # The compiler's output (a line per module downloaded) goes to a log;
+  # the screen gets a line before and after.
+  log "building $name $version (first time only; this can take minutes; log: $out.log)"
   local start=$SECONDS
   mkdir -p "$out/bin"
-  (cd "$dir" && "$@" ) >&2
+  if ! (cd "$dir" && "$@") >"$out.log" 2>&1; then
+    log "building $name failed; the end of $out.log:"
+    tail -n 20 "$out.log" >&2
+    exit 1
+  fi
   touch "$out/.done"
   exec {lock}>&-
   log "built $name in $((SECONDS - start))s"

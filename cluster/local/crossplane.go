@@ -161,7 +161,7 @@ func (x *Crossplane) startRegistry(crane string) (string, error) {
 		return "", err
 	}
 	x.processes = append(x.processes, p)
-	if err := WaitForTCP(addr, 30*time.Second); err != nil {
+	if err := p.WaitListening(addr, 30*time.Second); err != nil {
 		return "", fmt.Errorf("the local registry did not start: %w", err)
 	}
 	return addr, nil
@@ -224,7 +224,7 @@ func (x *Crossplane) startCore(ctx context.Context, core string) error {
 		return err
 	}
 	x.processes = append(x.processes, p)
-	return WaitForTCP(net.JoinHostPort("127.0.0.1", strconv.Itoa(health)), 60*time.Second)
+	return p.WaitListening(net.JoinHostPort("127.0.0.1", strconv.Itoa(health)), 60*time.Second)
 }
 
 func (x *Crossplane) applyImageConfig(ctx context.Context) error {
@@ -432,7 +432,7 @@ func (x *Crossplane) runFunction(ctx context.Context, name, binary string) error
 		return err
 	}
 	x.processes = append(x.processes, p)
-	if err := WaitForTCP(addr, 30*time.Second); err != nil {
+	if err := p.WaitListening(addr, 30*time.Second); err != nil {
 		return fmt.Errorf("function %s did not start: %w", name, err)
 	}
 	return x.markRunning(ctx, rev, addr, map[string]any{"endpoint": addr, "tlsServerSecretName": secret})

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -212,7 +213,7 @@ func StartKumo(root string, log io.Writer) (*Emulator, error) {
 		return nil, err
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	if err := WaitForTCP(addr, 30*time.Second); err != nil {
+	if err := p.WaitListening(addr, 30*time.Second); err != nil {
 		p.Stop()
 		return nil, fmt.Errorf("kumo did not start: %w", err)
 	}
@@ -231,11 +232,20 @@ func FreePort() (int, error) {
 
 // WaitForTCP polls addr until it accepts a connection.
 func WaitForTCP(addr string, timeout time.Duration) error {
+	return waitTCP(addr, timeout, func() error { return nil })
+}
+
+// waitTCP polls addr until it accepts a connection, or until gone says
+// why it never will.
+func waitTCP(addr string, timeout time.Duration, gone func() error) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			return c.Close()
+		}
+		if err := gone(); err != nil {
+			return err
 		}
 		if time.Now().After(deadline) {
 			return err
@@ -248,6 +258,9 @@ func WaitForTCP(addr string, timeout time.Duration) error {
 type Process struct {
 	cmd  *exec.Cmd
 	done chan struct{}
+	// tail keeps the end of its output, for the error when it exits
+	// before it serves: the cause is there, not in "connection refused".
+	tail *tailWriter
 }
 
 // Start starts a child process writing to log.
@@ -258,16 +271,58 @@ func Start(log io.Writer, path string, args ...string) (*Process, error) {
 func startWithEnv(log io.Writer, env []string, path string, args ...string) (*Process, error) {
 	cmd := exec.CommandContext(context.Background(), path, args...)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = log, log
+	tail := &tailWriter{max: 2048}
+	out := io.MultiWriter(log, tail)
+	cmd.Stdout, cmd.Stderr = out, out
 	// Its own process group, so a terminal's Ctrl-C reaches only us and we
-	// stop children in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// stop children in order; SIGKILL when we die without stopping it (a
+	// SIGKILL, a crash), so nothing we started outlives us.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("cannot start %s: %w", filepath.Base(path), err)
 	}
-	p := &Process{cmd: cmd, done: make(chan struct{})}
+	p := &Process{cmd: cmd, done: make(chan struct{}), tail: tail}
 	go func() { _ = cmd.Wait(); close(p.done) }()
 	return p, nil
+}
+
+// WaitListening polls addr until it accepts a connection. When the process
+// exits first it says so at once, with the last lines it wrote.
+func (p *Process) WaitListening(addr string, timeout time.Duration) error {
+	return waitTCP(addr, timeout, func() error {
+		if !p.Exited() {
+			return nil
+		}
+		return fmt.Errorf("%s exited (%v) before it served; its last words: %s", filepath.Base(p.cmd.Path), p.cmd.ProcessState, p.tail.lastLines(5))
+	})
+}
+
+// tailWriter keeps the last max bytes written to it.
+type tailWriter struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (w *tailWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, b...)
+	if over := len(w.buf) - w.max; over > 0 {
+		w.buf = append(w.buf[:0], w.buf[over:]...)
+	}
+	return len(b), nil
+}
+
+// lastLines are the last n complete-or-not lines written, joined by " | ".
+func (w *tailWriter) lastLines(n int) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	lines := strings.Split(strings.TrimSpace(string(w.buf)), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
 }
 
 // PID of the process.
@@ -320,7 +375,7 @@ func StartFakeGCS(root string, log io.Writer) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := WaitForTCP(addr, 30*time.Second); err != nil {
+	if err := p.WaitListening(addr, 30*time.Second); err != nil {
 		p.Stop()
 		return nil, fmt.Errorf("fake-gcs-server did not start: %w", err)
 	}
@@ -333,6 +388,17 @@ func BuildProvider(root, bin string) error {
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("cannot build the provider: %w: %s", err, out)
+	}
+	return nil
+}
+
+// BuildLocalCloud builds cmd/localcloud into dir/localcloud; a second
+// build with nothing changed leaves the binary as it is.
+func BuildLocalCloud(root, dir string, log io.Writer) error {
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "localcloud"), "./cmd/localcloud")
+	build.Dir, build.Stdout, build.Stderr = root, log, log
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("cannot build the local cloud: %w", err)
 	}
 	return nil
 }
@@ -358,12 +424,10 @@ func LocalCloudCAFile(o LocalCloudOptions) string { return filepath.Join(o.Dir, 
 // ElastiCache backed by real engines) and starts it on a free port of
 // 127.0.0.1.
 func StartLocalCloud(root string, o LocalCloudOptions) (*Emulator, error) {
-	bin := filepath.Join(o.Dir, "localcloud")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/localcloud")
-	build.Dir, build.Stdout, build.Stderr = root, o.Log, o.Log
-	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("cannot build the local cloud: %w", err)
+	if err := BuildLocalCloud(root, o.Dir, o.Log); err != nil {
+		return nil, err
 	}
+	bin := filepath.Join(o.Dir, "localcloud")
 	// Engines may run as another user (PostgreSQL refuses root): they must
 	// be able to reach their data directories below Dir.
 	if err := os.Chmod(o.Dir, 0o755); err != nil {
@@ -379,7 +443,7 @@ func StartLocalCloud(root string, o LocalCloudOptions) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := WaitForTCP(addr, 30*time.Second); err != nil {
+	if err := p.WaitListening(addr, 30*time.Second); err != nil {
 		p.Stop()
 		return nil, fmt.Errorf("the local cloud did not start: %w", err)
 	}

@@ -2,12 +2,17 @@ package local
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -77,11 +82,48 @@ func StartStack(ctx context.Context, root string, o StackOptions) (_ *Stack, err
 			fmt.Fprintln(o.Progress, what)
 		}
 	}
+	// step says what starts next, unless ctx has ended (devstack's SIGTERM
+	// during start-up): then nothing more starts, and what did is stopped.
+	step := func(what string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		say(what)
+		return nil
+	}
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, err
 	}
+	// Everything that can fail slowly or for reasons of the machine comes
+	// before the first process starts: the tools' builds (minutes on a new
+	// machine, which no start-up wait should have to cover) and the place
+	// of the engines' data.
+	cloudDir, note, err := cloudDataDir(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if note != "" {
+		say(note)
+	}
+	tools := []string{"kube", "etcd", "kumo", "fake-gcs"}
+	if !o.WithoutCrossplane {
+		tools = append(tools, "crossplane", "functions")
+	}
+	if err := step("building what the stack runs, where not built yet: " + strings.Join(tools, ", ") + " and the local cloud (on a new machine this takes many minutes, once)"); err != nil {
+		return nil, err
+	}
+	for _, t := range tools {
+		if _, err := ToolDir(root, t); err != nil {
+			return nil, err
+		}
+	}
+	if err := BuildLocalCloud(root, cloudDir, o.Log); err != nil {
+		return nil, err
+	}
 
-	say("starting etcd, kube-apiserver and kube-controller-manager")
+	if err := step("starting etcd, kube-apiserver and kube-controller-manager"); err != nil {
+		return nil, err
+	}
 	var crds []string
 	if !o.ProviderPackage {
 		crds = []string{CRDDir(root)}
@@ -99,24 +141,23 @@ func StartStack(ctx context.Context, root string, o StackOptions) (_ *Stack, err
 		return nil, err
 	}
 
-	say("starting kumo (S3)")
+	if err := step("starting kumo (S3)"); err != nil {
+		return nil, err
+	}
 	if s.Kumo, err = StartKumo(root, o.Log); err != nil {
 		return nil, err
 	}
 	s.stops = append(s.stops, s.Kumo.Stop)
 
-	say("starting fake-gcs-server (Cloud Storage)")
+	if err := step("starting fake-gcs-server (Cloud Storage)"); err != nil {
+		return nil, err
+	}
 	if s.GCS, err = StartFakeGCS(root, o.Log); err != nil {
 		return nil, err
 	}
 	s.stops = append(s.stops, s.GCS.Stop)
 
-	say("starting the local cloud (RDS and ElastiCache on real PostgreSQL, MySQL and Redis)")
-	cloudDir, err := filepath.Abs(filepath.Join(o.Dir, "localcloud"))
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(cloudDir, 0o755); err != nil {
+	if err := step("starting the local cloud (RDS and ElastiCache on real PostgreSQL, MySQL and Redis)"); err != nil {
 		return nil, err
 	}
 	cloudOpts := LocalCloudOptions{Dir: cloudDir, Credentials: append([]string{AWSCredentials}, o.Credentials...), Delay: o.Delay, Log: o.Log}
@@ -130,10 +171,14 @@ func StartStack(ctx context.Context, root string, o StackOptions) (_ *Stack, err
 		return s, nil
 	}
 	if o.WithoutCrossplane {
-		say("applying the default ClusterProviderConfigs (AWS and GCP, pointing at the emulators)")
+		if err := step("applying the default ClusterProviderConfigs (AWS and GCP, pointing at the emulators)"); err != nil {
+			return nil, err
+		}
 		return s, s.ApplyProviderConfigs(ctx)
 	}
-	say("starting a package registry, Crossplane core and the composition functions")
+	if err := step("starting a package registry, Crossplane core and the composition functions"); err != nil {
+		return nil, err
+	}
 	if s.Crossplane, err = StartCrossplane(ctx, root, CrossplaneOptions{
 		Config: s.ControlPlane.Config, Kubeconfig: s.ControlPlane.Kubeconfig,
 		Dir: filepath.Join(o.Dir, "crossplane"), Log: o.Log, Activations: o.Activations,
@@ -145,7 +190,9 @@ func StartStack(ctx context.Context, root string, o StackOptions) (_ *Stack, err
 	if o.ProviderPackage {
 		return s, nil
 	}
-	say("applying the default ClusterProviderConfigs (AWS and GCP, pointing at the emulators)")
+	if err := step("applying the default ClusterProviderConfigs (AWS and GCP, pointing at the emulators)"); err != nil {
+		return nil, err
+	}
 	if err := s.ApplyProviderConfigs(ctx); err != nil {
 		return nil, err
 	}
@@ -263,4 +310,67 @@ func indent(s, prefix string) string {
 		lines[i] = prefix + lines[i]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// cloudDataDir is where the local cloud keeps its data: dir/localcloud
+// when the engines' system users (postgres, mysql, redis: the engines
+// refuse root) can enter it. A checkout under a directory of mode 700
+// (root's home, any mktemp -d) is out of their reach: then the data goes
+// to a directory of /var/tmp of this user's and this checkout's, and
+// dir/localcloud links to it, so the state is where it always was for
+// whoever looks and survives a restart of the stack as before. note
+// says so when it does.
+func cloudDataDir(dir string) (path, note string, err error) {
+	link, err := filepath.Abs(filepath.Join(dir, "localcloud"))
+	if err != nil {
+		return "", "", err
+	}
+	if target, err := os.Readlink(link); err == nil {
+		return target, fmt.Sprintf("the local cloud keeps its data in %s, linked from %s", target, link), ensureReachable(target)
+	}
+	if err := os.MkdirAll(link, 0o755); err != nil {
+		return "", "", err
+	}
+	reachErr := engines.CheckReach(link, engines.Default()...)
+	if reachErr == nil {
+		return link, "", nil
+	}
+	// Data from an earlier run stays where it is: moving a stopped
+	// engine's files is the user's call, and the message says how.
+	if err := os.Remove(link); err != nil {
+		return "", "", fmt.Errorf("%w (%s holds data already, so it is not moved)", reachErr, link)
+	}
+	base := "/var/tmp" // kept across reboots, as the checkout is
+	if fi, err := os.Stat(base); err != nil || !fi.IsDir() {
+		base = os.TempDir()
+	}
+	sum := sha256.Sum256([]byte(link))
+	target := filepath.Join(base, fmt.Sprintf("provider-appinfra-%d", os.Getuid()), hex.EncodeToString(sum[:6]))
+	if err := ensureReachable(target); err != nil {
+		return "", "", err
+	}
+	return target, fmt.Sprintf("%v; so the local cloud keeps its data in %s, linked from %s", reachErr, target, link), os.Symlink(target, link)
+}
+
+// ensureReachable makes dir and its parent (one directory per user in a
+// shared, sticky directory) with mode 755, refuses a parent someone else
+// owns or a link planted in its place, and checks the engines can enter.
+func ensureReachable(dir string) error {
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Mkdir(d, 0o755); err != nil && !os.IsExist(err) {
+			return err
+		}
+		fi, err := os.Lstat(d)
+		if err != nil {
+			return err
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !fi.IsDir() || !ok || int(st.Uid) != os.Getuid() {
+			return fmt.Errorf("%s is not a directory of this user's: remove it, or start the stack with a --dir the database engines' users can enter", d)
+		}
+		if err := os.Chmod(d, 0o755); err != nil {
+			return err
+		}
+	}
+	return engines.CheckReach(dir, engines.Default()...)
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -64,6 +65,15 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 	}
 	if cfg.Drivers == nil {
 		cfg.Drivers = engines.Default()
+	}
+	// Before anything starts: an engine that cannot enter its data
+	// directory would otherwise fail each instance later, with the cause
+	// only in this log.
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := engines.CheckReach(cfg.DataDir, cfg.Drivers...); err != nil {
+		return nil, err
 	}
 	ca, err := engines.LoadCA(cfg.DataDir)
 	if err != nil {

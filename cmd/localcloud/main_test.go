@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +39,7 @@ func TestRun(t *testing.T) {
 	out, w := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--data-dir", t.TempDir(), "--credentials", "AKID:secret", "--delay", "0.2s"}, w)
+		done <- run(ctx, []string{"--data-dir", reachableDir(t), "--credentials", "AKID:secret", "--delay", "0.2s"}, w)
 		w.Close()
 	}()
 	lines := bufio.NewScanner(out)
@@ -63,4 +65,40 @@ func TestRun(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("run did not stop")
 	}
+}
+
+// TestRunRefusesADataDirTheEnginesCannotEnter: as root the engines run as
+// their own users; a data dir below a directory of mode 700 (root's home,
+// any mktemp -d) would fail every instance later. The local cloud refuses
+// to start, saying which user cannot enter what and what to do.
+func TestRunRefusesADataDirTheEnginesCannotEnter(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("engines run as the invoking user when it is not root: every dir it owns is reachable")
+	}
+	dir := t.TempDir()
+	private := filepath.Dir(dir) // t.TempDir's parent: mode 700
+	err := run(context.Background(), []string{"--data-dir", filepath.Join(dir, "data"), "--credentials", "AKID:secret"}, io.Discard)
+	if err == nil {
+		t.Fatal("run started with a data dir the engines cannot enter")
+	}
+	for _, want := range []string{"which cannot enter " + private, "chmod o+x " + private} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+}
+
+// reachableDir is a data dir the engines' users can enter when the tests
+// run as root: t.TempDir's parent is root's and 0700.
+func reachableDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "localcloud-run-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }

@@ -92,3 +92,28 @@ func traversable(fi os.FileInfo, c *syscall.Credential) bool {
 	}
 	return false
 }
+
+// CheckReach fails, naming the user and the directory, when an engine
+// would run as an account that cannot enter dir (a checkout under a home
+// directory of mode 700, say). Engines whose account does not exist are
+// skipped: they cannot run here anyway, and say so when asked for.
+func CheckReach(dir string, drivers ...Driver) error {
+	seen := map[string]bool{}
+	for _, d := range drivers {
+		u := d.SystemUser()
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		rt, err := runtimeFor(u)
+		if err != nil {
+			continue
+		}
+		// The runtime's CheckReach checks the parents of its argument:
+		// dir itself must be entered too.
+		if err := rt.CheckReach(filepath.Join(dir, "x")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
