@@ -123,7 +123,7 @@ type SecretKey struct {
 
 // ReadSecretKey reads a key of the Secret a config names, from the
 // namespace SecretNamespace allows. kube should not cache Secrets: see
-// the README's section on the Secrets the provider reads.
+// docs/operations.md, "Secrets the provider reads and writes".
 func ReadSecretKey(ctx context.Context, kube client.Reader, secretNamespace string, ref *common.SecretKeySelector) (SecretKey, error) {
 	if ref == nil {
 		return SecretKey{}, errors.New("credentials.secretRef is required when source is Secret")

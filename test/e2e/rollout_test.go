@@ -16,7 +16,7 @@ import (
 var compositionRevisionList = schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v1", Kind: "CompositionRevisionList"}
 
 // TestCompositionRollout is progressive delivery for infrastructure, as the
-// README's rollout steps describe it: a platform team changes a
+// rollout steps of docs/platform-apis.md describe it: a platform team changes a
 // Composition; a claim on the Automatic policy picks the change up at
 // once; a claim pinned to a revision (Manual) keeps the old one until it is
 // moved to the new revision.

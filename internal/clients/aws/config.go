@@ -115,8 +115,8 @@ type Clients struct {
 
 // NewClients reads configs through kube (cached) and credentials Secrets
 // through secrets, which should neither list nor watch them (a
-// providerconfig.RecentSecrets): see the README on the Secrets the provider
-// reads. Each Config keeps its services' requests within limits (nil: no
+// providerconfig.RecentSecrets): see docs/operations.md on the Secrets the
+// provider reads. Each Config keeps its services' requests within limits (nil: no
 // limits).
 func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy, limits apilimit.Limits) *Clients {
 	return &Clients{kube: kube, secrets: secrets, policy: policy, limits: limits, cache: clientcache.New(idle, (*Config).close)}
