@@ -110,7 +110,8 @@ up() {
   # starts joins, so `down` can stop all of it. Output goes to files, never
   # to our stdout: a background process holding it would keep
   # `make dev | tee` from ever ending.
-  setsid bin/devstack --dir "$state" >"$state/devstack.log" 2>&1 &
+  : >"$state/devstack.log" # before the loop reads it, which may run first
+  setsid bin/devstack --dir "$state" >>"$state/devstack.log" 2>&1 &
   echo $! >"$state/devstack.pid"
   local shown=0 lines started=
   while [[ ! -f $state/kubeconfig ]]; do
