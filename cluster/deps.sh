@@ -21,7 +21,8 @@ log=${XDG_CACHE_HOME:-$HOME/.cache}/provider-appinfra/deps.log
 mkdir -p "$(dirname "$log")"
 echo "deps: installing ${need[*]} from Debian (a minute or two; log: $log)" >&2
 export DEBIAN_FRONTEND=noninteractive
-if ! { apt-get update && apt-get install -y --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
+# A new machine's first boot may hold apt's lock (unattended upgrades): wait.
+if ! { apt-get -o DPkg::Lock::Timeout=600 update && apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
   echo "deps: installing ${need[*]} failed; the end of $log:" >&2
   tail -n 20 "$log" >&2
   exit 1

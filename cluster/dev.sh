@@ -37,35 +37,61 @@ ping_cache() {
     -h "$(env_key REDIS_HOST)" -p "$(env_key REDIS_PORT)" --user default PING | sed 's/^/  /'
 }
 
-alive() { [[ -f $state/$1.pid ]] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
+boot_id() { cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown; }
+
+# record NAME PID: NAME's pid file, with this boot's id.
+record() { echo "$2 $(boot_id)" >"$state/$1.pid"; }
+
+# pid_of NAME: the PID recorded for NAME, unless the file is from before a
+# reboot or the PID, alive, is no longer NAME's: a stale file must never
+# name someone else's process (or session) to be killed.
+pid_of() {
+  [[ -f $state/$1.pid ]] || return 1
+  local pid boot
+  read -r pid boot <"$state/$1.pid" || true
+  [[ -n $pid && $boot == "$(boot_id)" ]] || return 1
+  if kill -0 "$pid" 2>/dev/null && [[ $(cat "/proc/$pid/comm" 2>/dev/null) != "$1" ]]; then
+    return 1
+  fi
+  echo "$pid"
+}
+
+alive() { local pid; pid=$(pid_of "$1") && kill -0 "$pid" 2>/dev/null; }
 
 stop() { # name: SIGTERM, wait up to 20 s, then SIGKILL
   alive "$1" || return 0
-  local pid; pid=$(cat "$state/$1.pid")
+  local pid; pid=$(pid_of "$1")
   echo "stopping $1 (pid $pid)"
-  kill -TERM "$pid"
+  kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  return 0
+  kill -KILL "$pid" 2>/dev/null || true
 }
 
 down() {
   stop provider
-  rm -f "$state/provider.pid"
   stop devstack
   # devstack leads its own session (setsid), and whatever it started stays
   # in it: etcd, kube-apiserver, the emulators, the local cloud and its
   # engines. Whatever a stop that failed half-way, or a devstack that died,
-  # left behind goes with the session.
-  if [[ -f $state/devstack.pid ]]; then
-    local sid; sid=$(cat "$state/devstack.pid")
-    if pgrep -s "$sid" >/dev/null; then
-      echo "stopping what is left of session $sid: $(pgrep -s "$sid" -d' ' -l | tr '\n' ' ')"
-      pkill -KILL -s "$sid" || true
-    fi
-    rm -f "$state/devstack.pid"
+  # left behind goes with the session. (Its ID cannot be taken by another
+  # session while any of its processes lives.)
+  local sid
+  if sid=$(pid_of devstack) && pgrep -s "$sid" >/dev/null; then
+    echo "stopping what is left of its session: $(pgrep -s "$sid" -l | tr '\n' ' ')"
+    pkill -KILL -s "$sid" || true
   fi
+  rm -f "$state/provider.pid" "$state/devstack.pid"
   echo "local stack stopped"
+}
+
+# quietly LOG COMMAND...: COMMAND's output (the compiler's download lines
+# on a new machine) goes to LOG; on failure its end is shown.
+quietly() {
+  local log=$1; shift
+  "$@" >"$log" 2>&1 && return 0
+  echo "failed: $*; the end of $log:" >&2
+  tail -n 20 "$log" >&2
+  return 1
 }
 
 # diagnose: why the claim is not Ready, in the words of its resources and
@@ -91,20 +117,27 @@ up() {
     exit 1
   fi
   mkdir -p "$state" bin
+  if [[ -f $state/devstack.pid || -f $state/provider.pid ]]; then
+    echo "stopping what an earlier make dev left running"
+    down
+  fi
 
   say "installing what is missing (the first run on a new machine compiles kube-apiserver, etcd, kumo, fake-gcs-server, Crossplane core and CLI and the functions from source: about 30 minutes on 2 cores; later runs reuse them)"
   cluster/deps.sh
   kube=$(cluster/tools.sh kubectl)
   kubectl() { "$kube/kubectl" --kubeconfig "$state/kubeconfig" "$@"; }
 
-  say "building the provider and devstack"
-  go build -o bin/provider ./cmd/provider
-  go build -o bin/devstack ./cmd/devstack
+  say "building the provider and devstack (log: $state/build.log)"
+  quietly "$state/build.log" go build -o bin/provider ./cmd/provider
+  quietly "$state/build.log" go build -o bin/devstack ./cmd/devstack
 
   say "starting the control plane, kumo, fake-gcs-server, the local cloud, a package registry, Crossplane core and its functions on 127.0.0.1"
   rm -f "$state/kubeconfig"
-  # A failed or interrupted start stops everything it started.
-  trap 'echo "interrupted" >&2; down; exit 130' INT TERM
+  # A start that fails or is interrupted, until the claim is applied,
+  # stops everything it started.
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'rc=$?; if ((rc != 0)); then echo "make dev did not finish starting (exit $rc): stopping what it started" >&2; down; fi' EXIT
   # devstack builds what it runs first (its own progress lines say what),
   # then starts it. It leads a session of its own, which everything it
   # starts joins, so `down` can stop all of it. Output goes to files, never
@@ -112,30 +145,32 @@ up() {
   # `make dev | tee` from ever ending.
   : >"$state/devstack.log" # before the loop reads it, which may run first
   setsid bin/devstack --dir "$state" >>"$state/devstack.log" 2>&1 &
-  echo $! >"$state/devstack.pid"
-  local shown=0 lines started=
-  while [[ ! -f $state/kubeconfig ]]; do
-    # Progress: the lines devstack printed since the last look.
-    lines=$(wc -l <"$state/devstack.log")
+  record devstack $!
+  local shown=0 started=
+  show() { # the lines devstack printed since the last look
+    local lines; lines=$(wc -l <"$state/devstack.log")
     if ((lines > shown)); then
       sed -n "$((shown + 1)),${lines}p" "$state/devstack.log" | sed 's/^/  /'
       shown=$lines
     fi
+  }
+  while [[ ! -f $state/kubeconfig ]]; do
+    show
     # The start-up wait begins when the builds are done and the first
-    # process starts.
+    # process starts (the line StartStack prints then).
     [[ -z $started ]] && grep -q '^devstack: starting etcd' "$state/devstack.log" && started=$SECONDS
     if ! alive devstack; then
-      echo "devstack exited: $(tail -n 1 "$state/devstack.log"); see $state/processes.log" >&2
-      down; exit 1
+      sleep 0.2; show
+      echo "devstack exited; see $state/devstack.log and $state/processes.log" >&2
+      exit 1
     fi
     if [[ -n $started ]] && ((SECONDS - started > start_timeout)); then
       echo "the stack did not come up in ${start_timeout} s; see $state/devstack.log and $state/processes.log" >&2
-      down; exit 1
+      exit 1
     fi
     sleep 0.2
   done
-  trap - INT TERM
-  sed -n "$((shown + 1)),\$p" "$state/devstack.log" | sed 's/^/  /'
+  sleep 0.2; show
   # shellcheck source=/dev/null
   source "$state/env"
   xp=$CROSSPLANE_CLI
@@ -145,7 +180,7 @@ up() {
   bin/provider --kubeconfig "$state/kubeconfig" --poll 30s \
     --metrics-bind-address "$PROVIDER_METRICS_ADDR" --health-probe-bind-address 0 \
     >"$state/provider.log" 2>&1 &
-  echo $! >"$state/provider.pid"
+  record provider $!
 
   say "installing the platform APIs (apis/platform: XRDs and Compositions)"
   kubectl apply -R -f apis/platform 2>&1 | grep -v '^Warning: CompositeResourceDefinition v1 is deprecated' | sed 's/^/  /' | tail -3
@@ -154,6 +189,8 @@ up() {
 
   say "applying examples/platform/appenvironment.yaml: a bucket, a PostgreSQL database and a Redis cache with one Secret, shop-env (about a minute)"
   kubectl apply -f examples/platform/appenvironment.yaml
+  # From here on the stack stays up whatever happens, for you to look at.
+  trap - INT TERM EXIT
   if ! kubectl wait --for=condition=Ready --timeout=300s -n default appenvironment.platform.appinfra.io/shop; then
     diagnose
     exit 1

@@ -2,6 +2,7 @@ package local
 
 import (
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -50,20 +51,33 @@ func TestTailWriterKeepsTheEnd(t *testing.T) {
 
 // TestCloudDataDirOutOfTheEnginesReach: a state dir below a directory of
 // mode 700 (root's home, any mktemp -d) gets the local cloud's data in a
-// directory of the user's under /var/tmp the engines can enter, linked
-// from where it would have been; the next start finds the same one.
+// directory the engines can enter, linked from where it would have been,
+// and the next start finds the same one; an earlier run's data moves
+// along; removing the state dir starts afresh; without relocation the
+// reason is the error.
 func TestCloudDataDirOutOfTheEnginesReach(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the engines run as the invoking user when it is not root: its own directories are in reach")
 	}
-	state := filepath.Join(t.TempDir(), "dev") // t.TempDir is mode 700
-	got, note, err := cloudDataDir(state)
+	if _, err := user.Lookup("postgres"); err != nil {
+		t.Skip("no postgres system user (make deps installs it): no engine here runs as another user")
+	}
+	relocatedData = reachableTempDir(t)
+	state := filepath.Join(t.TempDir(), "dev") // t.TempDir's parent is mode 700
+
+	if _, _, err := cloudDataDir(state, false); err == nil || !strings.Contains(err.Error(), "cannot enter") {
+		t.Errorf("without relocation: %v, want the reason the engines cannot use it", err)
+	}
+	// What that run (or an earlier version) left there moves along.
+	if err := os.WriteFile(filepath.Join(state, "localcloud", "state.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, note, err := cloudDataDir(state, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(got) })
-	if !strings.HasPrefix(got, "/var/tmp/provider-appinfra-0/") {
-		t.Errorf("data dir %s is not below /var/tmp/provider-appinfra-0", got)
+	if filepath.Dir(got) != relocatedData {
+		t.Errorf("data dir %s is not below %s", got, relocatedData)
 	}
 	if !strings.Contains(note, "cannot enter") || !strings.Contains(note, got) {
 		t.Errorf("note %q does not say why and where", note)
@@ -71,20 +85,64 @@ func TestCloudDataDirOutOfTheEnginesReach(t *testing.T) {
 	if link, err := os.Readlink(filepath.Join(state, "localcloud")); err != nil || link != got {
 		t.Errorf("%s/localcloud links to %q (%v), want %s", state, link, err, got)
 	}
-	again, _, err := cloudDataDir(state)
+	if _, err := os.Stat(filepath.Join(got, "state.json")); err != nil {
+		t.Errorf("the earlier data did not move along: %v", err)
+	}
+	again, _, err := cloudDataDir(state, true)
 	if err != nil || again != got {
 		t.Errorf("second start: %q, %v; want %s", again, err, got)
 	}
 
-	reachable := t.TempDir()
-	if err := os.Chmod(reachable, 0o755); err != nil {
+	// rm -rf .dev: the next start begins with no data.
+	if err := os.RemoveAll(state); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(filepath.Dir(reachable), 0o755); err != nil {
-		t.Fatal(err)
+	fresh, _, err := cloudDataDir(state, true)
+	if err != nil || fresh != got {
+		t.Fatalf("after removing the state dir: %q, %v; want %s", fresh, err, got)
 	}
-	inPlace, note, err := cloudDataDir(reachable)
+	if _, err := os.Stat(filepath.Join(fresh, "state.json")); !os.IsNotExist(err) {
+		t.Errorf("the removed state dir's data is still there: %v", err)
+	}
+
+	reachable := reachableTempDir(t)
+	inPlace, note, err := cloudDataDir(reachable, true)
 	if err != nil || inPlace != filepath.Join(reachable, "localcloud") || note != "" {
 		t.Errorf("reachable state dir: got %q, %q, %v; want its own localcloud and no note", inPlace, note, err)
 	}
+}
+
+// TestEnsureReachableRefusesWhatIsNotOurs: a link or a file planted where
+// the relocated data goes is refused, not followed.
+func TestEnsureReachableRefusesWhatIsNotOurs(t *testing.T) {
+	base := reachableTempDir(t)
+	planted := filepath.Join(base, "planted")
+	if err := os.Symlink(t.TempDir(), planted); err != nil {
+		t.Fatal(err)
+	}
+	if err := ensureReachable(planted); err == nil || !strings.Contains(err.Error(), "not a directory of this user's") {
+		t.Errorf("a planted link: %v, want a refusal", err)
+	}
+	file := filepath.Join(base, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := ensureReachable(file); err == nil {
+		t.Error("a file in the directory's place was accepted")
+	}
+}
+
+// reachableTempDir is a temporary directory of mode 755 below one of the
+// same mode.
+func reachableTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "local-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

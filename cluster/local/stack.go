@@ -39,6 +39,10 @@ type StackOptions struct {
 	// WithoutCrossplane leaves out Crossplane core, the functions and the
 	// registry, for tests of the provider alone.
 	WithoutCrossplane bool
+	// RelocateCloudData keeps the local cloud's data out of Dir when the
+	// engines' users cannot enter Dir (a checkout under root's home):
+	// for the dev stack. Without it such a Dir is an error.
+	RelocateCloudData bool
 	// Credentials are more access keys (ACCESS_KEY_ID:SECRET) the local
 	// cloud accepts besides AWSCredentials.
 	Credentials []string
@@ -98,7 +102,7 @@ func StartStack(ctx context.Context, root string, o StackOptions) (_ *Stack, err
 	// before the first process starts: the tools' builds (minutes on a new
 	// machine, which no start-up wait should have to cover) and the place
 	// of the engines' data.
-	cloudDir, note, err := cloudDataDir(o.Dir)
+	cloudDir, note, err := cloudDataDir(o.Dir, o.RelocateCloudData)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +113,7 @@ func StartStack(ctx context.Context, root string, o StackOptions) (_ *Stack, err
 	if !o.WithoutCrossplane {
 		tools = append(tools, "crossplane", "functions")
 	}
-	if err := step("building what the stack runs, where not built yet: " + strings.Join(tools, ", ") + " and the local cloud (on a new machine this takes many minutes, once)"); err != nil {
+	if err := step("building what the stack runs where not built yet (" + strings.Join(tools, ", ") + ", the local cloud): on a new machine, once, many minutes"); err != nil {
 		return nil, err
 	}
 	for _, t := range tools {
@@ -312,65 +316,92 @@ func indent(s, prefix string) string {
 	return strings.Join(lines, "\n")
 }
 
+// relocatedData is where the stack keeps the local cloud's data when its
+// own directory is out of the engines' reach. Only root needs it (as
+// another user the engines run as that user), and only root can write it:
+// no other user can plant anything there, and nothing cleans it up behind
+// the stack's back as tmpfiles does /var/tmp.
+var relocatedData = "/var/lib/provider-appinfra"
+
 // cloudDataDir is where the local cloud keeps its data: dir/localcloud
 // when the engines' system users (postgres, mysql, redis: the engines
 // refuse root) can enter it. A checkout under a directory of mode 700
-// (root's home, any mktemp -d) is out of their reach: then the data goes
-// to a directory of /var/tmp of this user's and this checkout's, and
-// dir/localcloud links to it, so the state is where it always was for
-// whoever looks and survives a restart of the stack as before. note
-// says so when it does.
-func cloudDataDir(dir string) (path, note string, err error) {
+// (root's home, any mktemp -d) is out of their reach: with relocate the
+// data then goes to a directory of relocatedData named for this state
+// dir, and dir/localcloud links to it, so the state is where it always
+// was for whoever looks and survives a restart of the stack as before;
+// without, the reason is the error. note says what was done.
+func cloudDataDir(dir string, relocate bool) (path, note string, err error) {
 	link, err := filepath.Abs(filepath.Join(dir, "localcloud"))
 	if err != nil {
 		return "", "", err
 	}
-	if target, err := os.Readlink(link); err == nil {
+	sum := sha256.Sum256([]byte(link))
+	target := filepath.Join(relocatedData, hex.EncodeToString(sum[:8]))
+	if dest, err := os.Readlink(link); err == nil {
+		if dest != target {
+			return "", "", fmt.Errorf("%s links to %s, not to where the stack keeps its data (%s): remove the link", link, dest, target)
+		}
 		return target, fmt.Sprintf("the local cloud keeps its data in %s, linked from %s", target, link), ensureReachable(target)
 	}
-	if err := os.MkdirAll(link, 0o755); err != nil {
+	if err := mkdirReachable(link); err != nil {
 		return "", "", err
 	}
 	reachErr := engines.CheckReach(link, engines.Default()...)
 	if reachErr == nil {
 		return link, "", nil
 	}
-	// Data from an earlier run stays where it is: moving a stopped
-	// engine's files is the user's call, and the message says how.
-	if err := os.Remove(link); err != nil {
-		return "", "", fmt.Errorf("%w (%s holds data already, so it is not moved)", reachErr, link)
+	if !relocate || os.Geteuid() != 0 {
+		return "", "", reachErr
 	}
-	base := "/var/tmp" // kept across reboots, as the checkout is
-	if fi, err := os.Stat(base); err != nil || !fi.IsDir() {
-		base = os.TempDir()
+	// The link is new: whatever a directory of that name holds is from a
+	// state dir that was removed (rm -rf .dev, to start afresh).
+	if err := os.RemoveAll(target); err != nil {
+		return "", "", err
 	}
-	sum := sha256.Sum256([]byte(link))
-	target := filepath.Join(base, fmt.Sprintf("provider-appinfra-%d", os.Getuid()), hex.EncodeToString(sum[:6]))
+	if err := ensureReachable(filepath.Dir(target)); err != nil {
+		return "", "", err
+	}
+	// An earlier run's data (its engines never could start there) moves
+	// along; an empty directory simply goes.
+	if err := os.Rename(link, target); err != nil {
+		return "", "", fmt.Errorf("%w; and %s cannot move to %s (%v): remove it and start again", reachErr, link, target, err)
+	}
 	if err := ensureReachable(target); err != nil {
 		return "", "", err
 	}
-	return target, fmt.Sprintf("%v; so the local cloud keeps its data in %s, linked from %s", reachErr, target, link), os.Symlink(target, link)
+	if err := os.Symlink(target, link); err != nil {
+		return "", "", err
+	}
+	return target, fmt.Sprintf("the database engines run as their own users, who cannot enter %s: the local cloud keeps its data in %s, linked from %s", dir, target, link), nil
 }
 
-// ensureReachable makes dir and its parent (one directory per user in a
-// shared, sticky directory) with mode 755, refuses a parent someone else
-// owns or a link planted in its place, and checks the engines can enter.
+// mkdirReachable makes dir with mode 755 whatever the umask: the engines'
+// users must enter it.
+func mkdirReachable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o755)
+}
+
+// ensureReachable makes dir (below relocatedData) a directory of mode 755
+// owned by this user, refusing anything else in its place, and checks the
+// engines can enter it.
 func ensureReachable(dir string) error {
-	for _, d := range []string{filepath.Dir(dir), dir} {
-		if err := os.Mkdir(d, 0o755); err != nil && !os.IsExist(err) {
-			return err
-		}
-		fi, err := os.Lstat(d)
-		if err != nil {
-			return err
-		}
-		st, ok := fi.Sys().(*syscall.Stat_t)
-		if !fi.IsDir() || !ok || int(st.Uid) != os.Getuid() {
-			return fmt.Errorf("%s is not a directory of this user's: remove it, or start the stack with a --dir the database engines' users can enter", d)
-		}
-		if err := os.Chmod(d, 0o755); err != nil {
-			return err
-		}
+	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
+		return err
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !fi.IsDir() || !ok || int(st.Uid) != os.Getuid() {
+		return fmt.Errorf("%s is not a directory of this user's: remove it", dir)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
 	}
 	return engines.CheckReach(dir, engines.Default()...)
 }

@@ -72,6 +72,9 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err
 	}
+	if err := os.Chmod(cfg.DataDir, 0o755); err != nil { // whatever the umask
+		return nil, err
+	}
 	if err := engines.CheckReach(cfg.DataDir, cfg.Drivers...); err != nil {
 		return nil, err
 	}

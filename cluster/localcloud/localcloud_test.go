@@ -21,27 +21,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
 
 const (
 	accessKey = "AKIDLOCALCLOUD"
 	secretKey = "local-cloud-secret"
 )
-
-// reachableDataDir is a data dir the postgres system user can enter when
-// the tests run as root: t.TempDir's parent is root's and 0700.
-func reachableDataDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "localcloud-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
-}
 
 // start runs a cloud on dir behind httptest; stop ends both, as SIGTERM does.
 func start(t *testing.T, dir string) (c *Cloud, url string, stop func()) {
@@ -78,7 +64,7 @@ func client(url, key, secret string) *awsrds.Client {
 }
 
 func TestSignatures(t *testing.T) {
-	_, url, _ := start(t, t.TempDir())
+	_, url, _ := start(t, localcloudtest.DataDir(t))
 	cases := map[string]struct {
 		reason      string
 		key, secret string
@@ -169,7 +155,7 @@ func TestPostgres(t *testing.T) {
 		t.Skipf("PostgreSQL is not installed here: %v", err)
 	}
 	ctx := context.Background()
-	dir := reachableDataDir(t)
+	dir := localcloudtest.DataDir(t)
 	_, url, stop := start(t, dir)
 	c := client(url, accessKey, secretKey)
 

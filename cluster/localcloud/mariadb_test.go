@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
 
 // mariadb runs `select 1` over TCP as user with password, which it passes
@@ -51,7 +52,7 @@ func TestMySQL(t *testing.T) {
 		t.Skipf("MariaDB is not installed here: %v", err)
 	}
 	ctx := context.Background()
-	dir := reachableDataDir(t)
+	dir := localcloudtest.DataDir(t)
 	_, url, stop := start(t, dir)
 	c := client(url, accessKey, secretKey)
 
@@ -156,7 +157,7 @@ func TestMariaDBEngine(t *testing.T) {
 	if err != nil {
 		t.Skipf("MariaDB is not installed here: %v", err)
 	}
-	_, url, _ := start(t, reachableDataDir(t))
+	_, url, _ := start(t, localcloudtest.DataDir(t))
 	c := client(url, accessKey, secretKey)
 	input := func(id string, version *string) *awsrds.CreateDBInstanceInput {
 		return &awsrds.CreateDBInstanceInput{

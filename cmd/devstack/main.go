@@ -50,7 +50,7 @@ func run() error {
 	}
 	defer logf.Close() //nolint:errcheck // Best effort log file.
 
-	s, err := local.StartStack(ctx, root, local.StackOptions{Dir: *dir, Delay: *delay, Log: logf, Progress: prefixed{"devstack: "}})
+	s, err := local.StartStack(ctx, root, local.StackOptions{Dir: *dir, Delay: *delay, Log: logf, Progress: prefixed{"devstack: "}, RelocateCloudData: true})
 	if err != nil {
 		return err
 	}

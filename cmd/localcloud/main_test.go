@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,8 @@ import (
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
 
 func TestCredentialsFlag(t *testing.T) {
@@ -39,7 +42,7 @@ func TestRun(t *testing.T) {
 	out, w := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--data-dir", reachableDir(t), "--credentials", "AKID:secret", "--delay", "0.2s"}, w)
+		done <- run(ctx, []string{"--data-dir", localcloudtest.DataDir(t), "--credentials", "AKID:secret", "--delay", "0.2s"}, w)
 		w.Close()
 	}()
 	lines := bufio.NewScanner(out)
@@ -75,9 +78,15 @@ func TestRunRefusesADataDirTheEnginesCannotEnter(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("engines run as the invoking user when it is not root: every dir it owns is reachable")
 	}
+	if _, err := user.Lookup("postgres"); err != nil {
+		t.Skip("no postgres system user (make deps installs it): no engine here runs as another user")
+	}
 	dir := t.TempDir()
 	private := filepath.Dir(dir) // t.TempDir's parent: mode 700
-	err := run(context.Background(), []string{"--data-dir", filepath.Join(dir, "data"), "--credentials", "AKID:secret"}, io.Discard)
+	// Bounded: were the dir accepted, run would serve until its context ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"--data-dir", filepath.Join(dir, "data"), "--credentials", "AKID:secret"}, io.Discard)
 	if err == nil {
 		t.Fatal("run started with a data dir the engines cannot enter")
 	}
@@ -86,19 +95,4 @@ func TestRunRefusesADataDirTheEnginesCannotEnter(t *testing.T) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
 	}
-}
-
-// reachableDir is a data dir the engines' users can enter when the tests
-// run as root: t.TempDir's parent is root's and 0700.
-func reachableDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "localcloud-run-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
 }

@@ -29,6 +29,7 @@ import (
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
 
 const (
@@ -38,22 +39,15 @@ const (
 	secondTok = "Second-token-0123456789"
 )
 
-// reachableDataDir is a data dir the redis system user can enter when the
-// tests run as root: t.TempDir's parent is root's and 0700.
+// reachableDataDir is a data dir the redis system user can enter, whose
+// redis servers must all be gone when the test ends.
 func reachableDataDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "localcloud-elasticache-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := localcloudtest.DataDir(t)
 	t.Cleanup(func() {
 		if pids := redisServersIn(dir); len(pids) > 0 {
 			t.Errorf("redis-server processes left behind: %v", pids)
 		}
-		_ = os.RemoveAll(dir)
 	})
 	return dir
 }
@@ -405,7 +399,7 @@ func TestRedisReplicationGroup(t *testing.T) {
 // TestSignedByService: the endpoint serves RDS and ElastiCache by the SigV4
 // service name, and checks ElastiCache's signatures like RDS's.
 func TestSignedByService(t *testing.T) {
-	url, _ := start(t, t.TempDir())
+	url, _ := start(t, reachableDataDir(t))
 	if _, err := client(url).DescribeReplicationGroups(context.Background(), &awsec.DescribeReplicationGroupsInput{}); err != nil {
 		t.Errorf("DescribeReplicationGroups: %v", err)
 	}

@@ -21,7 +21,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,7 +45,8 @@ func TestMakeDevFromAPrivateCheckoutWithKubeUnbuilt(t *testing.T) {
 	env := devEnv(t, state, mark, "XDG_CACHE_HOME="+cache)
 	t.Cleanup(func() { removeMovedCloudData(t, state) })
 
-	out, err := run(t, root, env, 30*time.Minute, "make", "dev")
+	out, err := run(t, root, env, untilDeadline(t), "make", "dev")
+	sid := session(t, state)
 	if err != nil {
 		_, _ = run(t, root, env, 2*time.Minute, "make", "dev-down")
 		t.Fatalf("make dev: %v\n%s", err, out)
@@ -61,10 +64,19 @@ func TestMakeDevFromAPrivateCheckoutWithKubeUnbuilt(t *testing.T) {
 		}
 	}
 
+	// devstack dies without stopping anything (SIGKILL): etcd,
+	// kube-apiserver, the emulators, the local cloud and its engines are
+	// left running, and make dev-down must still stop them all.
+	if err := syscall.Kill(sid, syscall.SIGKILL); err != nil {
+		t.Fatalf("cannot kill devstack: %v", err)
+	}
+	if n := len(inSession(sid)); n < 5 {
+		t.Errorf("only %d processes left in devstack's session after it was killed: the test proves less than it should", n)
+	}
 	if out, err := run(t, root, env, 2*time.Minute, "make", "dev-down"); err != nil {
 		t.Fatalf("make dev-down: %v\n%s", err, out)
 	}
-	assertNothingLeft(t, mark)
+	assertNothingLeft(t, mark, sid)
 }
 
 // TestMakeDevStartThatFailsLeavesNothingRunning: a start that does not
@@ -82,15 +94,17 @@ func TestMakeDevStartThatFailsLeavesNothingRunning(t *testing.T) {
 	env := devEnv(t, state, mark, "DEV_START_TIMEOUT=1")
 	t.Cleanup(func() { removeMovedCloudData(t, state) })
 
-	out, err := run(t, root, env, 10*time.Minute, "make", "dev")
+	out, err := run(t, root, env, untilDeadline(t), "make", "dev")
 	if err == nil {
 		_, _ = run(t, root, env, 2*time.Minute, "make", "dev-down")
 		t.Fatalf("make dev succeeded although the stack had 1 s to start:\n%s", out)
 	}
-	if !strings.Contains(out, "did not come up in 1 s") {
-		t.Errorf("make dev failed without saying the stack did not come up:\n%s", out)
+	for _, want := range []string{"did not come up in 1 s", "stopping what it started", "local stack stopped"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("make dev's output lacks %q:\n%s", want, out)
+		}
 	}
-	assertNothingLeft(t, mark)
+	assertNothingLeft(t, mark, 0)
 }
 
 func repoRoot(t *testing.T) string {
@@ -106,20 +120,14 @@ func repoRoot(t *testing.T) string {
 // skip, linked from the machine's own (built there first when missing).
 func toolsCacheWithout(t *testing.T, root, skip string) string {
 	t.Helper()
+	var real string
 	for _, tool := range devTools {
-		if _, err := local.ToolDir(root, tool); err != nil {
-			t.Fatal(err)
-		}
-	}
-	base := os.Getenv("XDG_CACHE_HOME")
-	if base == "" {
-		home, err := os.UserHomeDir()
+		bin, err := local.ToolDir(root, tool)
 		if err != nil {
 			t.Fatal(err)
 		}
-		base = filepath.Join(home, ".cache")
+		real = filepath.Dir(filepath.Dir(bin)) // <cache>/provider-appinfra/tools
 	}
-	real := filepath.Join(base, "provider-appinfra", "tools")
 	entries, err := os.ReadDir(real)
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +146,49 @@ func toolsCacheWithout(t *testing.T, root, skip string) string {
 		}
 	}
 	return cache
+}
+
+// untilDeadline leaves two minutes of the test's time for cleaning up.
+func untilDeadline(t *testing.T) time.Duration {
+	d, ok := t.Deadline()
+	if !ok {
+		return 30 * time.Minute
+	}
+	return time.Until(d) - 2*time.Minute
+}
+
+// session is devstack's PID, which is its session's ID, from its pid file.
+func session(t *testing.T, state string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(state, "devstack.pid"))
+	if err != nil {
+		t.Fatalf("no devstack pid file: %v", err)
+	}
+	var pid int
+	if _, err := fmt.Sscan(string(b), &pid); err != nil {
+		t.Fatalf("devstack.pid: %v", err)
+	}
+	return pid
+}
+
+// inSession lists the processes of session sid, engines included (they
+// carry no marker: the local cloud gives them a clean environment).
+func inSession(sid int) []string {
+	var out []string
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp session ...; comm may hold spaces.
+		i := bytes.LastIndexByte(b, ')')
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) > 3 && f[3] == strconv.Itoa(sid) {
+			out = append(out, string(b[:i+1]))
+		}
+	}
+	return out
 }
 
 // devEnv is the environment make dev runs with: the machine's, its state
@@ -179,9 +230,8 @@ func run(t *testing.T, root string, env []string, timeout time.Duration, name st
 }
 
 // assertNothingLeft fails for each process still running with the marker
-// in its environment. The engines get a clean environment and carry no
-// marker: they stop with the local cloud (Pdeathsig), which carries it.
-func assertNothingLeft(t *testing.T, mark string) {
+// in its environment or in devstack's session sid (when not 0).
+func assertNothingLeft(t *testing.T, mark string, sid int) {
 	t.Helper()
 	want := []byte("APPINFRA_FIRSTRUN_MARK=" + mark)
 	var left []string
@@ -198,6 +248,9 @@ func assertNothingLeft(t *testing.T, mark string) {
 			cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
 			left = append(left, fmt.Sprintf("%s: %s", filepath.Base(dir), bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
 		}
+		if sid != 0 {
+			left = append(left, inSession(sid)...)
+		}
 		if len(left) == 0 || time.Now().After(deadline) {
 			break
 		}
@@ -209,7 +262,7 @@ func assertNothingLeft(t *testing.T, mark string) {
 }
 
 // removeMovedCloudData removes the local cloud's data where make dev moved
-// it out of a private state dir (a link to a directory of /var/tmp).
+// it out of a private state dir (a link to a directory of /var/lib/provider-appinfra).
 func removeMovedCloudData(t *testing.T, state string) {
 	target, err := os.Readlink(filepath.Join(state, "localcloud"))
 	if err != nil {

@@ -43,8 +43,14 @@ func TestPackages(t *testing.T) {
 		t.Fatal(err)
 	}
 	version := strings.TrimSpace(string(must(os.ReadFile(filepath.Join(root, "VERSION")))))
-	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o755); err != nil { // the local cloud's engines enter it
+	// The local cloud's engines, which run as their own users, enter it:
+	// not below t.TempDir's parent, which is mode 700.
+	dir, err := os.MkdirTemp("", "appinfra-packages-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 
