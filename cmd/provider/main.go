@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -30,9 +31,11 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 
 	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
+	"github.com/appinfra/provider-appinfra/internal/clients/cloudcall"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/secretcache"
+	"github.com/appinfra/provider-appinfra/internal/tracing"
 )
 
 // version is stamped at build time from the VERSION file
@@ -65,6 +68,7 @@ func run() error {
 		pprofAddr        = fs.String("pprof-bind-address", "", "Address of Go's /debug/pprof endpoints (heap, goroutine, CPU profiles), such as 127.0.0.1:6060; empty turns them off. They answer anyone who can reach them and a CPU profile costs CPU: bind them to localhost.")
 		stateMetricsPoll = fs.Duration("poll-state-metric", 5*time.Second, "How often managed resource state metrics are recorded.")
 		printVersion     = fs.Bool("version", false, "Print the version and exit.")
+		otelEndpoint     = fs.String("otel-endpoint", "", "OTLP/HTTP base URL (such as http://127.0.0.1:4318) to send traces to: a span per managed resource reconcile, its Observe/Create/Update/Delete and each cloud API call; empty sends none and costs nothing.")
 		endpointPrefixes = fs.String("namespaced-endpoint-prefixes", "", "Comma-separated URL prefixes that endpoint overrides in namespaced ProviderConfigs may use; empty refuses every override there (ClusterProviderConfigs may always set them).")
 	)
 	apiLimits := apilimit.Defaults()
@@ -82,6 +86,18 @@ func run() error {
 	zl := zap.New(zap.UseDevMode(*debug), zap.Level(level))
 	ctrl.SetLogger(zl)
 	log := logging.NewLogrLogger(zl.WithName("provider-appinfra"))
+
+	if *otelEndpoint != "" {
+		shutdown, err := tracing.Setup(context.Background(), tracing.Options{Endpoint: *otelEndpoint, Version: version})
+		if err != nil {
+			return fmt.Errorf("cannot set up tracing: %w", err)
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = shutdown(ctx)
+		}()
+	}
 
 	cfg, err := restConfig(*kubeconfig)
 	if err != nil {
@@ -130,6 +146,7 @@ func run() error {
 	stateMetrics := statemetrics.NewMRStateMetrics()
 	metrics.Registry.MustRegister(mrMetrics, stateMetrics)
 	metrics.Registry.MustRegister(apilimit.Collectors()...)
+	metrics.Registry.MustRegister(cloudcall.Collectors()...)
 
 	o := appcontroller.Options{
 		Endpoints: providerconfig.EndpointPolicy{NamespacedPrefixes: splitList(*endpointPrefixes)},

@@ -9,6 +9,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+
+	"github.com/appinfra/provider-appinfra/internal/tracing"
 )
 
 // A Connector connects managed resources of kind T to their cloud through a
@@ -42,6 +44,10 @@ func (c *Connector[T, C]) Connect(ctx context.Context, cr T) (managed.TypedExter
 	ext, err := c.External(cl)
 	if err != nil {
 		return nil, Shorten(err)
+	}
+	if tracing.Enabled() {
+		// Spans get the whole error; conditions and events the short one.
+		ext = traced[T]{ext}
 	}
 	return shortErrors[T]{ext}, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -15,6 +16,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/appinfra/provider-appinfra/internal/tracing"
 )
 
 // Kind describes one managed resource kind to Setup.
@@ -79,7 +82,10 @@ func Setup[T resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k K
 		}
 	}
 
-	r := managed.NewReconciler(withClient{Manager: mgr, c: kube}, resource.ManagedKind(k.GVK), opts...)
+	var r reconcile.Reconciler = managed.NewReconciler(withClient{Manager: mgr, c: kube}, resource.ManagedKind(k.GVK), opts...)
+	if tracing.Enabled() {
+		r = tracedReconciler{kind: k.GVK.Kind, next: r}
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).

@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/appinfra/provider-appinfra/internal/clients/cloudcall"
 )
 
 // Dialect is the wire protocol of the cloud behind a proxy: it decides how
@@ -478,40 +480,21 @@ func queryCall(r *http.Request, body []byte) Call {
 	return c
 }
 
-// gcsCall names a Cloud Storage JSON API request: GET /storage/v1/b/x is
-// buckets.get, POST /storage/v1/b is buckets.insert.
+// gcsCall names a Cloud Storage JSON API request as the provider's own
+// counters do (cloudcall.StorageOperation), and the bucket it is about.
 func gcsCall(r *http.Request, body []byte) Call {
-	c := Call{Service: "storage"}
-	path := r.URL.Path
-	if rest, ok := strings.CutPrefix(path, "/upload"); ok {
-		path = rest
-		c.Op = "objects.insert"
-	}
+	c := Call{Service: "storage", Op: cloudcall.StorageOperation(r.Method, r.URL.Path)}
+	path := strings.TrimPrefix(r.URL.Path, "/upload")
 	rest, _ := strings.CutPrefix(path, "/storage/v1/b")
-	parts := strings.Split(strings.Trim(rest, "/"), "/")
-	switch {
-	case c.Op != "":
-		c.Name = parts[0]
-	case rest == "" || rest == "/":
-		c.Op = map[string]string{http.MethodPost: "buckets.insert"}[r.Method]
-		if c.Op == "" {
-			c.Op = "buckets.list"
-		}
+	if rest == "" || rest == "/" {
 		var b struct {
 			Name string `json:"name"`
 		}
 		_ = json.Unmarshal(body, &b)
 		c.Name = b.Name
-	case len(parts) == 1:
-		c.Name = parts[0]
-		c.Op = "buckets." + map[string]string{http.MethodGet: "get", http.MethodPatch: "patch", http.MethodPut: "update", http.MethodDelete: "delete"}[r.Method]
-	case parts[1] == "iam":
-		c.Name = parts[0]
-		c.Op = map[string]string{http.MethodGet: "buckets.getIamPolicy", http.MethodPut: "buckets.setIamPolicy"}[r.Method]
-	default:
-		c.Name = parts[0]
-		c.Op = "objects." + strings.ToLower(r.Method)
+		return c
 	}
+	c.Name = strings.Split(strings.Trim(rest, "/"), "/")[0]
 	return c
 }
 

@@ -52,10 +52,13 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/common"
 	"github.com/appinfra/provider-appinfra/cluster/local"
 	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
+	"github.com/appinfra/provider-appinfra/internal/clients/cloudcall"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/secretcache"
+	"github.com/appinfra/provider-appinfra/internal/tracing"
 	"github.com/appinfra/provider-appinfra/test/gcsserver"
+	"github.com/appinfra/provider-appinfra/test/otlpreceiver"
 )
 
 // pollInterval is short so that drift correction is seen quickly; a test
@@ -77,7 +80,9 @@ const allowedTenantEndpoints = "http://127.0.0.1:"
 var (
 	apiRequests apiLog // what the provider sent to the API server
 
-	kube    client.Client
+	kube client.Client
+	// traces receives the provider's spans.
+	traces  *otlpreceiver.Receiver
 	store   *s3.Client // talks to kumo directly, behind the provider's back
 	kumoURL string     // kumo itself, for tests that put their own proxy in front
 
@@ -313,7 +318,18 @@ func noCredentialsLeaked() error {
 			return err
 		}
 	}
-	fmt.Printf("credentials leak check: %d bytes of logs, %d events and the conditions of %d managed resources still present clean; conditions seen during tests are checked by seenConditions\n", len(out), len(l.Items), n)
+	spans := traces.Spans()
+	if len(spans) == 0 {
+		return errors.New("no spans received, so the check of traces proves nothing")
+	}
+	for _, sp := range spans {
+		for _, c := range canaries {
+			if strings.Contains(fmt.Sprint(sp), c) {
+				return fmt.Errorf("a secret appears in span %s (its attributes, events or error)", sp.Name)
+			}
+		}
+	}
+	fmt.Printf("credentials leak check: %d bytes of logs, %d events, %d spans and the conditions of %d managed resources still present clean; conditions seen during tests are checked by seenConditions\n", len(out), len(l.Items), len(spans), n)
 	return checkSeenConditions()
 }
 
@@ -394,6 +410,14 @@ func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.
 	metrics = prometheus.NewRegistry()
 	mrMetrics, stateMetrics := managed.NewMRMetricRecorder(), statemetrics.NewMRStateMetrics()
 	metrics.MustRegister(mrMetrics, stateMetrics)
+	metrics.MustRegister(cloudcall.Collectors()...)
+	// Traces on, as with --otel-endpoint, to a receiver of the test's:
+	// every test's reconciles are traced, and the leak check reads the
+	// spans too.
+	traces = otlpreceiver.Start()
+	if _, err := tracing.Setup(ctx, tracing.Options{Endpoint: traces.URL, Version: "test", ExportDelay: 200 * time.Millisecond}); err != nil {
+		return nil, err
+	}
 	// The provider's default per-API limits, so that every client the
 	// tests use goes through them as in production.
 	o := appcontroller.Options{

@@ -21,6 +21,8 @@ import (
 
 	"github.com/aws/smithy-go/middleware"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/time/rate"
 )
 
@@ -153,6 +155,9 @@ func (l *Limiter) wait(ctx context.Context) error {
 	}
 	if d := time.Since(start); d > time.Millisecond {
 		l.waited.Add(d.Seconds())
+		// On the call's span (cloudcall's), when tracing is on.
+		trace.SpanFromContext(ctx).AddEvent("waited for the provider's own rate limit",
+			trace.WithAttributes(attribute.String("appinfra.api", l.api), attribute.Float64("appinfra.waited_seconds", d.Seconds())))
 	}
 	return nil
 }

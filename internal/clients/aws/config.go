@@ -25,6 +25,7 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
+	"github.com/appinfra/provider-appinfra/internal/clients/cloudcall"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
@@ -63,14 +64,15 @@ func (c *Config) Endpoint(service string) string {
 	return c.Spec.Endpoint.URL
 }
 
-// RateLimit is the API option that holds a service's client to the
-// service's rate limit: one token bucket per service and Config, for every
-// client of the service made from it.
-func (c *Config) RateLimit(service string) func(*middleware.Stack) error {
+// APIOptions are what every client of a service made from this Config
+// adds to its APIOptions: each call counted and traced (cloudcall), and
+// held to the service's rate limit, one token bucket per service and
+// Config.
+func (c *Config) APIOptions(service string) []func(*middleware.Stack) error {
 	l, _ := clientcache.Value(&c.Values, "limit/"+service, func() (*apilimit.Limiter, error) {
 		return c.limits.Limiter(service), nil
 	})
-	return apilimit.AWS(l)
+	return []func(*middleware.Stack) error{cloudcall.AWS(service), apilimit.AWS(l)}
 }
 
 // AccountID is the AWS account the credentials belong to: the config's

@@ -860,7 +860,7 @@ func TestServiceRateLimit(t *testing.T) {
 			}
 			// As the RDS controller makes its client.
 			cl := rds.NewFromConfig(cfg.AWS, func(o *rds.Options) {
-				o.APIOptions = append(o.APIOptions, cfg.RateLimit("rds"))
+				o.APIOptions = append(o.APIOptions, cfg.APIOptions("rds")...)
 				o.BaseEndpoint = aws.String(srv.URL)
 			})
 			for range 3 {

@@ -28,6 +28,7 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
+	"github.com/appinfra/provider-appinfra/internal/clients/cloudcall"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
@@ -80,16 +81,15 @@ func (c *Config) Storage() (*storage.Client, error) {
 		if u := c.StorageEndpoint(); u != "" {
 			opts = append(opts[:len(opts):len(opts)], option.WithEndpoint(u))
 		}
-		if l := c.limits.Limiter("storage"); l != nil {
-			// The limit goes around the authenticated transport, which
-			// the client would otherwise build inside itself.
-			hc, _, err := htransport.NewClient(ctx, append(opts[:len(opts):len(opts)], option.WithScopes(scope))...)
-			if err != nil {
-				return nil, errors.Wrap(err, "cannot create Cloud Storage HTTP client")
-			}
-			hc.Transport = apilimit.Transport(l, hc.Transport)
-			opts = append(opts[:len(opts):len(opts)], option.WithHTTPClient(hc))
+		// Counting, tracing and the rate limit go around the
+		// authenticated transport, which the client would otherwise build
+		// inside itself.
+		hc, _, err := htransport.NewClient(ctx, append(opts[:len(opts):len(opts)], option.WithScopes(scope))...)
+		if err != nil {
+			return nil, errors.Wrap(err, "cannot create Cloud Storage HTTP client")
 		}
+		hc.Transport = cloudcall.Transport(apilimit.Transport(c.limits.Limiter("storage"), hc.Transport))
+		opts = append(opts[:len(opts):len(opts)], option.WithHTTPClient(hc))
 		sc, err := storage.NewClient(ctx, opts...)
 		return sc, errors.Wrap(err, "cannot create Cloud Storage client")
 	})

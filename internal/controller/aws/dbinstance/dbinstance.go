@@ -50,7 +50,7 @@ type api interface {
 func newAPI(c *awsclient.Config) api {
 	cl, _ := clientcache.Value(&c.Values, "rds", func() (*rds.Client, error) {
 		return rds.NewFromConfig(c.AWS, func(o *rds.Options) {
-			o.APIOptions = append(o.APIOptions, c.RateLimit("rds"))
+			o.APIOptions = append(o.APIOptions, c.APIOptions("rds")...)
 			if u := c.Endpoint("rds"); u != "" {
 				o.BaseEndpoint = aws.String(u)
 			}

@@ -48,7 +48,7 @@ type api interface {
 func newAPI(c *awsclient.Config) api {
 	cl, _ := clientcache.Value(&c.Values, "elasticache", func() (*elasticache.Client, error) {
 		return elasticache.NewFromConfig(c.AWS, func(o *elasticache.Options) {
-			o.APIOptions = append(o.APIOptions, c.RateLimit("elasticache"))
+			o.APIOptions = append(o.APIOptions, c.APIOptions("elasticache")...)
 			if u := c.Endpoint("elasticache"); u != "" {
 				o.BaseEndpoint = aws.String(u)
 			}

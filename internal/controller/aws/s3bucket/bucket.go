@@ -48,7 +48,7 @@ type api interface {
 func newAPI(c *awsclient.Config) api {
 	cl, _ := clientcache.Value(&c.Values, "s3", func() (*s3.Client, error) {
 		return s3.NewFromConfig(c.AWS, func(o *s3.Options) {
-			o.APIOptions = append(o.APIOptions, c.RateLimit("s3"))
+			o.APIOptions = append(o.APIOptions, c.APIOptions("s3")...)
 			if u := c.Endpoint("s3"); u != "" {
 				o.BaseEndpoint = aws.String(u)
 			}

@@ -1,0 +1,133 @@
+package cloudcall
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
+	"github.com/appinfra/provider-appinfra/internal/tracing"
+	"github.com/appinfra/provider-appinfra/test/otlpreceiver"
+)
+
+func TestStorageOperation(t *testing.T) {
+	cases := map[string]struct {
+		method, path, want string
+	}{
+		"Insert":       {http.MethodPost, "/storage/v1/b", "buckets.insert"},
+		"List":         {http.MethodGet, "/storage/v1/b", "buckets.list"},
+		"Get":          {http.MethodGet, "/storage/v1/b/team-a", "buckets.get"},
+		"Patch":        {http.MethodPatch, "/storage/v1/b/team-a", "buckets.patch"},
+		"Delete":       {http.MethodDelete, "/storage/v1/b/team-a/", "buckets.delete"},
+		"GetIamPolicy": {http.MethodGet, "/storage/v1/b/team-a/iam", "buckets.getIamPolicy"},
+		"SetIamPolicy": {http.MethodPut, "/storage/v1/b/team-a/iam", "buckets.setIamPolicy"},
+		"ListObjects":  {http.MethodGet, "/storage/v1/b/team-a/o", "objects.get"},
+		"Upload":       {http.MethodPost, "/upload/storage/v1/b/team-a/o", "objects.insert"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := StorageOperation(tc.method, tc.path); got != tc.want {
+				t.Errorf("StorageOperation(%s %s) = %q, want %q", tc.method, tc.path, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCallsCountedAndTraced: the real S3 client and a Cloud Storage
+// request against servers that answer 404, with tracing on to a real
+// OTLP/HTTP receiver: each call is counted by its result and has a span
+// below the caller's, with its status, attempts, and the time it waited
+// for the provider's own rate limit.
+func TestCallsCountedAndTraced(t *testing.T) {
+	recv := otlpreceiver.Start()
+	defer recv.Close()
+	shutdown, err := tracing.Setup(context.Background(), tracing.Options{Endpoint: recv.URL, ExportDelay: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notFound := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotFound) }))
+	defer notFound.Close()
+
+	// One request a second, burst one: the second call waits.
+	limit := apilimit.Limits{"s3": {Rate: 1, Burst: 1}}.Limiter("s3")
+	client := s3.New(s3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(notFound.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		APIOptions:  []func(*middleware.Stack) error{AWS("s3"), apilimit.AWS(limit)},
+	})
+	ctx, parent := tracing.Start(context.Background(), "parent")
+	for range 2 {
+		if _, err := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("absent")}); err == nil {
+			t.Fatal("HeadBucket of an absent bucket succeeded")
+		}
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, notFound.URL+"/storage/v1/b/absent", nil)
+	resp, err := (&http.Client{Transport: Transport(http.DefaultTransport)}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	tracing.End(parent, "done", nil)
+	if err := shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	if got := testutil.ToFloat64(calls.WithLabelValues("s3", "HeadBucket", "NotFound")); got != 2 {
+		t.Errorf("s3 HeadBucket NotFound counted %v times, want 2", got)
+	}
+	if got := testutil.ToFloat64(calls.WithLabelValues("storage", "buckets.get", "404")); got != 1 {
+		t.Errorf("storage buckets.get 404 counted %v times, want 1", got)
+	}
+
+	var parentID string
+	for _, s := range recv.Spans() {
+		if s.Name == "parent" {
+			parentID = s.ID
+		}
+	}
+	var heads, waited int
+	var storage bool
+	for _, s := range recv.Spans() {
+		switch s.Name {
+		case "S3.HeadBucket":
+			heads++
+			if s.ParentID != parentID || s.Attributes["appinfra.result"] != "NotFound" || s.Attributes["http.response.status_code"] != "404" || s.Attributes["appinfra.attempts"] != "1" || s.Error == "" {
+				t.Errorf("S3.HeadBucket span: %+v", s)
+			}
+			for _, e := range s.Events {
+				if e.Name == "waited for the provider's own rate limit" && e.Attributes["appinfra.api"] == "s3" {
+					waited++
+				}
+			}
+		case "storage.buckets.get":
+			storage = s.ParentID == parentID && s.Attributes["appinfra.result"] == "404"
+		}
+	}
+	if heads != 2 || waited != 1 {
+		t.Errorf("got %d S3.HeadBucket spans, %d of them waiting for the limit; want 2 and 1", heads, waited)
+	}
+	if !storage {
+		t.Errorf("no storage.buckets.get span with result 404 below the caller's among %+v", recv.Spans())
+	}
+}
+
+func TestAWSResult(t *testing.T) {
+	if got := awsResult(nil); got != "ok" {
+		t.Errorf("nil: %q", got)
+	}
+	if got := awsResult(context.Canceled); got != "canceled" {
+		t.Errorf("canceled: %q", got)
+	}
+	if got := awsResult(errors.New("dial tcp: connection refused")); got != "error" {
+		t.Errorf("transport error: %q", got)
+	}
+}

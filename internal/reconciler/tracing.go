@@ -1,0 +1,120 @@
+package reconciler
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+
+	"github.com/appinfra/provider-appinfra/internal/tracing"
+)
+
+// tracedReconciler gives each reconcile a span: the root of what it does
+// (Observe, Create, Update, Delete) and of the cloud calls made for it.
+// Setup installs it only when tracing is on.
+type tracedReconciler struct {
+	kind string
+	next reconcile.Reconciler
+}
+
+func (t tracedReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	ctx, span := tracing.Start(ctx, "reconcile "+t.kind,
+		attribute.String("appinfra.kind", t.kind),
+		attribute.String("k8s.namespace.name", req.Namespace),
+		attribute.String("appinfra.name", req.Name))
+	res, err := t.next.Reconcile(ctx, req)
+	result := "done"
+	if res.RequeueAfter > 0 {
+		result = "requeued after " + res.RequeueAfter.String()
+	}
+	tracing.End(span, result, err)
+	return res, err
+}
+
+// The labels Crossplane puts on what a composite composes.
+const (
+	labelClaimName      = "crossplane.io/claim-name"
+	labelClaimNamespace = "crossplane.io/claim-namespace"
+	labelComposite      = "crossplane.io/composite"
+)
+
+// resourceAttributes name a resource, its cloud resource and the claim and
+// composite it was composed for, if any.
+func resourceAttributes(cr resource.Object) []attribute.KeyValue {
+	attrs := []attribute.KeyValue{attribute.String("crossplane.external_name", meta.GetExternalName(cr))}
+	l := cr.GetLabels()
+	if c := l[labelComposite]; c != "" {
+		attrs = append(attrs, attribute.String("crossplane.composite", c))
+	}
+	if c := l[labelClaimName]; c != "" {
+		ns := l[labelClaimNamespace]
+		if ns == "" {
+			ns = cr.GetNamespace()
+		}
+		attrs = append(attrs, attribute.String("crossplane.claim", ns+"/"+c))
+	}
+	return attrs
+}
+
+// traced gives each external call a span below the reconcile's, and names
+// the resource's cloud resource, claim and composite on both. Connect
+// installs it only when tracing is on.
+type traced[T resource.Managed] struct {
+	managed.TypedExternalClient[T]
+}
+
+func (t traced[T]) start(ctx context.Context, op string, cr T) (context.Context, trace.Span) {
+	attrs := resourceAttributes(cr)
+	trace.SpanFromContext(ctx).SetAttributes(attrs...)
+	return tracing.Start(ctx, op, attrs...)
+}
+
+func (t traced[T]) Observe(ctx context.Context, cr T) (managed.ExternalObservation, error) {
+	ctx, span := t.start(ctx, "Observe", cr)
+	o, err := t.TypedExternalClient.Observe(ctx, cr)
+	result := "error"
+	switch {
+	case err != nil:
+	case !o.ResourceExists:
+		result = "absent"
+	case !o.ResourceUpToDate:
+		result = "needs update"
+	default:
+		result = "up to date"
+	}
+	tracing.End(span, result, err)
+	return o, err
+}
+
+func (t traced[T]) Create(ctx context.Context, cr T) (managed.ExternalCreation, error) {
+	ctx, span := t.start(ctx, "Create", cr)
+	c, err := t.TypedExternalClient.Create(ctx, cr)
+	tracing.End(span, okOrError(err), err)
+	return c, err
+}
+
+func (t traced[T]) Update(ctx context.Context, cr T) (managed.ExternalUpdate, error) {
+	ctx, span := t.start(ctx, "Update", cr)
+	u, err := t.TypedExternalClient.Update(ctx, cr)
+	tracing.End(span, okOrError(err), err)
+	return u, err
+}
+
+func (t traced[T]) Delete(ctx context.Context, cr T) (managed.ExternalDelete, error) {
+	ctx, span := t.start(ctx, "Delete", cr)
+	d, err := t.TypedExternalClient.Delete(ctx, cr)
+	tracing.End(span, okOrError(err), err)
+	return d, err
+}
+
+func okOrError(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "ok"
+}
