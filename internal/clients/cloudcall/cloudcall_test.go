@@ -131,3 +131,52 @@ func TestAWSResult(t *testing.T) {
 		t.Errorf("transport error: %q", got)
 	}
 }
+
+// answerOK answers every request 200 with no body, in memory: the
+// benchmark measures the client's own work, not a network's.
+type answerOK struct{}
+
+func (answerOK) Do(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+}
+
+// BenchmarkS3Call is one S3 HeadBucket through the real SDK client: bare,
+// with the provider's middleware and tracing off (the default: only the
+// call counter), and with tracing on (a span per call, exported over
+// OTLP/HTTP to a local receiver). Tracing turned on stays on in this
+// process, so "tracing off" runs first or is skipped.
+func BenchmarkS3Call(b *testing.B) {
+	run := func(b *testing.B, ctx context.Context, opts ...func(*middleware.Stack) error) {
+		client := s3.New(s3.Options{
+			Region: "us-east-1", BaseEndpoint: aws.String("http://s3.local"), UsePathStyle: true,
+			Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+			HTTPClient:  answerOK{}, APIOptions: opts,
+		})
+		in := &s3.HeadBucketInput{Bucket: aws.String("bench")}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := client.HeadBucket(ctx, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("bare SDK", func(b *testing.B) { run(b, context.Background()) })
+	b.Run("tracing off", func(b *testing.B) {
+		if tracing.Enabled() {
+			b.Skip("tracing was turned on earlier in this process")
+		}
+		run(b, context.Background(), AWS("s3"))
+	})
+	b.Run("tracing on", func(b *testing.B) {
+		recv := otlpreceiver.Start()
+		defer recv.Close()
+		shutdown, err := tracing.Setup(context.Background(), tracing.Options{Endpoint: recv.URL})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer shutdown(context.Background()) //nolint:errcheck // Benchmark.
+		ctx, parent := tracing.Start(context.Background(), "reconcile")
+		defer parent.End()
+		run(b, ctx, AWS("s3"))
+	})
+}

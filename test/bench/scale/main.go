@@ -12,6 +12,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
@@ -86,6 +88,12 @@ type row struct {
 }
 
 type report struct {
+	// Command, Commit and Date say what wrote the report: the command
+	// line, the commit it ran at (with -dirty for uncommitted changes),
+	// and the day.
+	Command  string `json:"command,omitempty"`
+	Commit   string `json:"commit,omitempty"`
+	Date     string `json:"date,omitempty"`
 	Provider string `json:"provider_flags,omitempty"`
 	// Resources is how many managed resources were created, of all kinds.
 	Resources int `json:"resources"`
@@ -262,7 +270,9 @@ func run(ctx context.Context, o options) error {
 	if err := kube.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("cannot create namespace: %w", err)
 	}
-	r := report{Kinds: map[string]*kindReport{}, Together: o.together}
+	r := report{Kinds: map[string]*kindReport{}, Together: o.together,
+		Command: strings.TrimSpace("go run ./test/bench/scale " + strings.Join(os.Args[1:], " ")),
+		Commit:  gitCommit(), Date: time.Now().UTC().Format("2006-01-02")}
 	for _, k := range planned {
 		r.Kinds[k.name] = &kindReport{Count: o.count[k.name]}
 		r.Resources += o.count[k.name]
@@ -1000,4 +1010,18 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-time.After(d):
 		return nil
 	}
+}
+
+// gitCommit is the checkout's commit, -dirty when it has uncommitted
+// changes, or "unknown" outside git.
+func gitCommit() string {
+	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	commit := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+		commit += "-dirty"
+	}
+	return commit
 }

@@ -82,8 +82,12 @@ func summary(r report, name string) string {
 			made = append(made, fmt.Sprintf("%d %ss", kr.Count, k.name))
 		}
 	}
-	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` on %s: %s on the local stack (kumo, fake-gcs-server and the local cloud, each behind a counting proxy), the provider as its own process",
-		time.Now().UTC().Format("2006-01-02"), strings.Join(made, ", "))
+	written := "An earlier run, whose JSON does not say which command or commit wrote it"
+	if r.Command != "" {
+		written = fmt.Sprintf("Written on %s by `%s` at commit %s", r.Date, r.Command, r.Commit)
+	}
+	fmt.Fprintf(&b, "# Benchmarks\n\n%s: %s on the local stack (kumo, fake-gcs-server and the local cloud, each behind a counting proxy), the provider as its own process",
+		written, strings.Join(made, ", "))
 	if r.Provider != "" {
 		fmt.Fprintf(&b, " with `%s`", r.Provider)
 	}
