@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
 
 // TestWaitListeningSaysWhyAProcessNeverServed: a process that exits
@@ -62,7 +64,7 @@ func TestCloudDataDirOutOfTheEnginesReach(t *testing.T) {
 	if _, err := user.Lookup("postgres"); err != nil {
 		t.Skip("no postgres system user (make deps installs it): no engine here runs as another user")
 	}
-	relocatedData = reachableTempDir(t)
+	relocatedData = localcloudtest.DataDir(t)
 	state := filepath.Join(t.TempDir(), "dev") // t.TempDir's parent is mode 700
 
 	if _, _, err := cloudDataDir(state, false); err == nil || !strings.Contains(err.Error(), "cannot enter") {
@@ -105,7 +107,7 @@ func TestCloudDataDirOutOfTheEnginesReach(t *testing.T) {
 		t.Errorf("the removed state dir's data is still there: %v", err)
 	}
 
-	reachable := reachableTempDir(t)
+	reachable := localcloudtest.DataDir(t)
 	inPlace, note, err := cloudDataDir(reachable, true)
 	if err != nil || inPlace != filepath.Join(reachable, "localcloud") || note != "" {
 		t.Errorf("reachable state dir: got %q, %q, %v; want its own localcloud and no note", inPlace, note, err)
@@ -115,7 +117,7 @@ func TestCloudDataDirOutOfTheEnginesReach(t *testing.T) {
 // TestEnsureReachableRefusesWhatIsNotOurs: a link or a file planted where
 // the relocated data goes is refused, not followed.
 func TestEnsureReachableRefusesWhatIsNotOurs(t *testing.T) {
-	base := reachableTempDir(t)
+	base := localcloudtest.DataDir(t)
 	planted := filepath.Join(base, "planted")
 	if err := os.Symlink(t.TempDir(), planted); err != nil {
 		t.Fatal(err)
@@ -130,19 +132,4 @@ func TestEnsureReachableRefusesWhatIsNotOurs(t *testing.T) {
 	if err := ensureReachable(file); err == nil {
 		t.Error("a file in the directory's place was accepted")
 	}
-}
-
-// reachableTempDir is a temporary directory of mode 755 below one of the
-// same mode.
-func reachableTempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "local-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
 
 // mariadbSelect1 runs `select 1` over TCP as user with password, which it
@@ -113,7 +115,7 @@ func TestMariaDBLifecycle(t *testing.T) {
 
 	s := NewSupervisor(m)
 	defer s.StopAll()
-	spec := Spec{Dir: filepath.Join(reachableTempDir(t), "db1"), MasterUsername: "master", MasterPassword: "first-pass-1", DBName: "app"}
+	spec := Spec{Dir: filepath.Join(localcloudtest.DataDir(t), "db1"), MasterUsername: "master", MasterPassword: "first-pass-1", DBName: "app"}
 	port, err := s.Start(ctx, "db1", "mysql", spec)
 	if err != nil {
 		t.Fatalf("Start: %v", err)

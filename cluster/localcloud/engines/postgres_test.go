@@ -3,7 +3,6 @@ package engines
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -12,23 +11,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-// reachableTempDir is a temp dir the postgres system user can enter:
-// t.TempDir's parent is 0700 and root's, which a server running as
-// postgres cannot traverse.
-func reachableTempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "localcloud-engines-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
-}
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
+)
 
 // connect runs `psql -c 'select 1'` as the user with password.
 func connect(t *testing.T, bin string, port int, user, password, db string) error {
@@ -59,7 +44,7 @@ func TestPostgresLifecycle(t *testing.T) {
 
 	s := NewSupervisor(pg)
 	defer s.StopAll()
-	spec := Spec{Dir: filepath.Join(reachableTempDir(t), "db1"), MasterUsername: "master", MasterPassword: "first-pass-1", DBName: "app"}
+	spec := Spec{Dir: filepath.Join(localcloudtest.DataDir(t), "db1"), MasterUsername: "master", MasterPassword: "first-pass-1", DBName: "app"}
 	port, err := s.Start(ctx, "db1", "postgres", spec)
 	if err != nil {
 		t.Fatalf("Start: %v", err)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
 
 func TestCA(t *testing.T) {
@@ -78,7 +80,7 @@ func newRedisFixture(t *testing.T) *redisFixture {
 	if _, err := r.Version(); err != nil {
 		t.Skipf("Redis is not available: %v", err)
 	}
-	dir := reachableTempDir(t)
+	dir := localcloudtest.DataDir(t)
 	ca, err := LoadCA(dir)
 	if err != nil {
 		t.Fatal(err)

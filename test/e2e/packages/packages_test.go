@@ -28,6 +28,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/appinfra/provider-appinfra/cluster/local"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
 
 // The kinds the test activates at first; GCS buckets come later.
@@ -45,14 +46,7 @@ func TestPackages(t *testing.T) {
 	version := strings.TrimSpace(string(must(os.ReadFile(filepath.Join(root, "VERSION")))))
 	// The local cloud's engines, which run as their own users, enter it:
 	// not below t.TempDir's parent, which is mode 700.
-	dir, err := os.MkdirTemp("", "appinfra-packages-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := localcloudtest.DataDir(t)
 
 	// Built twice from one commit: the same bytes, so the same digests.
 	first, second := filepath.Join(dir, "build-1"), filepath.Join(dir, "build-2")
