@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
@@ -29,6 +31,14 @@ type Connector[T resource.ModernManaged, C any] struct {
 
 // Connect implements managed.TypedExternalConnector.
 func (c *Connector[T, C]) Connect(ctx context.Context, cr T) (managed.TypedExternalClient[T], error) {
+	parent := ctx
+	ctx, span := tracing.Start(ctx, "Connect", trace.SpanKindInternal)
+	ext, err := c.connect(ctx, cr)
+	end(parent, span, okOrError(err), err)
+	return ext, err
+}
+
+func (c *Connector[T, C]) connect(ctx context.Context, cr T) (managed.TypedExternalClient[T], error) {
 	// A resource being deleted must be able to finish without creating
 	// anything: in a namespace being deleted the API server refuses new
 	// objects, and the usage would only be garbage-collected again.

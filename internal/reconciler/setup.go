@@ -84,7 +84,8 @@ func Setup[T resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k K
 
 	var r reconcile.Reconciler = managed.NewReconciler(withClient{Manager: mgr, c: kube}, resource.ManagedKind(k.GVK), opts...)
 	if tracing.Enabled() {
-		r = tracedReconciler{kind: k.GVK.Kind, next: r}
+		// Group and kind: S3's and Cloud Storage's are both Bucket.
+		r = tracedReconciler{kind: k.GVK.GroupKind().String(), next: r}
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).

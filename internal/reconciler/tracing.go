@@ -23,16 +23,15 @@ type tracedReconciler struct {
 }
 
 func (t tracedReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
-	ctx, span := tracing.Start(ctx, "reconcile "+t.kind,
+	ctx, span := tracing.Start(ctx, "reconcile "+t.kind, trace.SpanKindInternal,
 		attribute.String("appinfra.kind", t.kind),
 		attribute.String("k8s.namespace.name", req.Namespace),
 		attribute.String("appinfra.name", req.Name))
 	res, err := t.next.Reconcile(ctx, req)
-	result := "done"
-	if res.RequeueAfter > 0 {
-		result = "requeued after " + res.RequeueAfter.String()
+	if span.IsRecording() && res.RequeueAfter > 0 {
+		span.SetAttributes(attribute.Float64("appinfra.requeue_after_seconds", res.RequeueAfter.Seconds()))
 	}
-	tracing.End(span, result, err)
+	tracing.End(span, "done", err)
 	return res, err
 }
 
@@ -46,17 +45,14 @@ const (
 // resourceAttributes name a resource, its cloud resource and the claim and
 // composite it was composed for, if any.
 func resourceAttributes(cr resource.Object) []attribute.KeyValue {
-	attrs := []attribute.KeyValue{attribute.String("crossplane.external_name", meta.GetExternalName(cr))}
+	attrs := []attribute.KeyValue{attribute.String("appinfra.external_name", meta.GetExternalName(cr))}
 	l := cr.GetLabels()
 	if c := l[labelComposite]; c != "" {
-		attrs = append(attrs, attribute.String("crossplane.composite", c))
+		attrs = append(attrs, attribute.String("appinfra.composite", c))
 	}
-	if c := l[labelClaimName]; c != "" {
-		ns := l[labelClaimNamespace]
-		if ns == "" {
-			ns = cr.GetNamespace()
-		}
-		attrs = append(attrs, attribute.String("crossplane.claim", ns+"/"+c))
+	// A claim's composed resources carry both labels.
+	if c, ns := l[labelClaimName], l[labelClaimNamespace]; c != "" && ns != "" {
+		attrs = append(attrs, attribute.String("appinfra.claim", ns+"/"+c))
 	}
 	return attrs
 }
@@ -71,10 +67,22 @@ type traced[T resource.Managed] struct {
 func (t traced[T]) start(ctx context.Context, op string, cr T) (context.Context, trace.Span) {
 	attrs := resourceAttributes(cr)
 	trace.SpanFromContext(ctx).SetAttributes(attrs...)
-	return tracing.Start(ctx, op, attrs...)
+	return tracing.Start(ctx, op, trace.SpanKindInternal, attrs...)
+}
+
+// end ends an external call's span; a failure marks the reconcile's span
+// failed too, so a failed reconcile shows at its root.
+func end(ctx context.Context, span trace.Span, result string, err error) {
+	tracing.End(span, result, err)
+	if err != nil {
+		if root := trace.SpanFromContext(ctx); root.IsRecording() {
+			tracing.Fail(root, err)
+		}
+	}
 }
 
 func (t traced[T]) Observe(ctx context.Context, cr T) (managed.ExternalObservation, error) {
+	parent := ctx
 	ctx, span := t.start(ctx, "Observe", cr)
 	o, err := t.TypedExternalClient.Observe(ctx, cr)
 	result := "error"
@@ -87,28 +95,31 @@ func (t traced[T]) Observe(ctx context.Context, cr T) (managed.ExternalObservati
 	default:
 		result = "up to date"
 	}
-	tracing.End(span, result, err)
+	end(parent, span, result, err)
 	return o, err
 }
 
 func (t traced[T]) Create(ctx context.Context, cr T) (managed.ExternalCreation, error) {
+	parent := ctx
 	ctx, span := t.start(ctx, "Create", cr)
 	c, err := t.TypedExternalClient.Create(ctx, cr)
-	tracing.End(span, okOrError(err), err)
+	end(parent, span, okOrError(err), err)
 	return c, err
 }
 
 func (t traced[T]) Update(ctx context.Context, cr T) (managed.ExternalUpdate, error) {
+	parent := ctx
 	ctx, span := t.start(ctx, "Update", cr)
 	u, err := t.TypedExternalClient.Update(ctx, cr)
-	tracing.End(span, okOrError(err), err)
+	end(parent, span, okOrError(err), err)
 	return u, err
 }
 
 func (t traced[T]) Delete(ctx context.Context, cr T) (managed.ExternalDelete, error) {
+	parent := ctx
 	ctx, span := t.start(ctx, "Delete", cr)
 	d, err := t.TypedExternalClient.Delete(ctx, cr)
-	tracing.End(span, okOrError(err), err)
+	end(parent, span, okOrError(err), err)
 	return d, err
 }
 

@@ -99,7 +99,11 @@ func (c Call) Create() bool {
 func (c Call) Read() bool {
 	switch {
 	case c.Service == "storage":
-		return c.Op == "buckets.get" || c.Op == "buckets.getIamPolicy"
+		switch c.Op {
+		case "buckets.get", "buckets.getIamPolicy", "buckets.testIamPermissions", "objects.get", "objects.list":
+			return true
+		}
+		return false
 	case c.Service == "s3":
 		return strings.HasPrefix(c.Op, "Get") || strings.HasPrefix(c.Op, "Head") || strings.HasPrefix(c.Op, "List")
 	default:

@@ -51,6 +51,7 @@ import (
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/common"
 	"github.com/appinfra/provider-appinfra/cluster/local"
+	"github.com/appinfra/provider-appinfra/cluster/traceview"
 	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	"github.com/appinfra/provider-appinfra/internal/clients/cloudcall"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
@@ -58,7 +59,6 @@ import (
 	"github.com/appinfra/provider-appinfra/internal/secretcache"
 	"github.com/appinfra/provider-appinfra/internal/tracing"
 	"github.com/appinfra/provider-appinfra/test/gcsserver"
-	"github.com/appinfra/provider-appinfra/test/otlpreceiver"
 )
 
 // pollInterval is short so that drift correction is seen quickly; a test
@@ -81,10 +81,11 @@ var (
 	apiRequests apiLog // what the provider sent to the API server
 
 	kube client.Client
-	// traces receives the provider's spans.
-	traces  *otlpreceiver.Receiver
-	store   *s3.Client // talks to kumo directly, behind the provider's back
-	kumoURL string     // kumo itself, for tests that put their own proxy in front
+	// traces receives the provider's spans; flushTraces sends the last.
+	traces      *traceview.Receiver
+	flushTraces func(context.Context) error
+	store       *s3.Client // talks to kumo directly, behind the provider's back
+	kumoURL     string     // kumo itself, for tests that put their own proxy in front
 
 	localCloudURL string               // the project's local cloud (RDS), behind actionProxy
 	rdsCalls      *recorder            // what the provider sent to the local cloud
@@ -318,6 +319,10 @@ func noCredentialsLeaked() error {
 			return err
 		}
 	}
+	// Every span ended so far, the last batch included.
+	if err := flushTraces(ctx); err != nil {
+		return err
+	}
 	spans := traces.Spans()
 	if len(spans) == 0 {
 		return errors.New("no spans received, so the check of traces proves nothing")
@@ -414,8 +419,8 @@ func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.
 	// Traces on, as with --otel-endpoint, to a receiver of the test's:
 	// every test's reconciles are traced, and the leak check reads the
 	// spans too.
-	traces = otlpreceiver.Start()
-	if _, err := tracing.Setup(ctx, tracing.Options{Endpoint: traces.URL, Version: "test", ExportDelay: 200 * time.Millisecond}); err != nil {
+	traces = traceview.Start()
+	if flushTraces, err = tracing.Setup(ctx, tracing.Options{Endpoint: traces.URL, Version: "test", ExportDelay: 200 * time.Millisecond}); err != nil {
 		return nil, err
 	}
 	// The provider's default per-API limits, so that every client the

@@ -10,7 +10,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
-	"github.com/appinfra/provider-appinfra/test/otlpreceiver"
+	"github.com/appinfra/provider-appinfra/cluster/traceview"
 )
 
 // TestTraceFromReconcileToCloudCall: with tracing on (as with
@@ -32,15 +32,15 @@ func TestTraceFromReconcileToCloudCall(t *testing.T) {
 	create(t, b)
 	eventually(t, converge, "bucket ready", func() error { return ready(b) })
 
-	var createSpan, root otlpreceiver.Span
+	var createSpan, root traceview.Span
 	eventually(t, 10*time.Second, "the trace of the reconcile that created the bucket", func() error {
 		spans := traces.Spans()
-		byID := map[string]otlpreceiver.Span{}
+		byID := map[string]traceview.Span{}
 		for _, s := range spans {
 			byID[s.ID] = s
 		}
 		for _, s := range spans {
-			if s.Name == "Create" && s.Attributes["crossplane.external_name"] == name {
+			if s.Name == "Create" && s.Attributes["appinfra.external_name"] == name {
 				createSpan = s
 			}
 		}
@@ -55,15 +55,15 @@ func TestTraceFromReconcileToCloudCall(t *testing.T) {
 	})
 
 	want := map[string]string{
-		"appinfra.kind":            "Bucket",
-		"k8s.namespace.name":       ns,
-		"appinfra.name":            name,
-		"crossplane.external_name": name,
-		"crossplane.claim":         ns + "/shop",
-		"crossplane.composite":     "shop-x7k2p",
+		"appinfra.kind":          "Bucket.s3.aws.appinfra.io",
+		"k8s.namespace.name":     ns,
+		"appinfra.name":          name,
+		"appinfra.external_name": name,
+		"appinfra.claim":         ns + "/shop",
+		"appinfra.composite":     "shop-x7k2p",
 	}
-	if root.Name != "reconcile Bucket" || root.ParentID != "" {
-		t.Errorf("the Create span's parent is %q (parent %q), want the root span reconcile Bucket", root.Name, root.ParentID)
+	if root.Name != "reconcile Bucket.s3.aws.appinfra.io" || root.ParentID != "" {
+		t.Errorf("the Create span's parent is %q (parent %q), want the root span reconcile Bucket.s3.aws.appinfra.io", root.Name, root.ParentID)
 	}
 	for k, v := range want {
 		if root.Attributes[k] != v {
@@ -74,7 +74,7 @@ func TestTraceFromReconcileToCloudCall(t *testing.T) {
 		t.Errorf("Create span result %q, want ok", createSpan.Attributes["appinfra.result"])
 	}
 
-	var observe, createBucket *otlpreceiver.Span
+	var observe, createBucket *traceview.Span
 	for _, s := range traces.Spans() {
 		switch {
 		case s.ParentID == root.ID && s.Name == "Observe":

@@ -267,6 +267,7 @@ func (c *Config) sts() *sts.Client {
 		if u := c.Endpoint("sts"); u != "" {
 			o.BaseEndpoint = aws.String(u)
 		}
+		o.APIOptions = append(o.APIOptions, cloudcall.AWS("sts"))
 	})
 }
 

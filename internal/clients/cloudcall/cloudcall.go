@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/appinfra/provider-appinfra/internal/tracing"
 )
@@ -41,21 +43,25 @@ func AWS(service string) func(*middleware.Stack) error {
 		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("AppinfraCloudCall",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				op := awsmiddleware.GetOperationName(ctx)
-				ctx, span := tracing.Start(ctx, awsmiddleware.GetServiceID(ctx)+"."+op,
+				if !tracing.Enabled() {
+					out, md, err := next.HandleInitialize(ctx, in)
+					count(service, op, awsResult(err))
+					return out, md, err
+				}
+				id := awsmiddleware.GetServiceID(ctx)
+				ctx, span := tracing.Start(ctx, id+"."+op, trace.SpanKindClient,
 					attribute.String("rpc.system", "aws-api"),
-					attribute.String("rpc.service", awsmiddleware.GetServiceID(ctx)),
+					attribute.String("rpc.service", id),
 					attribute.String("rpc.method", op))
 				out, md, err := next.HandleInitialize(ctx, in)
 				result := awsResult(err)
-				calls.WithLabelValues(service, op, result).Inc()
-				if span.IsRecording() {
-					if attempts, ok := retry.GetAttemptResults(md); ok {
-						span.SetAttributes(attribute.Int("appinfra.attempts", len(attempts.Results)))
-					}
-					var re *awshttp.ResponseError
-					if errors.As(err, &re) {
-						span.SetAttributes(attribute.Int("http.response.status_code", re.HTTPStatusCode()))
-					}
+				count(service, op, result)
+				if attempts, ok := retry.GetAttemptResults(md); ok {
+					span.SetAttributes(attribute.Int("appinfra.attempts", len(attempts.Results)))
+				}
+				var re *awshttp.ResponseError
+				if errors.As(err, &re) {
+					span.SetAttributes(attribute.Int("http.response.status_code", re.HTTPStatusCode()))
 				}
 				tracing.End(span, result, err)
 				return out, md, err
@@ -79,6 +85,56 @@ func awsResult(err error) string {
 	return "error"
 }
 
+// maxResults bounds how many distinct results a service's calls are
+// counted under: an endpoint override may answer any error code, and each
+// new one would be a series for ever.
+const maxResults = 64
+
+var (
+	resultsMu sync.Mutex
+	results   = map[string]map[string]bool{}
+)
+
+// count counts one call. A result that is not a plain code (letters,
+// digits and dots, up to 64) or beyond the first maxResults of its
+// service counts as "other".
+func count(service, op, result string) {
+	if !plainCode(result) || !knownResult(service, result) {
+		result = "other"
+	}
+	calls.WithLabelValues(service, op, result).Inc()
+}
+
+func plainCode(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func knownResult(service, result string) bool {
+	resultsMu.Lock()
+	defer resultsMu.Unlock()
+	seen := results[service]
+	if seen == nil {
+		seen = map[string]bool{}
+		results[service] = seen
+	}
+	if seen[result] {
+		return true
+	}
+	if len(seen) >= maxResults {
+		return false
+	}
+	seen[result] = true
+	return true
+}
+
 // Transport returns next made to count and trace each request to a Cloud
 // Storage JSON API. The Cloud Storage client retries above its transport,
 // so each attempt is a call here.
@@ -88,49 +144,81 @@ type storageTransport struct{ next http.RoundTripper }
 
 func (t storageTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	op := StorageOperation(r.Method, r.URL.Path)
-	ctx, span := tracing.Start(r.Context(), "storage."+op,
-		attribute.String("rpc.system", "gcp-api"),
+	if !tracing.Enabled() {
+		resp, err := t.next.RoundTrip(r)
+		count("storage", op, storageResult(resp, err))
+		return resp, err
+	}
+	ctx, span := tracing.Start(r.Context(), "storage."+op, trace.SpanKindClient,
 		attribute.String("rpc.service", "storage"),
 		attribute.String("rpc.method", op))
-	if span.IsRecording() {
-		r = r.WithContext(ctx)
-	}
-	resp, err := t.next.RoundTrip(r)
-	result := "error"
-	switch {
-	case err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
-		result = "canceled"
-	case err == nil && resp.StatusCode < 400:
-		result = "ok"
-	case err == nil:
-		result = strconv.Itoa(resp.StatusCode)
+	resp, err := t.next.RoundTrip(r.WithContext(ctx))
+	result := storageResult(resp, err)
+	if err == nil {
 		span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
 	}
-	calls.WithLabelValues("storage", op, result).Inc()
+	count("storage", op, result)
 	tracing.End(span, result, err)
 	return resp, err
 }
 
+// storageResult is "ok", the HTTP status of a refusal, or "error" for a
+// request that got no answer.
+func storageResult(resp *http.Response, err error) string {
+	switch {
+	case err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+		return "canceled"
+	case err != nil:
+		return "error"
+	case resp.StatusCode < 400:
+		return "ok"
+	}
+	return strconv.Itoa(resp.StatusCode)
+}
+
+// The Cloud Storage JSON API's methods by HTTP method, for a bucket, its
+// IAM policy and its objects.
+var (
+	bucketMethods = map[string]string{http.MethodGet: "buckets.get", http.MethodPatch: "buckets.patch", http.MethodPut: "buckets.update", http.MethodDelete: "buckets.delete"}
+	iamMethods    = map[string]string{http.MethodGet: "buckets.getIamPolicy", http.MethodPut: "buckets.setIamPolicy"}
+	objectMethods = map[string]string{http.MethodGet: "objects.get", http.MethodPatch: "objects.patch", http.MethodPut: "objects.update", http.MethodDelete: "objects.delete"}
+)
+
 // StorageOperation names a Cloud Storage JSON API request as the API's
 // reference does: GET /storage/v1/b/x is buckets.get, POST /storage/v1/b
-// is buckets.insert, an upload is objects.insert.
+// is buckets.insert, an upload is objects.insert; what it does not know is
+// "unknown".
 func StorageOperation(method, path string) string {
 	if strings.HasPrefix(path, "/upload") {
 		return "objects.insert"
 	}
-	rest, _ := strings.CutPrefix(path, "/storage/v1/b")
-	parts := strings.Split(strings.Trim(rest, "/"), "/")
-	switch {
-	case rest == "" || rest == "/":
-		if method == http.MethodPost {
-			return "buckets.insert"
-		}
-		return "buckets.list"
-	case len(parts) == 1:
-		return "buckets." + map[string]string{http.MethodGet: "get", http.MethodPatch: "patch", http.MethodPut: "update", http.MethodDelete: "delete"}[method]
-	case parts[1] == "iam":
-		return map[string]string{http.MethodGet: "buckets.getIamPolicy", http.MethodPut: "buckets.setIamPolicy"}[method]
-	default:
-		return "objects." + strings.ToLower(method)
+	rest, ok := strings.CutPrefix(path, "/storage/v1/b")
+	if !ok {
+		return "unknown"
 	}
+	bucket, sub, _ := strings.Cut(strings.Trim(rest, "/"), "/")
+	op := ""
+	switch {
+	case bucket == "" && method == http.MethodPost:
+		op = "buckets.insert"
+	case bucket == "" && method == http.MethodGet:
+		op = "buckets.list"
+	case bucket == "":
+	case sub == "":
+		op = bucketMethods[method]
+	case sub == "iam":
+		op = iamMethods[method]
+	case sub == "iam/testPermissions":
+		op = "buckets.testIamPermissions"
+	case sub == "o" && method == http.MethodGet:
+		op = "objects.list"
+	case sub == "o" && method == http.MethodPost:
+		op = "objects.insert"
+	case strings.HasPrefix(sub, "o/"):
+		op = objectMethods[method]
+	}
+	if op == "" {
+		return "unknown"
+	}
+	return op
 }
