@@ -37,6 +37,13 @@ ping_cache() {
     -h "$(env_key REDIS_HOST)" -p "$(env_key REDIS_PORT)" --user default PING | sed 's/^/  /'
 }
 
+# creation_traces: the trace viewer's links to the reconciles that created
+# the claim's resources (fails while there are none yet).
+creation_traces() {
+  local t; t=$(curl -fsS "$TRACES_URL/traces.txt?claim=default/shop&span=Create")
+  [[ -n $t ]] && echo "$t"
+}
+
 boot_id() { cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown; }
 
 # record NAME PID: NAME's pid file, with this boot's id.
@@ -179,6 +186,7 @@ up() {
   say "starting the provider (log: $state/provider.log, metrics: http://${PROVIDER_METRICS_ADDR}/metrics)"
   bin/provider --kubeconfig "$state/kubeconfig" --poll 30s \
     --metrics-bind-address "$PROVIDER_METRICS_ADDR" --health-probe-bind-address 0 \
+    --otel-endpoint "$TRACES_URL" \
     >"$state/provider.log" 2>&1 &
   record provider $!
 
@@ -220,6 +228,10 @@ up() {
   local bucket; bucket=$(env_key BUCKET_NAME)
   echo "hello from make dev" | curl -fsS -X PUT --data-binary @- "$KUMO_ENDPOINT/$bucket/hello.txt" >/dev/null
   echo "  s3://$bucket/hello.txt: $(curl -fsS "$KUMO_ENDPOINT/$bucket/hello.txt")"
+
+  say "traces: the reconciles that created the claim's resources, down to each cloud call (all traces: $TRACES_URL)"
+  # The provider sends spans every few seconds.
+  retry 10 creation_traces | sed 's/^/  /' || echo "  (none has arrived yet: look at $TRACES_URL)"
 
   cat <<MSG
 

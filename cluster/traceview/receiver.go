@@ -70,6 +70,7 @@ func Listen(addr string) (*Receiver, error) {
 	mux.HandleFunc("POST /v1/traces", r.receive)
 	mux.HandleFunc("GET /{$}", r.list)
 	mux.HandleFunc("GET /trace/{id}", r.trace)
+	mux.HandleFunc("GET /traces.txt", r.text)
 	r.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := r.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,6 +1,7 @@
 package traceview
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
@@ -168,4 +169,15 @@ func (r *Receiver) trace(w http.ResponseWriter, req *http.Request) {
 		ID    string
 		Roots []*node
 	}{id, tree(spans)})
+}
+
+// text lists the traces the list page would, one a line: the root span's
+// name, what it is of, and the trace's URL; for scripts (make dev prints
+// the AppEnvironment's creation traces with it).
+func (r *Receiver) text(w http.ResponseWriter, req *http.Request) {
+	q := req.URL.Query()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	for _, t := range traces(r.Spans(), q.Get("claim"), q.Get("resource"), q.Get("span")) {
+		_, _ = fmt.Fprintf(w, "%s\t%s\t%s/trace/%s\n", t.Root.Name, t.Summary(), r.URL, t.ID)
+	}
 }

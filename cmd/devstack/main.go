@@ -1,8 +1,9 @@
 // Command devstack runs the local stack for development until it is told to
 // stop: etcd, kube-apiserver and kube-controller-manager with the provider's
 // CRDs installed, kumo (S3), fake-gcs-server (GCS), the project's local
-// cloud (RDS and ElastiCache on real engines), a package registry, and
-// Crossplane core with the composition functions. It applies the default
+// cloud (RDS and ElastiCache on real engines), a package registry,
+// Crossplane core with the composition functions, and a trace viewer that
+// receives the provider's spans (cluster/traceview). It applies the default
 // ClusterProviderConfigs and writes a kubeconfig and an env file into --dir
 // for cluster/dev.sh and for you. The provider runs separately.
 package main
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/appinfra/provider-appinfra/cluster/local"
+	"github.com/appinfra/provider-appinfra/cluster/traceview"
 )
 
 func main() {
@@ -56,12 +58,19 @@ func run() error {
 	}
 	defer s.Stop()
 
+	// The trace viewer: the provider sends it its spans (--otel-endpoint).
+	traces, err := traceview.Listen("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer traces.Close()
+
 	metricsPort, err := local.FreePort()
 	if err != nil {
 		return err
 	}
-	env := fmt.Sprintf("KUMO_ENDPOINT=%s\nLOCALCLOUD_ENDPOINT=%s\nLOCALCLOUD_CA=%s\nGCS_ENDPOINT=%s\nPACKAGE_REGISTRY=%s\nCROSSPLANE_CLI=%s\nPROVIDER_METRICS_ADDR=127.0.0.1:%d\n",
-		s.Kumo.Endpoint, s.Cloud.Endpoint, s.CloudCAFile, s.GCS.Endpoint, s.Crossplane.Registry, s.Crossplane.CLI, metricsPort)
+	env := fmt.Sprintf("KUMO_ENDPOINT=%s\nLOCALCLOUD_ENDPOINT=%s\nLOCALCLOUD_CA=%s\nGCS_ENDPOINT=%s\nPACKAGE_REGISTRY=%s\nCROSSPLANE_CLI=%s\nPROVIDER_METRICS_ADDR=127.0.0.1:%d\nTRACES_URL=%s\n",
+		s.Kumo.Endpoint, s.Cloud.Endpoint, s.CloudCAFile, s.GCS.Endpoint, s.Crossplane.Registry, s.Crossplane.CLI, metricsPort, traces.URL)
 	if err := os.WriteFile(filepath.Join(*dir, "env"), []byte(env), 0o600); err != nil {
 		return err
 	}

@@ -18,9 +18,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -61,6 +64,22 @@ func TestMakeDevFromAPrivateCheckoutWithKubeUnbuilt(t *testing.T) {
 	for _, want := range []string{"connected to", "PONG", "hello from make dev"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("make dev's output lacks %q: the claim's resources were not used:\n%s", want, out)
+		}
+	}
+	// The links to the traces of the reconciles that created the claim's
+	// resources: one per resource, each a page of its spans.
+	links := regexp.MustCompile(`(?m)^\s+reconcile (\S+)\t.*\t(http://127\.0\.0\.1:\d+/trace/[0-9a-f]+)$`).FindAllStringSubmatch(out, -1)
+	kinds := map[string]bool{}
+	for _, l := range links {
+		kinds[l[1]] = true
+		page, err := httpGet(l[2])
+		if err != nil || !strings.Contains(page, "<b>Create</b>") {
+			t.Errorf("trace %s: %v; want a page with its Create span", l[2], err)
+		}
+	}
+	for _, k := range []string{"Bucket.s3.aws.appinfra.io", "DBInstance.rds.aws.appinfra.io", "ReplicationGroup.elasticache.aws.appinfra.io"} {
+		if !kinds[k] {
+			t.Errorf("make dev printed no creation trace of a %s:\n%s", k, out)
 		}
 	}
 
@@ -271,4 +290,17 @@ func removeMovedCloudData(t *testing.T, state string) {
 	if err := os.RemoveAll(target); err != nil {
 		t.Errorf("cannot remove %s: %v", target, err)
 	}
+}
+
+func httpGet(url string) (string, error) {
+	resp, err := http.Get(url) //nolint:noctx // Test.
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close() //nolint:errcheck // Test.
+	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("%s", resp.Status)
+	}
+	return string(b), err
 }
