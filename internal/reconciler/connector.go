@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/trace"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
@@ -27,6 +28,10 @@ type Connector[T resource.ModernManaged, C any] struct {
 	Client func(ctx context.Context, cr T) (C, error)
 	// External makes the kind's external client for one reconcile.
 	External func(c C) (managed.TypedExternalClient[T], error)
+	// Tidy, if set, takes what changes from one attempt to the next out of
+	// a cloud error's message (request IDs): conditions and events get the
+	// tidy message, the debug log the whole.
+	Tidy func(error) error
 }
 
 // Connect implements managed.TypedExternalConnector.
@@ -49,17 +54,17 @@ func (c *Connector[T, C]) connect(ctx context.Context, cr T) (managed.TypedExter
 	}
 	cl, err := c.Client(ctx, cr)
 	if err != nil {
-		return nil, Shorten(err)
+		return nil, shortErrors[T]{tidy: c.Tidy}.short(ctx, err)
 	}
 	ext, err := c.External(cl)
 	if err != nil {
-		return nil, Shorten(err)
+		return nil, shortErrors[T]{tidy: c.Tidy}.short(ctx, err)
 	}
 	if tracing.Enabled() {
 		// Spans get the whole error; conditions and events the short one.
 		ext = traced[T]{ext}
 	}
-	return shortErrors[T]{ext}, nil
+	return shortErrors[T]{TypedExternalClient: ext, tidy: c.Tidy}, nil
 }
 
 // maxErrorLen is how much of an error reaches conditions and events. Cloud
@@ -67,30 +72,46 @@ func (c *Connector[T, C]) connect(ctx context.Context, cr T) (managed.TypedExter
 // the cloud's; what matters comes first.
 const maxErrorLen = 512
 
-// shortErrors cuts the errors of an external client to maxErrorLen, on one
-// line.
+// shortErrors tidies the errors of an external client and cuts them to
+// maxErrorLen, on one line; the whole error goes to the debug log.
 type shortErrors[T resource.Managed] struct {
 	managed.TypedExternalClient[T]
+	tidy func(error) error
+}
+
+func (s shortErrors[T]) short(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	tidy := err
+	if s.tidy != nil {
+		tidy = s.tidy(err)
+	}
+	short := Shorten(tidy)
+	if short.Error() != err.Error() {
+		ctrllog.FromContext(ctx).V(1).Info("Cloud error in full", "error", err.Error())
+	}
+	return short
 }
 
 func (s shortErrors[T]) Observe(ctx context.Context, cr T) (managed.ExternalObservation, error) {
 	o, err := s.TypedExternalClient.Observe(ctx, cr)
-	return o, Shorten(err)
+	return o, s.short(ctx, err)
 }
 
 func (s shortErrors[T]) Create(ctx context.Context, cr T) (managed.ExternalCreation, error) {
 	c, err := s.TypedExternalClient.Create(ctx, cr)
-	return c, Shorten(err)
+	return c, s.short(ctx, err)
 }
 
 func (s shortErrors[T]) Update(ctx context.Context, cr T) (managed.ExternalUpdate, error) {
 	u, err := s.TypedExternalClient.Update(ctx, cr)
-	return u, Shorten(err)
+	return u, s.short(ctx, err)
 }
 
 func (s shortErrors[T]) Delete(ctx context.Context, cr T) (managed.ExternalDelete, error) {
 	d, err := s.TypedExternalClient.Delete(ctx, cr)
-	return d, Shorten(err)
+	return d, s.short(ctx, err)
 }
 
 // Shorten returns err with its message on one line and cut to

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -52,6 +53,9 @@ type storeProxy struct {
 	*httptest.Server
 	notImplemented []string // query keys, e.g. "publicAccessBlock"
 	knownKey       string   // access key ID the store accepts; "" accepts any
+	// invalidTags refuses every PUT of tags as S3 does a bad tag, each
+	// answer with a request ID of its own.
+	invalidTags bool
 
 	mu          sync.Mutex
 	assumeRoles int
@@ -103,6 +107,13 @@ func newStoreProxy(t *testing.T, target string, configure func(*storeProxy)) *st
 			if r.Method != http.MethodHead {
 				_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
 			}
+			return
+		}
+		if p.invalidTags && r.Method == http.MethodPut && r.URL.Query().Has("tagging") {
+			id := fmt.Sprintf("%016X", rand.Uint64())
+			w.Header().Set("x-amz-request-id", id)
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidTag</Code><Message>The TagValue you have provided is invalid</Message><RequestId>%s</RequestId><HostId>%s</HostId></Error>`, id, id)
 			return
 		}
 		for _, q := range p.notImplemented {
@@ -206,6 +217,49 @@ func TestWrongCredentialsAreNamed(t *testing.T) {
 	if err := storeLacks("it-wrong-creds"); err != nil {
 		t.Error(err)
 	}
+}
+
+// TestRepeatedRefusalsFoldIntoOneEvent: S3 gives every answer a request ID
+// of its own. The condition and the events carry the cloud's code and
+// message without it, so the same refusal, again and again, is one event
+// whose count grows, not an event per attempt.
+func TestRepeatedRefusalsFoldIntoOneEvent(t *testing.T) {
+	t.Parallel()
+	p := newStoreProxy(t, kumoURL, func(p *storeProxy) { p.invalidTags = true })
+	clusterConfig(t, "invalid-tags", p.URL)
+	cr := bucket("it-invalid-tags", usingConfig("ClusterProviderConfig", "invalid-tags"), func(b *v1alpha1.Bucket) {
+		b.Spec.ForProvider.Tags = map[string]string{"team": "a"}
+	})
+	create(t, cr)
+	want := "InvalidTag: The TagValue you have provided is invalid"
+	eventually(t, converge, "the refusal in the condition", func() error {
+		return hasCondition(cr, xpv2.TypeSynced, corev1.ConditionFalse, want)
+	})
+	eventually(t, converge, "repeated refusals folded into one event", func() error {
+		byReason := map[string]int{}
+		var most int32
+		var seen []string
+		for _, e := range eventsOf(t, cr) {
+			if e.Type != corev1.EventTypeWarning || !strings.Contains(e.Message, "InvalidTag") {
+				continue
+			}
+			seen = append(seen, fmt.Sprintf("%s x%d: %s", e.Reason, e.Count, e.Message))
+			byReason[e.Reason]++
+			most = max(most, e.Count)
+			if !strings.Contains(e.Message, want) || strings.Contains(e.Message, "RequestID") {
+				return fmt.Errorf("an event says %q, want the cloud's code and message and no request ID", e.Message)
+			}
+		}
+		for reason, n := range byReason {
+			if n > 1 {
+				return fmt.Errorf("%d events of reason %s for one refusal: %v", n, reason, seen)
+			}
+		}
+		if most < 3 {
+			return fmt.Errorf("want the refusal counted at least 3 times in one event: %v", seen)
+		}
+		return nil
+	})
 }
 
 // TestS3BucketThatBecameUnreadableCanBeLetGo: a Ready bucket whose

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"errors"
+	"strings"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
@@ -49,3 +50,40 @@ func IsCredentialsRefused(err error) bool {
 	return HasCode(err, "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidClientTokenId",
 		"UnrecognizedClientException", "ExpiredToken", "InvalidToken", "AuthFailure")
 }
+
+// WithoutTransportDetail is err's message with the AWS SDK's transport
+// detail (the operation chain, the HTTP status line, the request and host
+// IDs) replaced by the cloud's code and message. Those stay the same from
+// one attempt to the next where request IDs do not, so Kubernetes folds
+// repeated events and a condition changes only when the cause does. A
+// call that got no answer keeps its cause, without the request IDs.
+func WithoutTransportDetail(err error) error {
+	var op *smithy.OperationError
+	if !errors.As(err, &op) {
+		return err
+	}
+	short := op.Service() + " " + op.Operation() + ": "
+	var api smithy.APIError
+	var re *awshttp.ResponseError
+	switch {
+	case errors.As(op.Err, &api) && api.ErrorMessage() != "":
+		short = api.ErrorCode() + ": " + api.ErrorMessage()
+	case errors.As(op.Err, &api):
+		short = api.ErrorCode()
+	case errors.As(op.Err, &re) && re.Err != nil:
+		short += re.Err.Error()
+	default:
+		short += op.Err.Error()
+	}
+	return messageOnly{msg: strings.Replace(err.Error(), op.Error(), short, 1), err: err}
+}
+
+// messageOnly is an error with another message that still unwraps to the
+// original, so codes and types stay found.
+type messageOnly struct {
+	msg string
+	err error
+}
+
+func (m messageOnly) Error() string { return m.msg }
+func (m messageOnly) Unwrap() error { return m.err }

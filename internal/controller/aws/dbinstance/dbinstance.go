@@ -97,6 +97,7 @@ func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI 
 		External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.DBInstance], error) {
 			return &external{rds: newAPI(cfg), record: record, owners: owners, passwords: secretkey.Store{Kube: kube}}, nil
 		},
+		Tidy: awsclient.WithoutTransportDetail,
 	}
 }
 

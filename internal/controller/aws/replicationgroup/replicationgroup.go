@@ -82,6 +82,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) e
 				External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.ReplicationGroup], error) {
 					return &external{ec: newAPI(cfg), record: record, owners: owners, tokens: secretkey.Store{Kube: mgr.GetClient()}, ca: resourceCA(cfg)}, nil
 				},
+				Tidy: awsclient.WithoutTransportDetail,
 			}
 		},
 		PollInterval: func(mg resource.Managed, d time.Duration) time.Duration {

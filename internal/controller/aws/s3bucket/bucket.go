@@ -86,6 +86,7 @@ func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI 
 		External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.Bucket], error) {
 			return &external{s3: newAPI(cfg), cfg: cfg, record: record, owners: owners}, nil
 		},
+		Tidy: awsclient.WithoutTransportDetail,
 	}
 }
 
