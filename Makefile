@@ -17,7 +17,7 @@ E2E_TIMEOUT ?= 20m
 FAULT_TIMEOUT ?= 25m
 
 help: ## Show the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 generate: ## Regenerate deepcopy methods, managed-resource method sets, CRDs and the platform APIs' derived YAML.
 	cd apis && $(GO) generate -tags generate ./...
@@ -82,7 +82,7 @@ bench-10k: deps ## 10,000 S3 Buckets with --poll 10m, as the largest installatio
 
 test: unit integration render e2e fault ## The whole test suite: unit, integration, render, end to end (make dev's first run included) and fault injection.
 
-run: ## Run the provider out of cluster against $$KUBECONFIG (CRDs must be installed).
+run: ## Run the provider out of cluster against the cluster KUBECONFIG names (CRDs must be installed).
 	$(GO) run ./cmd/provider --debug --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 0
 
 dev: ## Bring up the local stack (control plane, emulators, local cloud, Crossplane core and functions, the provider), apply the example AppEnvironment claim and use its Secret. DEV_DIR (.dev) holds its state and logs.
