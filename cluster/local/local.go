@@ -260,7 +260,11 @@ type Process struct {
 	done chan struct{}
 	// tail keeps the end of its output, for the error when it exits
 	// before it serves: the cause is there, not in "connection refused".
-	tail *tailWriter
+	// A process whose log is a file writes to the file itself (the caller
+	// may close its copy at once, and no pipe must outlive it): then tail
+	// is nil and the error names the file.
+	tail    *tailWriter
+	logName string
 }
 
 // Start starts a child process writing to log.
@@ -271,9 +275,16 @@ func Start(log io.Writer, path string, args ...string) (*Process, error) {
 func startWithEnv(log io.Writer, env []string, path string, args ...string) (*Process, error) {
 	cmd := exec.CommandContext(context.Background(), path, args...)
 	cmd.Env = append(os.Environ(), env...)
-	tail := &tailWriter{max: 2048}
-	out := io.MultiWriter(log, tail)
-	cmd.Stdout, cmd.Stderr = out, out
+	var tail *tailWriter
+	logName := ""
+	if f, ok := log.(*os.File); ok {
+		cmd.Stdout, cmd.Stderr = f, f
+		logName = f.Name()
+	} else {
+		tail = &tailWriter{max: 2048}
+		out := io.MultiWriter(log, tail)
+		cmd.Stdout, cmd.Stderr = out, out
+	}
 	// Its own process group, so a terminal's Ctrl-C reaches only us and we
 	// stop children in order; SIGKILL when we die without stopping it (a
 	// SIGKILL, a crash), so nothing we started outlives us.
@@ -281,7 +292,7 @@ func startWithEnv(log io.Writer, env []string, path string, args ...string) (*Pr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("cannot start %s: %w", filepath.Base(path), err)
 	}
-	p := &Process{cmd: cmd, done: make(chan struct{}), tail: tail}
+	p := &Process{cmd: cmd, done: make(chan struct{}), tail: tail, logName: logName}
 	go func() { _ = cmd.Wait(); close(p.done) }()
 	return p, nil
 }
@@ -293,7 +304,11 @@ func (p *Process) WaitListening(addr string, timeout time.Duration) error {
 		if !p.Exited() {
 			return nil
 		}
-		return fmt.Errorf("%s exited (%v) before it served; its last words: %s", filepath.Base(p.cmd.Path), p.cmd.ProcessState, p.tail.lastLines(5))
+		said := "its last words: " + p.tail.lastLines(5)
+		if p.tail == nil {
+			said = "its output is in " + p.logName
+		}
+		return fmt.Errorf("%s exited (%v) before it served; %s", filepath.Base(p.cmd.Path), p.cmd.ProcessState, said)
 	})
 }
 
@@ -316,6 +331,9 @@ func (w *tailWriter) Write(b []byte) (int, error) {
 
 // lastLines are the last n complete-or-not lines written, joined by " | ".
 func (w *tailWriter) lastLines(n int) string {
+	if w == nil {
+		return ""
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	lines := strings.Split(strings.TrimSpace(string(w.buf)), "\n")

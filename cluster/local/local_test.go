@@ -39,6 +39,30 @@ func TestWaitListeningSaysWhyAProcessNeverServed(t *testing.T) {
 	}
 }
 
+// TestProcessLoggingToAFileOutlivesTheCallersCopy: a process whose log is
+// a file writes to it itself, so a caller that closes its copy right
+// after Start (as the fault suite's replicas do) neither loses the output
+// nor kills the process with a broken pipe; an early exit names the file.
+func TestProcessLoggingToAFileOutlivesTheCallersCopy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "child.log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Start(f, "/bin/sh", "-c", "sleep 0.3; echo still here; exit 4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	err = p.WaitListening("127.0.0.1:1", time.Minute)
+	if err == nil || !strings.Contains(err.Error(), "exit status 4") || !strings.Contains(err.Error(), "its output is in "+path) {
+		t.Errorf("WaitListening: %v, want the exit status and the log file", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "still here\n" {
+		t.Errorf("the log holds %q, want the child's output", b)
+	}
+}
+
 func TestTailWriterKeepsTheEnd(t *testing.T) {
 	w := &tailWriter{max: 16}
 	for _, s := range []string{"first line\n", "second line\n", "third\n"} {
