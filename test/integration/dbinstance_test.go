@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -261,11 +262,39 @@ func TestDBInstancePostgres(t *testing.T) {
 		if err := dbGone(name); err != nil {
 			t.Error(err)
 		}
-		out, err := rdsStore.DescribeDBSnapshots(context.Background(), &rds.DescribeDBSnapshotsInput{DBSnapshotIdentifier: aws.String(name + "-final")})
-		if err != nil || len(out.DBSnapshots) != 1 {
-			t.Errorf("final snapshot %s-final: %v, %v", name, out, err)
+		if err := finalSnapshotTaken(name, cr); err != nil {
+			t.Error(err)
 		}
 	})
+
+	// The same identifier again, by a new resource: its final snapshot is
+	// another, and the delete is not refused for the first one's name.
+	t.Run("SameIdentifierCreatedAndDeletedAgain", func(t *testing.T) {
+		again := dbInstance(name)
+		create(t, again)
+		eventually(t, dbConverge, "the new instance Ready", func() error { return ready(again) })
+		if err := kube.Delete(context.Background(), again); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, dbConverge, "the new resource gone", func() error { return gone(again) })
+		if err := finalSnapshotTaken(name, again); err != nil {
+			t.Error(err)
+		}
+		if err := finalSnapshotTaken(name, cr); err != nil {
+			t.Errorf("the first resource's snapshot: %v", err)
+		}
+	})
+}
+
+// finalSnapshotTaken checks the local cloud holds cr's default final
+// snapshot: the identifier, -final- and the first 8 hex digits of its UID.
+func finalSnapshotTaken(id string, cr *v1alpha1.DBInstance) error {
+	snap := id + "-final-" + strings.ReplaceAll(string(cr.GetUID()), "-", "")[:8]
+	out, err := rdsStore.DescribeDBSnapshots(context.Background(), &rds.DescribeDBSnapshotsInput{DBSnapshotIdentifier: aws.String(snap)})
+	if err != nil || len(out.DBSnapshots) != 1 {
+		return fmt.Errorf("final snapshot %s: %v, %v", snap, out, err)
+	}
+	return nil
 }
 
 // TestDBInstanceDeletionProtection: RDS refuses to delete a protected

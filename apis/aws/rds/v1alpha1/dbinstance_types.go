@@ -139,11 +139,15 @@ type DBInstanceParameters struct {
 
 	// SkipFinalSnapshot deletes the instance without a final snapshot.
 	// Off by default: a deleted instance leaves a snapshot named
-	// <identifier>-final, or finalDBSnapshotIdentifier.
+	// finalDBSnapshotIdentifier, or <identifier>-final-<the first 8 hex
+	// digits of this resource's UID> (an identifier used again, by a new
+	// resource or in another namespace, leaves a snapshot of its own).
 	// +kubebuilder:default=false
 	SkipFinalSnapshot bool `json:"skipFinalSnapshot"`
 
-	// FinalDBSnapshotIdentifier names the final snapshot.
+	// FinalDBSnapshotIdentifier names the final snapshot. Deleting two
+	// instances with the same name given fails for the second: RDS
+	// refuses a snapshot name already taken.
 	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9-]{0,254}$`
 	// +optional
 	FinalDBSnapshotIdentifier *string `json:"finalDBSnapshotIdentifier,omitempty"`

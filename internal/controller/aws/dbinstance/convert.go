@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/rds/types"
+	ktypes "k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
 	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -333,12 +334,22 @@ func major(engine, v string) string {
 }
 
 // deleteInput takes a final snapshot unless the spec says to skip it.
-func deleteInput(id string, p v1alpha1.DBInstanceParameters) *rds.DeleteDBInstanceInput {
+func deleteInput(id string, uid ktypes.UID, p v1alpha1.DBInstanceParameters) *rds.DeleteDBInstanceInput {
 	in := &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(id), SkipFinalSnapshot: aws.Bool(p.SkipFinalSnapshot)}
 	if !p.SkipFinalSnapshot {
-		in.FinalDBSnapshotIdentifier = aws.String(ptr.Deref(p.FinalDBSnapshotIdentifier, id+"-final"))
+		in.FinalDBSnapshotIdentifier = aws.String(ptr.Deref(p.FinalDBSnapshotIdentifier, finalSnapshotName(id, uid)))
 	}
 	return in
+}
+
+// finalSnapshotName is the default final snapshot's: the identifier and a
+// part of the resource's UID. Identifiers are reused (deleted and created
+// again, the same name in another namespace) and a snapshot outlives its
+// instance, so <identifier>-final alone would be taken the second time
+// and the delete refused (DBSnapshotAlreadyExists).
+func finalSnapshotName(id string, uid ktypes.UID) string {
+	u := strings.ReplaceAll(string(uid), "-", "")
+	return id + "-final-" + u[:min(8, len(u))]
 }
 
 // tagChanges is what to add and what to remove to make got want.

@@ -1,6 +1,7 @@
 package dbinstance
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -704,6 +705,20 @@ func TestModifyInput(t *testing.T) {
 	}
 }
 
+// TestFinalSnapshotNameIsPerResource: the same identifier, deleted by two
+// resources (deleted and created again, or in two namespaces), leaves two
+// snapshots, not a refused second delete.
+func TestFinalSnapshotNameIsPerResource(t *testing.T) {
+	first := finalSnapshotName("orders-db", "0d2e1c9a-77f1-4b3e-9b1a-2c5d8e6f7a90")
+	second := finalSnapshotName("orders-db", "5b7e0a11-0c2d-4f5e-8a9b-1c2d3e4f5a6b")
+	if first == second {
+		t.Errorf("two resources of identifier orders-db both name their final snapshot %s", first)
+	}
+	if !regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$`).MatchString(first) {
+		t.Errorf("%s is not a valid DB snapshot identifier (letters, digits, single hyphens, a letter first)", first)
+	}
+}
+
 func TestDeleteInput(t *testing.T) {
 	cases := map[string]struct {
 		reason string
@@ -713,7 +728,7 @@ func TestDeleteInput(t *testing.T) {
 		"Default": {
 			reason: "By default a final snapshot named <identifier>-final is taken.",
 			p:      params(),
-			want:   &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(testName), SkipFinalSnapshot: aws.Bool(false), FinalDBSnapshotIdentifier: aws.String("orders-db-final")},
+			want:   &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(testName), SkipFinalSnapshot: aws.Bool(false), FinalDBSnapshotIdentifier: aws.String("orders-db-final-0d2e1c9a")},
 		},
 		"Named": {
 			reason: "A named final snapshot is taken under its name.",
@@ -730,7 +745,7 @@ func TestDeleteInput(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := deleteInput(testName, tc.p)
+			got := deleteInput(testName, "0d2e1c9a-77f1-4b3e-9b1a-2c5d8e6f7a90", tc.p)
 			if diff := cmp.Diff(tc.want, got, ignoreSDK); diff != "" {
 				t.Errorf("\n%s\ndeleteInput(...): -want, +got:\n%s", tc.reason, diff)
 			}

@@ -290,7 +290,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 		_, err := e.rds.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(meta.GetExternalName(cr)), DeletionProtection: aws.Bool(false), ApplyImmediately: aws.Bool(true)})
 		return managed.ExternalDelete{}, errors.Wrap(err, "cannot turn deletion protection off before deleting")
 	}
-	_, err := e.rds.DeleteDBInstance(ctx, deleteInput(meta.GetExternalName(cr), cr.Spec.ForProvider))
+	_, err := e.rds.DeleteDBInstance(ctx, deleteInput(meta.GetExternalName(cr), cr.GetUID(), cr.Spec.ForProvider))
 	switch {
 	case err == nil, isNotFound(err):
 		return managed.ExternalDelete{}, nil

@@ -1429,7 +1429,7 @@ func TestDelete(t *testing.T) {
 		o := observe(dbInstance(t, mods...))
 		return &o
 	}
-	finalSnapshot := &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(testName), SkipFinalSnapshot: aws.Bool(false), FinalDBSnapshotIdentifier: aws.String(testName + "-final")}
+	finalSnapshot := &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(testName), SkipFinalSnapshot: aws.Bool(false), FinalDBSnapshotIdentifier: aws.String(testName + "-final-3c9e1f20")}
 
 	type want struct {
 		err    error
@@ -1445,7 +1445,7 @@ func TestDelete(t *testing.T) {
 		want     want
 	}{
 		"FinalSnapshot": {
-			reason:   "By default the instance should be deleted leaving a snapshot named <identifier>-final.",
+			reason:   "By default the instance should be deleted leaving a snapshot named <identifier>-final-<part of its UID>.",
 			api:      &mockAPI{MockDeleteDBInstance: deletes(nil)},
 			observed: seen(),
 			cr:       instance(),
