@@ -100,27 +100,23 @@ func (t traced[T]) Observe(ctx context.Context, cr T) (managed.ExternalObservati
 }
 
 func (t traced[T]) Create(ctx context.Context, cr T) (managed.ExternalCreation, error) {
-	parent := ctx
-	ctx, span := t.start(ctx, "Create", cr)
-	c, err := t.TypedExternalClient.Create(ctx, cr)
-	end(parent, span, okOrError(err), err)
-	return c, err
+	return spanned(ctx, t, "Create", cr, t.TypedExternalClient.Create)
 }
 
 func (t traced[T]) Update(ctx context.Context, cr T) (managed.ExternalUpdate, error) {
-	parent := ctx
-	ctx, span := t.start(ctx, "Update", cr)
-	u, err := t.TypedExternalClient.Update(ctx, cr)
-	end(parent, span, okOrError(err), err)
-	return u, err
+	return spanned(ctx, t, "Update", cr, t.TypedExternalClient.Update)
 }
 
 func (t traced[T]) Delete(ctx context.Context, cr T) (managed.ExternalDelete, error) {
-	parent := ctx
-	ctx, span := t.start(ctx, "Delete", cr)
-	d, err := t.TypedExternalClient.Delete(ctx, cr)
-	end(parent, span, okOrError(err), err)
-	return d, err
+	return spanned(ctx, t, "Delete", cr, t.TypedExternalClient.Delete)
+}
+
+// spanned runs one of the external client's writes in a span of its own.
+func spanned[T resource.Managed, R any](ctx context.Context, t traced[T], op string, cr T, call func(context.Context, T) (R, error)) (R, error) {
+	sctx, span := t.start(ctx, op, cr)
+	r, err := call(sctx, cr)
+	end(ctx, span, okOrError(err), err)
+	return r, err
 }
 
 func okOrError(err error) string {
