@@ -28,8 +28,8 @@ check-generate: generate ## Fail if generated files or go.mod/go.sum are not up 
 	@git diff --exit-code -- apis package go.mod go.sum || { echo "generated files or go.mod changed: run 'make generate' and 'go mod tidy', and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- apis package)" || { git status --porcelain -- apis package; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
-build: ## Build the provider into bin/.
-	$(GO) build -o bin/provider ./cmd/provider
+build: ## Build the provider family into bin/: provider-aws (S3, RDS, ElastiCache) and provider-gcp (Cloud Storage).
+	$(GO) build -o bin/ ./cmd/provider-aws ./cmd/provider-gcp
 
 lint: ## gofmt and go vet, with the test suites' build tags (integration, render, e2e, fault) on: one vet of every package.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
@@ -74,7 +74,7 @@ bench: deps ## Benchmarks, not part of make test: Go benchmarks of the hot pure 
 	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) run ./test/bench/scale --local --n $(BENCH_N) --workers 16 --poll 10s --settle 2m --docs docs/benchmarks
 	$(GO) run ./test/bench/scale --local --n $(BENCH_N) --workers 16 --poll 10s --settle 2m --provider-flags "--max-reconcile-rate 10 --max-concurrent-reconciles 10" --docs docs/benchmarks-rate10
-	$(GO) run ./test/bench/scale --local --n 0 --gcs-buckets $(BENCH_KINDS_N) --databases $(BENCH_KINDS_N) --caches $(BENCH_KINDS_N) --workers 16 --poll 10s --settle 10m --timeout 20m --provider-flags "--cloud-api-rate-limits rds=60/600,elasticache=60/600" --docs docs/benchmarks-kinds
+	$(GO) run ./test/bench/scale --local --n 0 --gcs-buckets $(BENCH_KINDS_N) --databases $(BENCH_KINDS_N) --caches $(BENCH_KINDS_N) --workers 16 --poll 10s --settle 10m --timeout 20m --aws-provider-flags "--cloud-api-rate-limits rds=60/600,elasticache=60/600" --docs docs/benchmarks-kinds
 
 bench-10k: deps ## 10,000 S3 Buckets with --poll 10m, as the largest installations would run (about 40 minutes): does the provider keep them in 512 MiB? Writes docs/benchmarks-10k.{md,json}.
 	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
@@ -82,10 +82,11 @@ bench-10k: deps ## 10,000 S3 Buckets with --poll 10m, as the largest installatio
 
 test: unit integration render e2e fault ## The whole test suite: unit, integration, render, end to end (make dev's first run included) and fault injection.
 
-run: ## Run the provider out of cluster against the cluster KUBECONFIG names (CRDs must be installed).
-	$(GO) run ./cmd/provider --debug --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 0
+CLOUD ?= aws
+run: ## Run one provider of the family (CLOUD: aws or gcp) out of cluster against the cluster KUBECONFIG names (CRDs must be installed).
+	$(GO) run ./cmd/provider-$(CLOUD) --debug --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 0
 
-dev: ## Bring up the local stack (control plane, emulators, local cloud, Crossplane core and functions, the provider), apply the example AppEnvironment claim and use its Secret. DEV_DIR (.dev) holds its state and logs.
+dev: ## Bring up the local stack (control plane, emulators, local cloud, Crossplane core and functions, the AWS and GCP providers), apply the example AppEnvironment claim and use its Secret. DEV_DIR (.dev) holds its state and logs.
 	cluster/dev.sh up
 
 dev-down: ## Stop everything `make dev` started, databases and caches included (their data stays).

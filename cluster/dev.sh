@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local stack: `dev.sh up` builds what is missing, starts the control
 # plane, the emulators, the local cloud, a package registry, Crossplane core
-# and the functions (cmd/devstack) and the provider, installs the platform
+# and the functions (cmd/devstack) and the providers (AWS, GCP), installs the platform
 # APIs, applies the example AppEnvironment claim, shows its tree and uses
 # its Secret: a query, a PING, an object put and get. `dev.sh down` stops
 # everything it started, by PID.
@@ -75,7 +75,9 @@ stop() { # name: SIGTERM, wait up to 20 s, then SIGKILL
 }
 
 down() {
-  stop provider
+  stop provider-aws
+  stop provider-gcp
+  stop provider # one binary for both clouds, before the family
   stop devstack
   # devstack leads its own session (setsid), and whatever it started stays
   # in it: etcd, kube-apiserver, the emulators, the local cloud and its
@@ -87,7 +89,7 @@ down() {
     echo "stopping what is left of its session: $(pgrep -s "$sid" -l | tr '\n' ' ')"
     pkill -KILL -s "$sid" || true
   fi
-  rm -f "$state/provider.pid" "$state/devstack.pid"
+  rm -f "$state"/provider*.pid "$state/devstack.pid"
   echo "local stack stopped"
 }
 
@@ -114,7 +116,7 @@ diagnose() {
     echo "  the local cloud says:"
     echo "$cloud" | sed 's/^/    /'
   fi
-  echo "  logs: $state/provider.log, $state/processes.log (control plane, emulators, local cloud), engine logs under $state/localcloud/data"
+  echo "  logs: $state/provider-aws.log and provider-gcp.log, $state/processes.log (control plane, emulators, local cloud), engine logs under $state/localcloud/data"
   echo "  the stack is still up for you to look; make dev-down stops it"
 }
 
@@ -124,7 +126,7 @@ up() {
     exit 1
   fi
   mkdir -p "$state" bin
-  if [[ -f $state/devstack.pid || -f $state/provider.pid ]]; then
+  if compgen -G "$state/*.pid" >/dev/null; then
     echo "stopping what an earlier make dev left running"
     down
   fi
@@ -134,8 +136,8 @@ up() {
   kube=$(cluster/tools.sh kubectl)
   kubectl() { "$kube/kubectl" --kubeconfig "$state/kubeconfig" "$@"; }
 
-  say "building the provider and devstack (log: $state/build.log)"
-  quietly "$state/build.log" go build -o bin/provider ./cmd/provider
+  say "building the providers (provider-aws, provider-gcp) and devstack (log: $state/build.log)"
+  quietly "$state/build.log" go build -o bin/ ./cmd/provider-aws ./cmd/provider-gcp
   quietly "$state/build.log" go build -o bin/devstack ./cmd/devstack
 
   say "starting the control plane, kumo, fake-gcs-server, the local cloud, a package registry, Crossplane core and its functions on 127.0.0.1"
@@ -183,12 +185,16 @@ up() {
   xp=$CROSSPLANE_CLI
   kubectl get functions.pkg.crossplane.io
 
-  say "starting the provider (log: $state/provider.log, metrics: http://${PROVIDER_METRICS_ADDR}/metrics)"
-  bin/provider --kubeconfig "$state/kubeconfig" --poll 30s \
-    --metrics-bind-address "$PROVIDER_METRICS_ADDR" --health-probe-bind-address 0 \
-    --otel-endpoint "$TRACES_URL" \
-    >"$state/provider.log" 2>&1 &
-  record provider $!
+  local cloud addr
+  for cloud in aws gcp; do
+    addr=PROVIDER_${cloud^^}_METRICS_ADDR
+    say "starting provider-$cloud (log: $state/provider-$cloud.log, metrics: http://${!addr}/metrics)"
+    bin/provider-$cloud --kubeconfig "$state/kubeconfig" --poll 30s \
+      --metrics-bind-address "${!addr}" --health-probe-bind-address 0 \
+      --otel-endpoint "$TRACES_URL" \
+      >"$state/provider-$cloud.log" 2>&1 &
+    record provider-$cloud $!
+  done
 
   say "installing the platform APIs (apis/platform: XRDs and Compositions)"
   kubectl apply -R -f apis/platform 2>&1 | grep -v '^Warning: CompositeResourceDefinition v1 is deprecated' | sed 's/^/  /' | tail -3
@@ -230,7 +236,7 @@ up() {
   echo "  s3://$bucket/hello.txt: $(curl -fsS "$KUMO_ENDPOINT/$bucket/hello.txt")"
 
   say "traces: the reconciles that created the claim's resources, down to each cloud call (all traces: $TRACES_URL)"
-  # The provider sends spans every few seconds.
+  # The providers send spans every few seconds.
   retry 10 creation_traces | sed 's/^/  /' || echo "  (none has arrived yet: look at $TRACES_URL)"
 
   cat <<MSG

@@ -400,12 +400,25 @@ func StartFakeGCS(root string, log io.Writer) (*Emulator, error) {
 	return &Emulator{Process: p, Endpoint: "http://" + addr + "/storage/v1/", Addr: addr}, nil
 }
 
-// BuildProvider builds the provider's binary (cmd/provider) into bin.
-func BuildProvider(root, bin string) error {
-	build := exec.Command("go", "build", "-o", bin, "./cmd/provider")
+// Clouds are the clouds of the provider family, one provider each: its
+// command is cmd/provider-<cloud> and its binary provider-<cloud> (short
+// enough to be a process's whole comm, which dev.sh checks pid files by).
+var Clouds = []string{"aws", "gcp"}
+
+// ProviderBin is where BuildProviders puts cloud's provider in dir.
+func ProviderBin(dir, cloud string) string { return filepath.Join(dir, "provider-"+cloud) }
+
+// BuildProviders builds every provider of the family into dir, in one go
+// build (the packages they share are compiled once).
+func BuildProviders(root, dir string) error {
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	for _, c := range Clouds {
+		args = append(args, "./cmd/provider-"+c)
+	}
+	build := exec.Command("go", args...)
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("cannot build the provider: %w: %s", err, out)
+		return fmt.Errorf("cannot build the providers: %w: %s", err, out)
 	}
 	return nil
 }

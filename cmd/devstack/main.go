@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -65,12 +66,17 @@ func run() error {
 	}
 	defer traces.Close()
 
-	metricsPort, err := local.FreePort()
-	if err != nil {
-		return err
+	env := fmt.Sprintf("KUMO_ENDPOINT=%s\nLOCALCLOUD_ENDPOINT=%s\nLOCALCLOUD_CA=%s\nGCS_ENDPOINT=%s\nPACKAGE_REGISTRY=%s\nCROSSPLANE_CLI=%s\nTRACES_URL=%s\n",
+		s.Kumo.Endpoint, s.Cloud.Endpoint, s.CloudCAFile, s.GCS.Endpoint, s.Crossplane.Registry, s.Crossplane.CLI, traces.URL)
+	// A metrics address for each provider of the family (dev.sh starts
+	// them).
+	for _, cloud := range local.Clouds {
+		port, err := local.FreePort()
+		if err != nil {
+			return err
+		}
+		env += fmt.Sprintf("PROVIDER_%s_METRICS_ADDR=127.0.0.1:%d\n", strings.ToUpper(cloud), port)
 	}
-	env := fmt.Sprintf("KUMO_ENDPOINT=%s\nLOCALCLOUD_ENDPOINT=%s\nLOCALCLOUD_CA=%s\nGCS_ENDPOINT=%s\nPACKAGE_REGISTRY=%s\nCROSSPLANE_CLI=%s\nPROVIDER_METRICS_ADDR=127.0.0.1:%d\nTRACES_URL=%s\n",
-		s.Kumo.Endpoint, s.Cloud.Endpoint, s.CloudCAFile, s.GCS.Endpoint, s.Crossplane.Registry, s.Crossplane.CLI, metricsPort, traces.URL)
 	if err := os.WriteFile(filepath.Join(*dir, "env"), []byte(env), 0o600); err != nil {
 		return err
 	}

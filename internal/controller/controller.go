@@ -1,4 +1,7 @@
-// Package controller sets up every controller of the provider.
+// Package controller holds what every provider of the family sets up the
+// same way: the scheme, the manager's cache and client, and the safe-start
+// gate its kinds start behind. Each cloud's kinds are set up by its own
+// package (internal/controller/aws, internal/controller/gcp).
 package controller
 
 import (
@@ -18,27 +21,14 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/customresourcesgate"
 
-	"github.com/appinfra/provider-appinfra/apis"
-	ecv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
-	rdsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
-	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
-	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
-	gcsv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
-	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
-	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
-	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
-	"github.com/appinfra/provider-appinfra/internal/controller/aws/dbinstance"
-	"github.com/appinfra/provider-appinfra/internal/controller/aws/replicationgroup"
-	"github.com/appinfra/provider-appinfra/internal/controller/aws/s3bucket"
-	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcsbucket"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/secretcache"
 )
 
-// recentSecrets is how long a credentials Secret read is reused: a rotated
+// RecentSecrets is how long a credentials Secret read is reused: a rotated
 // key is in use this long after the Secret changes, at most.
-const recentSecrets = 10 * time.Second
+const RecentSecrets = 10 * time.Second
 
 // Options are the provider's settings for every controller.
 type Options struct {
@@ -54,10 +44,11 @@ type Options struct {
 }
 
 // NewScheme returns what the manager's scheme must hold: Kubernetes' own
-// types, CRDs (the safe-start gate watches them) and the provider's APIs.
-func NewScheme() (*runtime.Scheme, error) {
+// types, CRDs (the safe-start gate watches them) and the provider's APIs
+// (adds).
+func NewScheme(adds ...func(*runtime.Scheme) error) (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, apis.AddToScheme} {
+	for _, add := range append([]func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme}, adds...) {
 		if err := add(s); err != nil {
 			return nil, err
 		}
@@ -74,68 +65,36 @@ func ClientOptions() client.Options {
 	return client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}}
 }
 
-// Setup adds every controller to the manager. Its client must be made with
-// ClientOptions.
-func Setup(mgr ctrl.Manager, o Options) error {
-	for _, g := range []providerconfig.Group{
-		{
-			ProviderConfig:        &awsv1alpha1.ProviderConfig{},
-			ClusterProviderConfig: &awsv1alpha1.ClusterProviderConfig{},
-			Usage:                 &awsv1alpha1.ProviderConfigUsage{},
-			UsageList:             awsv1alpha1.ProviderConfigUsageListGroupVersionKind,
-		},
-		{
-			ProviderConfig:        &gcpv1alpha1.ProviderConfig{},
-			ClusterProviderConfig: &gcpv1alpha1.ClusterProviderConfig{},
-			Usage:                 &gcpv1alpha1.ProviderConfigUsage{},
-			UsageList:             gcpv1alpha1.ProviderConfigUsageListGroupVersionKind,
-		},
-	} {
-		if err := providerconfig.Setup(mgr, o.Options, g); err != nil {
-			return err
-		}
-	}
-	// One client cache per cloud, shared by its kinds: resources of every
-	// kind that use one config share one SDK configuration. Credentials
-	// Secrets are read at most once per recentSecrets per Secret, however
-	// many resources connect with them.
-	secrets := providerconfig.NewRecentSecrets(mgr.GetClient(), recentSecrets)
-	aws := awsclient.NewClients(mgr.GetClient(), secrets, o.Endpoints, o.APILimits)
-	gcp := gcpclient.NewClients(mgr.GetClient(), secrets, o.Endpoints, o.APILimits)
-	if err := registerCacheMetrics(map[string]func() (int, int){"aws": aws.Stats, "gcp": gcp.Stats}); err != nil {
-		return err
-	}
-	kinds := []struct {
-		gvk   schema.GroupVersionKind
-		setup func() error
-	}{
-		{s3v1alpha1.BucketGroupVersionKind, func() error { return s3bucket.Setup(mgr, o.Options, aws) }},
-		{rdsv1alpha1.DBInstanceGroupVersionKind, func() error { return dbinstance.Setup(mgr, o.Options, aws) }},
-		{ecv1alpha1.ReplicationGroupGroupVersionKind, func() error { return replicationgroup.Setup(mgr, o.Options, aws) }},
-		{gcsv1alpha1.BucketGroupVersionKind, func() error { return gcsbucket.Setup(mgr, o.Options, gcp) }},
-	}
+// A Kind is a managed resource kind and how to start its controller.
+type Kind struct {
+	GVK   schema.GroupVersionKind
+	Setup func() error
+}
+
+// SetupKinds starts the kinds' controllers: at once without a gate (as
+// tests run them), or each once its CRD is established. Installed as a
+// package, that is once a ManagedResourceActivationPolicy has activated its
+// ManagedResourceDefinition: a kind nobody activates costs no watch, no
+// cache and no API server requests.
+func SetupKinds(mgr ctrl.Manager, o controller.Options, kinds []Kind) error {
 	if o.Gate == nil {
 		for _, k := range kinds {
-			if err := k.setup(); err != nil {
+			if err := k.Setup(); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	// Safe start: a kind's controller starts once its CRD is established,
-	// which, installed as a package, is once a ManagedResourceActivationPolicy
-	// has activated its ManagedResourceDefinition. A kind nobody activates
-	// costs no watch, no cache and no API server requests.
 	for _, k := range kinds {
 		o.Gate.Register(func() {
-			if err := k.setup(); err != nil {
-				o.Logger.Info("Cannot start a controller", "gvk", k.gvk.String(), "error", err)
+			if err := k.Setup(); err != nil {
+				o.Logger.Info("Cannot start a controller", "gvk", k.GVK.String(), "error", err)
 				return
 			}
-			o.Logger.Info("Started the controller of an active kind", "gvk", k.gvk.String())
-		}, k.gvk)
+			o.Logger.Info("Started the controller of an active kind", "gvk", k.GVK.String())
+		}, k.GVK)
 	}
-	return customresourcesgate.Setup(mgr, o.Options)
+	return customresourcesgate.Setup(mgr, o)
 }
 
 // CacheOptions are the manager's cache settings. Cached objects keep no
@@ -157,23 +116,21 @@ func CacheOptions(sync *time.Duration) cache.Options {
 	}
 }
 
-// registerCacheMetrics exposes each cloud's client cache: how many configs
-// it holds and how many it has built. Builds grow with config changes, not
-// with reconciles; if they track reconciles, clients are being rebuilt.
-func registerCacheMetrics(stats map[string]func() (live, built int)) error {
-	for cloud, s := range stats {
-		labels := prometheus.Labels{"cloud": cloud}
-		for _, c := range []prometheus.Collector{
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-				Name: "appinfra_client_configs", Help: "Cloud client configurations cached, one per ProviderConfig version and region in use.", ConstLabels: labels,
-			}, func() float64 { live, _ := s(); return float64(live) }),
-			prometheus.NewCounterFunc(prometheus.CounterOpts{
-				Name: "appinfra_client_config_builds_total", Help: "Cloud client configurations built since start.", ConstLabels: labels,
-			}, func() float64 { _, built := s(); return float64(built) }),
-		} {
-			if err := metrics.Registry.Register(c); err != nil {
-				return err
-			}
+// RegisterCacheMetrics exposes a cloud's client cache: how many configs it
+// holds and how many it has built (stats). Builds grow with config changes,
+// not with reconciles; if they track reconciles, clients are being rebuilt.
+func RegisterCacheMetrics(cloud string, stats func() (live, built int)) error {
+	labels := prometheus.Labels{"cloud": cloud}
+	for _, c := range []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "appinfra_client_configs", Help: "Cloud client configurations cached, one per ProviderConfig version and region in use.", ConstLabels: labels,
+		}, func() float64 { live, _ := stats(); return float64(live) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "appinfra_client_config_builds_total", Help: "Cloud client configurations built since start.", ConstLabels: labels,
+		}, func() float64 { _, built := stats(); return float64(built) }),
+	} {
+		if err := metrics.Registry.Register(c); err != nil {
+			return err
 		}
 	}
 	return nil

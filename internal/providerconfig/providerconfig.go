@@ -242,9 +242,14 @@ func Setup(mgr ctrl.Manager, o controller.Options, g Group) error {
 			resource.ProviderConfigKinds{Config: kind, Usage: usage, UsageList: g.UsageList},
 			providerconfig.WithLogger(o.Logger.WithValues("controller", name)),
 			providerconfig.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))))
+		// One worker: a config's reconcile counts its users, and every
+		// event for a config queues under its one name, so more workers
+		// would only be idle goroutines.
+		opts := o.ForControllerRuntime()
+		opts.MaxConcurrentReconciles = 1
 		if err := ctrl.NewControllerManagedBy(mgr).
 			Named(name).
-			WithOptions(o.ForControllerRuntime()).
+			WithOptions(opts).
 			For(pc).
 			Watches(g.Usage, &resource.EnqueueRequestForProviderConfig{Kind: kind.Kind}).
 			Complete(r); err != nil {

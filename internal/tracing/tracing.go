@@ -46,6 +46,9 @@ type Options struct {
 	// Endpoint is the OTLP/HTTP base URL, such as http://127.0.0.1:4318;
 	// spans go to its path plus /v1/traces.
 	Endpoint string
+	// Service names the process on every span (service.name), such as
+	// provider-appinfra-aws; empty means provider-appinfra.
+	Service string
 	// Version is the provider's, recorded on every span.
 	Version string
 	// ExportDelay is the longest a finished span waits to be sent; zero
@@ -68,6 +71,10 @@ func Setup(ctx context.Context, o Options) (shutdown func(context.Context) error
 	if err != nil {
 		return nil, err
 	}
+	service := o.Service
+	if service == "" {
+		service = "provider-appinfra"
+	}
 	var batch []sdktrace.BatchSpanProcessorOption
 	if o.ExportDelay > 0 {
 		batch = append(batch, sdktrace.WithBatchTimeout(o.ExportDelay))
@@ -78,7 +85,7 @@ func Setup(ctx context.Context, o Options) (shutdown func(context.Context) error
 		sdktrace.WithBatcher(exp, batch...),
 		sdktrace.WithRawSpanLimits(limits),
 		sdktrace.WithResource(resource.NewSchemaless(
-			attribute.String("service.name", "provider-appinfra"),
+			attribute.String("service.name", service),
 			attribute.String("service.version", o.Version),
 		)),
 	)

@@ -80,7 +80,7 @@ func run(m *testing.M) int {
 		if code == 0 {
 			_ = os.RemoveAll(dir)
 		} else {
-			fmt.Fprintln(os.Stderr, "e2e: logs of every process are in", logPath, "and", filepath.Join(dir, "provider.log"))
+			fmt.Fprintln(os.Stderr, "e2e: logs of every process are in", logPath, "and", filepath.Join(dir, "provider-{aws,gcp}.log"))
 		}
 	}()
 
@@ -94,12 +94,14 @@ func run(m *testing.M) int {
 	defer stack.Stop()
 	kube = stack.Kube
 
-	provider, err := startProvider(dir)
+	providers, err := startProviders(dir)
+	for _, p := range providers {
+		defer p.Stop()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	defer provider.Stop()
 
 	if err := installPlatformAPIs(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -112,23 +114,32 @@ func run(m *testing.M) int {
 	return code
 }
 
-// startProvider builds the provider and runs it as its own process, as a
-// user does (make run), against the stack's control plane.
-func startProvider(dir string) (*local.Process, error) {
-	bin := filepath.Join(dir, "provider")
-	if err := local.BuildProvider(root, bin); err != nil {
+// startProviders builds the provider family and runs each provider as its
+// own process, as a user does (make run), against the stack's control
+// plane. It returns those it started, also on error.
+func startProviders(dir string) ([]*local.Process, error) {
+	if err := local.BuildProviders(root, dir); err != nil {
 		return nil, err
 	}
 	kc := filepath.Join(dir, "provider.kubeconfig")
 	if err := os.WriteFile(kc, stack.ControlPlane.Kubeconfig, 0o600); err != nil {
 		return nil, err
 	}
-	logf, err := os.Create(filepath.Join(dir, "provider.log"))
-	if err != nil {
-		return nil, err
+	var started []*local.Process
+	for _, cloud := range local.Clouds {
+		logf, err := os.Create(filepath.Join(dir, "provider-"+cloud+".log"))
+		if err != nil {
+			return started, err
+		}
+		p, err := local.Start(logf, local.ProviderBin(dir, cloud), "--kubeconfig", kc, "--poll", "15s",
+			"--metrics-bind-address", "127.0.0.1:0", "--health-probe-bind-address", "0")
+		_ = logf.Close() // The process writes to its own copy.
+		if err != nil {
+			return started, err
+		}
+		started = append(started, p)
 	}
-	return local.Start(logf, bin, "--kubeconfig", kc, "--poll", "15s",
-		"--metrics-bind-address", "127.0.0.1:0", "--health-probe-bind-address", "0")
+	return started, nil
 }
 
 var xrdGVK = schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v1", Kind: "CompositeResourceDefinition"}

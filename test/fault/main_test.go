@@ -1,8 +1,8 @@
 //go:build fault
 
 // Package fault breaks things on purpose and checks that nothing is lost.
-// The provider runs as two replicas with leader election, as its own
-// processes, against a real control plane; every cloud call goes through a
+// Each provider of the family (AWS, GCP) runs as two replicas with leader
+// election, as its own processes, against a real control plane; every cloud call goes through a
 // proxy (test/cloudproxy) that injects server errors, throttling, latency,
 // resets, truncated answers and eventual consistency. Scenarios also kill
 // the leader with SIGKILL at chosen points, restart kube-apiserver and
@@ -67,11 +67,12 @@ type canaryKey struct{ id, secret string }
 func (k canaryKey) String() string { return k.id + ":" + k.secret }
 
 var (
-	root   string
-	dir    string
-	stack  *local.Stack
-	kube   client.Client
-	fleet  *replicas
+	root  string
+	dir   string
+	stack *local.Stack
+	kube  client.Client
+	// fleets are each provider's replicas, by cloud.
+	fleets = map[string]*replicas{}
 	report = &suiteReport{}
 
 	proxies struct{ s3, aws, gcs *cloudproxy.Proxy }
@@ -145,12 +146,20 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "fault:", err)
 		return 1
 	}
-	if fleet, err = startReplicas(ctx, 2); err != nil {
+	if err := local.BuildProviders(root, dir); err != nil {
 		fmt.Fprintln(os.Stderr, "fault:", err)
 		return 1
 	}
-	defer fleet.stop()
-	fmt.Fprintf(os.Stderr, "fault: stack, proxies and two provider replicas up in %s\n", time.Since(start).Round(time.Second))
+	for _, cloud := range local.Clouds {
+		r, err := startReplicas(ctx, cloud, 2)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fault:", err)
+			return 1
+		}
+		defer r.stop()
+		fleets[cloud] = r
+	}
+	fmt.Fprintf(os.Stderr, "fault: stack, proxies and two replicas of each provider up in %s\n", time.Since(start).Round(time.Second))
 
 	code = m.Run()
 	report.print(os.Stderr)

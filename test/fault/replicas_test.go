@@ -16,10 +16,10 @@ import (
 	"github.com/appinfra/provider-appinfra/cluster/local"
 )
 
-// replicas are provider processes electing a leader, supervised as a
-// Deployment's pods are: one that exits, or is killed, is started again.
+// replicas are one provider's processes electing a leader, supervised as
+// a Deployment's pods are: one that exits, or is killed, is started again.
 type replicas struct {
-	bin, kubeconfig string
+	cloud, bin, kubeconfig string
 
 	mu       sync.Mutex
 	procs    []*local.Process
@@ -29,11 +29,10 @@ type replicas struct {
 	done     chan struct{}
 }
 
-func startReplicas(ctx context.Context, n int) (*replicas, error) {
-	r := &replicas{bin: filepath.Join(dir, "provider"), kubeconfig: filepath.Join(dir, "provider.kubeconfig"), done: make(chan struct{})}
-	if err := local.BuildProvider(root, r.bin); err != nil {
-		return nil, err
-	}
+// startReplicas starts n replicas of cloud's provider, built into dir by
+// local.BuildProviders, and waits for one to lead.
+func startReplicas(ctx context.Context, cloud string, n int) (*replicas, error) {
+	r := &replicas{cloud: cloud, bin: local.ProviderBin(dir, cloud), kubeconfig: filepath.Join(dir, "provider.kubeconfig"), done: make(chan struct{})}
 	if err := os.WriteFile(r.kubeconfig, stack.ControlPlane.Kubeconfig, 0o600); err != nil {
 		return nil, err
 	}
@@ -81,7 +80,7 @@ func (r *replicas) start(i int) error {
 }
 
 func (r *replicas) logPath(i int) string {
-	return filepath.Join(dir, fmt.Sprintf("provider-%d.log", i))
+	return filepath.Join(dir, fmt.Sprintf("provider-%s-%d.log", r.cloud, i))
 }
 
 // supervise restarts a replica a second after it has exited.
@@ -96,7 +95,7 @@ func (r *replicas) supervise() {
 		for i, p := range r.procs {
 			if !r.stopping && p.Exited() {
 				if err := r.start(i); err != nil {
-					fmt.Fprintln(os.Stderr, "fault: cannot restart provider replica:", err)
+					fmt.Fprintf(os.Stderr, "fault: cannot restart a provider-%s replica: %v\n", r.cloud, err)
 				}
 			}
 		}
@@ -144,7 +143,7 @@ func (r *replicas) waitLeader(ctx context.Context, timeout time.Duration) (int, 
 			return i, nil
 		}
 		if time.Now().After(deadline) {
-			return -1, fmt.Errorf("no provider replica became leader within %s", timeout)
+			return -1, fmt.Errorf("no provider-%s replica became leader within %s", r.cloud, timeout)
 		}
 		select {
 		case <-ctx.Done():

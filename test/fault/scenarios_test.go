@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/appinfra/provider-appinfra/cluster/local"
 	"github.com/appinfra/provider-appinfra/test/cloudproxy"
 )
 
@@ -120,25 +121,28 @@ func flakyClouds(t *testing.T) {
 func killLeaderAfterCreate(t *testing.T) {
 	s := begin(t, "kill")
 	ns := namespace(t, "kill")
+	// Each kind's calls come from its cloud's provider: that one's leader
+	// is killed.
 	kinds := []struct {
 		proxy          *cloudproxy.Proxy
+		fleet          *replicas
 		create, delete string
 		objs           []*unstructured.Unstructured
 	}{
-		{proxies.s3, "CreateBucket", "DeleteBucket", []*unstructured.Unstructured{s3Bucket(ns, s.name("s3"))}},
-		{proxies.gcs, "buckets.insert", "buckets.delete", []*unstructured.Unstructured{gcsBucket(ns, s.name("gcs"))}},
-		{proxies.aws, "CreateDBInstance", "DeleteDBInstance", dbInstance(ns, s.name("db"))},
+		{proxies.s3, fleets["aws"], "CreateBucket", "DeleteBucket", []*unstructured.Unstructured{s3Bucket(ns, s.name("s3"))}},
+		{proxies.gcs, fleets["gcp"], "buckets.insert", "buckets.delete", []*unstructured.Unstructured{gcsBucket(ns, s.name("gcs"))}},
+		{proxies.aws, fleets["aws"], "CreateDBInstance", "DeleteDBInstance", dbInstance(ns, s.name("db"))},
 	}
 	var objs []*unstructured.Unstructured
 	for _, k := range kinds {
-		kill := killOn(s, k.proxy, k.create)
+		kill := killOn(s, k.fleet, k.proxy, k.create)
 		create(t, k.objs...)
 		kill.wait(t, 2*time.Minute)
 		objs = append(objs, k.objs...)
 	}
 	s.converge(objs)
 	for _, k := range kinds {
-		kill := killOn(s, k.proxy, k.delete)
+		kill := killOn(s, k.fleet, k.proxy, k.delete)
 		remove(t, managed(k.objs)...)
 		kill.wait(t, 2*time.Minute)
 	}
@@ -154,9 +158,10 @@ type kill struct {
 	op    string
 }
 
-// killOn kills the leader once the cloud behind p has answered op about one
-// of the scenario's resources with success, and waits for a new leader.
-func killOn(s *scenario, p *cloudproxy.Proxy, op string) *kill {
+// killOn kills fleet's leader once the cloud behind p has answered op
+// about one of the scenario's resources with success, and waits for a new
+// leader.
+func killOn(s *scenario, fleet *replicas, p *cloudproxy.Proxy, op string) *kill {
 	k := &kill{done: make(chan struct{}), s: s, proxy: p, op: op}
 	p.OnAnswer(func(c cloudproxy.Call) bool {
 		if c.Op != op || c.Status >= 300 || !strings.HasPrefix(c.Name, s.prefix) {
@@ -176,10 +181,10 @@ func killOn(s *scenario, p *cloudproxy.Proxy, op string) *kill {
 			// out: the lease plus a few retry periods (1 s) at most.
 			leader, err := fleet.waitLeader(context.Background(), leaseDuration+4*time.Second)
 			if err != nil {
-				s.violate("after killing replica %d on %s %s: %v", killed, op, c.Name, err)
+				s.violate("after killing provider-%s replica %d on %s %s: %v", fleet.cloud, killed, op, c.Name, err)
 				return
 			}
-			s.note("killed replica %d after %s %s; replica %d leads %s later", killed, op, c.Name, leader, time.Since(at).Round(100*time.Millisecond))
+			s.note("killed provider-%s replica %d after %s %s; replica %d leads %s later", fleet.cloud, killed, op, c.Name, leader, time.Since(at).Round(100*time.Millisecond))
 		}()
 		return true
 	})
@@ -343,9 +348,13 @@ func callsPerResourceMinute(s *scenario, d time.Duration) float64 {
 // provider's logs, in events, or in any managed resource or config.
 func secretCanary(t *testing.T) {
 	s := begin(t, "canary")
-	logs, err := fleet.logs()
-	if err != nil {
-		t.Fatal(err)
+	var logs string
+	for _, cloud := range local.Clouds {
+		l, err := fleets[cloud].logs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs += l
 	}
 	places := map[string]string{"provider logs": logs}
 
@@ -403,8 +412,10 @@ func secretCanary(t *testing.T) {
 	if total < 1000 {
 		s.violate("the suite injected %d faults, fewer than the 1,000 it should", total)
 	}
-	if fleet.restarts() == 0 {
-		s.violate("no provider replica was ever restarted: the kill scenarios did not run")
+	for _, cloud := range local.Clouds {
+		if fleets[cloud].restarts() == 0 {
+			s.violate("no provider-%s replica was ever restarted: the kill scenarios did not run", cloud)
+		}
 	}
 	s.end(nil, nil)
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -48,13 +49,18 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
+	apisaws "github.com/appinfra/provider-appinfra/apis/aws"
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/common"
+	apisgcp "github.com/appinfra/provider-appinfra/apis/gcp"
 	"github.com/appinfra/provider-appinfra/cluster/local"
 	"github.com/appinfra/provider-appinfra/cluster/traceview"
-	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
+	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/clients/cloudcall"
+	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
+	controlleraws "github.com/appinfra/provider-appinfra/internal/controller/aws"
+	controllergcp "github.com/appinfra/provider-appinfra/internal/controller/gcp"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/secretcache"
 	"github.com/appinfra/provider-appinfra/internal/tracing"
@@ -210,7 +216,7 @@ func run(m *testing.M) int {
 		Credentials:  credentials.NewStaticCredentialsProvider("direct", "direct", ""),
 	})
 
-	scheme, err := appcontroller.NewScheme()
+	scheme, err := appcontroller.NewScheme(apisaws.AddToScheme, apisgcp.AddToScheme)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -423,11 +429,13 @@ func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.
 	if flushTraces, err = tracing.Setup(ctx, tracing.Options{Endpoint: traces.URL, Version: "test", ExportDelay: 200 * time.Millisecond}); err != nil {
 		return nil, err
 	}
-	// The provider's default per-API limits, so that every client the
+	// The providers' default per-API limits, so that every client the
 	// tests use goes through them as in production.
+	limits := awsclient.DefaultLimits()
+	maps.Copy(limits, gcpclient.DefaultLimits())
 	o := appcontroller.Options{
 		Endpoints: providerconfig.EndpointPolicy{NamespacedPrefixes: []string{allowedTenantEndpoints}},
-		APILimits: apilimit.Defaults(),
+		APILimits: limits,
 	}
 	o.Options = controller.Options{
 		Logger:                  logging.NewLogrLogger(zl),
@@ -441,7 +449,17 @@ func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.
 			MRStateMetrics:          stateMetrics,
 		},
 	}
-	if err := appcontroller.Setup(mgr, o); err != nil {
+	// Both providers of the family in one manager: each sets up its own
+	// kinds, as its binary does.
+	var kinds []appcontroller.Kind
+	for _, setup := range []func(ctrl.Manager, appcontroller.Options) ([]appcontroller.Kind, error){controlleraws.Setup, controllergcp.Setup} {
+		k, err := setup(mgr, o)
+		if err != nil {
+			return nil, err
+		}
+		kinds = append(kinds, k...)
+	}
+	if err := appcontroller.SetupKinds(mgr, o.Options, kinds); err != nil {
 		return nil, err
 	}
 	done := make(chan struct{})

@@ -5,8 +5,8 @@
 // so a reconcile rate high enough for a thousand buckets would otherwise
 // storm the slower APIs. Each cached client configuration holds one token
 // bucket per API, and every attempt, retries included, takes a token before
-// it is sent: an AWS SDK middleware after the retryer, or an HTTP transport
-// for Google's clients.
+// it is sent: an AWS SDK middleware after the retryer (the AWS client's,
+// internal/clients/aws), or an HTTP transport for Google's clients.
 package apilimit
 
 import (
@@ -19,7 +19,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/smithy-go/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -33,35 +32,16 @@ type Limit struct {
 	Burst int
 }
 
-// Limits are the limits by API: "s3", "rds", "elasticache" (AWS service IDs
-// in lower case) and "storage" (Cloud Storage).
+// Limits are the limits by API: for AWS, the service IDs in lower case
+// ("s3", "rds", "elasticache"); for Google Cloud, "storage". Each provider
+// starts from its cloud's defaults (internal/clients/aws and gcp), which
+// also name the APIs a flag may set.
 type Limits map[string]Limit
 
-// Defaults are sized to stay under each cloud's documented limits with room
-// for other clients of the same account, and above what a thousand buckets
-// need to be created in well under a minute:
-//   - s3: bucket APIs are not throttled by a published rate (objects allow
-//     3,500 writes and 5,500 reads per second per prefix); a bucket takes
-//     about a dozen calls to create and four to observe.
-//   - rds: AWS documents a burst of 300 and 12 per second per account and
-//     region; the provider keeps to 10.
-//   - elasticache: throttled like RDS, with no published numbers.
-//   - storage: Cloud Storage bucket reads are not rate limited; bucket
-//     creation and deletion are (about one per two seconds per project),
-//     and the server's 429s are retried with backoff.
-func Defaults() Limits {
-	return Limits{
-		"s3":          {Rate: 500, Burst: 1000},
-		"rds":         {Rate: 10, Burst: 100},
-		"elasticache": {Rate: 10, Burst: 100},
-		"storage":     {Rate: 200, Burst: 400},
-	}
-}
-
-// APIs are the APIs a limit can be set for, sorted.
-func APIs() []string {
-	apis := make([]string, 0, len(Defaults()))
-	for api := range Defaults() {
+// APIs are the APIs l has a limit for, sorted.
+func (l Limits) APIs() []string {
+	apis := make([]string, 0, len(l))
+	for api := range l {
 		apis = append(apis, api)
 	}
 	sort.Strings(apis)
@@ -70,11 +50,7 @@ func APIs() []string {
 
 // String is the flag form: api=rate/burst, comma separated, sorted.
 func (l Limits) String() string {
-	apis := make([]string, 0, len(l))
-	for api := range l {
-		apis = append(apis, api)
-	}
-	sort.Strings(apis)
+	apis := l.APIs()
 	parts := make([]string, 0, len(apis))
 	for _, api := range apis {
 		parts = append(parts, fmt.Sprintf("%s=%s/%d", api, strconv.FormatFloat(l[api].Rate, 'f', -1, 64), l[api].Burst))
@@ -95,8 +71,8 @@ func (l Limits) Set(s string) error {
 		if !ok || api == "" {
 			return fmt.Errorf("%q: want api=rate or api=rate/burst, such as rds=10/100", part)
 		}
-		if _, known := Defaults()[api]; !known {
-			return fmt.Errorf("%q: unknown API %q; the APIs are %s", part, api, strings.Join(APIs(), ", "))
+		if _, known := l[api]; !known {
+			return fmt.Errorf("%q: unknown API %q; the APIs are %s", part, api, strings.Join(l.APIs(), ", "))
 		}
 		rateText, burstText, hasBurst := strings.Cut(value, "/")
 		r, err := strconv.ParseFloat(rateText, 64)
@@ -142,10 +118,10 @@ func (l Limits) Limiter(api string) *Limiter {
 	return &Limiter{api: api, bucket: rate.NewLimiter(rate.Limit(lim.Rate), lim.Burst), waited: waited.WithLabelValues(api)}
 }
 
-// wait blocks until a request may be sent, or fails at once if it could not
+// Wait blocks until a request may be sent, or fails at once if it could not
 // be sent before ctx's deadline. Its error is not one the AWS SDK retries:
 // a retry would wait for the same bucket.
-func (l *Limiter) wait(ctx context.Context) error {
+func (l *Limiter) Wait(ctx context.Context) error {
 	if l == nil {
 		return nil
 	}
@@ -162,25 +138,6 @@ func (l *Limiter) wait(ctx context.Context) error {
 	return nil
 }
 
-// AWS returns an AWS SDK API option (for a service client's APIOptions)
-// that makes every attempt of every call wait for l: it runs after the
-// retryer, so retries take tokens too, and before signing, so a request
-// that waited is signed when it is sent.
-func AWS(l *Limiter) func(*middleware.Stack) error {
-	return func(s *middleware.Stack) error {
-		if l == nil {
-			return nil
-		}
-		return s.Finalize.Insert(middleware.FinalizeMiddlewareFunc("APIRateLimit",
-			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-				if err := l.wait(ctx); err != nil {
-					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
-				}
-				return next.HandleFinalize(ctx, in)
-			}), "Retry", middleware.After)
-	}
-}
-
 // Transport returns next made to wait for l before each request.
 func Transport(l *Limiter, next http.RoundTripper) http.RoundTripper {
 	if l == nil {
@@ -195,7 +152,7 @@ type limitedTransport struct {
 }
 
 func (t limitedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if err := t.l.wait(r.Context()); err != nil {
+	if err := t.l.Wait(r.Context()); err != nil {
 		return nil, err
 	}
 	return t.next.RoundTrip(r)

@@ -25,7 +25,6 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
 	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
-	"github.com/appinfra/provider-appinfra/internal/clients/cloudcall"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
@@ -72,7 +71,7 @@ func (c *Config) APIOptions(service string) []func(*middleware.Stack) error {
 	l, _ := clientcache.Value(&c.Values, "limit/"+service, func() (*apilimit.Limiter, error) {
 		return c.limits.Limiter(service), nil
 	})
-	return []func(*middleware.Stack) error{cloudcall.AWS(service), apilimit.AWS(l)}
+	return []func(*middleware.Stack) error{CountCalls(service), RateLimit(l)}
 }
 
 // AccountID is the AWS account the credentials belong to: the config's
@@ -267,7 +266,7 @@ func (c *Config) sts() *sts.Client {
 		if u := c.Endpoint("sts"); u != "" {
 			o.BaseEndpoint = aws.String(u)
 		}
-		o.APIOptions = append(o.APIOptions, cloudcall.AWS("sts"))
+		o.APIOptions = append(o.APIOptions, CountCalls("sts"))
 	})
 }
 

@@ -3,7 +3,8 @@
 // and (when tracing is on) a span per call below the reconcile that made
 // it, with its status, its retries and the time it waited for the
 // provider's own rate limit (recorded by package apilimit as an event on
-// this span).
+// this span). The AWS SDK's middleware that calls it is the AWS client's
+// (internal/clients/aws), so that this package links no cloud's SDK.
 package cloudcall
 
 import (
@@ -14,12 +15,8 @@ import (
 	"strings"
 	"sync"
 
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
@@ -34,55 +31,14 @@ var calls = prometheus.NewCounterVec(prometheus.CounterOpts{
 // Collectors are the package's metrics, to register once.
 func Collectors() []prometheus.Collector { return []prometheus.Collector{calls} }
 
-// AWS returns an AWS SDK API option (for a service client's APIOptions)
-// that counts and traces each call of service (the name apilimit uses):
-// once per call, its retries included, as it runs after the operation's
-// own initialisation and before the retryer.
-func AWS(service string) func(*middleware.Stack) error {
-	return func(s *middleware.Stack) error {
-		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("AppinfraCloudCall",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				op := awsmiddleware.GetOperationName(ctx)
-				if !tracing.Enabled() {
-					out, md, err := next.HandleInitialize(ctx, in)
-					count(service, op, awsResult(err))
-					return out, md, err
-				}
-				id := awsmiddleware.GetServiceID(ctx)
-				ctx, span := tracing.Start(ctx, id+"."+op, trace.SpanKindClient,
-					attribute.String("rpc.system", "aws-api"),
-					attribute.String("rpc.service", id),
-					attribute.String("rpc.method", op))
-				out, md, err := next.HandleInitialize(ctx, in)
-				result := awsResult(err)
-				count(service, op, result)
-				if attempts, ok := retry.GetAttemptResults(md); ok {
-					span.SetAttributes(attribute.Int("appinfra.attempts", len(attempts.Results)))
-				}
-				var re *awshttp.ResponseError
-				if errors.As(err, &re) {
-					span.SetAttributes(attribute.Int("http.response.status_code", re.HTTPStatusCode()))
-				}
-				tracing.End(span, result, err)
-				return out, md, err
-			}), middleware.After)
+// Counted is how many calls have been counted under service, op and
+// result, for tests of the clients that count them.
+func Counted(service, op, result string) float64 {
+	m := &dto.Metric{}
+	if err := calls.WithLabelValues(service, op, result).Write(m); err != nil {
+		return 0
 	}
-}
-
-// awsResult is "ok", the cloud's error code, or "error" for a call that
-// got no answer from the cloud.
-func awsResult(err error) string {
-	if err == nil {
-		return "ok"
-	}
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return api.ErrorCode()
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return "canceled"
-	}
-	return "error"
+	return m.GetCounter().GetValue()
 }
 
 // maxResults bounds how many distinct results a service's calls are
@@ -95,10 +51,11 @@ var (
 	results   = map[string]map[string]bool{}
 )
 
-// count counts one call. A result that is not a plain code (letters,
+// Count counts one call of service's operation op that ended in result:
+// "ok", the cloud's error code, "canceled" or "error". A result that is not a plain code (letters,
 // digits and dots, up to 64) or beyond the first maxResults of its
 // service counts as "other".
-func count(service, op, result string) {
+func Count(service, op, result string) {
 	if !plainCode(result) || !knownResult(service, result) {
 		result = "other"
 	}
@@ -146,7 +103,7 @@ func (t storageTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	op := StorageOperation(r.Method, r.URL.Path)
 	if !tracing.Enabled() {
 		resp, err := t.next.RoundTrip(r)
-		count("storage", op, storageResult(resp, err))
+		Count("storage", op, storageResult(resp, err))
 		return resp, err
 	}
 	ctx, span := tracing.Start(r.Context(), "storage."+op, trace.SpanKindClient,
@@ -157,7 +114,7 @@ func (t storageTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err == nil {
 		span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
 	}
-	count("storage", op, result)
+	Count("storage", op, result)
 	tracing.End(span, result, err)
 	return resp, err
 }

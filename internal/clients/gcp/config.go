@@ -64,6 +64,14 @@ type Config struct {
 	limits apilimit.Limits
 }
 
+// DefaultLimits are the Google Cloud APIs' request rate limits, per
+// ProviderConfig: Cloud Storage bucket reads are not rate limited; bucket
+// creation and deletion are (about one per two seconds per project), and
+// the server's 429s are retried with backoff.
+func DefaultLimits() apilimit.Limits {
+	return apilimit.Limits{"storage": {Rate: 200, Burst: 400}}
+}
+
 // StorageEndpoint is the Cloud Storage JSON API base URL, or "" for Google's.
 func (c *Config) StorageEndpoint() string {
 	if c.Spec.Endpoint == nil {

@@ -10,9 +10,10 @@ import (
 
 // kind is one kind of managed resource the benchmark creates.
 type kind struct {
-	// name is the kind as reports name it.
-	name string
-	gvk  schema.GroupVersionKind
+	// name is the kind as reports name it; cloud is the cloud whose
+	// provider reconciles it.
+	name, cloud string
+	gvk         schema.GroupVersionKind
 	// prefix starts the names of its objects, which are also the names of
 	// their cloud resources.
 	prefix string
@@ -36,19 +37,19 @@ type kind struct {
 // kinds are every kind the benchmark knows, in the order reports list them.
 var kinds = []kind{
 	{
-		name: "S3 Bucket", gvk: schema.GroupVersionKind{Group: "s3.aws.appinfra.io", Version: "v1alpha1", Kind: "Bucket"},
+		name: "S3 Bucket", cloud: "aws", gvk: schema.GroupVersionKind{Group: "s3.aws.appinfra.io", Version: "v1alpha1", Kind: "Bucket"},
 		prefix: "s3-", service: "s3", marker: "HeadBucket",
 		syncReads: 1 + 3, syncWhy: "1 + the sub-configurations set: these Buckets get tags, and by default encryption and the public access block",
 		forProvider: func(string) map[string]any { return map[string]any{"region": "us-east-1"} },
 	},
 	{
-		name: "GCS Bucket", gvk: schema.GroupVersionKind{Group: "storage.gcp.appinfra.io", Version: "v1alpha1", Kind: "Bucket"},
+		name: "GCS Bucket", cloud: "gcp", gvk: schema.GroupVersionKind{Group: "storage.gcp.appinfra.io", Version: "v1alpha1", Kind: "Bucket"},
 		prefix: "gcs-", service: "storage", marker: "buckets.get",
 		syncReads: 1, syncWhy: "one buckets.get returns every setting the Bucket manages",
 		forProvider: func(string) map[string]any { return map[string]any{"location": "europe-west1"} },
 	},
 	{
-		name: "RDS DBInstance", gvk: schema.GroupVersionKind{Group: "rds.aws.appinfra.io", Version: "v1alpha1", Kind: "DBInstance"},
+		name: "RDS DBInstance", cloud: "aws", gvk: schema.GroupVersionKind{Group: "rds.aws.appinfra.io", Version: "v1alpha1", Kind: "DBInstance"},
 		prefix: "db-", service: "rds", marker: "DescribeDBInstances",
 		syncReads: 1, syncWhy: "DescribeDBInstances returns the settings and the tags", connection: true,
 		forProvider: func(name string) map[string]any {
@@ -61,7 +62,7 @@ var kinds = []kind{
 		},
 	},
 	{
-		name: "ElastiCache ReplicationGroup", gvk: schema.GroupVersionKind{Group: "elasticache.aws.appinfra.io", Version: "v1alpha1", Kind: "ReplicationGroup"},
+		name: "ElastiCache ReplicationGroup", cloud: "aws", gvk: schema.GroupVersionKind{Group: "elasticache.aws.appinfra.io", Version: "v1alpha1", Kind: "ReplicationGroup"},
 		prefix: "cache-", service: "elasticache", marker: "DescribeReplicationGroups",
 		syncReads: 2, syncWhy: "DescribeReplicationGroups, and ListTagsForResource, since ElastiCache's descriptions carry no tags", connection: true,
 		forProvider: func(string) map[string]any {

@@ -22,12 +22,12 @@ import (
 
 // localStack is the stack --local starts: the control plane, the emulators
 // and the local cloud, each cloud behind a counting proxy, and the provider
-// as its own process pointed at the proxies.
+// family, each provider its own process pointed at the proxies.
 type localStack struct {
-	stack    *local.Stack
-	provider *local.Process
-	proxies  map[string]*cloudproxy.Proxy
-	dir      string
+	stack     *local.Stack
+	providers []*local.Process
+	proxies   map[string]*cloudproxy.Proxy
+	dir       string
 	// apiServer is what installing the provider's CRDs cost kube-apiserver.
 	apiServer *apiServerCost
 	// apiClient reaches kube-apiserver's own metrics at apiMetrics.
@@ -137,8 +137,7 @@ func startLocal(ctx context.Context, o *options, providerArgs []string) (*localS
 		l.stop()
 		return nil, err
 	}
-	bin := filepath.Join(dir, "provider")
-	if err := local.BuildProvider(root, bin); err != nil {
+	if err := local.BuildProviders(root, dir); err != nil {
 		l.stop()
 		return nil, err
 	}
@@ -147,34 +146,46 @@ func startLocal(ctx context.Context, o *options, providerArgs []string) (*localS
 		l.stop()
 		return nil, err
 	}
+	o.kubeconfig, o.providers = kc, nil
+	for _, cloud := range local.Clouds {
+		p, err := l.startProvider(dir, kc, cloud, append(providerArgs, strings.Fields(o.cloudFlags[cloud])...))
+		if err != nil {
+			l.stop()
+			return nil, err
+		}
+		o.providers = append(o.providers, p)
+	}
+	fmt.Fprintf(os.Stderr, "local stack up; providers %s; logs in %s\n", strings.Join(providerArgs, " "), dir)
+	return l, nil
+}
+
+// startProvider starts cloud's provider with args, its metrics and pprof
+// on ports of their own, and waits for its metrics.
+func (l *localStack) startProvider(dir, kubeconfig, cloud string, args []string) (provider, error) {
 	port, err := local.FreePort()
 	if err != nil {
-		l.stop()
-		return nil, err
-	}
-	plog, err := os.Create(filepath.Join(dir, "provider.log"))
-	if err != nil {
-		l.stop()
-		return nil, err
+		return provider{}, err
 	}
 	pprofPort, err := local.FreePort()
 	if err != nil {
-		l.stop()
-		return nil, err
+		return provider{}, err
+	}
+	plog, err := os.Create(filepath.Join(dir, "provider-"+cloud+".log"))
+	if err != nil {
+		return provider{}, err
 	}
 	addr, pprofAddr := fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", pprofPort)
-	args := append([]string{"--kubeconfig", kc, "--metrics-bind-address", addr, "--health-probe-bind-address", "0", "--pprof-bind-address", pprofAddr}, providerArgs...)
-	if l.provider, err = local.Start(plog, bin, args...); err != nil {
-		l.stop()
-		return nil, err
+	args = append([]string{"--kubeconfig", kubeconfig, "--metrics-bind-address", addr, "--health-probe-bind-address", "0", "--pprof-bind-address", pprofAddr}, args...)
+	p, err := local.Start(plog, local.ProviderBin(dir, cloud), args...)
+	_ = plog.Close() // The process writes to its own copy.
+	if err != nil {
+		return provider{}, err
 	}
+	l.providers = append(l.providers, p)
 	if err := local.WaitForTCP(addr, time.Minute); err != nil {
-		l.stop()
-		return nil, fmt.Errorf("the provider did not serve metrics: %w", err)
+		return provider{}, fmt.Errorf("provider-%s did not serve metrics: %w", cloud, err)
 	}
-	o.kubeconfig, o.metrics, o.pprof, o.pid = kc, "http://"+addr+"/metrics", "http://"+pprofAddr+"/debug/pprof", l.provider.PID()
-	fmt.Fprintf(os.Stderr, "local stack up; provider %s; logs in %s\n", strings.Join(providerArgs, " "), dir)
-	return l, nil
+	return provider{name: "provider-appinfra-" + cloud, cloud: cloud, metrics: "http://" + addr + "/metrics", pprof: "http://" + pprofAddr + "/debug/pprof", pid: p.PID()}, nil
 }
 
 // calls are the cloud calls counted so far, by service/operation.
@@ -189,8 +200,8 @@ func (l *localStack) calls() map[string]int {
 }
 
 func (l *localStack) stop() {
-	if l.provider != nil {
-		l.provider.Stop()
+	for _, p := range l.providers {
+		p.Stop()
 	}
 	for _, p := range l.proxies {
 		p.Close()

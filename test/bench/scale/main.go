@@ -50,12 +50,12 @@ var watched = []string{"go_goroutines", "process_open_fds", "process_resident_me
 const cpuCores = "cpu_cores"
 
 type options struct {
-	kubeconfig, metrics, namespace, out, docs, from string
-	// pprof is the provider's /debug/pprof URL; empty skips heap profiles.
-	pprof         string
+	kubeconfig, namespace, out, docs, from string
+	// providers are the provider processes sampled, one per cloud.
+	providers     []provider
 	providerFlags string
-	// pid is the provider's, when it runs here (--local).
-	pid int
+	// cloudFlags are more flags for one cloud's provider (--local).
+	cloudFlags map[string]string
 	// count is how many objects of each kind to create, by kind name.
 	count                         map[string]int
 	workers                       int
@@ -73,6 +73,21 @@ func (o options) planned() []kind {
 	}
 	return out
 }
+
+// provider is one provider process the benchmark samples.
+type provider struct {
+	// name is the provider's, such as provider-appinfra-aws; cloud is
+	// the cloud whose kinds it serves ("" when not known: all of them).
+	name, cloud string
+	// metrics is its Prometheus endpoint's URL; pprof its /debug/pprof
+	// URL (empty skips heap profiles).
+	metrics, pprof string
+	// pid is its process's, when it runs here (--local).
+	pid int
+}
+
+// serves says whether p reconciles kind k.
+func (p provider) serves(k kind) bool { return p.cloud == "" || p.cloud == k.cloud }
 
 type sample struct {
 	at     time.Time
@@ -104,7 +119,11 @@ type report struct {
 	ReadySeconds  float64                `json:"ready_seconds"`
 	DeleteSeconds float64                `json:"delete_seconds,omitempty"`
 	Kinds         map[string]*kindReport `json:"kinds"`
-	Metrics       map[string]row         `json:"metrics"`
+	// Providers are each provider process's numbers, by its name.
+	Providers map[string]*process `json:"providers,omitempty"`
+	// Metrics and Heap are the one provider's of a run from before the
+	// provider family, read by --from as a provider of both clouds.
+	Metrics map[string]row `json:"metrics,omitempty"`
 	// Kube is what in-sync reconciles of every kind cost the API server
 	// (--local only).
 	Kube *kubeSteady `json:"kube_steady_state,omitempty"`
@@ -120,7 +139,15 @@ type report struct {
 	// APIServer is what the provider's CRDs cost kube-apiserver (--local
 	// only).
 	APIServer *apiServerCost `json:"api_server_crds,omitempty"`
-	// Heap says which code holds the provider's heap (with --pprof).
+	Heap      *heapReport    `json:"heap_by_package,omitempty"`
+}
+
+// process is one provider process's share of a run.
+type process struct {
+	// Resources is how many of the run's managed resources it reconciled.
+	Resources int            `json:"resources"`
+	Metrics   map[string]row `json:"metrics"`
+	// Heap says which code holds its heap (with --pprof).
 	Heap *heapReport `json:"heap_by_package,omitempty"`
 }
 
@@ -185,8 +212,8 @@ func main() {
 	// the global one.
 	fs := flag.NewFlagSet("scale", flag.ExitOnError)
 	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "Kubeconfig of the cluster the provider watches.")
-	fs.StringVar(&o.metrics, "metrics", "http://127.0.0.1:8080/metrics", "URL of the provider's Prometheus metrics endpoint.")
-	fs.StringVar(&o.pprof, "pprof", "", "URL of the provider's /debug/pprof endpoints (its --pprof-bind-address), to say which code holds its heap at idle and at the end; empty skips it. --local sets it.")
+	metricsURLs := fs.String("metrics", "provider-appinfra-aws=http://127.0.0.1:8080/metrics,provider-appinfra-gcp=http://127.0.0.1:8082/metrics", "Each provider's Prometheus metrics endpoint, as name=URL pairs, comma separated; a name ending in -aws or -gcp serves that cloud's kinds, any other all of them (a bare URL is one provider of both). --local sets it.")
+	pprofURLs := fs.String("pprof", "", "Each provider's /debug/pprof endpoints (its --pprof-bind-address), as name=URL pairs like --metrics, to say which code holds its heap at idle and at the end; empty skips it. --local sets it.")
 	counts := map[string]*int{}
 	for _, k := range kinds {
 		counts[k.name] = new(int)
@@ -205,10 +232,22 @@ func main() {
 	fs.StringVar(&o.out, "out", "", "Also write the results as JSON to this file.")
 	fs.BoolVar(&o.local, "local", false, "Start a local stack (control plane, emulators and local cloud behind counting proxies) and the provider, instead of using --kubeconfig and --metrics.")
 	fs.DurationVar(&o.poll, "poll", 10*time.Second, "With --local: the provider's --poll; a short poll simulates hours of polls in minutes.")
-	fs.StringVar(&o.providerFlags, "provider-flags", "", "With --local: more flags for the provider, space separated, such as \"--max-reconcile-rate 10\"; none keeps its defaults.")
+	fs.StringVar(&o.providerFlags, "provider-flags", "", "With --local: more flags for every provider, space separated, such as \"--max-reconcile-rate 10\"; none keeps their defaults.")
+	o.cloudFlags = map[string]string{}
+	for _, cloud := range []string{"aws", "gcp"} {
+		fs.Func(cloud+"-provider-flags", "With --local: more flags for provider-appinfra-"+cloud+" only, such as its --cloud-api-rate-limits.", func(v string) error {
+			o.cloudFlags[cloud] = v
+			return nil
+		})
+	}
 	fs.StringVar(&o.from, "from", "", "Only write the --docs summary again from this JSON of an earlier run.")
 	fs.StringVar(&o.docs, "docs", "", "Also write PATH.json and PATH.md (a summary against the targets), for PATH given here.")
 	_ = fs.Parse(os.Args[1:])
+	var err error
+	if o.providers, err = providersOf(*metricsURLs, *pprofURLs); err != nil {
+		fmt.Fprintln(os.Stderr, "scale:", err)
+		os.Exit(2)
+	}
 	for name, n := range counts {
 		o.count[name] = *n
 	}
@@ -255,15 +294,13 @@ func run(ctx context.Context, o options) error {
 	hc := &http.Client{Timeout: 5 * time.Second}
 
 	// Two idle samples one interval apart give the idle CPU rate too.
-	idle, err := samples(ctx, hc, o.metrics, o.pid, o.sample, o.sample)
+	idle, err := sampleAll(ctx, hc, o.providers, o.sample, o.sample)
 	if err != nil {
 		return err
 	}
-	var heapIdle map[string]float64
-	if o.pprof != "" {
-		if heapIdle, err = heapByPackage(ctx, hc, o.pprof); err != nil {
-			return err
-		}
+	heapIdle, err := heapAll(ctx, hc, o.providers)
+	if err != nil {
+		return err
 	}
 
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: o.namespace}}
@@ -279,6 +316,9 @@ func run(ctx context.Context, o options) error {
 	}
 	if o.local {
 		r.Provider = strings.TrimSpace("--poll " + o.poll.String() + " " + o.providerFlags)
+		for _, cloud := range slices.Sorted(maps.Keys(o.cloudFlags)) {
+			r.Provider += fmt.Sprintf("; provider-appinfra-%s: %s", cloud, o.cloudFlags[cloud])
+		}
 		r.APIServer = stack.apiServer
 	}
 	// calls snapshots the cloud calls counted so far (none without --local).
@@ -327,13 +367,9 @@ func run(ctx context.Context, o options) error {
 		kr.TimeToReady = percentiles(created[k.name], ready[k.name])
 	}
 	fmt.Fprintf(os.Stderr, "all %d Ready after %.1fs; sampling for %s\n", r.Resources, r.ReadySeconds, o.settle)
-	var liveAfterReady float64
-	if o.pprof != "" {
-		h, err := heapByPackage(ctx, hc, o.pprof)
-		if err != nil {
-			return err
-		}
-		liveAfterReady = sum(h)
+	heapAfterReady, err := heapAll(ctx, hc, o.providers)
+	if err != nil {
+		return err
 	}
 
 	// The API server's counts are taken inside the listing of versions, so
@@ -349,7 +385,7 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	settle, err := samples(ctx, hc, o.metrics, o.pid, o.settle, o.sample)
+	settle, err := sampleAll(ctx, hc, o.providers, o.settle, o.sample)
 	if err != nil {
 		return err
 	}
@@ -365,13 +401,23 @@ func run(ctx context.Context, o options) error {
 	}
 	// After the window's counts: the profile's garbage collection is not
 	// the provider's own.
-	if o.pprof != "" {
-		r.Heap = &heapReport{IdleMiB: heapIdle, LiveAfterReadyMiB: liveAfterReady}
-		if r.Heap.SettleMiB, err = heapByPackage(ctx, hc, o.pprof); err != nil {
-			return err
-		}
+	heapSettle, err := heapAll(ctx, hc, o.providers)
+	if err != nil {
+		return err
 	}
-	r.Metrics = summarise(idle, settle)
+	r.Providers = map[string]*process{}
+	for _, p := range o.providers {
+		pr := &process{Metrics: summarise(idle[p.name], settle[p.name])}
+		for _, k := range planned {
+			if p.serves(k) {
+				pr.Resources += o.count[k.name]
+			}
+		}
+		if h, ok := heapSettle[p.name]; ok {
+			pr.Heap = &heapReport{IdleMiB: heapIdle[p.name], LiveAfterReadyMiB: sum(heapAfterReady[p.name]), SettleMiB: h}
+		}
+		r.Providers[p.name] = pr
+	}
 	if stack != nil {
 		d := delta(callsBefore, callsAfter)
 		r.Kube = &kubeSteady{}
@@ -385,10 +431,15 @@ func run(ctx context.Context, o options) error {
 			r.Kinds[k.name].Steady = st
 			r.Kube.Reconciles += st.Reconciles
 		}
-		first, last := settle[0], settle[len(settle)-1]
+		var reads, writes float64
+		for _, s := range settle {
+			first, last := s[0], s[len(s)-1]
+			reads += last.values[kubeReads] - first.values[kubeReads]
+			writes += last.values[kubeWrites] - first.values[kubeWrites]
+		}
 		if r.Kube.Reconciles > 0 {
-			r.Kube.ReadsPerReconcile = (last.values[kubeReads] - first.values[kubeReads]) / r.Kube.Reconciles
-			r.Kube.WritesPerReconcile = (last.values[kubeWrites] - first.values[kubeWrites]) / r.Kube.Reconciles
+			r.Kube.ReadsPerReconcile = reads / r.Kube.Reconciles
+			r.Kube.WritesPerReconcile = writes / r.Kube.Reconciles
 			r.Kube.Served = perObject(delta(servedBefore, servedAfter), int(r.Kube.Reconciles))
 		}
 	}
@@ -428,11 +479,13 @@ func run(ctx context.Context, o options) error {
 		}
 		r.DeleteSeconds = time.Since(start).Seconds()
 	}
-	end, err := scrape(ctx, hc, o.metrics)
-	if err != nil {
-		return err
+	for _, p := range o.providers {
+		end, err := scrape(ctx, hc, p.metrics)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+		r.LimitWaitSeconds += end.values[limitWait]
 	}
-	r.LimitWaitSeconds = end.values[limitWait]
 	printReport(r)
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -462,6 +515,10 @@ func resummarise(o options) error {
 	var r report
 	if err := json.Unmarshal(b, &r); err != nil {
 		return fmt.Errorf("cannot read %s: %w", o.from, err)
+	}
+	if len(r.Providers) == 0 && r.Metrics != nil {
+		// A run from before the family: one provider of both clouds.
+		r.Providers = map[string]*process{"provider-appinfra": {Resources: r.Resources, Metrics: r.Metrics, Heap: r.Heap}}
 	}
 	if o.docs == "" {
 		return errors.New("--from needs --docs")
@@ -776,6 +833,100 @@ func last(times map[string]time.Time) time.Time {
 	return out
 }
 
+// providersOf reads --metrics and --pprof: name=URL pairs, or one bare URL
+// (a provider of both clouds).
+func providersOf(metrics, pprof string) ([]provider, error) {
+	pairs := func(flag, s string) (map[string]string, []string, error) {
+		out, order := map[string]string{}, []string(nil)
+		for _, part := range strings.Split(s, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			name, url, ok := strings.Cut(part, "=")
+			if !ok {
+				name, url = "provider-appinfra", part
+			}
+			if _, dup := out[name]; dup {
+				return nil, nil, fmt.Errorf("--%s names %s twice", flag, name)
+			}
+			out[name] = url
+			order = append(order, name)
+		}
+		return out, order, nil
+	}
+	m, order, err := pairs("metrics", metrics)
+	if err != nil {
+		return nil, err
+	}
+	pp, _, err := pairs("pprof", pprof)
+	if err != nil {
+		return nil, err
+	}
+	var out []provider
+	for _, name := range order {
+		p := provider{name: name, metrics: m[name], pprof: pp[name]}
+		for _, cloud := range []string{"aws", "gcp"} {
+			if strings.HasSuffix(name, "-"+cloud) {
+				p.cloud = cloud
+			}
+		}
+		out = append(out, p)
+	}
+	for name := range pp {
+		if _, ok := m[name]; !ok {
+			return nil, fmt.Errorf("--pprof names %s, which --metrics does not", name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("--metrics names no provider")
+	}
+	return out, nil
+}
+
+// sampleAll samples every provider at once (see samples), by name.
+func sampleAll(ctx context.Context, hc *http.Client, providers []provider, window, interval time.Duration) (map[string][]sample, error) {
+	type result struct {
+		name string
+		s    []sample
+		err  error
+	}
+	results := make(chan result, len(providers))
+	for _, p := range providers {
+		go func() {
+			s, err := samples(ctx, hc, p.metrics, p.pid, window, interval)
+			if err != nil {
+				err = fmt.Errorf("%s: %w", p.name, err)
+			}
+			results <- result{p.name, s, err}
+		}()
+	}
+	out := map[string][]sample{}
+	var errs []error
+	for range providers {
+		r := <-results
+		out[r.name] = r.s
+		errs = append(errs, r.err)
+	}
+	return out, errors.Join(errs...)
+}
+
+// heapAll is each provider's heap by package (heapByPackage), by name, for
+// those with a pprof URL.
+func heapAll(ctx context.Context, hc *http.Client, providers []provider) (map[string]map[string]float64, error) {
+	out := map[string]map[string]float64{}
+	for _, p := range providers {
+		if p.pprof == "" {
+			continue
+		}
+		h, err := heapByPackage(ctx, hc, p.pprof)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		out[p.name] = h
+	}
+	return out, nil
+}
+
 // samples scrapes the metrics endpoint now and then every interval until
 // window has passed: window/interval+1 samples. With a pid, each sample also
 // splits that process's resident memory (rssSplit).
@@ -976,10 +1127,13 @@ func printReport(r report) {
 		fmt.Printf("\nkube-apiserver with the provider's %d CRDs: RSS %.1f -> %.1f MiB, heap in use %.1f -> %.1f MiB\n",
 			a.CRDs, a.RSSBefore/mib, a.RSSAfter/mib, a.HeapBefore/mib, a.HeapAfter/mib)
 	}
-	fmt.Printf("\n%-30s %12s %12s %14s %12s %12s\n", "metric", "idle", "after-ready", "end-of-settle", "settle-min", "settle-max")
-	for _, m := range rowNames(r.Metrics) {
-		x := r.Metrics[m]
-		fmt.Printf("%-30s %12s %12s %14s %12s %12s\n", m, human(m, x.Idle), human(m, x.AfterReady), human(m, x.EndOfSettle), human(m, x.SettleMin), human(m, x.SettleMax))
+	for _, name := range slices.Sorted(maps.Keys(r.Providers)) {
+		m := r.Providers[name].Metrics
+		fmt.Printf("\n%s (%d managed resources)\n%-30s %12s %12s %14s %12s %12s\n", name, r.Providers[name].Resources, "metric", "idle", "after-ready", "end-of-settle", "settle-min", "settle-max")
+		for _, n := range rowNames(m) {
+			x := m[n]
+			fmt.Printf("%-30s %12s %12s %14s %12s %12s\n", n, human(n, x.Idle), human(n, x.AfterReady), human(n, x.EndOfSettle), human(n, x.SettleMin), human(n, x.SettleMax))
+		}
 	}
 }
 

@@ -29,16 +29,25 @@ type target struct {
 // measurement, their ratio, and whether it is met; then each kind's times
 // and cloud calls.
 func summary(r report, name string) string {
-	m := r.Metrics
-	rss := m["process_resident_memory_bytes"]
-	targets := []target{
-		{what: "idle RSS", goal: 48, got: rss.Idle / mib, unit: "MiB", lower: true, miss: idleMiss(r)},
-		{what: "RSS added per 1,000 managed resources", goal: 64, got: (rss.AfterReady - rss.Idle) / mib / (float64(r.Resources) / 1000), unit: "MiB", lower: true, miss: addedMiss(r)},
-		flat(r),
-	}
-	if r.Resources >= 10000 {
-		targets = append(targets, target{what: "RSS with 10,000 managed resources", goal: 512, got: rss.SettleMax / mib, unit: "MiB", lower: true,
-			why: "the most sampled while they were kept in sync"})
+	providers := slices.Sorted(maps.Keys(r.Providers))
+	var targets []target
+	for _, pn := range providers {
+		p := r.Providers[pn]
+		rss := p.Metrics["process_resident_memory_bytes"]
+		targets = append(targets,
+			target{what: pn + ": idle RSS", goal: 40, got: rss.Idle / mib, unit: "MiB", lower: true, miss: idleMiss(p)},
+			target{what: pn + ": idle goroutines", goal: 150, got: p.Metrics["go_goroutines"].Idle, unit: "goroutines", lower: true, miss: goroutinesMiss(r)},
+		)
+		if p.Resources == 0 {
+			continue
+		}
+		targets = append(targets,
+			target{what: pn + ": RSS added per 1,000 managed resources", goal: 32, got: (rss.AfterReady - rss.Idle) / mib / (float64(p.Resources) / 1000), unit: "MiB", lower: true, miss: addedMiss(p)},
+			flat(pn, p))
+		if p.Resources >= 10000 {
+			targets = append(targets, target{what: pn + ": RSS with 10,000 managed resources", goal: 512, got: rss.SettleMax / mib, unit: "MiB", lower: true,
+				why: "the most sampled while they were kept in sync"})
+		}
 	}
 	if kr := r.Kinds["S3 Bucket"]; kr != nil {
 		per1000 := float64(kr.Count) / 1000
@@ -86,8 +95,9 @@ func summary(r report, name string) string {
 	if r.Command != "" {
 		written = fmt.Sprintf("Written on %s by `%s` at commit %s", r.Date, r.Command, r.Commit)
 	}
-	fmt.Fprintf(&b, "# Benchmarks\n\n%s: %s on the local stack (kumo, fake-gcs-server and the local cloud, each behind a counting proxy), the provider as its own process",
-		written, strings.Join(made, ", "))
+	fmt.Fprintf(&b, "# Benchmarks\n\n%s: %s on the local stack (kumo, fake-gcs-server and the local cloud, each behind a counting proxy), %s",
+		written, strings.Join(made, ", "), map[bool]string{true: "each provider of the family (" + strings.Join(providers, ", ") + ") as its own process",
+			false: "the provider (" + strings.Join(providers, ", ") + ") as its own process"}[len(providers) > 1])
 	if r.Provider != "" {
 		fmt.Fprintf(&b, " with `%s`", r.Provider)
 	}
@@ -153,13 +163,16 @@ func summary(r report, name string) string {
 			fmt.Fprintf(&b, "| %s | %d |\n", e, r.Events[e])
 		}
 	}
-	fmt.Fprintf(&b, "\n## The provider's process\n\n| metric | idle | after Ready | end of settle | settle min | settle max |\n|---|---|---|---|---|---|\n")
-	for _, name := range rowNames(m) {
-		x := m[name]
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, human(name, x.Idle), human(name, x.AfterReady), human(name, x.EndOfSettle), human(name, x.SettleMin), human(name, x.SettleMax))
-	}
-	if r.Heap != nil {
-		heapTable(&b, r.Heap, r.Resources)
+	for _, pn := range providers {
+		p := r.Providers[pn]
+		fmt.Fprintf(&b, "\n## %s's process\n\nIt reconciled %d of the managed resources.\n\n| metric | idle | after Ready | end of settle | settle min | settle max |\n|---|---|---|---|---|---|\n", pn, p.Resources)
+		for _, name := range rowNames(p.Metrics) {
+			x := p.Metrics[name]
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, human(name, x.Idle), human(name, x.AfterReady), human(name, x.EndOfSettle), human(name, x.SettleMin), human(name, x.SettleMax))
+		}
+		if p.Heap != nil {
+			heapTable(&b, pn, p.Heap, p.Resources)
+		}
 	}
 	if a := r.APIServer; a != nil {
 		fmt.Fprintf(&b, "\n## kube-apiserver\n\nInstalling the provider's %d CRDs took kube-apiserver from %.1f to %.1f MiB RSS (%+.1f MiB) and from %.1f to %.1f MiB of heap in use (%+.1f MiB), each the median of six samples over 10 s, the second 20 s after the CRDs were served. Their objects come on top of that.\n",
@@ -208,37 +221,50 @@ func summary(r report, name string) string {
 	return b.String()
 }
 
-// idleMiss says why idle RSS misses its goal, with the split of resident
-// memory where the run measured it.
-func idleMiss(r report) string {
-	m := r.Metrics
+// idleMiss says why a provider's idle RSS misses its goal, with the split
+// of resident memory where the run measured it.
+func idleMiss(p *process) string {
+	m := p.Metrics
 	split := "about 50 MiB of its code and read-only data are resident"
 	if file, ok := m[rssSplit[1]]; ok {
 		split = fmt.Sprintf("%.1f MiB of the idle RSS are pages of the binary (code and read-only data; anonymous memory is %.1f MiB, of which %.1f MiB heap in use)",
 			file.Idle/mib, m[rssSplit[0]].Idle/mib, m["go_memstats_heap_inuse_bytes"].Idle/mib)
 	}
-	if h := r.Heap; h != nil {
+	if h := p.Heap; h != nil {
 		top := topHeap(h.IdleMiB, 3)
 		split += fmt.Sprintf("; the most heap at idle is held by %s", strings.Join(top, ", "))
 	}
-	return "most of it is the provider's own binary, not its data: " + split + ". The binary holds both clouds' SDKs, the Kubernetes API types, and the gRPC, xDS and OpenTelemetry packages Cloud Storage's client links in; the kernel maps code around each page first run (package initialisers run across all of it), so most of the binary's pages end up resident. They are clean pages the kernel may drop under memory pressure, but they count in RSS. GC settings cannot shrink that; one binary per cloud (a provider family, as the large providers split theirs) would"
+	return "most of it is the provider's own binary, not its data: " + split + ". The binary holds its cloud's SDK, the Kubernetes API types and client machinery, and OpenTelemetry's exporter; package initialisers run across all of it and the kernel maps code around each page first run, so most of the binary's pages end up resident. They are clean pages the kernel may drop under memory pressure, but they count in RSS, and GC settings cannot shrink them"
 }
 
-// addedMiss says why the RSS added per 1,000 resources misses its goal.
-func addedMiss(r report) string {
-	m := r.Metrics
-	why := fmt.Sprintf("measured with %d resources and scaled to 1,000, so what each kind costs once, whatever its number (its cloud clients, connection pools and caches, its code's pages first run), counts as if it grew with them", r.Resources)
+// goroutinesMiss says why idle goroutines miss their goal.
+func goroutinesMiss(r report) string {
+	workers := "25 (the default)"
+	f := strings.Fields(r.Provider)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "--max-concurrent-reconciles" {
+			workers = f[i+1]
+		}
+	}
+	return "controller-runtime starts every controller's workers (--max-concurrent-reconciles, here " + workers + ") when the controller starts, whether or not anything is queued, so each active managed resource kind costs that many goroutines at idle; the rest are informers, the HTTP/2 connections' readers and the metrics and probe servers. A kind nobody activates (safe start) costs none"
+}
+
+// addedMiss says why the RSS a provider adds per 1,000 resources misses
+// its goal.
+func addedMiss(p *process) string {
+	m := p.Metrics
+	why := fmt.Sprintf("measured with %d resources and scaled to 1,000, so what each kind costs once, whatever its number (its cloud clients, connection pools and caches, its code's pages first run), counts as if it grew with them", p.Resources)
 	if anon, ok := m[rssSplit[0]]; ok {
 		heap := m["go_memstats_heap_inuse_bytes"]
 		why += fmt.Sprintf(". Here anonymous memory grew %.1f MiB (heap in use %.1f MiB) and the binary's resident pages %.1f MiB",
 			(anon.AfterReady-anon.Idle)/mib, (heap.AfterReady-heap.Idle)/mib, (m[rssSplit[1]].AfterReady-m[rssSplit[1]].Idle)/mib)
 	}
-	if h := r.Heap; h != nil {
+	if h := p.Heap; h != nil {
 		growth := map[string]float64{}
 		for pkg, v := range h.SettleMiB {
 			growth[pkg] = v - h.IdleMiB[pkg]
 		}
-		return why + fmt.Sprintf(". The heap grew most in %s (see Which code holds the heap)", strings.Join(topHeap(growth, 3), ", "))
+		return why + fmt.Sprintf(". The heap grew most in %s (see Which code holds its heap)", strings.Join(topHeap(growth, 3), ", "))
 	}
 	return why + ". Not broken down further (run with --pprof for the heap by package)"
 }
@@ -260,7 +286,7 @@ func topHeap(mib map[string]float64, n int) []string {
 
 // heapTable lists the packages holding the most heap at the end of the
 // settle window, beside what they held at idle.
-func heapTable(b *strings.Builder, h *heapReport, resources int) {
+func heapTable(b *strings.Builder, name string, h *heapReport, resources int) {
 	const rows = 15
 	pkgs := slices.SortedFunc(maps.Keys(h.SettleMiB), func(x, y string) int {
 		if c := cmp.Compare(h.SettleMiB[y], h.SettleMiB[x]); c != 0 {
@@ -275,16 +301,22 @@ func heapTable(b *strings.Builder, h *heapReport, resources int) {
 	for _, v := range h.SettleMiB {
 		settle += v
 	}
-	fmt.Fprintf(b, "\n## Which code holds the heap\n\nGo's heap profile after a garbage collection, at idle and at the end of the settle window, by the package that allocated the memory: a package initialiser's, for what one built before any resource existed; otherwise the first frame outside Go's standard library (objects decoded from the API server show as the JSON decoder that made them). The profile samples one allocation in about 512 KiB and scales, so small numbers are rough. In all, %.1f MiB at idle and %.1f MiB with %d resources.\n\n| package | idle | end of settle | growth per 1,000 resources |\n|---|---|---|---|\n", idle, settle, resources)
+	perThousand := func(grew float64) string {
+		if resources == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%+.1f MiB", grew/(float64(resources)/1000))
+	}
+	fmt.Fprintf(b, "\n### Which code holds %s's heap\n\nGo's heap profile after a garbage collection, at idle and at the end of the settle window, by the package that allocated the memory: a package initialiser's, for what one built before any resource existed; otherwise the first frame outside Go's standard library (objects decoded from the API server show as the JSON decoder that made them). The profile samples one allocation in about 512 KiB and scales, so small numbers are rough. In all, %.1f MiB at idle and %.1f MiB with %d resources.\n\n| package | idle | end of settle | growth per 1,000 resources |\n|---|---|---|---|\n", name, idle, settle, resources)
 	for _, p := range pkgs[:min(rows, len(pkgs))] {
-		fmt.Fprintf(b, "| %s | %.1f MiB | %.1f MiB | %+.1f MiB |\n", p, h.IdleMiB[p], h.SettleMiB[p], (h.SettleMiB[p]-h.IdleMiB[p])/(float64(resources)/1000))
+		fmt.Fprintf(b, "| %s | %.1f MiB | %.1f MiB | %s |\n", p, h.IdleMiB[p], h.SettleMiB[p], perThousand(h.SettleMiB[p]-h.IdleMiB[p]))
 	}
 	if len(pkgs) > rows {
 		var ri, rs float64
 		for _, p := range pkgs[rows:] {
 			ri, rs = ri+h.IdleMiB[p], rs+h.SettleMiB[p]
 		}
-		fmt.Fprintf(b, "| %d others | %.1f MiB | %.1f MiB | %+.1f MiB |\n", len(pkgs)-rows, ri, rs, (rs-ri)/(float64(resources)/1000))
+		fmt.Fprintf(b, "| %d others | %.1f MiB | %.1f MiB | %s |\n", len(pkgs)-rows, ri, rs, perThousand(rs-ri))
 	}
 }
 
@@ -292,14 +324,14 @@ func heapTable(b *strings.Builder, h *heapReport, resources int) {
 // live heap (after a collection) at the end of the settle window against
 // right after all were Ready, where the run measured it; otherwise heap in
 // use, garbage included, sampled at those two points.
-func flat(r report) target {
-	t := target{what: "heap growth over the settle window (flat memory)", goal: 10, unit: "%", lower: true}
-	if h := r.Heap; h != nil && h.LiveAfterReadyMiB > 0 {
+func flat(name string, p *process) target {
+	t := target{what: name + ": heap growth over the settle window (flat memory)", goal: 10, unit: "%", lower: true}
+	if h := p.Heap; h != nil && h.LiveAfterReadyMiB > 0 {
 		t.got = 100 * (sum(h.SettleMiB) - h.LiveAfterReadyMiB) / h.LiveAfterReadyMiB
 		t.why = fmt.Sprintf("the live heap, after a garbage collection, went from %.1f MiB right after all were Ready to %.1f MiB at the end of the window (from the heap profile, which samples)", h.LiveAfterReadyMiB, sum(h.SettleMiB))
 		return t
 	}
-	heap := r.Metrics["go_memstats_heap_inuse_bytes"]
+	heap := p.Metrics["go_memstats_heap_inuse_bytes"]
 	t.got = 100 * (heap.EndOfSettle - heap.AfterReady) / heap.AfterReady
 	t.why = "heap in use, garbage included, sampled right after all are Ready and at the end of the window: when the collector last ran moves it by tens of percent; runs with --pprof compare the live heap instead"
 	t.miss = "heap in use counts garbage not yet collected, so this compares two points of the collector's cycle as much as two sizes of live memory; the live heap of runs with --pprof is the measure to trust"

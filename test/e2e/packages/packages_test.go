@@ -1,15 +1,18 @@
 //go:build e2e
 
-// Package packages proves the two packages as a platform team uses them:
-// built offline and reproducibly, pushed to a registry, installed through
-// Crossplane's package manager (core v2.4, External runtime), the provider
-// running the binary taken out of its package's image, with safe start.
+// Package packages proves the packages as a platform team uses them: the
+// provider family (provider-appinfra-aws, provider-appinfra-gcp) and the
+// configuration that depends on both, built offline and reproducibly,
+// pushed to a registry, installed through Crossplane's package manager
+// (core v2.4, External runtime), each provider running the binary taken
+// out of its package's image, with safe start.
 package packages
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"debug/buildinfo"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -57,9 +60,11 @@ func TestPackages(t *testing.T) {
 			t.Fatalf("cluster/package.sh: %v\n%s", err, b)
 		}
 	}
-	provider := fmt.Sprintf("provider-appinfra-%s.xpkg", version)
-	configuration := fmt.Sprintf("configuration-appinfra-platform-%s.xpkg", version)
-	for _, f := range []string{provider, configuration} {
+	repos := map[string]string{} // repository:tag -> package file
+	for _, name := range []string{"provider-appinfra-aws", "provider-appinfra-gcp", "configuration-appinfra-platform"} {
+		repos["appinfra/"+name+":"+version] = fmt.Sprintf("%s-%s.xpkg", name, version)
+	}
+	for _, f := range repos {
 		a, b := digest(t, filepath.Join(first, f)), digest(t, filepath.Join(second, f))
 		if a != b {
 			t.Errorf("%s is not reproducible: sha256 %s, then %s", f, a, b)
@@ -82,59 +87,66 @@ func TestPackages(t *testing.T) {
 	kube, xp := stack.Kube, stack.Crossplane
 	t.Cleanup(func() {
 		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(dir, "provider.log"))
-			t.Logf("provider log:\n%s", b)
+			for _, cloud := range local.Clouds {
+				b, _ := os.ReadFile(providerLog(dir, cloud))
+				t.Logf("provider-%s log:\n%s", cloud, b)
+			}
 		}
 	})
 
 	// Published as a platform team would: crossplane xpkg push. The
 	// ImageConfig of the stack maps xpkg.crossplane.io to this registry.
-	for repo, f := range map[string]string{
-		"appinfra/provider-appinfra:" + version:               provider,
-		"appinfra/configuration-appinfra-platform:" + version: configuration,
-	} {
+	for repo, f := range repos {
 		if err := xp.PushPackage(ctx, filepath.Join(first, f), repo); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	if err := local.Apply(ctx, kube, fmt.Sprintf(`
-apiVersion: pkg.crossplane.io/v1
-kind: Provider
-metadata:
-  name: provider-appinfra
-spec:
-  package: xpkg.crossplane.io/appinfra/provider-appinfra:%s
-`, version)); err != nil {
-		t.Fatal(err)
-	}
-
-	// The runtime: the binary out of the package's image, as pulled from
-	// the registry.
-	bin := filepath.Join(dir, "provider-from-image")
-	if err := xp.ExtractFile(ctx, "appinfra/provider-appinfra:"+version, "usr/local/bin/provider", bin); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(bin, "--version").Output(); err != nil || strings.TrimSpace(string(out)) != version {
-		t.Errorf("the packaged binary's --version says %q (%v), want %s", out, err, version)
-	}
 	kc := filepath.Join(dir, "provider.kubeconfig")
 	if err := os.WriteFile(kc, stack.ControlPlane.Kubeconfig, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	plog, err := os.Create(filepath.Join(dir, "provider.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plog.Close() //nolint:errcheck // Test log.
-	if _, err := xp.ServeProvider(ctx, "provider-appinfra", plog, bin, "--kubeconfig", kc, "--poll", "15s",
-		"--metrics-bind-address", "0", "--health-probe-bind-address", "0"); err != nil {
-		t.Fatal(err)
-	}
+	for _, cloud := range local.Clouds {
+		name := "provider-appinfra-" + cloud
+		if err := local.Apply(ctx, kube, fmt.Sprintf(`
+apiVersion: pkg.crossplane.io/v1
+kind: Provider
+metadata:
+  name: %s
+spec:
+  package: xpkg.crossplane.io/appinfra/%s:%s
+`, name, name, version)); err != nil {
+			t.Fatal(err)
+		}
 
-	eventually(t, 2*time.Minute, "Provider healthy", func() error {
-		return healthy(ctx, kube, "Provider", "provider-appinfra")
-	})
+		// The runtime: the binary out of the package's image, as pulled
+		// from the registry.
+		bin := filepath.Join(dir, name+"-from-image")
+		if err := xp.ExtractFile(ctx, "appinfra/"+name+":"+version, "usr/local/bin/provider", bin); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(bin, "--version").Output(); err != nil || strings.TrimSpace(string(out)) != version {
+			t.Errorf("%s's packaged binary's --version says %q (%v), want %s", name, out, err, version)
+		}
+		if err := linksOnlyItsCloud(bin, cloud); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		plog, err := os.Create(providerLog(dir, cloud))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = xp.ServeProvider(ctx, name, plog, bin, "--kubeconfig", kc, "--poll", "15s",
+			"--metrics-bind-address", "0", "--health-probe-bind-address", "0")
+		_ = plog.Close() // The process writes to its own copy.
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, cloud := range local.Clouds {
+		eventually(t, 2*time.Minute, "provider-appinfra-"+cloud+" healthy", func() error {
+			return healthy(ctx, kube, "Provider", "provider-appinfra-"+cloud)
+		})
+	}
 
 	// Safe start: every kind arrives as a ManagedResourceDefinition; only
 	// the activated ones become CRDs and get a controller.
@@ -157,8 +169,13 @@ spec:
 		t.Errorf("an inactive kind has a CRD (%v): it would cost the API server for nothing", err)
 	}
 	eventually(t, time.Minute, "controllers of the three active kinds started", func() error {
-		return startedControllers(dir, []string{"s3.aws.appinfra.io", "rds.aws.appinfra.io", "elasticache.aws.appinfra.io"}, []string{"storage.gcp.appinfra.io"})
+		return startedControllers(providerLog(dir, "aws"), []string{"s3.aws.appinfra.io", "rds.aws.appinfra.io", "elasticache.aws.appinfra.io"}, nil)
 	})
+	// The GCP provider is Healthy with no kind active: it serves its
+	// ProviderConfigs and waits.
+	if err := startedControllers(providerLog(dir, "gcp"), nil, []string{"storage.gcp.appinfra.io"}); err != nil {
+		t.Error(err)
+	}
 
 	// Activated later, while the provider runs: its controller starts.
 	if err := local.Apply(ctx, kube, `
@@ -176,13 +193,13 @@ spec:
 		if err := crdEstablished(ctx, kube, gcs); err != nil {
 			return err
 		}
-		return startedControllers(dir, []string{"storage.gcp.appinfra.io"}, nil)
+		return startedControllers(providerLog(dir, "gcp"), []string{"storage.gcp.appinfra.io"}, nil)
 	})
 	if err := stack.ApplyProviderConfigs(ctx); err != nil {
 		t.Fatal(err)
 	}
 
-	// The Configuration: its dependencies (this provider, the functions)
+	// The Configuration: its dependencies (both providers, the functions)
 	// are installed, so the package manager resolves them.
 	if err := local.Apply(ctx, kube, fmt.Sprintf(`
 apiVersion: pkg.crossplane.io/v1
@@ -285,11 +302,44 @@ func crdEstablished(ctx context.Context, kube client.Client, name string) error 
 	return fmt.Errorf("CRD %s not established", name)
 }
 
-// startedControllers checks the provider's log for the gate's "Started the
+func providerLog(dir, cloud string) string { return filepath.Join(dir, "provider-"+cloud+".log") }
+
+// notLinked are module path prefixes a provider of the family must not
+// link, by its cloud: the other cloud's SDK (and, for AWS, the xDS stack
+// Google's Cloud Storage client brings).
+var notLinked = map[string][]string{
+	"aws": {"cloud.google.com/go", "google.golang.org/api", "github.com/envoyproxy", "github.com/cncf/xds"},
+	"gcp": {"github.com/aws/"},
+}
+
+// linksOnlyItsCloud reads the modules linked into a provider's binary.
+func linksOnlyItsCloud(bin, cloud string) error {
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		return err
+	}
+	var found []string
+	for _, m := range info.Deps {
+		for _, prefix := range notLinked[cloud] {
+			if strings.HasPrefix(m.Path, prefix) {
+				found = append(found, m.Path)
+			}
+		}
+	}
+	if len(found) > 0 {
+		return fmt.Errorf("links the other cloud's modules: %s", strings.Join(found, ", "))
+	}
+	if len(info.Deps) == 0 {
+		return fmt.Errorf("no module information in the binary: nothing can be checked")
+	}
+	return nil
+}
+
+// startedControllers checks a provider's log for the gate's "Started the
 // controller of an active kind" lines: one for each group of want, none
 // for those of notWant.
-func startedControllers(dir string, want, notWant []string) error {
-	b, err := os.ReadFile(filepath.Join(dir, "provider.log"))
+func startedControllers(log string, want, notWant []string) error {
+	b, err := os.ReadFile(log)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
-// Command provider runs provider-appinfra's controller manager, in a cluster
-// or out of one (--kubeconfig or KUBECONFIG).
-package main
+// Package provider is the main of every provider of the family (cmd/provider-aws,
+// cmd/provider-gcp): flags, logging, tracing, the controller manager and its
+// metrics, the same for each. A Cloud says what differs.
+package provider
 
 import (
 	"context"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -38,19 +40,33 @@ import (
 	"github.com/appinfra/provider-appinfra/internal/tracing"
 )
 
-// version is stamped at build time from the VERSION file
-// (-ldflags "-X main.version=..."), as are the packages built with it.
-var version = "dev"
+// A Cloud is one provider of the family: its name, its APIs, the rate
+// limits of its cloud's APIs and its controllers.
+type Cloud struct {
+	// Name is the provider's, such as provider-appinfra-aws: its log name,
+	// its traces' service.name and its leader election lease's.
+	Name string
+	// AddToScheme adds the provider's APIs.
+	AddToScheme func(*runtime.Scheme) error
+	// Limits are its cloud's APIs' default request rate limits; they name
+	// the APIs --cloud-api-rate-limits may set.
+	Limits func() apilimit.Limits
+	// Setup adds the provider's ProviderConfig controllers and returns its
+	// managed resource kinds.
+	Setup func(ctrl.Manager, appcontroller.Options) ([]appcontroller.Kind, error)
+}
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "provider-appinfra:", err)
+// Main runs c's controller manager, in a cluster or out of one
+// (--kubeconfig or KUBECONFIG), until a signal stops it, and exits.
+func Main(c Cloud, version string) {
+	if err := run(c, version); err != nil {
+		fmt.Fprintln(os.Stderr, c.Name+":", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	fs := flag.NewFlagSet("provider", flag.ExitOnError)
+func run(c Cloud, version string) error {
+	fs := flag.NewFlagSet(c.Name, flag.ExitOnError)
 	var (
 		kubeconfig       = fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "Path of a kubeconfig; empty means in-cluster.")
 		debug            = fs.Bool("debug", false, "Log at debug level, including controller-runtime's logs.")
@@ -71,8 +87,8 @@ func run() error {
 		otelEndpoint     = fs.String("otel-endpoint", "", "OTLP/HTTP base URL (such as http://127.0.0.1:4318) to send traces to: a span per managed resource reconcile, its Observe/Create/Update/Delete and each cloud API call; empty sends none and costs nothing.")
 		endpointPrefixes = fs.String("namespaced-endpoint-prefixes", "", "Comma-separated URL prefixes that endpoint overrides in namespaced ProviderConfigs may use; empty refuses every override there (ClusterProviderConfigs may always set them).")
 	)
-	apiLimits := apilimit.Defaults()
-	fs.Var(apiLimits, "cloud-api-rate-limits", "Requests per second (and burst) each cloud API is held to, per ProviderConfig and region, as api=rate/burst pairs; those not named keep their default, and a rate of 0 lifts the limit. APIs: s3, rds, elasticache, storage.")
+	apiLimits := c.Limits()
+	fs.Var(apiLimits, "cloud-api-rate-limits", "Requests per second (and burst) each cloud API is held to, per ProviderConfig and region, as api=rate/burst pairs; those not named keep their default, and a rate of 0 lifts the limit. APIs: "+strings.Join(apiLimits.APIs(), ", ")+".")
 	_ = fs.Parse(os.Args[1:])
 	if *printVersion {
 		fmt.Println(version)
@@ -85,10 +101,10 @@ func run() error {
 	}
 	zl := zap.New(zap.UseDevMode(*debug), zap.Level(level))
 	ctrl.SetLogger(zl)
-	log := logging.NewLogrLogger(zl.WithName("provider-appinfra"))
+	log := logging.NewLogrLogger(zl.WithName(c.Name))
 
 	if *otelEndpoint != "" {
-		shutdown, err := tracing.Setup(context.Background(), tracing.Options{Endpoint: *otelEndpoint, Version: version})
+		shutdown, err := tracing.Setup(context.Background(), tracing.Options{Endpoint: *otelEndpoint, Service: c.Name, Version: version})
 		if err != nil {
 			return fmt.Errorf("cannot set up tracing: %w", err)
 		}
@@ -105,7 +121,7 @@ func run() error {
 	}
 	// The scheme is complete before the manager is made: its cache options
 	// name CRDs.
-	scheme, err := appcontroller.NewScheme()
+	scheme, err := appcontroller.NewScheme(c.AddToScheme)
 	if err != nil {
 		return fmt.Errorf("cannot build the scheme: %w", err)
 	}
@@ -122,7 +138,7 @@ func run() error {
 		HealthProbeBindAddress:     *healthAddr,
 		PprofBindAddress:           *pprofAddr,
 		LeaderElection:             *leaderElection,
-		LeaderElectionID:           "crossplane-leader-election-provider-appinfra",
+		LeaderElectionID:           "crossplane-leader-election-" + c.Name,
 		LeaderElectionNamespace:    *leaseNamespace,
 		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,
 		LeaseDuration:              leaseDuration,
@@ -165,7 +181,11 @@ func run() error {
 			MRStateMetrics:          stateMetrics,
 		},
 	}
-	if err := appcontroller.Setup(mgr, o); err != nil {
+	kinds, err := c.Setup(mgr, o)
+	if err != nil {
+		return fmt.Errorf("cannot set up controllers: %w", err)
+	}
+	if err := appcontroller.SetupKinds(mgr, o.Options, kinds); err != nil {
 		return fmt.Errorf("cannot set up controllers: %w", err)
 	}
 	log.Info("Starting", "version", version, "poll", pollInterval.String(), "max-reconcile-rate", *maxReconcileRate, "max-concurrent-reconciles", *maxConcurrent, "cloud-api-rate-limits", apiLimits.String())

@@ -1,0 +1,23 @@
+// Package gcp holds the APIs of provider-appinfra-gcp: its ProviderConfig
+// kinds and its managed resources (Cloud Storage).
+package gcp
+
+import (
+	"k8s.io/apimachinery/pkg/runtime"
+
+	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
+	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
+)
+
+// AddToScheme adds every API of provider-appinfra-gcp to a scheme.
+func AddToScheme(s *runtime.Scheme) error {
+	for _, add := range []func(*runtime.Scheme) error{
+		gcpv1alpha1.SchemeBuilder.AddToScheme,
+		storagev1alpha1.SchemeBuilder.AddToScheme,
+	} {
+		if err := add(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+// Package aws sets up provider-appinfra-aws's controllers: its
+// ProviderConfig kinds and its managed resources (S3, RDS, ElastiCache).
+package aws
+
+import (
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	ecv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
+	rdsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
+	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
+	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
+	"github.com/appinfra/provider-appinfra/internal/controller"
+	"github.com/appinfra/provider-appinfra/internal/controller/aws/dbinstance"
+	"github.com/appinfra/provider-appinfra/internal/controller/aws/replicationgroup"
+	"github.com/appinfra/provider-appinfra/internal/controller/aws/s3bucket"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
+)
+
+// Setup adds the ProviderConfig controllers to the manager and returns the
+// managed resource kinds, for controller.SetupKinds to start. The
+// manager's client must be made with controller.ClientOptions.
+func Setup(mgr ctrl.Manager, o controller.Options) ([]controller.Kind, error) {
+	if err := providerconfig.Setup(mgr, o.Options, providerconfig.Group{
+		ProviderConfig:        &v1alpha1.ProviderConfig{},
+		ClusterProviderConfig: &v1alpha1.ClusterProviderConfig{},
+		Usage:                 &v1alpha1.ProviderConfigUsage{},
+		UsageList:             v1alpha1.ProviderConfigUsageListGroupVersionKind,
+	}); err != nil {
+		return nil, err
+	}
+	// One client cache, shared by the kinds: resources of every kind that
+	// use one config share one SDK configuration. Credentials Secrets are
+	// read at most once per controller.RecentSecrets per Secret, however
+	// many resources connect with them.
+	secrets := providerconfig.NewRecentSecrets(mgr.GetClient(), controller.RecentSecrets)
+	clients := awsclient.NewClients(mgr.GetClient(), secrets, o.Endpoints, o.APILimits)
+	if err := controller.RegisterCacheMetrics("aws", clients.Stats); err != nil {
+		return nil, err
+	}
+	return []controller.Kind{
+		{GVK: s3v1alpha1.BucketGroupVersionKind, Setup: func() error { return s3bucket.Setup(mgr, o.Options, clients) }},
+		{GVK: rdsv1alpha1.DBInstanceGroupVersionKind, Setup: func() error { return dbinstance.Setup(mgr, o.Options, clients) }},
+		{GVK: ecv1alpha1.ReplicationGroupGroupVersionKind, Setup: func() error { return replicationgroup.Setup(mgr, o.Options, clients) }},
+	}, nil
+}

@@ -1,0 +1,37 @@
+// Package gcp sets up provider-appinfra-gcp's controllers: its
+// ProviderConfig kinds and its managed resources (Cloud Storage).
+package gcp
+
+import (
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
+	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
+	"github.com/appinfra/provider-appinfra/internal/controller"
+	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcsbucket"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
+)
+
+// Setup adds the ProviderConfig controllers to the manager and returns the
+// managed resource kinds, for controller.SetupKinds to start. The
+// manager's client must be made with controller.ClientOptions.
+func Setup(mgr ctrl.Manager, o controller.Options) ([]controller.Kind, error) {
+	if err := providerconfig.Setup(mgr, o.Options, providerconfig.Group{
+		ProviderConfig:        &v1alpha1.ProviderConfig{},
+		ClusterProviderConfig: &v1alpha1.ClusterProviderConfig{},
+		Usage:                 &v1alpha1.ProviderConfigUsage{},
+		UsageList:             v1alpha1.ProviderConfigUsageListGroupVersionKind,
+	}); err != nil {
+		return nil, err
+	}
+	// One client cache, shared by the kinds (see the AWS provider's).
+	secrets := providerconfig.NewRecentSecrets(mgr.GetClient(), controller.RecentSecrets)
+	clients := gcpclient.NewClients(mgr.GetClient(), secrets, o.Endpoints, o.APILimits)
+	if err := controller.RegisterCacheMetrics("gcp", clients.Stats); err != nil {
+		return nil, err
+	}
+	return []controller.Kind{
+		{GVK: storagev1alpha1.BucketGroupVersionKind, Setup: func() error { return gcsbucket.Setup(mgr, o.Options, clients) }},
+	}, nil
+}
