@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -412,4 +413,35 @@ func TestDBInstanceBadSpecRefusedAtAdmission(t *testing.T) {
 		d.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve}
 	})
 	expectImmutable(t, o, func() { o.Spec.ForProvider.Engine = v1alpha1.EngineMySQL }, "engine is immutable")
+
+	// RDS never shrinks storage nor downgrades: a spec asking for either
+	// would be refused on every poll, and block every other change.
+	observeOnly := func(name string, f func(*v1alpha1.DBInstance)) *v1alpha1.DBInstance {
+		return dbInstance(name, func(d *v1alpha1.DBInstance) {
+			d.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve}
+			f(d)
+		})
+	}
+	storage := observeOnly("it-storage-down", func(d *v1alpha1.DBInstance) { d.Spec.ForProvider.AllocatedStorage = 50 })
+	expectImmutable(t, storage, func() { storage.Spec.ForProvider.AllocatedStorage = 20 }, "allocatedStorage cannot be reduced")
+	for from, to := range map[string]string{"16.3": "16.2", "16": "15", "8.0.35": "8.0.34", "10.11": "10.6"} {
+		v := observeOnly("it-version-down-"+strings.ReplaceAll(from, ".", "-"), func(d *v1alpha1.DBInstance) { d.Spec.ForProvider.EngineVersion = ptr.To(from) })
+		expectImmutable(t, v, func() { v.Spec.ForProvider.EngineVersion = ptr.To(to) }, "engineVersion cannot go down")
+	}
+	// Going up, or writing less precisely, is allowed.
+	up := observeOnly("it-version-up", func(d *v1alpha1.DBInstance) { d.Spec.ForProvider.EngineVersion = ptr.To("16.3") })
+	create(t, up)
+	for _, to := range []string{"16.10", "16", "17.1"} {
+		eventually(t, 30*time.Second, "engineVersion "+to+" accepted", func() error {
+			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(up), up); err != nil {
+				return err
+			}
+			up.Spec.ForProvider.EngineVersion = ptr.To(to)
+			err := kube.Update(context.Background(), up)
+			if err != nil && !kerrors.IsConflict(err) {
+				t.Fatalf("engineVersion %s refused: %v", to, err)
+			}
+			return err
+		})
+	}
 }

@@ -296,4 +296,10 @@ func TestReplicationGroupBadSpecRefusedAtAdmission(t *testing.T) {
 		g.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve}
 	})
 	expectImmutable(t, o, func() { o.Spec.ForProvider.AtRestEncryptionEnabled = false }, "atRestEncryptionEnabled is immutable")
+	// The group keeps requiring its token: a spec without the reference
+	// would publish a REDIS_URL without credentials.
+	tok := replicationGroup("it-token-kept", func(g *v1alpha1.ReplicationGroup) {
+		g.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve}
+	})
+	expectImmutable(t, tok, func() { tok.Spec.ForProvider.AuthTokenSecretRef = nil }, "authTokenSecretRef cannot be removed once set")
 }

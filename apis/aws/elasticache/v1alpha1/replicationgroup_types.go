@@ -32,6 +32,7 @@ type LocalSecretKeySelector struct {
 // ReplicationGroupParameters are the configurable fields of a
 // ReplicationGroup.
 // +kubebuilder:validation:XValidation:rule="!has(self.authTokenSecretRef) || self.transitEncryptionEnabled",message="an auth token needs transitEncryptionEnabled: ElastiCache sends it only over TLS"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.authTokenSecretRef) || has(self.authTokenSecretRef)",message="authTokenSecretRef cannot be removed once set: the group keeps requiring its token, and clients would be told to connect without one"
 // +kubebuilder:validation:XValidation:rule="!self.automaticFailoverEnabled || self.numCacheClusters >= 2",message="automaticFailoverEnabled needs numCacheClusters of 2 or more (a replica to fail over to)"
 // +kubebuilder:validation:XValidation:rule="!has(self.multiAZEnabled) || !self.multiAZEnabled || self.automaticFailoverEnabled",message="multiAZEnabled needs automaticFailoverEnabled"
 // +kubebuilder:validation:XValidation:rule="self.atRestEncryptionEnabled || !has(self.kmsKeyID)",message="kmsKeyID needs atRestEncryptionEnabled"
@@ -94,7 +95,8 @@ type ReplicationGroupParameters struct {
 	// holding the auth token (needs transit encryption). When the key does
 	// not exist, the provider generates a token (192 bits) there before it
 	// creates the group. Changing it rotates the token: ROTATE first, so
-	// clients holding the old token keep working, then SET.
+	// clients holding the old token keep working, then SET. Once set it
+	// cannot be removed.
 	// +optional
 	AuthTokenSecretRef *LocalSecretKeySelector `json:"authTokenSecretRef,omitempty"`
 

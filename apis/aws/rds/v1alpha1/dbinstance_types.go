@@ -45,8 +45,14 @@ type DBInstanceParameters struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="engine is immutable: an instance cannot change engine; create a new one and migrate"
 	Engine string `json:"engine"`
 
-	// EngineVersion, such as 15 or 15.7. Late-initialised with what RDS
-	// picks. Upgrading is a change of this field.
+	// EngineVersion, such as 15 or 15.7, matched at the precision written:
+	// 15 is satisfied by any 15.x, and, with autoMinorVersionUpgrade, 15.7
+	// by a later 15.x that RDS upgraded to in the maintenance window. Not
+	// late-initialised (RDS moves the minor version by itself; the running
+	// version is status.atProvider.engineVersion). Upgrading is a change of
+	// this field, a major one included; RDS cannot go down a version.
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[0-9]+([.][0-9]+){0,2}$') || !oldSelf.matches('^[0-9]+([.][0-9]+){0,2}$') || int(self.split('.')[0]) > int(oldSelf.split('.')[0]) || (int(self.split('.')[0]) == int(oldSelf.split('.')[0]) && (size(self.split('.')) < 2 || size(oldSelf.split('.')) < 2 || int(self.split('.')[1]) > int(oldSelf.split('.')[1]) || (int(self.split('.')[1]) == int(oldSelf.split('.')[1]) && (size(self.split('.')) < 3 || size(oldSelf.split('.')) < 3 || int(self.split('.')[2]) >= int(oldSelf.split('.')[2])))))",message="engineVersion cannot go down: RDS upgrades in place and never downgrades; restore a snapshot into a new instance to run an older version"
 	// +optional
 	EngineVersion *string `json:"engineVersion,omitempty"`
 
@@ -54,12 +60,15 @@ type DBInstanceParameters struct {
 	// +kubebuilder:validation:Pattern=`^db\.[a-z0-9]+\.[a-z0-9]+$`
 	DBInstanceClass string `json:"dbInstanceClass"`
 
-	// AllocatedStorage in GiB.
+	// AllocatedStorage in GiB: the least the instance has. An instance
+	// with more (grown by storage autoscaling, or by hand) is in sync.
 	// +kubebuilder:validation:Minimum=20
 	// +kubebuilder:validation:Maximum=65536
+	// +kubebuilder:validation:XValidation:rule="self >= oldSelf",message="allocatedStorage cannot be reduced: RDS never shrinks an instance's storage (a smaller instance class keeps its storage; to have less, restore into a new instance)"
 	AllocatedStorage int32 `json:"allocatedStorage"`
 
-	// MaxAllocatedStorage turns on storage autoscaling up to this many GiB.
+	// MaxAllocatedStorage turns on storage autoscaling up to this many GiB:
+	// RDS grows allocated storage by itself when the instance runs low.
 	// +optional
 	MaxAllocatedStorage *int32 `json:"maxAllocatedStorage,omitempty"`
 
@@ -166,7 +175,11 @@ type DBInstanceParameters struct {
 	// +optional
 	VPCSecurityGroupIDs []string `json:"vpcSecurityGroupIDs,omitempty"`
 
-	// DBParameterGroupName applies a parameter group. Late-initialised.
+	// DBParameterGroupName applies a parameter group. A group RDS chose
+	// (default.<family>) is not late-initialised: its family changes with
+	// a major upgrade, and a spec that named the old one would ask for a
+	// group RDS refuses. A default group written here is satisfied by the
+	// default group of whichever family the instance runs.
 	// +optional
 	DBParameterGroupName *string `json:"dbParameterGroupName,omitempty"`
 

@@ -1,6 +1,7 @@
 package dbinstance
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/url"
@@ -172,11 +173,13 @@ func drifted(want v1alpha1.DBInstanceParameters, got observed) []string {
 		}
 	}
 	add(want.DBInstanceClass != g.DBInstanceClass && want.DBInstanceClass != aws.ToString(pv.DBInstanceClass), fieldClass)
-	add(want.AllocatedStorage != g.AllocatedStorage && want.AllocatedStorage != aws.ToInt32(pv.AllocatedStorage), fieldStorage)
+	// Storage the instance has beyond the spec's (autoscaling grew it) is
+	// in sync: RDS never shrinks it.
+	add(want.AllocatedStorage > g.AllocatedStorage && want.AllocatedStorage > aws.ToInt32(pv.AllocatedStorage), fieldStorage)
 	add(want.MaxAllocatedStorage != nil && *want.MaxAllocatedStorage != aws.ToInt32(g.MaxAllocatedStorage), fieldMaxStorage)
 	add(want.StorageType != nil && *want.StorageType != aws.ToString(g.StorageType) && *want.StorageType != aws.ToString(pv.StorageType), fieldStorageType)
 	add(want.IOPS != nil && *want.IOPS != aws.ToInt32(g.IOPS) && *want.IOPS != aws.ToInt32(pv.Iops), fieldIOPS)
-	add(want.EngineVersion != nil && !versionMatches(*want.EngineVersion, aws.ToString(g.EngineVersion)) && !versionMatches(*want.EngineVersion, aws.ToString(pv.EngineVersion)), fieldEngineVersion)
+	add(want.EngineVersion != nil && !versionSatisfies(want.Engine, *want.EngineVersion, aws.ToString(g.EngineVersion)) && !versionSatisfies(want.Engine, *want.EngineVersion, aws.ToString(pv.EngineVersion)), fieldEngineVersion)
 	add(want.MultiAZ != nil && *want.MultiAZ != aws.ToBool(g.MultiAZ) && (pv.MultiAZ == nil || *want.MultiAZ != *pv.MultiAZ), fieldMultiAZ)
 	add(want.PubliclyAccessible != g.PubliclyAccessible, fieldPublic)
 	add(want.BackupRetentionPeriod != nil && *want.BackupRetentionPeriod != aws.ToInt32(g.BackupRetentionPeriod) && (pv.BackupRetentionPeriod == nil || *want.BackupRetentionPeriod != *pv.BackupRetentionPeriod), fieldBackupRetention)
@@ -185,16 +188,54 @@ func drifted(want v1alpha1.DBInstanceParameters, got observed) []string {
 	add(want.AutoMinorVersionUpgrade != nil && *want.AutoMinorVersionUpgrade != aws.ToBool(g.AutoMinorVersionUpgrade), fieldAutoMinorUpgrade)
 	add(want.DeletionProtection != nil && *want.DeletionProtection != aws.ToBool(g.DeletionProtection), fieldDeletionProtect)
 	add(want.VPCSecurityGroupIDs != nil && !sameSet(want.VPCSecurityGroupIDs, g.VPCSecurityGroupIDs), fieldSecurityGroups)
-	add(want.DBParameterGroupName != nil && *want.DBParameterGroupName != aws.ToString(g.DBParameterGroupName), fieldParameterGroup)
+	add(want.DBParameterGroupName != nil && !parameterGroupMatches(*want.DBParameterGroupName, aws.ToString(g.DBParameterGroupName)), fieldParameterGroup)
 	add(want.Port != nil && *want.Port != aws.ToInt32(g.Port), fieldPort)
 	add(!maps.Equal(want.Tags, got.tags), fieldTags)
 	return f
 }
 
-// versionMatches says whether a running version satisfies the spec's: "15"
-// is satisfied by 15.7, "15.7" only by 15.7.
-func versionMatches(want, got string) bool {
-	return got == want || strings.HasPrefix(got, want+".")
+// versionSatisfies says whether a running version satisfies the spec's, at
+// the precision the spec wrote it: "15" is satisfied by 15.7; "15.7" by
+// 15.7 and by a later minor of the same major (15.8), which RDS moved to
+// by itself (autoMinorVersionUpgrade) and cannot go back from, so asking
+// for 15.7 again would only be refused on every poll.
+func versionSatisfies(engine, want, got string) bool {
+	if got == "" {
+		return false
+	}
+	if got == want || strings.HasPrefix(got, want+".") {
+		return true
+	}
+	return major(engine, got) == major(engine, want) && compareVersions(got, want) > 0
+}
+
+// compareVersions compares dotted versions component by component,
+// numerically where both components are numbers.
+func compareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := range min(len(as), len(bs)) {
+		x, errX := strconv.Atoi(as[i])
+		y, errY := strconv.Atoi(bs[i])
+		switch {
+		case errX == nil && errY == nil && x != y:
+			return cmp.Compare(x, y)
+		case (errX != nil || errY != nil) && as[i] != bs[i]:
+			return strings.Compare(as[i], bs[i])
+		}
+	}
+	return cmp.Compare(len(as), len(bs))
+}
+
+// defaultParameterGroup is the prefix of the groups RDS picks when none
+// is named: default.postgres16, default.mysql8.0.
+const defaultParameterGroup = "default."
+
+// parameterGroupMatches: a default group in the spec (written before the
+// provider stopped late-initialising it, or by hand) is satisfied by the
+// default group of whichever family the instance runs, which changes
+// with a major upgrade.
+func parameterGroupMatches(want, got string) bool {
+	return want == got || (strings.HasPrefix(want, defaultParameterGroup) && strings.HasPrefix(got, defaultParameterGroup))
 }
 
 func sameSet(a, b []string) bool {
@@ -222,11 +263,15 @@ func lateInitialize(spec *v1alpha1.DBInstanceParameters, got v1alpha1.DBInstance
 			*dst, changed = ptr.To(*src), true
 		}
 	}
-	fill(&spec.EngineVersion, got.EngineVersion)
+	// Not the engine version: RDS moves its minor version by itself, and
+	// a pinned one would then ask for a downgrade. Nor a default parameter
+	// group, whose family a major upgrade changes.
 	fill(&spec.StorageType, got.StorageType)
 	fill(&spec.PreferredBackupWindow, got.PreferredBackupWindow)
 	fill(&spec.PreferredMaintenanceWindow, got.PreferredMaintenanceWindow)
-	fill(&spec.DBParameterGroupName, got.DBParameterGroupName)
+	if !strings.HasPrefix(aws.ToString(got.DBParameterGroupName), defaultParameterGroup) {
+		fill(&spec.DBParameterGroupName, got.DBParameterGroupName)
+	}
 	fill32(&spec.BackupRetentionPeriod, got.BackupRetentionPeriod)
 	fill32(&spec.Port, got.Port)
 	fillBool(&spec.AutoMinorVersionUpgrade, got.AutoMinorVersionUpgrade)

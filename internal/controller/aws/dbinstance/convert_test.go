@@ -259,15 +259,15 @@ func TestDrifted(t *testing.T) {
 			drift:  []string{fieldClass},
 		},
 		"Storage": {
-			reason: "Different allocated storage is drift.",
-			want:   params(),
+			reason: "Less allocated storage than the spec's is drift.",
+			want:   params(func(p *v1alpha1.DBInstanceParameters) { p.AllocatedStorage = 50 }),
 			got:    got(func(db *types.DBInstance) { db.AllocatedStorage = aws.Int32(30) }),
 			drift:  []string{fieldStorage},
 		},
 		"StoragePending": {
 			reason: "Storage RDS holds as pending is not drift.",
-			want:   params(),
-			got:    got(func(db *types.DBInstance) { db.AllocatedStorage = aws.Int32(30) }, pending(types.PendingModifiedValues{AllocatedStorage: aws.Int32(20)})),
+			want:   params(func(p *v1alpha1.DBInstanceParameters) { p.AllocatedStorage = 50 }),
+			got:    got(func(db *types.DBInstance) { db.AllocatedStorage = aws.Int32(30) }, pending(types.PendingModifiedValues{AllocatedStorage: aws.Int32(50)})),
 		},
 		"MaxStorage": {
 			reason: "A different storage autoscaling limit is drift.",
@@ -308,11 +308,53 @@ func TestDrifted(t *testing.T) {
 			got:    got(),
 			drift:  []string{fieldEngineVersion},
 		},
-		"MinorVersionDiffers": {
-			reason: "Engine version 15.7 is not satisfied by 15.8.",
+		"LaterMinorSatisfies": {
+			reason: "Engine version 15.7 is satisfied by 15.8, which RDS upgraded to by itself and cannot go back from: asking for 15.7 would be refused on every poll.",
 			want:   params(),
 			got:    got(func(db *types.DBInstance) { db.EngineVersion = aws.String("15.8") }),
+		},
+		"LaterMinorComparedAsNumbers": {
+			reason: "Engine version 15.9 is satisfied by 15.10: components compare as numbers.",
+			want:   params(func(p *v1alpha1.DBInstanceParameters) { p.EngineVersion = ptr.To("15.9") }),
+			got:    got(func(db *types.DBInstance) { db.EngineVersion = aws.String("15.10") }),
+		},
+		"EarlierMinorDiffers": {
+			reason: "Engine version 15.8 is not satisfied by 15.7: that is an upgrade to make.",
+			want:   params(func(p *v1alpha1.DBInstanceParameters) { p.EngineVersion = ptr.To("15.8") }),
+			got:    got(),
 			drift:  []string{fieldEngineVersion},
+		},
+		"LaterMajorDiffers": {
+			reason: "Engine version 15.7 is not satisfied by 16.1: a later minor of another major is not what was written.",
+			want:   params(),
+			got:    got(func(db *types.DBInstance) { db.EngineVersion = aws.String("16.1") }),
+			drift:  []string{fieldEngineVersion},
+		},
+		"MySQLMajorIsTwoComponents": {
+			reason: "MySQL 8.0.35 is not satisfied by 8.4.3: 8.0 to 8.4 is a major upgrade for RDS.",
+			want: params(func(p *v1alpha1.DBInstanceParameters) {
+				p.Engine, p.EngineVersion = v1alpha1.EngineMySQL, ptr.To("8.0.35")
+			}),
+			got:   got(func(db *types.DBInstance) { db.Engine, db.EngineVersion = aws.String("mysql"), aws.String("8.4.3") }),
+			drift: []string{fieldEngineVersion},
+		},
+		"MoreStorageInSync": {
+			reason: "Storage autoscaling grew the instance beyond the spec: in sync, since RDS never shrinks storage.",
+			want:   params(),
+			got:    got(func(db *types.DBInstance) { db.AllocatedStorage = aws.Int32(500) }),
+		},
+		"DefaultParameterGroupOfAnotherFamily": {
+			reason: "A default parameter group in the spec is satisfied by the default group of the family a major upgrade moved to.",
+			want:   params(func(p *v1alpha1.DBInstanceParameters) { p.DBParameterGroupName = ptr.To("default.postgres15") }),
+			got: got(func(db *types.DBInstance) {
+				db.DBParameterGroups = []types.DBParameterGroupStatus{{DBParameterGroupName: aws.String("default.postgres16")}}
+			}),
+		},
+		"CustomParameterGroupDiffers": {
+			reason: "A named parameter group is drift from the default one.",
+			want:   params(func(p *v1alpha1.DBInstanceParameters) { p.DBParameterGroupName = ptr.To("tuned") }),
+			got:    got(),
+			drift:  []string{fieldParameterGroup},
 		},
 		"VersionPending": {
 			reason: "An upgrade RDS holds as pending is not drift.",
@@ -429,7 +471,7 @@ func TestDrifted(t *testing.T) {
 			want:   params(),
 			got: got(withTags(nil), func(db *types.DBInstance) {
 				db.DBInstanceClass = aws.String("db.t4g.large")
-				db.EngineVersion = aws.String("15.8")
+				db.EngineVersion = aws.String("16.1")
 				db.DeletionProtection = aws.Bool(true)
 			}),
 			drift: []string{fieldClass, fieldEngineVersion, fieldDeletionProtect, fieldTags},
@@ -465,10 +507,22 @@ func TestLateInitialize(t *testing.T) {
 		changed bool
 	}{
 		"FillsUnset": {
-			reason:  "Every unset late-initialised field should take what RDS chose, and the change be reported.",
-			spec:    unset(),
-			got:     observedParams(),
-			want:    instance(withParams(func(p *v1alpha1.DBInstanceParameters) { p.VPCSecurityGroupIDs = []string{"sg-2", "sg-1"} })).Spec.ForProvider,
+			reason: "Every unset late-initialised field should take what RDS chose, and the change be reported; never the engine version (RDS moves its minor version by itself) nor a default parameter group (a major upgrade changes its family).",
+			spec:   unset(),
+			got:    observedParams(),
+			want: instance(withParams(func(p *v1alpha1.DBInstanceParameters) {
+				p.VPCSecurityGroupIDs = []string{"sg-2", "sg-1"}
+				p.EngineVersion, p.DBParameterGroupName = nil, nil
+			})).Spec.ForProvider,
+			changed: true,
+		},
+		"FillsANamedParameterGroup": {
+			reason: "A parameter group someone named (in the cloud, before an import) is late-initialised: it is a choice, not a default.",
+			spec:   instance(withParams(func(p *v1alpha1.DBInstanceParameters) { p.DBParameterGroupName = nil })).Spec.ForProvider,
+			got: observedParams(func(db *types.DBInstance) {
+				db.DBParameterGroups = []types.DBParameterGroupStatus{{DBParameterGroupName: aws.String("tuned")}}
+			}),
+			want:    instance(withParams(func(p *v1alpha1.DBInstanceParameters) { p.DBParameterGroupName = ptr.To("tuned") })).Spec.ForProvider,
 			changed: true,
 		},
 		"KeepsSet": {

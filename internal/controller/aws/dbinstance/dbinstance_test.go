@@ -749,14 +749,17 @@ func TestObserve(t *testing.T) {
 			},
 		},
 		"LateInitialized": {
-			reason: "Unset spec fields should be filled from RDS and reported; with them filled the instance is up to date.",
+			reason: "Unset spec fields should be filled from RDS and reported, but not the engine version, which RDS moves by itself; with them filled the instance is up to date.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
 			cr: instance(withSecretVersion(testSecretVersion), withParams(func(p *v1alpha1.DBInstanceParameters) {
 				p.EngineVersion, p.Port, p.VPCSecurityGroupIDs = nil, nil, nil
 			})),
 			want: want{
-				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ResourceLateInitialized: true, ConnectionDetails: connection()},
-				cr:    inSync(withParams(func(p *v1alpha1.DBInstanceParameters) { p.VPCSecurityGroupIDs = []string{"sg-2", "sg-1"} })),
+				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ResourceLateInitialized: true, ConnectionDetails: connection()},
+				cr: inSync(withParams(func(p *v1alpha1.DBInstanceParameters) {
+					p.VPCSecurityGroupIDs = []string{"sg-2", "sg-1"}
+					p.EngineVersion = nil
+				})),
 				calls: []string{"DescribeDBInstances"},
 			},
 		},
@@ -764,12 +767,12 @@ func TestObserve(t *testing.T) {
 			reason: "Policies without LateInitialize should leave the spec alone.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
 			cr: instance(withSecretVersion(testSecretVersion), withPolicies(xpv2.ManagementActionObserve, xpv2.ManagementActionCreate, xpv2.ManagementActionUpdate, xpv2.ManagementActionDelete), withParams(func(p *v1alpha1.DBInstanceParameters) {
-				p.EngineVersion = nil
+				p.Port = nil
 			})),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
 				cr: inSync(withPolicies(xpv2.ManagementActionObserve, xpv2.ManagementActionCreate, xpv2.ManagementActionUpdate, xpv2.ManagementActionDelete), withParams(func(p *v1alpha1.DBInstanceParameters) {
-					p.EngineVersion = nil
+					p.Port = nil
 				})),
 				calls: []string{"DescribeDBInstances"},
 			},
@@ -1231,7 +1234,7 @@ func TestUpdate(t *testing.T) {
 			api:    allAPI(),
 			observed: seen(func(db *types.DBInstance) {
 				db.DBInstanceClass = aws.String("db.t4g.large")
-				db.AllocatedStorage = aws.Int32(50)
+				db.AllocatedStorage = aws.Int32(10)
 				db.VpcSecurityGroups = []types.VpcSecurityGroupMembership{{VpcSecurityGroupId: aws.String("sg-1")}}
 			}),
 			cr: instance(withSecretVersion(testSecretVersion)),
