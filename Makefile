@@ -8,7 +8,7 @@ GO ?= go
 # One set of build flags for every build and test here, the tools' and the
 # packages' included (cluster/tools.sh, cluster/package.sh): Go's build cache
 # keys compiled packages by them, so with one set a dependency shared by the
-# tests, the provider binary, its package and a tool compiles once.
+# tests, the providers' binaries, their packages and a tool compiles once.
 export CGO_ENABLED ?= 0
 export GOFLAGS ?= -trimpath
 # Integration tests start their own control plane and emulators.
@@ -51,11 +51,11 @@ render: ## Render every platform Composition with the crossplane CLI against the
 render-update: ## Rewrite the render tests' expected output (review the diff).
 	XP_BIN=$$(cluster/tools.sh crossplane) FN_BIN=$$(cluster/tools.sh functions) $(GO) test -tags render -count=1 ./test/render/... -update
 
-e2e: deps ## End to end: Crossplane core, functions, the provider, the local cloud; claims applied, used and deleted; both packages built, pushed, installed; make dev from a private directory with kube unbuilt, and a failed start, leaving nothing running.
+e2e: deps ## End to end: Crossplane core, functions, both providers, the local cloud; claims applied, used and deleted; the three packages built, pushed, installed (each provider's binary linking only its cloud's SDK); make dev from a private directory with kube unbuilt, and a failed start, leaving nothing running.
 	for t in kube kubectl etcd kumo fake-gcs crossplane functions; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) ./test/e2e/...
 
-fault: deps ## Fault injection: two provider replicas against clouds behind fault proxies, the leader killed, kube-apiserver restarted, credentials expired; invariants and a secret canary checked; prints a report.
+fault: deps ## Fault injection: two replicas of each provider against clouds behind fault proxies, the leader of the provider making a call killed, kube-apiserver restarted, credentials expired; invariants and a secret canary checked; prints a report.
 	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) test -tags fault -count=1 -v -timeout $(FAULT_TIMEOUT) ./test/fault/... 2>&1 | grep -v '^=== RUN\|^=== PAUSE\|^=== CONT'
 
@@ -64,19 +64,19 @@ soak: deps ## The fault-injection suite with the flaky clouds kept up for SOAK (
 	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
 	FAULT_SOAK=$(SOAK) $(GO) test -tags fault -count=1 -v -timeout 3h ./test/fault/... 2>&1 | grep -v '^=== RUN\|^=== PAUSE\|^=== CONT'
 
-packages: ## Build the provider and configuration packages (.xpkg) into _output/packages, offline and reproducibly, versioned by VERSION.
+packages: ## Build the two provider packages (AWS, GCP) and the configuration package (.xpkg) into _output/packages, offline and reproducibly, versioned by VERSION.
 	cluster/package.sh
 
 BENCH_N ?= 1000
 BENCH_KINDS_N ?= 100
-bench: deps ## Benchmarks, not part of make test: Go benchmarks of the hot pure functions; BENCH_N (1000) S3 Buckets on the local stack with the provider's defaults and with the earlier ones (--max-reconcile-rate 10, --max-concurrent-reconciles 10); BENCH_KINDS_N (100) each of GCS Buckets, databases and caches kept in sync for 10 minutes of 10 s polls (an hour of the default poll), with the RDS and ElastiCache limits six times their defaults as the poll is six times shorter. Tables printed, JSON and Markdown summaries in docs/.
+bench: deps ## Benchmarks, not part of make test: Go benchmarks of the hot pure functions; BENCH_N (1000) S3 Buckets on the local stack with the providers' defaults and with the earlier ones (--max-reconcile-rate 10, --max-concurrent-reconciles 10); BENCH_KINDS_N (100) each of GCS Buckets, databases and caches kept in sync for 10 minutes of 10 s polls (an hour of the default poll), with the AWS provider's RDS and ElastiCache limits six times their defaults as the poll is six times shorter. Numbers and targets per provider; tables printed, JSON and Markdown summaries in docs/.
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) run ./test/bench/scale --local --n $(BENCH_N) --workers 16 --poll 10s --settle 2m --docs docs/benchmarks
 	$(GO) run ./test/bench/scale --local --n $(BENCH_N) --workers 16 --poll 10s --settle 2m --provider-flags "--max-reconcile-rate 10 --max-concurrent-reconciles 10" --docs docs/benchmarks-rate10
 	$(GO) run ./test/bench/scale --local --n 0 --gcs-buckets $(BENCH_KINDS_N) --databases $(BENCH_KINDS_N) --caches $(BENCH_KINDS_N) --workers 16 --poll 10s --settle 10m --timeout 20m --aws-provider-flags "--cloud-api-rate-limits rds=60/600,elasticache=60/600" --docs docs/benchmarks-kinds
 
-bench-10k: deps ## 10,000 S3 Buckets with --poll 10m, as the largest installations would run (about 40 minutes): does the provider keep them in 512 MiB? Writes docs/benchmarks-10k.{md,json}.
+bench-10k: deps ## 10,000 S3 Buckets with --poll 10m, as the largest installations would run (about 40 minutes): does provider-appinfra-aws keep them in 512 MiB? Writes docs/benchmarks-10k.{md,json}.
 	for t in kube etcd kumo fake-gcs; do cluster/tools.sh $$t >/dev/null; done
 	$(GO) run ./test/bench/scale --local --n 10000 --workers 16 --poll 10m --settle 12m --timeout 30m --docs docs/benchmarks-10k
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The local stack: `dev.sh up` builds what is missing, starts the control
 # plane, the emulators, the local cloud, a package registry, Crossplane core
-# and the functions (cmd/devstack) and the providers (AWS, GCP), installs the platform
-# APIs, applies the example AppEnvironment claim, shows its tree and uses
-# its Secret: a query, a PING, an object put and get. `dev.sh down` stops
-# everything it started, by PID.
+# and the functions (cmd/devstack) and the provider family (bin/provider-aws
+# and bin/provider-gcp, each its own process, log and metrics address),
+# installs the platform APIs, applies the example AppEnvironment claim,
+# shows its tree and uses its Secret: a query, a PING, an object put and
+# get. `dev.sh down` stops everything it started, by PID.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -6,7 +6,7 @@
 #     -> prints the bin directory
 #
 # Each tool lives in its own nested module under cluster/tools/<name>, so its
-# dependencies never leak into the provider's go.mod. The cache key is the
+# dependencies never leak into the project's go.mod. The cache key is the
 # tool's version plus a hash of its go.mod/go.sum, so a bump rebuilds.
 set -euo pipefail
 
