@@ -166,7 +166,7 @@ func (c *ControlPlane) RestartAPIServer() error {
 	return fmt.Errorf("cannot start kube-apiserver again: %w", err)
 }
 
-// CRDDir is the directory of the provider's CRDs.
+// CRDDir is the directory of the provider family's CRDs (both clouds').
 func CRDDir(root string) string { return filepath.Join(root, "package", "crds") }
 
 // InstallCRDs installs the CRDs of dirs and returns once the API server

@@ -404,7 +404,7 @@ func secretCanary(t *testing.T) {
 			}
 		}
 	}
-	s.note("%d secret values looked for in %d places (%d bytes of provider logs, one replica at debug level; %d events; every managed resource each time a scenario read it): none found unless a violation says so", len(canaries), len(places), len(logs), len(events.Items))
+	s.note("%d secret values looked for in %d places (%d bytes of provider logs, one replica of each provider at debug level; %d events; every managed resource each time a scenario read it): none found unless a violation says so", len(canaries), len(places), len(logs), len(events.Items))
 	total := 0
 	for _, sc := range report.scenarios[:len(report.scenarios)-1] {
 		total += sc.faults

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -207,6 +208,77 @@ func TestReplicationGroup(t *testing.T) {
 			}
 			return errors.New("no DriftDetected event")
 		})
+	})
+
+	// What ElastiCache reports per node (security groups, maintenance
+	// window) is compared and sent: it used to be set at creation only, so
+	// a spec that cut network access reported Synced while nothing changed.
+	t.Run("NodeSettingsSent", func(t *testing.T) {
+		const sg, window = "sg-0a1b2c3d4e5f60718", "tue:03:00-tue:04:00"
+		eventually(t, dbConverge, "available", func() error { return ready(cr) })
+		eventually(t, 30*time.Second, "spec changed", func() error {
+			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(cr), cr); err != nil {
+				return err
+			}
+			cr.Spec.ForProvider.SecurityGroupIDs = []string{sg}
+			cr.Spec.ForProvider.PreferredMaintenanceWindow = ptr.To(window)
+			return kube.Update(context.Background(), cr)
+		})
+		eventually(t, dbConverge, "the nodes report the new settings", func() error {
+			out, err := cacheStore.DescribeCacheClusters(context.Background(), &elasticache.DescribeCacheClustersInput{CacheClusterId: aws.String(cr.Status.AtProvider.MemberClusters[0])})
+			if err != nil {
+				return err
+			}
+			c := out.CacheClusters[0]
+			if len(c.SecurityGroups) != 1 || aws.ToString(c.SecurityGroups[0].SecurityGroupId) != sg || aws.ToString(c.PreferredMaintenanceWindow) != window {
+				return fmt.Errorf("security groups %v, window %q", c.SecurityGroups, aws.ToString(c.PreferredMaintenanceWindow))
+			}
+			return ready(cr)
+		})
+	})
+
+	// A change ElastiCache holds for the maintenance window is sent once:
+	// not again, with a DriftDetected event, on every poll until the
+	// window. (The local cloud's window never comes.)
+	t.Run("DeferredChangeSentOnce", func(t *testing.T) {
+		eventually(t, dbConverge, "available", func() error { return ready(cr) })
+		start := len(cacheCalls(name))
+		eventually(t, 30*time.Second, "spec changed", func() error {
+			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(cr), cr); err != nil {
+				return err
+			}
+			cr.Spec.ForProvider.ApplyImmediately = false
+			cr.Spec.ForProvider.CacheNodeType = "cache.t4g.medium"
+			return kube.Update(context.Background(), cr)
+		})
+		eventually(t, dbConverge, "the change pending, and three polls after it", func() error {
+			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(cr), cr); err != nil {
+				return err
+			}
+			n := cr.Status.AtProvider.PrimaryNode
+			if n == nil || n.PendingCacheNodeType != "cache.t4g.medium" {
+				return fmt.Errorf("pending: %+v", n)
+			}
+			describes := 0
+			for _, c := range cacheCalls(name)[start:] {
+				if c.Op == "DescribeReplicationGroups" {
+					describes++
+				}
+			}
+			if describes < 4 {
+				return fmt.Errorf("%d polls so far", describes)
+			}
+			return ready(cr)
+		})
+		modifies := 0
+		for _, c := range cacheCalls(name)[start:] {
+			if c.Op == "ModifyReplicationGroup" {
+				modifies++
+			}
+		}
+		if modifies != 1 {
+			t.Errorf("ModifyReplicationGroup sent %d times for one deferred change, want 1", modifies)
+		}
 	})
 
 	t.Run("Delete", func(t *testing.T) {

@@ -211,8 +211,8 @@ func main() {
 	// A flag set of its own: controller-runtime registers --kubeconfig on
 	// the global one.
 	fs := flag.NewFlagSet("scale", flag.ExitOnError)
-	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "Kubeconfig of the cluster the provider watches.")
-	metricsURLs := fs.String("metrics", "provider-appinfra-aws=http://127.0.0.1:8080/metrics,provider-appinfra-gcp=http://127.0.0.1:8082/metrics", "Each provider's Prometheus metrics endpoint, as name=URL pairs, comma separated; a name ending in -aws or -gcp serves that cloud's kinds, any other all of them (a bare URL is one provider of both). --local sets it.")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "Kubeconfig of the cluster the providers watch.")
+	metricsURLs := fs.String("metrics", "provider-appinfra-aws=http://127.0.0.1:8080/metrics,provider-appinfra-gcp=http://127.0.0.1:8082/metrics", "Each provider's Prometheus metrics endpoint, as name=URL pairs, comma separated; a name ending in -aws or -gcp serves that cloud's kinds, any other all of them (a bare URL is one provider of both). Both providers default to :8080: start the GCP one with --metrics-bind-address :8082 for this default. --local sets it.")
 	pprofURLs := fs.String("pprof", "", "Each provider's /debug/pprof endpoints (its --pprof-bind-address), as name=URL pairs like --metrics, to say which code holds its heap at idle and at the end; empty skips it. --local sets it.")
 	counts := map[string]*int{}
 	for _, k := range kinds {
@@ -230,8 +230,8 @@ func main() {
 	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "Give up waiting for Ready, or for deletion, after this long.")
 	fs.BoolVar(&o.delete, "delete", true, "Delete them all at the end and time it.")
 	fs.StringVar(&o.out, "out", "", "Also write the results as JSON to this file.")
-	fs.BoolVar(&o.local, "local", false, "Start a local stack (control plane, emulators and local cloud behind counting proxies) and the provider, instead of using --kubeconfig and --metrics.")
-	fs.DurationVar(&o.poll, "poll", 10*time.Second, "With --local: the provider's --poll; a short poll simulates hours of polls in minutes.")
+	fs.BoolVar(&o.local, "local", false, "Start a local stack (control plane, emulators and local cloud behind counting proxies) and both providers, instead of using --kubeconfig and --metrics.")
+	fs.DurationVar(&o.poll, "poll", 10*time.Second, "With --local: the providers' --poll; a short poll simulates hours of polls in minutes.")
 	fs.StringVar(&o.providerFlags, "provider-flags", "", "With --local: more flags for every provider, space separated, such as \"--max-reconcile-rate 10\"; none keeps their defaults.")
 	o.cloudFlags = map[string]string{}
 	for _, cloud := range []string{"aws", "gcp"} {

@@ -225,7 +225,7 @@ func summary(r report, name string) string {
 // of resident memory where the run measured it.
 func idleMiss(p *process) string {
 	m := p.Metrics
-	split := "about 50 MiB of its code and read-only data are resident"
+	split := "resident memory was not split into the binary's pages and the rest in this run (--local splits it)"
 	if file, ok := m[rssSplit[1]]; ok {
 		split = fmt.Sprintf("%.1f MiB of the idle RSS are pages of the binary (code and read-only data; anonymous memory is %.1f MiB, of which %.1f MiB heap in use)",
 			file.Idle/mib, m[rssSplit[0]].Idle/mib, m["go_memstats_heap_inuse_bytes"].Idle/mib)

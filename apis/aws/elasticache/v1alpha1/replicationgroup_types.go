@@ -105,7 +105,10 @@ type ReplicationGroupParameters struct {
 	// +optional
 	Port *int32 `json:"port,omitempty"`
 
-	// CacheParameterGroupName applies a parameter group. Late-initialised.
+	// CacheParameterGroupName applies a parameter group. Late-initialised,
+	// unless it is a default one (default.redis7), whose family an engine
+	// upgrade changes; a default group written here is satisfied by the
+	// default group of any family.
 	// +optional
 	CacheParameterGroupName *string `json:"cacheParameterGroupName,omitempty"`
 
@@ -172,12 +175,31 @@ type ReplicationGroupObservation struct {
 	MemberClusters []string `json:"memberClusters,omitempty"`
 	// EngineVersion running.
 	EngineVersion string `json:"engineVersion,omitempty"`
+	// PrimaryNode is what the primary's cache cluster reported when it was
+	// last described: ElastiCache reports these per node, not per group.
+	// It is described when the group first becomes available, when it
+	// comes back to available after a change, and while the spec differs
+	// from what it says; an in-sync poll does not describe it.
+	// +optional
+	PrimaryNode *NodeObservation `json:"primaryNode,omitempty"`
 	// AuthTokenSecretVersion is the resourceVersion of the token Secret
 	// whose token is in place; it reveals nothing of the token.
 	AuthTokenSecretVersion string `json:"authTokenSecretVersion,omitempty"`
 	// AuthTokenRotating is the Secret version being rotated in: ElastiCache
 	// accepts both tokens until the rotation is completed with SET.
 	AuthTokenRotating string `json:"authTokenRotating,omitempty"`
+}
+
+// NodeObservation is what a cache cluster (a node) of the group reports.
+type NodeObservation struct {
+	SecurityGroupIDs           []string `json:"securityGroupIDs,omitempty"`
+	CacheParameterGroupName    string   `json:"cacheParameterGroupName,omitempty"`
+	PreferredMaintenanceWindow string   `json:"preferredMaintenanceWindow,omitempty"`
+	// PendingCacheNodeType and PendingEngineVersion are changes
+	// ElastiCache holds for the maintenance window (applyImmediately
+	// false).
+	PendingCacheNodeType string `json:"pendingCacheNodeType,omitempty"`
+	PendingEngineVersion string `json:"pendingEngineVersion,omitempty"`
 }
 
 // A ReplicationGroupSpec defines the desired state of a ReplicationGroup.

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -51,6 +52,9 @@ const (
 // observed is what one DescribeReplicationGroups (and its tags) said, in
 // spec terms.
 type observed struct {
+	// node is what the primary's cache cluster reported, nil if it was
+	// never described.
+	node        *v1alpha1.NodeObservation
 	status      string
 	params      v1alpha1.ReplicationGroupParameters
 	tags        map[string]string
@@ -96,12 +100,61 @@ func observe(g types.ReplicationGroup) observed {
 	return o
 }
 
-// setEngineVersion records the version the nodes run, "" if unknown.
-func (o *observed) setEngineVersion(v string) {
-	o.observation.EngineVersion = v
-	if v != "" {
-		o.params.EngineVersion = aws.String(v)
+// setNode records what the primary's node reports: the version it runs
+// ("" if unknown) and its other settings (nil if never described).
+func (o *observed) setNode(version string, n *v1alpha1.NodeObservation) {
+	o.observation.EngineVersion = version
+	if version != "" {
+		o.params.EngineVersion = aws.String(version)
 	}
+	o.node, o.observation.PrimaryNode = n, n
+	if n == nil {
+		return
+	}
+	o.params.SecurityGroupIDs = slices.Clone(n.SecurityGroupIDs)
+	if n.CacheParameterGroupName != "" {
+		o.params.CacheParameterGroupName = aws.String(n.CacheParameterGroupName)
+	}
+	if n.PreferredMaintenanceWindow != "" {
+		o.params.PreferredMaintenanceWindow = aws.String(n.PreferredMaintenanceWindow)
+	}
+}
+
+// nodeOf is what a cache cluster reports, in the group's terms.
+func nodeOf(c types.CacheCluster) (string, *v1alpha1.NodeObservation) {
+	n := &v1alpha1.NodeObservation{PreferredMaintenanceWindow: aws.ToString(c.PreferredMaintenanceWindow)}
+	for _, g := range c.SecurityGroups {
+		n.SecurityGroupIDs = append(n.SecurityGroupIDs, aws.ToString(g.SecurityGroupId))
+	}
+	if pg := c.CacheParameterGroup; pg != nil {
+		n.CacheParameterGroupName = aws.ToString(pg.CacheParameterGroupName)
+	}
+	if pv := c.PendingModifiedValues; pv != nil {
+		n.PendingCacheNodeType, n.PendingEngineVersion = aws.ToString(pv.CacheNodeType), aws.ToString(pv.EngineVersion)
+	}
+	return aws.ToString(c.EngineVersion), n
+}
+
+// nodeFields are the fields whose observed values, or pending changes,
+// only a description of the node tells.
+var nodeFields = []string{fieldNodeType, fieldEngineVersion, fieldSecurityGroups, fieldParameterGroup, fieldMaintenance}
+
+// defaultParameterGroup is the prefix of the groups ElastiCache picks
+// when none is named: default.redis7, default.valkey8.
+const defaultParameterGroup = "default."
+
+// parameterGroupMatches: a default group in the spec is satisfied by the
+// default group of whichever family the nodes run, which an engine upgrade
+// changes.
+func parameterGroupMatches(want, got string) bool {
+	return want == got || (strings.HasPrefix(want, defaultParameterGroup) && strings.HasPrefix(got, defaultParameterGroup))
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 // versionMatches says whether the running version satisfies the wanted
@@ -147,26 +200,36 @@ func desired(cr *v1alpha1.ReplicationGroup) v1alpha1.ReplicationGroupParameters 
 	return p
 }
 
-// drifted lists the fields want sets that the group differs in. What
-// Describe does not report (engine version per node, parameter group,
-// security groups, maintenance window) is compared only when the group
-// reports it.
+// drifted lists the fields want sets that the group differs in, leaving
+// out changes ElastiCache holds as pending for the maintenance window.
+// What only a node reports (engine version, parameter group, security
+// groups, maintenance window) is compared once a node was described.
 func drifted(want v1alpha1.ReplicationGroupParameters, got observed) []string {
 	g := got.params
+	n := got.node
+	if n == nil {
+		n = &v1alpha1.NodeObservation{}
+	}
 	var f []string
 	add := func(differs bool, field string) {
 		if differs {
 			f = append(f, field)
 		}
 	}
-	add(want.CacheNodeType != g.CacheNodeType, fieldNodeType)
-	add(want.EngineVersion != nil && g.EngineVersion != nil && !versionMatches(*want.EngineVersion, *g.EngineVersion), fieldEngineVersion)
+	add(want.CacheNodeType != g.CacheNodeType && want.CacheNodeType != n.PendingCacheNodeType, fieldNodeType)
+	add(want.EngineVersion != nil && g.EngineVersion != nil && !versionMatches(*want.EngineVersion, *g.EngineVersion) &&
+		(n.PendingEngineVersion == "" || !versionMatches(*want.EngineVersion, n.PendingEngineVersion)), fieldEngineVersion)
 	add(want.NumCacheClusters != g.NumCacheClusters, fieldReplicas)
 	add(want.AutomaticFailoverEnabled != g.AutomaticFailoverEnabled, fieldFailover)
 	add(want.MultiAZEnabled != nil && g.MultiAZEnabled != nil && *want.MultiAZEnabled != *g.MultiAZEnabled, fieldMultiAZ)
 	add(want.Description != g.Description, fieldDescription)
 	add(want.SnapshotRetentionLimit != nil && *want.SnapshotRetentionLimit != aws.ToInt32(g.SnapshotRetentionLimit), fieldSnapshotLimit)
 	add(want.SnapshotWindow != nil && g.SnapshotWindow != nil && *want.SnapshotWindow != *g.SnapshotWindow, fieldSnapshotWindow)
+	if got.node != nil {
+		add(want.SecurityGroupIDs != nil && !sameSet(want.SecurityGroupIDs, n.SecurityGroupIDs), fieldSecurityGroups)
+		add(want.CacheParameterGroupName != nil && !parameterGroupMatches(*want.CacheParameterGroupName, n.CacheParameterGroupName), fieldParameterGroup)
+		add(want.PreferredMaintenanceWindow != nil && !strings.EqualFold(*want.PreferredMaintenanceWindow, n.PreferredMaintenanceWindow), fieldMaintenance)
+	}
 	add(!maps.Equal(want.Tags, got.tags), fieldTags)
 	return f
 }
@@ -185,6 +248,15 @@ func lateInitialize(spec *v1alpha1.ReplicationGroupParameters, got v1alpha1.Repl
 	}
 	if spec.MultiAZEnabled == nil && got.MultiAZEnabled != nil {
 		spec.MultiAZEnabled, changed = ptr.To(*got.MultiAZEnabled), true
+	}
+	if spec.SecurityGroupIDs == nil && len(got.SecurityGroupIDs) > 0 {
+		spec.SecurityGroupIDs, changed = slices.Clone(got.SecurityGroupIDs), true
+	}
+	if spec.CacheParameterGroupName == nil && got.CacheParameterGroupName != nil && !strings.HasPrefix(*got.CacheParameterGroupName, defaultParameterGroup) {
+		spec.CacheParameterGroupName, changed = ptr.To(*got.CacheParameterGroupName), true
+	}
+	if spec.PreferredMaintenanceWindow == nil && got.PreferredMaintenanceWindow != nil {
+		spec.PreferredMaintenanceWindow, changed = ptr.To(*got.PreferredMaintenanceWindow), true
 	}
 	return changed
 }
@@ -240,6 +312,12 @@ func modifyInput(id string, want v1alpha1.ReplicationGroupParameters, fields []s
 			in.SnapshotRetentionLimit = want.SnapshotRetentionLimit
 		case fieldSnapshotWindow:
 			in.SnapshotWindow = want.SnapshotWindow
+		case fieldSecurityGroups:
+			in.SecurityGroupIds = want.SecurityGroupIDs
+		case fieldParameterGroup:
+			in.CacheParameterGroupName = want.CacheParameterGroupName
+		case fieldMaintenance:
+			in.PreferredMaintenanceWindow = want.PreferredMaintenanceWindow
 		default:
 			n--
 		}

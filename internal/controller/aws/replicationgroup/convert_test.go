@@ -37,10 +37,10 @@ func TestDesired(t *testing.T) {
 }
 
 // described is observation() as one Describe gives it: the engine version
-// comes from the primary's cluster, apart.
+// and the node's settings come from the primary's cluster, apart.
 func described() v1alpha1.ReplicationGroupObservation {
 	o := observation()
-	o.EngineVersion = ""
+	o.EngineVersion, o.PrimaryNode = "", nil
 	return o
 }
 
@@ -283,12 +283,45 @@ func TestDrifted(t *testing.T) {
 			}),
 		},
 		"NotReported": {
-			reason: "What Describe does not report (engine version, parameter group, security groups, maintenance window, port) is not compared.",
+			reason: "What Describe does not report (engine version, parameter group, security groups, maintenance window, port) is not compared until a node was described.",
 			want: params(func(p *v1alpha1.ReplicationGroupParameters) {
 				p.EngineVersion, p.CacheParameterGroupName = ptr.To("7.2"), ptr.To("custom")
 				p.SecurityGroupIDs, p.PreferredMaintenanceWindow, p.Port = []string{"sg-9"}, ptr.To("mon:01:00-mon:02:00"), ptr.To[int32](6380)
 			}),
 			got: got(),
+		},
+		"NodeSettingsDiffer": {
+			reason: "Once a node was described, its security groups, parameter group and maintenance window are compared.",
+			want: params(func(p *v1alpha1.ReplicationGroupParameters) {
+				p.CacheParameterGroupName, p.SecurityGroupIDs, p.PreferredMaintenanceWindow = ptr.To("custom"), []string{"sg-9"}, ptr.To("mon:01:00-mon:02:00")
+			}),
+			got: func() observed {
+				o := got()
+				o.setNode("7.1.0", &v1alpha1.NodeObservation{SecurityGroupIDs: []string{"sg-1"}, CacheParameterGroupName: "default.redis7", PreferredMaintenanceWindow: "sun:05:00-sun:06:00"})
+				return o
+			}(),
+			drift: []string{fieldSecurityGroups, fieldParameterGroup, fieldMaintenance},
+		},
+		"NodeSettingsMatch": {
+			reason: "Security groups in another order, a maintenance window in other case and a default parameter group of another family (after an engine upgrade) match.",
+			want: params(func(p *v1alpha1.ReplicationGroupParameters) {
+				p.CacheParameterGroupName, p.SecurityGroupIDs, p.PreferredMaintenanceWindow = ptr.To("default.redis6.x"), []string{"sg-2", "sg-1"}, ptr.To("Sun:05:00-Sun:06:00")
+			}),
+			got: func() observed {
+				o := got()
+				o.setNode("7.1.0", &v1alpha1.NodeObservation{SecurityGroupIDs: []string{"sg-1", "sg-2"}, CacheParameterGroupName: "default.redis7", PreferredMaintenanceWindow: "sun:05:00-sun:06:00"})
+				return o
+			}(),
+		},
+		"VersionPending": {
+			reason: "An engine version ElastiCache holds for the maintenance window is not drift.",
+			want:   params(func(p *v1alpha1.ReplicationGroupParameters) { p.EngineVersion = ptr.To("7.2") }),
+			got: func() observed {
+				o := got()
+				n := &v1alpha1.NodeObservation{SecurityGroupIDs: []string{"sg-1", "sg-2"}, CacheParameterGroupName: "default.redis7", PreferredMaintenanceWindow: "sun:05:00-sun:06:00", PendingEngineVersion: "7.2.4"}
+				o.setNode("7.1.0", n)
+				return o
+			}(),
 		},
 		"MultiAZUnreported": {
 			reason: "A multi-AZ setting ElastiCache does not report is not drift.",
@@ -542,6 +575,14 @@ func TestModifyInput(t *testing.T) {
 			in: in(func(i *elasticache.ModifyReplicationGroupInput) {
 				i.CacheNodeType, i.AutomaticFailoverEnabled, i.MultiAZEnabled = aws.String("cache.t4g.small"), aws.Bool(true), aws.Bool(true)
 				i.ReplicationGroupDescription, i.SnapshotRetentionLimit, i.SnapshotWindow = aws.String("sessions cache"), aws.Int32(7), aws.String("03:00-04:00")
+			}),
+		},
+		"NodeSettings": {
+			reason: "Security groups, the parameter group and the maintenance window should be sent once they differ: they used to be set at creation only.",
+			want:   params(),
+			fields: []string{fieldSecurityGroups, fieldParameterGroup, fieldMaintenance},
+			in: in(func(i *elasticache.ModifyReplicationGroupInput) {
+				i.SecurityGroupIds, i.CacheParameterGroupName, i.PreferredMaintenanceWindow = []string{"sg-1", "sg-2"}, aws.String("default.redis7"), aws.String("sun:05:00-sun:06:00")
 			}),
 		},
 		"OnlyWhatDiffers": {

@@ -4,6 +4,7 @@ package replicationgroup
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -157,7 +158,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (
 		return managed.ExternalObservation{}, errors.Wrap(err, "cannot describe replication group")
 	}
 	got := observe(out.ReplicationGroups[0])
-	if err := e.observeEngineVersion(ctx, cr, &got); err != nil {
+	if err := e.observeNode(ctx, cr, &got); err != nil {
 		return managed.ExternalObservation{}, err
 	}
 	// ElastiCache keeps tags apart from the group: the second and last
@@ -384,14 +385,27 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 	return managed.ExternalDelete{}, errors.Wrap(err, "cannot delete replication group")
 }
 
-// observeEngineVersion fills in the engine version, which ElastiCache
-// reports per node, not per group. The primary's cluster is described only
-// when the version may have changed: first, and when the group comes back
-// to available after a change. An in-sync poll stays at two reads.
-func (e *external) observeEngineVersion(ctx context.Context, cr *v1alpha1.ReplicationGroup, got *observed) error {
-	known, prev := cr.Status.AtProvider.EngineVersion, cr.Status.AtProvider.Status
-	if got.status != statusAvailable || len(got.observation.MemberClusters) == 0 || (known != "" && prev == statusAvailable) {
-		got.setEngineVersion(known)
+// observeNode fills in what ElastiCache reports per node, not per group:
+// the engine version, security groups, parameter group, maintenance
+// window and the changes pending for the window. The primary's cluster is
+// described only when these may have changed or the spec asks for other
+// values: first, when the group comes back to available after a change,
+// and while the spec differs from what was last described (a change to
+// send, or one pending for the window). An in-sync poll stays at two
+// reads; a change made outside the provider to these fields alone shows
+// at the next change of the group's state.
+func (e *external) observeNode(ctx context.Context, cr *v1alpha1.ReplicationGroup, got *observed) error {
+	last := cr.Status.AtProvider
+	got.setNode(last.EngineVersion, last.PrimaryNode)
+	if got.status != statusAvailable || len(got.observation.MemberClusters) == 0 {
+		return nil
+	}
+	stale := last.EngineVersion == "" || last.PrimaryNode == nil || last.Status != statusAvailable
+	if !stale {
+		fields := drifted(desired(cr), *got)
+		stale = slices.ContainsFunc(fields, func(f string) bool { return slices.Contains(nodeFields, f) })
+	}
+	if !stale {
 		return nil
 	}
 	out, err := e.ec.DescribeCacheClusters(ctx, &elasticache.DescribeCacheClustersInput{CacheClusterId: aws.String(got.observation.MemberClusters[0])})
@@ -399,9 +413,8 @@ func (e *external) observeEngineVersion(ctx context.Context, cr *v1alpha1.Replic
 		return errors.Wrap(err, "cannot describe the replication group's cache cluster")
 	}
 	if len(out.CacheClusters) > 0 {
-		known = aws.ToString(out.CacheClusters[0].EngineVersion)
+		got.setNode(nodeOf(out.CacheClusters[0]))
 	}
-	got.setEngineVersion(known)
 	return nil
 }
 

@@ -213,7 +213,7 @@ func group(opts ...groupOption) *v1alpha1.ReplicationGroup {
 	meta.SetExternalName(cr, testName)
 	// Seen available, with its engine version, by an earlier poll: an
 	// in-sync poll needs no DescribeCacheClusters.
-	cr.Status.AtProvider.Status, cr.Status.AtProvider.EngineVersion = "available", testEngineVersion
+	cr.Status.AtProvider.Status, cr.Status.AtProvider.EngineVersion, cr.Status.AtProvider.PrimaryNode = "available", testEngineVersion, testNode()
 	for _, o := range opts {
 		o(cr)
 	}
@@ -363,6 +363,12 @@ func tagListOf(tags map[string]string) []types.Tag {
 	return l
 }
 
+// testNode is what the nodes of replicationGroup() report: group()'s
+// settings.
+func testNode() *v1alpha1.NodeObservation {
+	return &v1alpha1.NodeObservation{SecurityGroupIDs: []string{"sg-1", "sg-2"}, CacheParameterGroupName: "default.redis7", PreferredMaintenanceWindow: "sun:05:00-sun:06:00"}
+}
+
 // observation is what status.atProvider says of replicationGroup(),
 // before the token Secret versions are added.
 func observation() v1alpha1.ReplicationGroupObservation {
@@ -373,6 +379,7 @@ func observation() v1alpha1.ReplicationGroupObservation {
 		Port:           6379,
 		ReaderPort:     6379,
 		EngineVersion:  testEngineVersion,
+		PrimaryNode:    testNode(),
 		ARN:            testARN,
 		MemberClusters: []string{"sessions-001", "sessions-002"},
 	}
@@ -460,7 +467,13 @@ func reads(g types.ReplicationGroup, tags map[string]string) *mockAPI {
 // runs answers DescribeCacheClusters with one cluster running version.
 func runs(version string) func(context.Context, *elasticache.DescribeCacheClustersInput, ...func(*elasticache.Options)) (*elasticache.DescribeCacheClustersOutput, error) {
 	return func(_ context.Context, in *elasticache.DescribeCacheClustersInput, _ ...func(*elasticache.Options)) (*elasticache.DescribeCacheClustersOutput, error) {
-		return &elasticache.DescribeCacheClustersOutput{CacheClusters: []types.CacheCluster{{CacheClusterId: in.CacheClusterId, EngineVersion: aws.String(version)}}}, nil
+		n := testNode()
+		return &elasticache.DescribeCacheClustersOutput{CacheClusters: []types.CacheCluster{{
+			CacheClusterId: in.CacheClusterId, EngineVersion: aws.String(version),
+			SecurityGroups:             []types.SecurityGroupMembership{{SecurityGroupId: aws.String(n.SecurityGroupIDs[0])}, {SecurityGroupId: aws.String(n.SecurityGroupIDs[1])}},
+			CacheParameterGroup:        &types.CacheParameterGroupStatus{CacheParameterGroupName: aws.String(n.CacheParameterGroupName)},
+			PreferredMaintenanceWindow: aws.String(n.PreferredMaintenanceWindow),
+		}}}, nil
 	}
 }
 
@@ -827,16 +840,51 @@ func TestObserve(t *testing.T) {
 			},
 		},
 		"Drifted": {
-			reason: "An available group that differs should not be up to date, with a Diff naming the fields only.",
-			api: reads(replicationGroup(t, func(g *types.ReplicationGroup) {
+			reason: "An available group that differs should not be up to date, with a Diff naming the fields only; a node type that differs has the primary's cluster described, for a change pending in the maintenance window.",
+			api: readsWithVersion(replicationGroup(t, func(g *types.ReplicationGroup) {
 				g.CacheNodeType = aws.String("cache.r7g.large")
-			}), providerTags()),
+			}), providerTags(), testEngineVersion),
 			cr: group(withTokenVersion(testSecretVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
 				diff:  []string{"fields differ: cacheNodeType, tags"},
 				cr:    inSync(),
-				calls: readCalls,
+				calls: []string{"DescribeReplicationGroups", "DescribeCacheClusters", "ListTagsForResource"},
+			},
+		},
+		"NodeTypePending": {
+			reason: "A node type ElastiCache holds for the maintenance window (applyImmediately false) is not drift: no Modify and no DriftDetected event on every poll until the window.",
+			api: func() *mockAPI {
+				m := reads(replicationGroup(t, func(g *types.ReplicationGroup) { g.CacheNodeType = aws.String("cache.r7g.large") }), allTags())
+				m.MockDescribeCacheClusters = func(ctx context.Context, in *elasticache.DescribeCacheClustersInput, o ...func(*elasticache.Options)) (*elasticache.DescribeCacheClustersOutput, error) {
+					out, _ := runs(testEngineVersion)(ctx, in, o...)
+					out.CacheClusters[0].PendingModifiedValues = &types.PendingModifiedValues{CacheNodeType: aws.String("cache.t4g.small")}
+					return out, nil
+				}
+				return m
+			}(),
+			cr: group(withTokenVersion(testSecretVersion)),
+			want: want{
+				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
+				cr: inSync(withAtProvider(func() v1alpha1.ReplicationGroupObservation {
+					o := observation()
+					o.PrimaryNode.PendingCacheNodeType = "cache.t4g.small"
+					return o
+				}()), withTokenVersion(testSecretVersion)),
+				calls: []string{"DescribeReplicationGroups", "DescribeCacheClusters", "ListTagsForResource"},
+			},
+		},
+		"SecurityGroupsChanged": {
+			reason: "A spec whose security groups differ from the node's last description has the node described again and the difference named: it was never compared, so cutting network access looked done while nothing happened.",
+			api:    readsWithVersion(replicationGroup(t), allTags(), testEngineVersion),
+			cr:     group(withTokenVersion(testSecretVersion), func(cr *v1alpha1.ReplicationGroup) { cr.Spec.ForProvider.SecurityGroupIDs = []string{"sg-1"} }),
+			want: want{
+				o:    managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
+				diff: []string{"fields differ: securityGroupIDs"},
+				cr: inSync(withTokenVersion(testSecretVersion), func(cr *v1alpha1.ReplicationGroup) {
+					cr.Spec.ForProvider.SecurityGroupIDs = []string{"sg-1"}
+				}),
+				calls: []string{"DescribeReplicationGroups", "DescribeCacheClusters", "ListTagsForResource"},
 			},
 		},
 		"ReplicaMissing": {
