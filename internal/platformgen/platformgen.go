@@ -124,6 +124,10 @@ func appEnvironment(dir string) (map[string]obj, error) {
 	params, status := obj{}, obj{}
 	var keys []any
 	var resources []any
+	// steps are the sections' pipeline steps after compose, such as
+	// SQLDatabase's storage-never-shrinks: they act on the resources by
+	// name, which the bundle keeps.
+	var steps []any
 	var region any
 	for _, s := range sections {
 		files, err := readAPI(dir, s.api)
@@ -150,6 +154,10 @@ func appEnvironment(dir string) (map[string]obj, error) {
 		comp := files[s.composition]
 		if comp == nil {
 			return nil, fmt.Errorf("%s: no %s", s.api, s.composition)
+		}
+		pipeline := get(comp, "spec", "pipeline").([]any)
+		for _, st := range pipeline[1:] {
+			steps = append(steps, clone(st))
 		}
 		for _, r := range get(comp, "spec", "pipeline", 0, "input", "resources").([]any) {
 			r := clone(r.(obj))
@@ -206,10 +214,10 @@ func appEnvironment(dir string) (map[string]obj, error) {
 			"compositeTypeRef":                  obj{"apiVersion": Group + "/v1alpha1", "kind": "XAppEnvironment"},
 			"writeConnectionSecretsToNamespace": "crossplane-system",
 			"mode":                              "Pipeline",
-			"pipeline": []any{obj{
+			"pipeline": append([]any{obj{
 				"step": "compose", "functionRef": obj{"name": "function-patch-and-transform"},
 				"input": obj{"apiVersion": "pt.fn.crossplane.io/v1beta1", "kind": "Resources", "resources": resources},
-			}},
+			}}, steps...),
 		},
 	}
 	return map[string]obj{"definition.yaml": xrd, "composition-aws.yaml": comp}, nil

@@ -2,6 +2,7 @@ package platformgen
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,6 +90,22 @@ func TestAppEnvironmentBundlesTheThreeAPIs(t *testing.T) {
 	}
 }
 
+// TestBundleKeepsSectionSteps: a section's steps after compose (SQLDatabase
+// keeps its storage from shrinking) run in the bundle too, and in every
+// namespaced form.
+func TestBundleKeepsSectionSteps(t *testing.T) {
+	g := generated(t)
+	for _, f := range []string{"appenvironment/composition-aws.yaml", "appenvironment/namespaced/composition-aws.yaml", "sqldatabase/namespaced/composition-aws.yaml"} {
+		var steps []string
+		for _, st := range get(g[f], "spec", "pipeline").([]any) {
+			steps = append(steps, fmt.Sprint(get(st, "step")))
+		}
+		if !slices.Contains(steps, "storage-never-shrinks") {
+			t.Errorf("%s: steps %v lack storage-never-shrinks", f, steps)
+		}
+	}
+}
+
 func TestNamespacedForms(t *testing.T) {
 	g := generated(t)
 	for _, api := range []string{"objectstore", "sqldatabase", "cache", "appenvironment"} {
@@ -101,8 +118,9 @@ func TestNamespacedForms(t *testing.T) {
 		}
 		comp := g[api+"/namespaced/composition-aws.yaml"]
 		steps := get(comp, "spec", "pipeline").([]any)
-		if len(steps) != 2 || get(steps[1], "functionRef", "name") != "function-go-templating" {
-			t.Errorf("%s: the namespaced composition does not compose its connection Secret", api)
+		last := steps[len(steps)-1]
+		if get(last, "step") != "connection-secret" || get(last, "functionRef", "name") != "function-go-templating" {
+			t.Errorf("%s: the namespaced composition does not compose its connection Secret last", api)
 		}
 		for _, r := range get(steps[0], "input", "resources").([]any) {
 			if r.(obj)["connectionDetails"] != nil {

@@ -138,6 +138,10 @@ type renderCase struct {
 	composition string // under apis/platform
 	// namespaced renders the example claim as a v2 namespaced XR.
 	namespaced bool
+	// observed are composed resources as if they existed already (under
+	// testdata/observed), and contains what the output must then hold.
+	observed string
+	contains []string
 }
 
 var cases = map[string]renderCase{
@@ -151,6 +155,12 @@ var cases = map[string]renderCase{
 	"sqldatabase-aws-namespaced": {example: "sqldatabase.yaml", composition: "sqldatabase/namespaced/composition-aws.yaml", namespaced: true},
 	"cache-aws-namespaced":       {example: "cache.yaml", composition: "cache/namespaced/composition-aws.yaml", namespaced: true},
 	"appenvironment-namespaced":  {example: "appenvironment-namespaced.yaml", composition: "appenvironment/namespaced/composition-aws.yaml"},
+	// A size made smaller keeps the storage the database has: RDS never
+	// shrinks it, and admission refuses a lower allocatedStorage.
+	"sqldatabase-aws-downsized": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
+		observed: "database-100gib.yaml", contains: []string{"allocatedStorage: 100", "dbInstanceClass: db.t4g.micro"}},
+	"appenvironment-aws-downsized": {example: "appenvironment.yaml", composition: "appenvironment/composition-aws.yaml",
+		observed: "database-100gib.yaml", contains: []string{"allocatedStorage: 100"}},
 }
 
 // TestRender: every Composition renders the expected resources for its
@@ -165,9 +175,18 @@ func TestRender(t *testing.T) {
 			comp := filepath.Join(root, "apis", "platform", tc.composition)
 			// The XRD applies its defaults to the XR, as the API server
 			// does for a real one.
-			out := crossplane(t, "composition", "render", xr, comp, functions,
-				"--xrd="+filepath.Join(filepath.Dir(comp), "definition.yaml"),
-				"--crossplane-binary="+filepath.Join(xpBin, "crossplane-core"))
+			args := []string{"composition", "render", xr, comp, functions,
+				"--xrd=" + filepath.Join(filepath.Dir(comp), "definition.yaml"),
+				"--crossplane-binary=" + filepath.Join(xpBin, "crossplane-core")}
+			if tc.observed != "" {
+				args = append(args, "--observed-resources="+filepath.Join("testdata", "observed", tc.observed))
+			}
+			out := crossplane(t, args...)
+			for _, c := range tc.contains {
+				if !bytes.Contains(out, []byte(c)) {
+					t.Errorf("the rendered resources lack %q:\n%s", c, out)
+				}
+			}
 			golden := filepath.Join("testdata", name+".yaml")
 			if *update {
 				if err := os.WriteFile(golden, out, 0o644); err != nil {
