@@ -126,6 +126,12 @@ func TestAppEnvironmentNamespaced(t *testing.T) {
 	}
 	useAppEnvironment(t, env)
 
+	// Day two: a larger size, then a smaller one. The instance class
+	// follows the size; the storage grows and never shrinks (RDS refuses
+	// it), and the XR stays Synced instead of failing to apply.
+	resizeDatabase(t, xr, kinds[dbInstance], "medium", "db.t4g.medium", 50)
+	resizeDatabase(t, xr, kinds[dbInstance], "small", "db.t4g.micro", 50)
+
 	deleteAndWait(t, xr, 5*time.Minute, mrs...)
 	assertSecretGone(t, ns, secretName)
 	assertCloudGone(t, externalName(kinds[s3Bucket]), externalName(kinds[dbInstance]), externalName(kinds[replicationGroup]))
@@ -339,4 +345,52 @@ func anyContains(msgs []string, part string) bool {
 		}
 	}
 	return false
+}
+
+// resizeDatabase sets an AppEnvironment XR's database size and waits for
+// its DBInstance to have the class and storage wanted, Synced and Ready,
+// and the XR to be Synced and Ready.
+func resizeDatabase(t *testing.T, xr, db *unstructured.Unstructured, size, class string, storage int64) {
+	t.Helper()
+	eventually(t, 30*time.Second, "size "+size+" set", func() error {
+		if err := get(xr); err != nil {
+			return err
+		}
+		if err := unstructured.SetNestedField(xr.Object, size, "spec", "parameters", "database", "size"); err != nil {
+			return err
+		}
+		return kube.Update(context.Background(), xr)
+	})
+	eventually(t, 4*time.Minute, "database at size "+size, func() error {
+		if err := get(db); err != nil {
+			return err
+		}
+		gotClass, _, _ := unstructured.NestedString(db.Object, "spec", "forProvider", "dbInstanceClass")
+		gotStorage, _, _ := unstructured.NestedInt64(db.Object, "spec", "forProvider", "allocatedStorage")
+		if gotClass != class || gotStorage != storage {
+			return fmt.Errorf("DBInstance %s: class %s, storage %d GiB; want %s, %d GiB", db.GetName(), gotClass, gotStorage, class, storage)
+		}
+		// And in the cloud, not only in the spec.
+		out, err := rdsClient.DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(externalName(db))})
+		if err != nil {
+			return err
+		}
+		in := out.DBInstances[0]
+		if aws.ToString(in.DBInstanceClass) != class || int64(aws.ToInt32(in.AllocatedStorage)) != storage || aws.ToString(in.DBInstanceStatus) != "available" {
+			return fmt.Errorf("RDS reports %s: class %s, storage %d GiB, %s", externalName(db), aws.ToString(in.DBInstanceClass), aws.ToInt32(in.AllocatedStorage), aws.ToString(in.DBInstanceStatus))
+		}
+		for _, u := range []*unstructured.Unstructured{db, xr} {
+			if u != db {
+				if err := get(u); err != nil {
+					return err
+				}
+			}
+			for _, c := range []string{"Synced", "Ready"} {
+				if err := conditionTrue(u, c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
