@@ -28,9 +28,27 @@ import (
 
 // RDS instance states this controller acts on; any other is shown as is.
 const (
-	statusAvailable = "available"
-	statusDeleting  = "deleting"
+	statusAvailable   = "available"
+	statusDeleting    = "deleting"
+	statusStopped     = "stopped"
+	statusStorageFull = "storage-full"
 )
+
+// servingStates are the states in which the engine serves connections as
+// usual, by RDS's documentation of instance statuses: Ready stays True in
+// them, with the state named in the condition. storage-optimization, for
+// one, follows every storage change and can last hours.
+var servingStates = map[string]bool{
+	statusAvailable: true, "backing-up": true, "storage-optimization": true,
+	"configuring-enhanced-monitoring": true, "configuring-iam-database-auth": true,
+	"configuring-log-exports": true, "resetting-master-credentials": true,
+}
+
+// modifiableStates are the states RDS accepts ModifyDBInstance in:
+// available; storage-optimization (other than storage changes, which RDS
+// refuses itself for six hours after the last); and storage-full, whose
+// remedy is a modify that adds storage.
+var modifiableStates = map[string]bool{statusAvailable: true, "storage-optimization": true, statusStorageFull: true}
 
 // failedStates need a person: RDS will not leave them by itself.
 var failedStates = map[string]bool{
@@ -132,15 +150,29 @@ func observe(db types.DBInstance) observed {
 }
 
 // isBusy says whether RDS is in the middle of something: it refuses
-// changes until the instance is available again.
-func isBusy(status string) bool { return status != statusAvailable }
+// changes until the instance is in a state it accepts them in.
+func isBusy(status string) bool { return !modifiableStates[status] }
 
-// condition is the Ready condition an RDS status gives: Available only
-// when the instance is available, otherwise the state, as RDS names it.
+// pollSoon says whether the instance is in a passing state worth looking
+// at sooner than the poll: not one it serves in, not stopped, not one that
+// needs a person.
+func pollSoon(status string) bool {
+	return !servingStates[status] && status != statusStopped && !failedStates[status]
+}
+
+// condition is the Ready condition an RDS status gives: Available when
+// the engine serves connections (naming the state when it is not plain
+// available), otherwise the state, as RDS names it.
 func condition(status string) xpv2.Condition {
 	switch {
 	case status == statusAvailable:
 		return xpv2.Available()
+	case servingStates[status]:
+		return xpv2.Available().WithMessage("RDS reports the instance " + status + "; it serves connections meanwhile")
+	case status == statusStopped:
+		return xpv2.Unavailable().WithMessage("RDS reports the instance stopped: it serves no connections until it is started (RDS starts a stopped instance by itself after seven days)")
+	case status == statusStorageFull:
+		return xpv2.Unavailable().WithMessage("RDS reports the instance storage-full: raise allocatedStorage (or set maxAllocatedStorage for autoscaling) and the provider adds the storage")
 	case failedStates[status]:
 		return xpv2.Unavailable().WithMessage(fmt.Sprintf("RDS reports the instance %s; it needs attention (see the RDS events of the instance)", status))
 	case status == statusDeleting:

@@ -187,11 +187,13 @@ func TestCondition(t *testing.T) {
 	}{
 		"Available":              {reason: "Only an available instance is Available.", status: "available", want: xpv2.Available()},
 		"Creating":               {reason: "A creating instance is Unavailable, naming the state.", status: "creating", want: unavailable("RDS reports the instance creating"), busy: true},
-		"BackingUp":              {reason: "A backing-up instance is Unavailable, naming the state.", status: "backing-up", want: unavailable("RDS reports the instance backing-up"), busy: true},
+		"BackingUp":              {reason: "A backing-up instance serves connections: Available, naming the state; RDS refuses changes meanwhile.", status: "backing-up", want: xpv2.Available().WithMessage("RDS reports the instance backing-up; it serves connections meanwhile"), busy: true},
+		"StorageOptimization":    {reason: "storage-optimization follows every storage change and can last hours while the instance serves: Available, and changes are sent (RDS accepts all but storage ones).", status: "storage-optimization", want: xpv2.Available().WithMessage("RDS reports the instance storage-optimization; it serves connections meanwhile")},
+		"Stopped":                {reason: "A stopped instance says so, and is polled at the normal interval.", status: "stopped", want: unavailable("RDS reports the instance stopped: it serves no connections until it is started (RDS starts a stopped instance by itself after seven days)"), busy: true},
 		"Modifying":              {reason: "A modifying instance is Unavailable, naming the state.", status: "modifying", want: unavailable("RDS reports the instance modifying"), busy: true},
 		"Rebooting":              {reason: "A rebooting instance is Unavailable, naming the state.", status: "rebooting", want: unavailable("RDS reports the instance rebooting"), busy: true},
 		"Failed":                 {reason: "A failed instance needs attention.", status: "failed", want: attention("failed"), busy: true},
-		"StorageFull":            {reason: "A full instance needs attention.", status: "storage-full", want: attention("storage-full"), busy: true},
+		"StorageFull":            {reason: "A full instance says how to fix it from the spec, and takes the modify that adds storage.", status: "storage-full", want: unavailable("RDS reports the instance storage-full: raise allocatedStorage (or set maxAllocatedStorage for autoscaling) and the provider adds the storage")},
 		"IncompatibleParameters": {reason: "An instance with incompatible parameters needs attention.", status: "incompatible-parameters", want: attention("incompatible-parameters"), busy: true},
 		"Deleting":               {reason: "A deleting instance is Deleting.", status: "deleting", want: xpv2.Deleting(), busy: true},
 	}
@@ -203,6 +205,9 @@ func TestCondition(t *testing.T) {
 			}
 			if got := isBusy(tc.status); got != tc.busy {
 				t.Errorf("\n%s\nisBusy(%q): got %t, want %t", tc.reason, tc.status, got, tc.busy)
+			}
+			if got, want := pollSoon(tc.status), map[string]bool{"creating": true, "modifying": true, "rebooting": true, "deleting": true}[tc.status]; got != want {
+				t.Errorf("\n%s\npollSoon(%q): got %t, want %t", tc.reason, tc.status, got, want)
 			}
 		})
 	}

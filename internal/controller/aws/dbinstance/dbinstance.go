@@ -78,9 +78,11 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) e
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.DBInstance] {
 			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners, mgr.GetClient())
 		},
-		// While RDS is creating or modifying, look sooner than the poll.
+		// While RDS is creating or modifying, look sooner than the poll;
+		// not in a state that lasts (stopped, storage-optimization, one
+		// that needs a person).
 		PollInterval: func(mg resource.Managed, d time.Duration) time.Duration {
-			if cr, ok := mg.(*v1alpha1.DBInstance); ok && cr.Status.AtProvider.Status != statusAvailable && d > busyPoll {
+			if cr, ok := mg.(*v1alpha1.DBInstance); ok && pollSoon(cr.Status.AtProvider.Status) && d > busyPoll {
 				return busyPoll
 			}
 			return d

@@ -591,16 +591,32 @@ func TestObserve(t *testing.T) {
 				calls: []string{"DescribeDBInstances"},
 			},
 		},
+		"StorageFullTakesMoreStorage": {
+			reason: "A full instance says how to fix it, and a spec with more storage is drift to send: RDS's remedy is a modify that adds storage.",
+			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t, withStatus("storage-full")))},
+			cr:     instance(withSecretVersion(testSecretVersion), withParams(func(p *v1alpha1.DBInstanceParameters) { p.AllocatedStorage = 40 })),
+			want: want{
+				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
+				cr: instance(
+					withParams(func(p *v1alpha1.DBInstanceParameters) { p.AllocatedStorage = 40 }),
+					withAtProvider(func() v1alpha1.DBInstanceObservation { o := observation(); o.Status = "storage-full"; return o }()),
+					withSecretVersion(testSecretVersion),
+					withConditions(xpv2.Unavailable().WithMessage("RDS reports the instance storage-full: raise allocatedStorage (or set maxAllocatedStorage for autoscaling) and the provider adds the storage")),
+				),
+				diff:  []string{"fields differ: allocatedStorage"},
+				calls: []string{"DescribeDBInstances"},
+			},
+		},
 		"Failed": {
 			reason: "An instance in a state RDS does not leave by itself should be Unavailable, saying it needs attention.",
-			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t, withStatus("storage-full")))},
+			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t, withStatus("incompatible-parameters")))},
 			cr:     instance(withSecretVersion(testSecretVersion)),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
 				cr: instance(
-					withAtProvider(func() v1alpha1.DBInstanceObservation { o := observation(); o.Status = "storage-full"; return o }()),
+					withAtProvider(func() v1alpha1.DBInstanceObservation { o := observation(); o.Status = "incompatible-parameters"; return o }()),
 					withSecretVersion(testSecretVersion),
-					withConditions(xpv2.Unavailable().WithMessage("RDS reports the instance storage-full; it needs attention (see the RDS events of the instance)")),
+					withConditions(xpv2.Unavailable().WithMessage("RDS reports the instance incompatible-parameters; it needs attention (see the RDS events of the instance)")),
 				),
 				calls: []string{"DescribeDBInstances"},
 			},
