@@ -41,6 +41,10 @@ type Options struct {
 	// APILimits are the request rates each cloud API is held to, per
 	// client configuration (nil: no limits).
 	APILimits apilimit.Limits
+
+	// Namespace is the provider's own: the Secret of the key credential
+	// versions are hashed with is kept there (secretkey.LoadKey).
+	Namespace string
 }
 
 // NewScheme returns what the manager's scheme must hold: Kubernetes' own

@@ -37,6 +37,7 @@ import (
 	appcontroller "github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/secretcache"
+	"github.com/appinfra/provider-appinfra/internal/secretkey"
 	"github.com/appinfra/provider-appinfra/internal/tracing"
 )
 
@@ -75,6 +76,7 @@ func run(c Cloud, version string) error {
 		maxReconcileRate = fs.Int("max-reconcile-rate", 100, "Reconciles per second allowed across all controllers (bursts of ten times as many); the API server client may send five times as many requests per second.")
 		maxConcurrent    = fs.Int("max-concurrent-reconciles", 25, "Reconciles each controller runs at once: a reconcile mostly waits on the cloud, so this, not the CPU, bounds how many resources a controller creates or polls per second.")
 		leaderElection   = fs.Bool("leader-election", false, "Elect a leader, for running more than one replica.")
+		namespace        = fs.String("namespace", envOr("POD_NAMESPACE", "crossplane-system"), "The provider's own namespace (default: the pod's, POD_NAMESPACE, else crossplane-system): it keeps the Secret "+secretkey.KeySecret+" there, the key that database password and cache token versions are hashed with.")
 		leaseNamespace   = fs.String("leader-election-namespace", "", "Namespace of the leader election Lease; empty means the pod's own (required out of cluster).")
 		leaseDuration    = fs.Duration("leader-election-lease-duration", 60*time.Second, "How long a standby waits, after the leader last renewed, before taking over; a leader that dies unannounced is replaced after this.")
 		renewDeadline    = fs.Duration("leader-election-renew-deadline", 50*time.Second, "How long the leader keeps trying to renew before it gives up leading (and exits); less than the lease duration.")
@@ -167,6 +169,7 @@ func run(c Cloud, version string) error {
 	o := appcontroller.Options{
 		Endpoints: providerconfig.EndpointPolicy{NamespacedPrefixes: splitList(*endpointPrefixes)},
 		APILimits: apiLimits,
+		Namespace: *namespace,
 	}
 	o.Options = controller.Options{
 		Logger:                  log,
@@ -197,6 +200,13 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 		return ctrl.GetConfig()
 	}
 	return clientcmd.BuildConfigFromFlags("", kubeconfig)
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
 }
 
 func splitList(s string) []string {

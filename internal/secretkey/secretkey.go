@@ -1,13 +1,18 @@
 // Package secretkey reads, and generates when missing, the secret values
 // managed resources keep in a Secret of their own namespace: database
-// master passwords, cache auth tokens. A value's Secret resourceVersion
-// tells a rotation without keeping anything that would let someone recover
-// the value.
+// master passwords, cache auth tokens. A value's version, which status
+// records, is a keyed hash of the value: a rotation is a change of the
+// value, never another write to its Secret (a label, another key), and the
+// version lets no one recover the value without the key, which only the
+// provider holds (LoadKey).
 package secretkey
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"math/big"
 
 	corev1 "k8s.io/api/core/v1"
@@ -44,10 +49,32 @@ func generate(n int) (string, error) {
 	return string(b), nil
 }
 
-// A Value and the resourceVersion of the Secret it came from.
+// A Value and its version: a keyed hash of the value and of where it is
+// kept (so that one value in two places has two versions).
 type Value struct {
 	Data    string
 	Version string
+	// resourceVersion is its Secret's, which versions were before they
+	// were hashes: a resource that recorded one is not rotated for it.
+	resourceVersion string
+}
+
+// Is says whether applied, a version a resource recorded, is v's: its
+// hash, or the resourceVersion of its Secret recorded before versions
+// were hashes.
+func (v Value) Is(applied string) bool {
+	return applied != "" && (applied == v.Version || applied == v.resourceVersion)
+}
+
+// versionPrefix marks a hashed version.
+const versionPrefix = "hmac-sha256:"
+
+// Version is data's version where ref keeps it: the first 128 bits of an
+// HMAC-SHA256 keyed with the provider's key.
+func (s Store) Version(ref Ref, data string) string {
+	m := hmac.New(sha256.New, s.Key)
+	m.Write([]byte(ref.Namespace + "/" + ref.Name + "/" + ref.Key + "\x00" + data))
+	return versionPrefix + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
 // A Ref names a key of a Secret.
@@ -59,8 +86,13 @@ type Ref struct {
 
 // Store reads and writes values. Kube is the manager's client, which reads
 // the Secrets the provider wrote from a cache of those alone, and every
-// other Secret from the API server (see secretcache).
-type Store struct{ Kube client.Client }
+// other Secret from the API server (see secretcache). Key hashes the
+// versions (LoadKey); a store without one still names versions by value,
+// but anyone could compute them.
+type Store struct {
+	Kube client.Client
+	Key  []byte
+}
 
 // Read returns the value ref names, or none when its Secret or key does
 // not exist yet.
@@ -77,7 +109,7 @@ func (s Store) Read(ctx context.Context, ref Ref) (Value, error) {
 	if !ok || len(v) == 0 {
 		return Value{}, nil
 	}
-	return Value{Data: string(v), Version: sec.ResourceVersion}, nil
+	return Value{Data: string(v), Version: s.Version(ref, string(v)), resourceVersion: sec.ResourceVersion}, nil
 }
 
 // Ensure returns the value ref names, generating and storing one first when
@@ -112,7 +144,7 @@ func (s Store) Ensure(ctx context.Context, ref Ref) (Value, error) {
 	if err != nil {
 		return Value{}, errors.Wrapf(err, "cannot store the generated %s in Secret %s", ref.What, ref.Name)
 	}
-	return Value{Data: data, Version: sec.ResourceVersion}, nil
+	return Value{Data: data, Version: s.Version(ref, data), resourceVersion: sec.ResourceVersion}, nil
 }
 
 // AppliedVersion is the Secret version the cloud resource last received:
@@ -130,9 +162,54 @@ func AppliedVersion(status string, annotations map[string]string, annotation str
 // connection Secret before the cloud is told.
 func (v Value) IfSent(sent ...string) string {
 	for _, s := range sent {
-		if v.Version != "" && v.Version == s {
+		if v.Is(s) {
 			return v.Data
 		}
 	}
 	return ""
+}
+
+// KeySecret is the Secret, in the provider's namespace, that holds the key
+// versions are hashed with: made once, kept across restarts and shared by
+// the replicas, so that versions stay the same.
+const KeySecret = "appinfra-credential-version-key"
+
+// keyLength is the key's length in bytes.
+const keyLength = 32
+
+// LoadKey returns the key versions are hashed with, from KeySecret in
+// namespace, making it first if there is none. read is a reader that goes
+// to the API server (the manager's cache is not started yet).
+func LoadKey(ctx context.Context, read client.Reader, write client.Client, namespace string) ([]byte, error) {
+	name := types.NamespacedName{Namespace: namespace, Name: KeySecret}
+	for range 2 {
+		sec := &corev1.Secret{}
+		err := read.Get(ctx, name, sec)
+		if err == nil {
+			if k := sec.Data["key"]; len(k) >= keyLength {
+				return k, nil
+			}
+			return nil, errors.Errorf("Secret %s holds no key of %d bytes: delete it and the provider makes a new one (every credential is then sent again once)", name, keyLength)
+		}
+		if !kerrors.IsNotFound(err) {
+			return nil, errors.Wrapf(err, "cannot get Secret %s", name)
+		}
+		key := make([]byte, keyLength)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		sec = &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: KeySecret},
+			Data:       map[string][]byte{"key": key},
+		}
+		err = write.Create(ctx, sec)
+		if err == nil {
+			return key, nil
+		}
+		if !kerrors.IsAlreadyExists(err) {
+			return nil, errors.Wrapf(err, "cannot create Secret %s (the provider's namespace is --namespace)", name)
+		}
+		// Another replica made it first: read theirs.
+	}
+	return nil, errors.Errorf("cannot load Secret %s", name)
 }

@@ -5,6 +5,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"github.com/appinfra/provider-appinfra/internal/secretkey"
 	"strings"
 	"testing"
 	"time"
@@ -147,4 +148,16 @@ func expectImmutable(t *testing.T, o client.Object, change func(), want string) 
 		}
 		return nil
 	})
+}
+
+// credentialVersion is the version status records of value in Secret
+// namespace/name's key: its keyed hash, with the key the provider keeps in
+// crossplane-system.
+func credentialVersion(t *testing.T, namespace, name, key, value string) string {
+	t.Helper()
+	s := &corev1.Secret{}
+	if err := kube.Get(context.Background(), client.ObjectKey{Namespace: "crossplane-system", Name: secretkey.KeySecret}, s); err != nil {
+		t.Fatalf("the provider's key Secret: %v", err)
+	}
+	return secretkey.Store{Key: s.Data["key"]}.Version(secretkey.Ref{Namespace: namespace, Name: name, Key: key}, value)
 }

@@ -436,6 +436,7 @@ func startProvider(ctx context.Context, cp *local.ControlPlane, scheme *runtime.
 	o := appcontroller.Options{
 		Endpoints: providerconfig.EndpointPolicy{NamespacedPrefixes: []string{allowedTenantEndpoints}},
 		APILimits: limits,
+		Namespace: "crossplane-system",
 	}
 	o.Options = controller.Options{
 		Logger:                  logging.NewLogrLogger(zl),

@@ -155,7 +155,7 @@ func TestReplicationGroup(t *testing.T) {
 			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(cr), cr); err != nil {
 				return err
 			}
-			if cr.Status.AtProvider.AuthTokenRotating != s.ResourceVersion {
+			if cr.Status.AtProvider.AuthTokenRotating != credentialVersion(t, ns, name+"-token", "token", rotated) {
 				return fmt.Errorf("rotating %q", cr.Status.AtProvider.AuthTokenRotating)
 			}
 			return probe.WithToken(old["host"], old["port"], old["ca.crt"], rotated, probe.Ping)
@@ -173,7 +173,7 @@ func TestReplicationGroup(t *testing.T) {
 			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(cr), cr); err != nil {
 				return err
 			}
-			if cr.Status.AtProvider.AuthTokenRotating != "" || cr.Status.AtProvider.AuthTokenSecretVersion != s.ResourceVersion {
+			if cr.Status.AtProvider.AuthTokenRotating != "" || cr.Status.AtProvider.AuthTokenSecretVersion != credentialVersion(t, ns, name+"-token", "token", rotated) {
 				return fmt.Errorf("rotating %q, applied %q", cr.Status.AtProvider.AuthTokenRotating, cr.Status.AtProvider.AuthTokenSecretVersion)
 			}
 			return probe.WithToken(old["host"], old["port"], old["ca.crt"], rotated, probe.Ping)

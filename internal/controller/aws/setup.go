@@ -3,6 +3,9 @@
 package aws
 
 import (
+	"context"
+	"time"
+
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	ecv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
@@ -15,6 +18,7 @@ import (
 	"github.com/appinfra/provider-appinfra/internal/controller/aws/replicationgroup"
 	"github.com/appinfra/provider-appinfra/internal/controller/aws/s3bucket"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
+	"github.com/appinfra/provider-appinfra/internal/secretkey"
 )
 
 // Setup adds the ProviderConfig controllers to the manager and returns the
@@ -38,9 +42,17 @@ func Setup(mgr ctrl.Manager, o controller.Options) ([]controller.Kind, error) {
 	if err := controller.RegisterCacheMetrics("aws", clients.Stats); err != nil {
 		return nil, err
 	}
+	// Database passwords and cache tokens are recorded by a keyed hash of
+	// their value: loaded before the manager starts, from the API server.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	versionKey, err := secretkey.LoadKey(ctx, mgr.GetAPIReader(), mgr.GetClient(), o.Namespace)
+	if err != nil {
+		return nil, err
+	}
 	return []controller.Kind{
 		{GVK: s3v1alpha1.BucketGroupVersionKind, Setup: func() error { return s3bucket.Setup(mgr, o.Options, clients) }},
-		{GVK: rdsv1alpha1.DBInstanceGroupVersionKind, Setup: func() error { return dbinstance.Setup(mgr, o.Options, clients) }},
-		{GVK: ecv1alpha1.ReplicationGroupGroupVersionKind, Setup: func() error { return replicationgroup.Setup(mgr, o.Options, clients) }},
+		{GVK: rdsv1alpha1.DBInstanceGroupVersionKind, Setup: func() error { return dbinstance.Setup(mgr, o.Options, clients, versionKey) }},
+		{GVK: ecv1alpha1.ReplicationGroupGroupVersionKind, Setup: func() error { return replicationgroup.Setup(mgr, o.Options, clients, versionKey) }},
 	}, nil
 }

@@ -64,7 +64,7 @@ const busyPoll = 10 * time.Second
 
 // Setup adds a controller that reconciles DBInstances. clients is shared by
 // every AWS controller.
-func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) error {
+func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, versionKey []byte) error {
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),
 		Kind:     v1alpha1.DBInstanceGroupVersionKind.GroupKind(),
@@ -76,7 +76,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) e
 		Object: &v1alpha1.DBInstance{},
 		List:   &v1alpha1.DBInstanceList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.DBInstance] {
-			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners, mgr.GetClient())
+			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners, secretkey.Store{Kube: mgr.GetClient(), Key: versionKey})
 		},
 		// While RDS is creating or modifying, look sooner than the poll;
 		// not in a state that lasts (stopped, storage-optimization, one
@@ -90,14 +90,14 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) e
 	})
 }
 
-func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI func(*awsclient.Config) api, record event.Recorder, owners ownership.Checker, kube client.Client) *reconciler.Connector[*v1alpha1.DBInstance, *awsclient.Config] {
+func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI func(*awsclient.Config) api, record event.Recorder, owners ownership.Checker, passwords secretkey.Store) *reconciler.Connector[*v1alpha1.DBInstance, *awsclient.Config] {
 	return &reconciler.Connector[*v1alpha1.DBInstance, *awsclient.Config]{
 		Usage: usage,
 		Client: func(ctx context.Context, cr *v1alpha1.DBInstance) (*awsclient.Config, error) {
 			return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
 		},
 		External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.DBInstance], error) {
-			return &external{rds: newAPI(cfg), record: record, owners: owners, passwords: secretkey.Store{Kube: kube}}, nil
+			return &external{rds: newAPI(cfg), record: record, owners: owners, passwords: passwords}, nil
 		},
 		Tidy: awsclient.WithoutTransportDetail,
 	}
@@ -145,6 +145,11 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 	if err != nil && !meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, err
 	}
+	if pw.Is(version) {
+		// The version in place, recorded as it is named now (a version
+		// recorded as a resourceVersion becomes a hash).
+		cr.Status.AtProvider.PasswordSecretVersion = pw.Version
+	}
 	obs := managed.ExternalObservation{
 		ResourceExists:          true,
 		ResourceUpToDate:        true,
@@ -153,7 +158,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 	}
 	if !isBusy(got.status) {
 		fields := drifted(desired(cr), got)
-		if err == nil && pw.Version != version {
+		if err == nil && !pw.Is(version) {
 			// A new password in the Secret, or none at all: an instance
 			// this resource did not create (adopted, or its Secret
 			// lost) gets a password it knows at the next update.
@@ -191,8 +196,8 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	return managed.ExternalCreation{}, nil
 }
 
-// annotationPasswordVersion holds the password Secret's resourceVersion
-// the instance was created with; like the status field, it reveals nothing.
+// annotationPasswordVersion holds the version of the password the
+// instance was created with; like the status field, it reveals nothing.
 const annotationPasswordVersion = "rds.aws.appinfra.io/password-secret-version"
 
 // appliedPasswordVersion is the password Secret version the instance last
@@ -234,7 +239,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	if err != nil {
 		return managed.ExternalUpdate{}, err
 	}
-	rotate := pw.Version != appliedPasswordVersion(cr)
+	rotate := !pw.Is(appliedPasswordVersion(cr))
 	if rotate {
 		fields = append(fields, fieldPassword)
 	}

@@ -130,6 +130,16 @@ const (
 	testSecretVersion = "42"
 )
 
+// testVersion is testPassword's version in the password Secret: what
+// status.atProvider.passwordSecretVersion records once it is applied.
+var testVersion = versionOf(testPassword)
+
+// versionOf is the version of a password in the password Secret, hashed
+// as a Store without a key hashes it.
+func versionOf(password string) string {
+	return secretkey.Store{}.Version(secretkey.Ref{Namespace: testNamespace, Name: testSecret, Key: testKey}, password)
+}
+
 // The UID of the DBInstance team-b/data, which exists.
 const otherUID = "5d1e7b90-team-b-data-uid"
 
@@ -188,6 +198,10 @@ func withAtProvider(o v1alpha1.DBInstanceObservation) instanceOption {
 func withSecretVersion(v string) instanceOption {
 	return func(cr *v1alpha1.DBInstance) { cr.Status.AtProvider.PasswordSecretVersion = v }
 }
+
+// generatedVersion stands, in a wanted resource, for the version of the
+// password Create generated, which the test learns from the Secret.
+const generatedVersion = "<the generated password's version>"
 
 // createdWith is what Create records of the password it created the
 // instance with: the status, and an annotation the runtime saves.
@@ -502,7 +516,7 @@ func noLeaks(t *testing.T, reason string, err error, events []event.Event, diff 
 
 func TestObserve(t *testing.T) {
 	inSync := func(opts ...instanceOption) *v1alpha1.DBInstance {
-		return instance(append([]instanceOption{withAtProvider(observation()), withSecretVersion(testSecretVersion), withConditions(xpv2.Available())}, opts...)...)
+		return instance(append([]instanceOption{withAtProvider(observation()), withSecretVersion(testVersion), withConditions(xpv2.Available())}, opts...)...)
 	}
 	refusal := "the external resource is managed by dbinstance.rds.aws.appinfra.io team-b/data"
 
@@ -567,7 +581,7 @@ func TestObserve(t *testing.T) {
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
 			cr: instance(
 				withAtProvider(v1alpha1.DBInstanceObservation{Status: "creating", EngineVersion: "15.6"}),
-				withSecretVersion(testSecretVersion),
+				withSecretVersion(testVersion),
 			),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
@@ -594,13 +608,13 @@ func TestObserve(t *testing.T) {
 		"StorageFullTakesMoreStorage": {
 			reason: "A full instance says how to fix it, and a spec with more storage is drift to send: RDS's remedy is a modify that adds storage.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t, withStatus("storage-full")))},
-			cr:     instance(withSecretVersion(testSecretVersion), withParams(func(p *v1alpha1.DBInstanceParameters) { p.AllocatedStorage = 40 })),
+			cr:     instance(withSecretVersion(testVersion), withParams(func(p *v1alpha1.DBInstanceParameters) { p.AllocatedStorage = 40 })),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
 				cr: instance(
 					withParams(func(p *v1alpha1.DBInstanceParameters) { p.AllocatedStorage = 40 }),
 					withAtProvider(func() v1alpha1.DBInstanceObservation { o := observation(); o.Status = "storage-full"; return o }()),
-					withSecretVersion(testSecretVersion),
+					withSecretVersion(testVersion),
 					withConditions(xpv2.Unavailable().WithMessage("RDS reports the instance storage-full: raise allocatedStorage (or set maxAllocatedStorage for autoscaling) and the provider adds the storage")),
 				),
 				diff:  []string{"fields differ: allocatedStorage"},
@@ -610,12 +624,16 @@ func TestObserve(t *testing.T) {
 		"Failed": {
 			reason: "An instance in a state RDS does not leave by itself should be Unavailable, saying it needs attention.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t, withStatus("incompatible-parameters")))},
-			cr:     instance(withSecretVersion(testSecretVersion)),
+			cr:     instance(withSecretVersion(testVersion)),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
 				cr: instance(
-					withAtProvider(func() v1alpha1.DBInstanceObservation { o := observation(); o.Status = "incompatible-parameters"; return o }()),
-					withSecretVersion(testSecretVersion),
+					withAtProvider(func() v1alpha1.DBInstanceObservation {
+						o := observation()
+						o.Status = "incompatible-parameters"
+						return o
+					}()),
+					withSecretVersion(testVersion),
 					withConditions(xpv2.Unavailable().WithMessage("RDS reports the instance incompatible-parameters; it needs attention (see the RDS events of the instance)")),
 				),
 				calls: []string{"DescribeDBInstances"},
@@ -626,7 +644,7 @@ func TestObserve(t *testing.T) {
 			api: &mockAPI{MockDescribeDBInstances: describes(dbInstance(t, withTags(providerTags()), func(db *types.DBInstance) {
 				db.DBInstanceClass = aws.String("db.t4g.large")
 			}))},
-			cr: instance(withSecretVersion(testSecretVersion)),
+			cr: instance(withSecretVersion(testVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
 				diff:  []string{"dbInstanceClass", "tags"},
@@ -640,23 +658,44 @@ func TestObserve(t *testing.T) {
 				db.DBInstanceClass = aws.String("db.t4g.small")
 				db.PendingModifiedValues = &types.PendingModifiedValues{DBInstanceClass: aws.String("db.t4g.micro"), MasterUserPassword: aws.String(testPassword)}
 			}))},
-			cr: instance(withSecretVersion(testSecretVersion)),
+			cr: instance(withSecretVersion(testVersion)),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
 				cr: inSync(withAtProvider(func() v1alpha1.DBInstanceObservation {
 					o := observation()
-					o.PasswordSecretVersion = testSecretVersion
+					o.PasswordSecretVersion = testVersion
 					o.PendingModifiedValues = &v1alpha1.PendingModifiedValues{DBInstanceClass: "db.t4g.micro", MasterUserPassword: true}
 					return o
 				}())),
 				calls: []string{"DescribeDBInstances"},
 			},
 		},
-		"PasswordRotated": {
-			reason: "A password Secret at another version than the one applied is drift in masterPassword; the status keeps the applied version, and the new password is not published before RDS is told.",
+		"UnrelatedWriteIsNotRotation": {
+			reason: "Another write to the password Secret (a label, another key) that leaves the password as it was is no rotation: nothing is sent, and the connection Secret keeps the password.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
 			kube:   cluster(t, nil, passwordSecret(testPassword, "43")),
+			cr:     instance(withSecretVersion(testVersion)),
+			want: want{
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
+				cr:    inSync(),
+				calls: []string{"DescribeDBInstances"},
+			},
+		},
+		"ResourceVersionRecordedBefore": {
+			reason: "A resource that recorded the password Secret's resourceVersion, as versions were before they were hashes, is not rotated for the change: the version is recorded as a hash from now on.",
+			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
 			cr:     instance(withSecretVersion(testSecretVersion)),
+			want: want{
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
+				cr:    inSync(),
+				calls: []string{"DescribeDBInstances"},
+			},
+		},
+		"PasswordRotated": {
+			reason: "A new password in the Secret is drift in masterPassword; the status keeps the applied version, and the new password is not published before RDS is told.",
+			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
+			kube:   cluster(t, nil, passwordSecret("N3w-Pa55word", "43")),
+			cr:     instance(withSecretVersion(testVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: pending()},
 				diff:  []string{"fields differ: masterPassword"},
@@ -679,7 +718,7 @@ func TestObserve(t *testing.T) {
 			reason: "Without a password Secret (adopted after a restore, or the Secret deleted) the password is unknown: drift in masterPassword, which Update fixes by generating one; no empty password is published.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
 			kube:   cluster(t, nil),
-			cr:     instance(withSecretVersion(testSecretVersion)),
+			cr:     instance(withSecretVersion(testVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: pending()},
 				diff:  []string{"fields differ: masterPassword"},
@@ -691,7 +730,7 @@ func TestObserve(t *testing.T) {
 			reason: "A password Secret that cannot be read should be an error naming the Secret.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
 			kube:   secretGetFails(t),
-			cr:     instance(withSecretVersion(testSecretVersion)),
+			cr:     instance(withSecretVersion(testVersion)),
 			want: want{
 				err:   errBoom,
 				msg:   []string{"cannot get master password Secret " + testSecret},
@@ -703,7 +742,7 @@ func TestObserve(t *testing.T) {
 			reason: "A resource being deleted should not be held up by its password Secret.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
 			kube:   secretGetFails(t),
-			cr:     instance(deleting(), withSecretVersion(testSecretVersion)),
+			cr:     instance(deleting(), withSecretVersion(testVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: pending()},
 				cr:    inSync(deleting()),
@@ -736,7 +775,7 @@ func TestObserve(t *testing.T) {
 			api: &mockAPI{MockDescribeDBInstances: describes(dbInstance(t, withTags(managedBy(otherUID)), func(db *types.DBInstance) {
 				db.EngineVersion = aws.String("16.3")
 			}))},
-			cr: instance(withPolicies(xpv2.ManagementActionObserve), withSecretVersion(testSecretVersion), withParams(func(p *v1alpha1.DBInstanceParameters) {
+			cr: instance(withPolicies(xpv2.ManagementActionObserve), withSecretVersion(testVersion), withParams(func(p *v1alpha1.DBInstanceParameters) {
 				p.EngineVersion = nil
 			})),
 			want: want{
@@ -747,7 +786,7 @@ func TestObserve(t *testing.T) {
 				}), withAtProvider(func() v1alpha1.DBInstanceObservation {
 					o := observation()
 					o.EngineVersion = "16.3"
-					o.PasswordSecretVersion = testSecretVersion
+					o.PasswordSecretVersion = testVersion
 					return o
 				}())),
 				calls: []string{"DescribeDBInstances"},
@@ -756,7 +795,7 @@ func TestObserve(t *testing.T) {
 		"Orphaned": {
 			reason: "An instance whose tags name a DBInstance that no longer exists may be adopted.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t, withTags(managedBy("0a2b4c6d-gone-uid"))))},
-			cr:     instance(withSecretVersion(testSecretVersion)),
+			cr:     instance(withSecretVersion(testVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
 				diff:  []string{"tags"},
@@ -767,7 +806,7 @@ func TestObserve(t *testing.T) {
 		"LateInitialized": {
 			reason: "Unset spec fields should be filled from RDS and reported, but not the engine version, which RDS moves by itself; with them filled the instance is up to date.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
-			cr: instance(withSecretVersion(testSecretVersion), withParams(func(p *v1alpha1.DBInstanceParameters) {
+			cr: instance(withSecretVersion(testVersion), withParams(func(p *v1alpha1.DBInstanceParameters) {
 				p.EngineVersion, p.Port, p.VPCSecurityGroupIDs = nil, nil, nil
 			})),
 			want: want{
@@ -782,7 +821,7 @@ func TestObserve(t *testing.T) {
 		"LateInitForbidden": {
 			reason: "Policies without LateInitialize should leave the spec alone.",
 			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
-			cr: instance(withSecretVersion(testSecretVersion), withPolicies(xpv2.ManagementActionObserve, xpv2.ManagementActionCreate, xpv2.ManagementActionUpdate, xpv2.ManagementActionDelete), withParams(func(p *v1alpha1.DBInstanceParameters) {
+			cr: instance(withSecretVersion(testVersion), withPolicies(xpv2.ManagementActionObserve, xpv2.ManagementActionCreate, xpv2.ManagementActionUpdate, xpv2.ManagementActionDelete), withParams(func(p *v1alpha1.DBInstanceParameters) {
 				p.Port = nil
 			})),
 			want: want{
@@ -839,7 +878,7 @@ func TestObserve(t *testing.T) {
 // applied password Secret version must survive both.
 func TestObserveKeepsSecretVersion(t *testing.T) {
 	kube := withSecret(t)
-	cr := instance(withSecretVersion(testSecretVersion))
+	cr := instance(withSecretVersion(testVersion))
 	for i := range 2 {
 		a := &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))}
 		got, err := newExternal(a, kube, &reconcilertest.Recorder{}).Observe(context.Background(), cr)
@@ -849,8 +888,8 @@ func TestObserveKeepsSecretVersion(t *testing.T) {
 		if !got.ResourceUpToDate {
 			t.Errorf("Observe #%d: not up to date (Diff %q); the applied password is the Secret's", i+1, got.Diff)
 		}
-		if v := cr.Status.AtProvider.PasswordSecretVersion; v != testSecretVersion {
-			t.Errorf("Observe #%d: status.atProvider.passwordSecretVersion is %q, want %q", i+1, v, testSecretVersion)
+		if v := cr.Status.AtProvider.PasswordSecretVersion; v != testVersion {
+			t.Errorf("Observe #%d: status.atProvider.passwordSecretVersion is %q, want %q", i+1, v, testVersion)
 		}
 	}
 }
@@ -933,7 +972,7 @@ func TestCreate(t *testing.T) {
 			kube: func(t *testing.T) client.Client { return cluster(t, nil) },
 			cr:   instance(),
 			want: want{
-				cr:       instance(withConditions(xpv2.Creating()), createdWith("1")),
+				cr:       instance(withConditions(xpv2.Creating()), createdWith(generatedVersion)),
 				calls:    []string{"CreateDBInstance"},
 				password: "generated",
 				version:  "1",
@@ -952,7 +991,7 @@ func TestCreate(t *testing.T) {
 			},
 			cr: instance(),
 			want: want{
-				cr:       instance(withConditions(xpv2.Creating()), createdWith("8")),
+				cr:       instance(withConditions(xpv2.Creating()), createdWith(generatedVersion)),
 				calls:    []string{"CreateDBInstance"},
 				password: "generated",
 				version:  "8",
@@ -967,7 +1006,7 @@ func TestCreate(t *testing.T) {
 			kube: withSecret,
 			cr:   instance(),
 			want: want{
-				cr:       instance(withConditions(xpv2.Creating()), createdWith(testSecretVersion)),
+				cr:       instance(withConditions(xpv2.Creating()), createdWith(testVersion)),
 				calls:    []string{"CreateDBInstance"},
 				password: testPassword,
 				version:  testSecretVersion,
@@ -1125,6 +1164,10 @@ func TestCreate(t *testing.T) {
 			if diff := cmp.Diff(managed.ExternalCreation{}, got); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want, +got:\n%s", tc.reason, diff)
 			}
+			stored, version := storedPassword(t, kube)
+			if tc.want.cr.Status.AtProvider.PasswordSecretVersion == generatedVersion {
+				createdWith(versionOf(stored))(tc.want.cr)
+			}
 			if diff := cmp.Diff(tc.want.cr, tc.cr, cmpopts.EquateApproxTime(time.Second)); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want cr, +got cr:\n%s", tc.reason, diff)
 			}
@@ -1132,7 +1175,6 @@ func TestCreate(t *testing.T) {
 				t.Errorf("\n%s\nCreate(...): -want calls, +got calls:\n%s", tc.reason, diff)
 			}
 
-			stored, version := storedPassword(t, kube)
 			switch tc.want.password {
 			case "":
 				if stored != "" {
@@ -1225,8 +1267,8 @@ func TestUpdate(t *testing.T) {
 		"NotObserved": {
 			reason: "Without an observation there is nothing to compare: no call.",
 			api:    allAPI(),
-			cr:     instance(withSecretVersion(testSecretVersion)),
-			want:   want{cr: instance(withSecretVersion(testSecretVersion))},
+			cr:     instance(withSecretVersion(testVersion)),
+			want:   want{cr: instance(withSecretVersion(testVersion))},
 		},
 		"Busy": {
 			reason: "While RDS is modifying, Update should send nothing at all, however much differs or the password changed: RDS would refuse it.",
@@ -1235,15 +1277,15 @@ func TestUpdate(t *testing.T) {
 			observed: seen(withStatus("modifying"), withTags(nil), func(db *types.DBInstance) {
 				db.DBInstanceClass = aws.String("db.t4g.large")
 			}),
-			cr:   instance(withSecretVersion(testSecretVersion)),
-			want: want{cr: instance(withSecretVersion(testSecretVersion))},
+			cr:   instance(withSecretVersion(testVersion)),
+			want: want{cr: instance(withSecretVersion(testVersion))},
 		},
 		"InSync": {
 			reason:   "An instance matching the spec should cause no call and no event.",
 			api:      allAPI(),
 			observed: seen(),
-			cr:       instance(withSecretVersion(testSecretVersion)),
-			want:     want{cr: instance(withSecretVersion(testSecretVersion))},
+			cr:       instance(withSecretVersion(testVersion)),
+			want:     want{cr: instance(withSecretVersion(testVersion))},
 		},
 		"Drifted": {
 			reason: "Update should record one event naming the drifted fields, then send one Modify with only those fields and ApplyImmediately.",
@@ -1253,11 +1295,11 @@ func TestUpdate(t *testing.T) {
 				db.AllocatedStorage = aws.Int32(10)
 				db.VpcSecurityGroups = []types.VpcSecurityGroupMembership{{VpcSecurityGroupId: aws.String("sg-1")}}
 			}),
-			cr: instance(withSecretVersion(testSecretVersion)),
+			cr: instance(withSecretVersion(testVersion)),
 			want: want{
 				u:     managed.ExternalUpdate{ConnectionDetails: connection()},
 				drift: "External resource differs from the spec in dbInstanceClass, allocatedStorage, vpcSecurityGroupIDs; updating",
-				cr:    instance(withSecretVersion(testSecretVersion)),
+				cr:    instance(withSecretVersion(testVersion)),
 				calls: []string{"ModifyDBInstance"},
 				inputs: []any{modifyIn(func(in *rds.ModifyDBInstanceInput) {
 					in.DBInstanceClass = aws.String("db.t4g.micro")
@@ -1270,11 +1312,11 @@ func TestUpdate(t *testing.T) {
 			reason:   "A minor upgrade should be sent without allowing a major one.",
 			api:      allAPI(),
 			observed: seen(func(db *types.DBInstance) { db.EngineVersion = aws.String("15.6") }),
-			cr:       instance(withSecretVersion(testSecretVersion)),
+			cr:       instance(withSecretVersion(testVersion)),
 			want: want{
 				u:     managed.ExternalUpdate{ConnectionDetails: connection()},
 				drift: "External resource differs from the spec in engineVersion; updating",
-				cr:    instance(withSecretVersion(testSecretVersion)),
+				cr:    instance(withSecretVersion(testVersion)),
 				calls: []string{"ModifyDBInstance"},
 				inputs: []any{modifyIn(func(in *rds.ModifyDBInstanceInput) {
 					in.EngineVersion = aws.String("15.7")
@@ -1283,15 +1325,15 @@ func TestUpdate(t *testing.T) {
 			},
 		},
 		"Rotation": {
-			reason:   "A password Secret at a new version should send the password alone and record the new version; the event names the field, never the value.",
+			reason:   "A new password in the Secret should be sent alone and its version recorded; the event names the field, never the value.",
 			api:      allAPI(),
 			kube:     cluster(t, nil, passwordSecret(testPassword, "43")),
 			observed: seen(),
-			cr:       instance(withSecretVersion(testSecretVersion)),
+			cr:       instance(withSecretVersion(versionOf("the-old-password"))),
 			want: want{
 				u:     managed.ExternalUpdate{ConnectionDetails: connection()},
 				drift: "External resource differs from the spec in masterPassword; updating",
-				cr:    instance(withSecretVersion("43")),
+				cr:    instance(withSecretVersion(testVersion)),
 				calls: []string{"ModifyDBInstance"},
 				inputs: []any{modifyIn(func(in *rds.ModifyDBInstanceInput) {
 					in.MasterUserPassword = aws.String(testPassword)
@@ -1303,12 +1345,12 @@ func TestUpdate(t *testing.T) {
 			api:      &mockAPI{MockModifyDBInstance: modifies(errBoom)},
 			kube:     cluster(t, nil, passwordSecret(testPassword, "43")),
 			observed: seen(),
-			cr:       instance(withSecretVersion(testSecretVersion)),
+			cr:       instance(withSecretVersion(versionOf("the-old-password"))),
 			want: want{
 				err:   errBoom,
 				msg:   []string{"cannot modify DB instance: boom"},
 				drift: "External resource differs from the spec in masterPassword; updating",
-				cr:    instance(withSecretVersion(testSecretVersion)),
+				cr:    instance(withSecretVersion(versionOf("the-old-password"))),
 				calls: []string{"ModifyDBInstance"},
 				inputs: []any{modifyIn(func(in *rds.ModifyDBInstanceInput) {
 					in.MasterUserPassword = aws.String(testPassword)
@@ -1323,11 +1365,11 @@ func TestUpdate(t *testing.T) {
 				t["owner"] = "someone"
 				return t
 			}())),
-			cr: instance(withSecretVersion(testSecretVersion)),
+			cr: instance(withSecretVersion(testVersion)),
 			want: want{
 				u:     managed.ExternalUpdate{ConnectionDetails: connection()},
 				drift: "External resource differs from the spec in tags; updating",
-				cr:    instance(withSecretVersion(testSecretVersion)),
+				cr:    instance(withSecretVersion(testVersion)),
 				calls: []string{"AddTagsToResource", "RemoveTagsFromResource"},
 				inputs: []any{
 					&rds.AddTagsToResourceInput{ResourceName: aws.String(testARN), Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("orders")}}},
@@ -1343,11 +1385,11 @@ func TestUpdate(t *testing.T) {
 				t["team"] = "payments"
 				return t
 			}())),
-			cr: instance(withSecretVersion(testSecretVersion)),
+			cr: instance(withSecretVersion(testVersion)),
 			want: want{
 				u:     managed.ExternalUpdate{ConnectionDetails: connection()},
 				drift: "External resource differs from the spec in tags; updating",
-				cr:    instance(withSecretVersion(testSecretVersion)),
+				cr:    instance(withSecretVersion(testVersion)),
 				calls: []string{"AddTagsToResource"},
 				inputs: []any{
 					&rds.AddTagsToResourceInput{ResourceName: aws.String(testARN), Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("orders")}}},
@@ -1358,12 +1400,12 @@ func TestUpdate(t *testing.T) {
 			reason:   "A failed tagging should be returned wrapped.",
 			api:      &mockAPI{MockAddTagsToResource: addsTags(errBoom)},
 			observed: seen(withTags(providerTags())),
-			cr:       instance(withSecretVersion(testSecretVersion)),
+			cr:       instance(withSecretVersion(testVersion)),
 			want: want{
 				err:   errBoom,
 				msg:   []string{"cannot tag DB instance: boom"},
 				drift: "External resource differs from the spec in tags; updating",
-				cr:    instance(withSecretVersion(testSecretVersion)),
+				cr:    instance(withSecretVersion(testVersion)),
 				calls: []string{"AddTagsToResource"},
 				inputs: []any{
 					&rds.AddTagsToResourceInput{ResourceName: aws.String(testARN), Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("orders")}}},
@@ -1378,12 +1420,12 @@ func TestUpdate(t *testing.T) {
 				t["owner"] = "someone"
 				return t
 			}())),
-			cr: instance(withSecretVersion(testSecretVersion)),
+			cr: instance(withSecretVersion(testVersion)),
 			want: want{
 				err:    errBoom,
 				msg:    []string{"cannot remove tags from DB instance: boom"},
 				drift:  "External resource differs from the spec in tags; updating",
-				cr:     instance(withSecretVersion(testSecretVersion)),
+				cr:     instance(withSecretVersion(testVersion)),
 				calls:  []string{"RemoveTagsFromResource"},
 				inputs: []any{&rds.RemoveTagsFromResourceInput{ResourceName: aws.String(testARN), TagKeys: []string{"owner"}}},
 			},
@@ -1393,11 +1435,11 @@ func TestUpdate(t *testing.T) {
 			api:      allAPI(),
 			kube:     secretGetFails(t),
 			observed: seen(func(db *types.DBInstance) { db.DBInstanceClass = aws.String("db.t4g.large") }),
-			cr:       instance(withSecretVersion(testSecretVersion)),
+			cr:       instance(withSecretVersion(testVersion)),
 			want: want{
 				err: errBoom,
 				msg: []string{"cannot get master password Secret " + testSecret},
-				cr:  instance(withSecretVersion(testSecretVersion)),
+				cr:  instance(withSecretVersion(testVersion)),
 			},
 		},
 	}
@@ -1595,7 +1637,7 @@ func TestUpdateGeneratesMissingPassword(t *testing.T) {
 	e := newExternal(a, kube, &reconcilertest.Recorder{})
 	o := observe(dbInstance(t))
 	e.observed = &o
-	cr := instance(withSecretVersion(testSecretVersion))
+	cr := instance(withSecretVersion(testVersion))
 	u, err := e.Update(context.Background(), cr)
 	if err != nil {
 		t.Fatal(err)
@@ -1611,8 +1653,8 @@ func TestUpdateGeneratesMissingPassword(t *testing.T) {
 	if len(a.inputs) != 1 || aws.ToString(a.inputs[0].(*rds.ModifyDBInstanceInput).MasterUserPassword) != pw {
 		t.Errorf("ModifyDBInstance was not sent the generated password (calls %v)", a.calls)
 	}
-	if got := cr.Status.AtProvider.PasswordSecretVersion; got != s.ResourceVersion {
-		t.Errorf("applied version %q, want the new Secret's %q", got, s.ResourceVersion)
+	if got, want := cr.Status.AtProvider.PasswordSecretVersion, versionOf(pw); got != want {
+		t.Errorf("applied version %q, want the generated password's %q", got, want)
 	}
 	if string(u.ConnectionDetails["password"]) != pw {
 		t.Error("the connection details do not carry the generated password")

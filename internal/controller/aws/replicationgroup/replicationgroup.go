@@ -63,7 +63,8 @@ const busyPoll = 10 * time.Second
 
 // Setup adds a controller that reconciles ReplicationGroups. clients is
 // shared by every AWS controller.
-func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) error {
+func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, versionKey []byte) error {
+	tokens := secretkey.Store{Kube: mgr.GetClient(), Key: versionKey}
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),
 		Kind:     v1alpha1.ReplicationGroupGroupVersionKind.GroupKind(),
@@ -81,7 +82,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) e
 					return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
 				},
 				External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.ReplicationGroup], error) {
-					return &external{ec: newAPI(cfg), record: record, owners: owners, tokens: secretkey.Store{Kube: mgr.GetClient()}, ca: resourceCA(cfg)}, nil
+					return &external{ec: newAPI(cfg), record: record, owners: owners, tokens: tokens, ca: resourceCA(cfg)}, nil
 				},
 				Tidy: awsclient.WithoutTransportDetail,
 			}
@@ -183,6 +184,14 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (
 	if err != nil && !meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, err
 	}
+	// The versions in place, recorded as they are named now (a version
+	// recorded as a resourceVersion becomes a hash).
+	if tok.Is(applied) {
+		cr.Status.AtProvider.AuthTokenSecretVersion = tok.Version
+	}
+	if tok.Is(rotating) {
+		cr.Status.AtProvider.AuthTokenRotating = tok.Version
+	}
 	obs := managed.ExternalObservation{
 		ResourceExists:          true,
 		ResourceUpToDate:        true,
@@ -191,7 +200,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (
 	}
 	if !isBusy(got.status) {
 		fields := drifted(desired(cr), got)
-		if err == nil && tokenRef(cr) != nil && (tok.Version != applied || rotating != "") {
+		if err == nil && tokenRef(cr) != nil && (!tok.Is(applied) || rotating != "") {
 			// A new token in the Secret, a rotation to finish, or no
 			// token at all: a group this resource did not create
 			// (adopted, or its Secret lost) gets a token it knows at the
@@ -232,8 +241,8 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 	return managed.ExternalCreation{}, nil
 }
 
-// annotationTokenVersion holds the token Secret's resourceVersion the group
-// was created with; it reveals nothing of the token.
+// annotationTokenVersion holds the version of the token the group was
+// created with; it reveals nothing of the token.
 const annotationTokenVersion = "elasticache.aws.appinfra.io/auth-token-secret-version"
 
 func appliedTokenVersion(cr *v1alpha1.ReplicationGroup) string {
@@ -281,7 +290,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 			return managed.ExternalUpdate{}, err
 		}
 	}
-	rotate := ref != nil && (tok.Version != appliedTokenVersion(cr) || cr.Status.AtProvider.AuthTokenRotating != "")
+	rotate := ref != nil && (!tok.Is(appliedTokenVersion(cr)) || cr.Status.AtProvider.AuthTokenRotating != "")
 	if len(fields) == 0 && !rotate {
 		return managed.ExternalUpdate{}, nil
 	}
@@ -323,7 +332,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 func (e *external) rotate(ctx context.Context, cr *v1alpha1.ReplicationGroup, id string, tok secretkey.Value) error {
 	at := &cr.Status.AtProvider
 	strategy := types.AuthTokenUpdateStrategyTypeRotate
-	if at.AuthTokenRotating == tok.Version {
+	if tok.Is(at.AuthTokenRotating) {
 		strategy = types.AuthTokenUpdateStrategyTypeSet
 	}
 	_, err := e.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{

@@ -175,6 +175,24 @@ const (
 	testNewVersion = "43"
 )
 
+// testVersion and testNewTokenVersion are testToken's and testNewToken's
+// versions in the token Secret: what status records once they are applied
+// (or being rotated in).
+var (
+	testVersion         = versionOf(testToken)
+	testNewTokenVersion = versionOf(testNewToken)
+)
+
+// versionOf is the version of a token in the token Secret, hashed as a
+// Store without a key hashes it.
+func versionOf(token string) string {
+	return secretkey.Store{}.Version(secretkey.Ref{Namespace: testNamespace, Name: testSecret, Key: testKey}, token)
+}
+
+// generatedVersion stands, in a wanted resource, for the version of the
+// token Create generated, which the test learns from the Secret.
+const generatedVersion = "<the generated token's version>"
+
 // The UID of the ReplicationGroup team-b/cache, which exists.
 const otherUID = "6e2f8c01-team-b-cache-uid"
 
@@ -672,7 +690,7 @@ func noLeaks(t *testing.T, reason string, err error, events []event.Event, diff 
 
 func TestObserve(t *testing.T) {
 	inSync := func(opts ...groupOption) *v1alpha1.ReplicationGroup {
-		return group(append([]groupOption{withAtProvider(observation()), withTokenVersion(testSecretVersion), withConditions(xpv2.Available())}, opts...)...)
+		return group(append([]groupOption{withAtProvider(observation()), withTokenVersion(testVersion), withConditions(xpv2.Available())}, opts...)...)
 	}
 	readCalls := []string{"DescribeReplicationGroups", "ListTagsForResource"}
 	refusal := "the external resource is managed by replicationgroup.elasticache.aws.appinfra.io team-b/cache"
@@ -761,7 +779,7 @@ func TestObserve(t *testing.T) {
 			api:    readsWithVersion(replicationGroup(t), allTags(), testEngineVersion),
 			cr: group(
 				withAtProvider(v1alpha1.ReplicationGroupObservation{Status: "creating", PrimaryAddress: "old"}),
-				withTokenVersion(testSecretVersion),
+				withTokenVersion(testVersion),
 			),
 			want: want{
 				o:      managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
@@ -773,21 +791,21 @@ func TestObserve(t *testing.T) {
 		"EngineVersionDrift": {
 			reason: "A group back to available after a change runs another engine version than the spec's: drift in engineVersion.",
 			api:    readsWithVersion(replicationGroup(t), allTags(), "6.2.6"),
-			cr:     group(withTokenVersion(testSecretVersion), withAtProvider(v1alpha1.ReplicationGroupObservation{Status: "modifying", AuthTokenSecretVersion: testSecretVersion})),
+			cr:     group(withTokenVersion(testVersion), withAtProvider(v1alpha1.ReplicationGroupObservation{Status: "modifying", AuthTokenSecretVersion: testVersion})),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
 				diff:  []string{"fields differ: engineVersion"},
-				cr:    inSync(withAtProvider(func() v1alpha1.ReplicationGroupObservation { o := observation(); o.EngineVersion = "6.2.6"; return o }()), withTokenVersion(testSecretVersion)),
+				cr:    inSync(withAtProvider(func() v1alpha1.ReplicationGroupObservation { o := observation(); o.EngineVersion = "6.2.6"; return o }()), withTokenVersion(testVersion)),
 				calls: []string{"DescribeReplicationGroups", "DescribeCacheClusters", "ListTagsForResource"},
 			},
 		},
 		"VersionFromAnnotation": {
 			reason: "Before an update sets the status, the token version Create annotated is the applied one: not drift, and copied to the status.",
 			api:    reads(replicationGroup(t), allTags()),
-			cr:     group(withAnnotation(annotationTokenVersion, testSecretVersion)),
+			cr:     group(withAnnotation(annotationTokenVersion, testVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
-				cr:    inSync(withAnnotation(annotationTokenVersion, testSecretVersion)),
+				cr:    inSync(withAnnotation(annotationTokenVersion, testVersion)),
 				calls: readCalls,
 			},
 		},
@@ -797,12 +815,12 @@ func TestObserve(t *testing.T) {
 				g.CacheNodeType = aws.String("cache.r7g.large")
 			}), providerTags()),
 			kube: rotated(t),
-			cr:   group(withTokenVersion(testSecretVersion)),
+			cr:   group(withTokenVersion(testVersion)),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: pending()},
 				cr: group(
 					withAtProvider(func() v1alpha1.ReplicationGroupObservation { o := observation(); o.Status = "modifying"; return o }()),
-					withTokenVersion(testSecretVersion),
+					withTokenVersion(testVersion),
 					withConditions(xpv2.Unavailable().WithMessage("ElastiCache reports the replication group modifying")),
 				),
 				calls: readCalls,
@@ -828,12 +846,12 @@ func TestObserve(t *testing.T) {
 		"CreateFailed": {
 			reason: "A group ElastiCache does not get out of by itself should be Unavailable, saying it needs attention.",
 			api:    reads(replicationGroup(t, withStatus("create-failed")), allTags()),
-			cr:     group(withTokenVersion(testSecretVersion)),
+			cr:     group(withTokenVersion(testVersion)),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
 				cr: group(
 					withAtProvider(func() v1alpha1.ReplicationGroupObservation { o := observation(); o.Status = "create-failed"; return o }()),
-					withTokenVersion(testSecretVersion),
+					withTokenVersion(testVersion),
 					withConditions(xpv2.Unavailable().WithMessage("ElastiCache reports the replication group create-failed; it needs attention (see its events)")),
 				),
 				calls: readCalls,
@@ -844,7 +862,7 @@ func TestObserve(t *testing.T) {
 			api: readsWithVersion(replicationGroup(t, func(g *types.ReplicationGroup) {
 				g.CacheNodeType = aws.String("cache.r7g.large")
 			}), providerTags(), testEngineVersion),
-			cr: group(withTokenVersion(testSecretVersion)),
+			cr: group(withTokenVersion(testVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
 				diff:  []string{"fields differ: cacheNodeType, tags"},
@@ -863,25 +881,25 @@ func TestObserve(t *testing.T) {
 				}
 				return m
 			}(),
-			cr: group(withTokenVersion(testSecretVersion)),
+			cr: group(withTokenVersion(testVersion)),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
 				cr: inSync(withAtProvider(func() v1alpha1.ReplicationGroupObservation {
 					o := observation()
 					o.PrimaryNode.PendingCacheNodeType = "cache.t4g.small"
 					return o
-				}()), withTokenVersion(testSecretVersion)),
+				}()), withTokenVersion(testVersion)),
 				calls: []string{"DescribeReplicationGroups", "DescribeCacheClusters", "ListTagsForResource"},
 			},
 		},
 		"SecurityGroupsChanged": {
 			reason: "A spec whose security groups differ from the node's last description has the node described again and the difference named: it was never compared, so cutting network access looked done while nothing happened.",
 			api:    readsWithVersion(replicationGroup(t), allTags(), testEngineVersion),
-			cr:     group(withTokenVersion(testSecretVersion), func(cr *v1alpha1.ReplicationGroup) { cr.Spec.ForProvider.SecurityGroupIDs = []string{"sg-1"} }),
+			cr:     group(withTokenVersion(testVersion), func(cr *v1alpha1.ReplicationGroup) { cr.Spec.ForProvider.SecurityGroupIDs = []string{"sg-1"} }),
 			want: want{
 				o:    managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
 				diff: []string{"fields differ: securityGroupIDs"},
-				cr: inSync(withTokenVersion(testSecretVersion), func(cr *v1alpha1.ReplicationGroup) {
+				cr: inSync(withTokenVersion(testVersion), func(cr *v1alpha1.ReplicationGroup) {
 					cr.Spec.ForProvider.SecurityGroupIDs = []string{"sg-1"}
 				}),
 				calls: []string{"DescribeReplicationGroups", "DescribeCacheClusters", "ListTagsForResource"},
@@ -892,7 +910,7 @@ func TestObserve(t *testing.T) {
 			api: reads(replicationGroup(t, withMembers(1), func(g *types.ReplicationGroup) {
 				g.NodeGroups[0].ReaderEndpoint = nil
 			}), allTags()),
-			cr: group(withTokenVersion(testSecretVersion)),
+			cr: group(withTokenVersion(testVersion)),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: func() managed.ConnectionDetails {
 					c := connection()
@@ -903,7 +921,7 @@ func TestObserve(t *testing.T) {
 				diff: []string{"fields differ: numCacheClusters"},
 				cr: inSync(withAtProvider(func() v1alpha1.ReplicationGroupObservation {
 					o := observation()
-					o.ReaderAddress, o.ReaderPort, o.MemberClusters, o.AuthTokenSecretVersion = "", 0, []string{"sessions-001"}, testSecretVersion
+					o.ReaderAddress, o.ReaderPort, o.MemberClusters, o.AuthTokenSecretVersion = "", 0, []string{"sessions-001"}, testVersion
 					return o
 				}())),
 				calls: readCalls,
@@ -913,7 +931,7 @@ func TestObserve(t *testing.T) {
 			reason: "A token Secret at another version than the one applied is drift in authToken; the status keeps the applied version, the Diff holds no token, and the connection Secret keeps the old token until ROTATE is sent.",
 			api:    reads(replicationGroup(t), allTags()),
 			kube:   rotated(t),
-			cr:     group(withTokenVersion(testSecretVersion)),
+			cr:     group(withTokenVersion(testVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: pending()},
 				diff:  []string{"fields differ: authToken"},
@@ -925,11 +943,11 @@ func TestObserve(t *testing.T) {
 			reason: "A rotation ROTATE started is drift until SET completes it, although the Secret has not changed since; both versions stay in the status.",
 			api:    reads(replicationGroup(t), allTags()),
 			kube:   rotated(t),
-			cr:     group(withTokenVersion(testSecretVersion), withRotating(testNewVersion)),
+			cr:     group(withTokenVersion(testVersion), withRotating(testNewTokenVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connectionWith(testNewToken)},
 				diff:  []string{"fields differ: authToken"},
-				cr:    inSync(withRotating(testNewVersion)),
+				cr:    inSync(withRotating(testNewTokenVersion)),
 				calls: readCalls,
 			},
 		},
@@ -937,12 +955,12 @@ func TestObserve(t *testing.T) {
 			reason: "While ElastiCache applies ROTATE the group is busy: up to date, and the rotation is remembered.",
 			api:    reads(replicationGroup(t, withStatus("modifying")), allTags()),
 			kube:   rotated(t),
-			cr:     group(withTokenVersion(testSecretVersion), withRotating(testNewVersion)),
+			cr:     group(withTokenVersion(testVersion), withRotating(testNewTokenVersion)),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connectionWith(testNewToken)},
 				cr: group(
 					withAtProvider(func() v1alpha1.ReplicationGroupObservation { o := observation(); o.Status = "modifying"; return o }()),
-					withTokenVersion(testSecretVersion), withRotating(testNewVersion),
+					withTokenVersion(testVersion), withRotating(testNewTokenVersion),
 					withConditions(xpv2.Unavailable().WithMessage("ElastiCache reports the replication group modifying")),
 				),
 				calls: readCalls,
@@ -973,7 +991,7 @@ func TestObserve(t *testing.T) {
 			reason: "Without a token Secret (adopted, or the Secret deleted) the token is unknown: drift in authToken, which Update fixes by generating one; Observe generates nothing, and the connection Secret keeps what it has.",
 			api:    reads(replicationGroup(t), allTags()),
 			kube:   cluster(t, nil),
-			cr:     group(withTokenVersion(testSecretVersion)),
+			cr:     group(withTokenVersion(testVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: pending()},
 				diff:  []string{"fields differ: authToken"},
@@ -985,7 +1003,7 @@ func TestObserve(t *testing.T) {
 			reason: "A token Secret that cannot be read should be an error naming the Secret.",
 			api:    reads(replicationGroup(t), allTags()),
 			kube:   secretGetFails(t),
-			cr:     group(withTokenVersion(testSecretVersion)),
+			cr:     group(withTokenVersion(testVersion)),
 			want: want{
 				err:   errBoom,
 				msg:   []string{"cannot get auth token Secret " + testSecret},
@@ -997,7 +1015,7 @@ func TestObserve(t *testing.T) {
 			reason: "A resource being deleted should not be held up by its token Secret.",
 			api:    reads(replicationGroup(t), allTags()),
 			kube:   secretGetFails(t),
-			cr:     group(deleting(), withTokenVersion(testSecretVersion)),
+			cr:     group(deleting(), withTokenVersion(testVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: pending()},
 				cr:    inSync(deleting()),
@@ -1028,7 +1046,7 @@ func TestObserve(t *testing.T) {
 		"Orphaned": {
 			reason: "A group whose tags name a ReplicationGroup that no longer exists may be adopted: its tags are drift.",
 			api:    reads(replicationGroup(t), managedBy("0a2b4c6d-gone-uid")),
-			cr:     group(withTokenVersion(testSecretVersion)),
+			cr:     group(withTokenVersion(testVersion)),
 			want: want{
 				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connection()},
 				diff:  []string{"tags"},
@@ -1039,7 +1057,7 @@ func TestObserve(t *testing.T) {
 		"ObserveOnly": {
 			reason: "A resource that only observes may read a group another ReplicationGroup manages; it does not late-initialise.",
 			api:    reads(replicationGroup(t), managedBy(otherUID)),
-			cr: group(withPolicies(xpv2.ManagementActionObserve), withTokenVersion(testSecretVersion), withParams(func(p *v1alpha1.ReplicationGroupParameters) {
+			cr: group(withPolicies(xpv2.ManagementActionObserve), withTokenVersion(testVersion), withParams(func(p *v1alpha1.ReplicationGroupParameters) {
 				p.Port = nil
 			})),
 			want: want{
@@ -1054,7 +1072,7 @@ func TestObserve(t *testing.T) {
 		"LateInitialized": {
 			reason: "Unset spec fields should be filled from ElastiCache and reported; with them filled the group is up to date.",
 			api:    reads(replicationGroup(t), allTags()),
-			cr: group(withTokenVersion(testSecretVersion), withParams(func(p *v1alpha1.ReplicationGroupParameters) {
+			cr: group(withTokenVersion(testVersion), withParams(func(p *v1alpha1.ReplicationGroupParameters) {
 				p.Port, p.SnapshotRetentionLimit, p.SnapshotWindow, p.MultiAZEnabled = nil, nil, nil, nil
 			})),
 			want: want{
@@ -1066,7 +1084,7 @@ func TestObserve(t *testing.T) {
 		"LateInitForbidden": {
 			reason: "Policies without LateInitialize should leave the spec alone.",
 			api:    reads(replicationGroup(t), allTags()),
-			cr: group(withTokenVersion(testSecretVersion), withPolicies(xpv2.ManagementActionObserve, xpv2.ManagementActionCreate, xpv2.ManagementActionUpdate, xpv2.ManagementActionDelete), withParams(func(p *v1alpha1.ReplicationGroupParameters) {
+			cr: group(withTokenVersion(testVersion), withPolicies(xpv2.ManagementActionObserve, xpv2.ManagementActionCreate, xpv2.ManagementActionUpdate, xpv2.ManagementActionDelete), withParams(func(p *v1alpha1.ReplicationGroupParameters) {
 				p.Port = nil
 			})),
 			want: want{
@@ -1223,7 +1241,7 @@ func TestCreate(t *testing.T) {
 			kube:   empty,
 			cr:     group(),
 			want: want{
-				cr:      group(withConditions(xpv2.Creating()), createdWith("1")),
+				cr:      group(withConditions(xpv2.Creating()), createdWith(generatedVersion)),
 				calls:   []string{"CreateReplicationGroup"},
 				token:   "generated",
 				version: "1",
@@ -1240,7 +1258,7 @@ func TestCreate(t *testing.T) {
 			},
 			cr: group(),
 			want: want{
-				cr:      group(withConditions(xpv2.Creating()), createdWith("8")),
+				cr:      group(withConditions(xpv2.Creating()), createdWith(generatedVersion)),
 				calls:   []string{"CreateReplicationGroup"},
 				token:   "generated",
 				version: "8",
@@ -1253,7 +1271,7 @@ func TestCreate(t *testing.T) {
 			kube:   withSecret,
 			cr:     group(),
 			want: want{
-				cr:      group(withConditions(xpv2.Creating()), createdWith(testSecretVersion)),
+				cr:      group(withConditions(xpv2.Creating()), createdWith(testVersion)),
 				calls:   []string{"CreateReplicationGroup"},
 				token:   testToken,
 				version: testSecretVersion,
@@ -1423,6 +1441,10 @@ func TestCreate(t *testing.T) {
 			if diff := cmp.Diff(managed.ExternalCreation{}, got); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want, +got:\n%s", tc.reason, diff)
 			}
+			if tc.want.cr.Status.AtProvider.AuthTokenSecretVersion == generatedVersion {
+				tok, _ := storedToken(t, kube)
+				createdWith(versionOf(tok))(tc.want.cr)
+			}
 			if diff := cmp.Diff(tc.want.cr, tc.cr, cmpopts.EquateApproxTime(time.Second)); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want cr, +got cr:\n%s", tc.reason, diff)
 			}
@@ -1532,7 +1554,7 @@ func TestUpdate(t *testing.T) {
 		return "External resource differs from the spec in " + fields + "; updating"
 	}
 	applied := func(opts ...groupOption) *v1alpha1.ReplicationGroup {
-		return group(append([]groupOption{withTokenVersion(testSecretVersion)}, opts...)...)
+		return group(append([]groupOption{withTokenVersion(testVersion)}, opts...)...)
 	}
 
 	type want struct {
@@ -1567,8 +1589,8 @@ func TestUpdate(t *testing.T) {
 				o.tags = nil
 				return o
 			}(),
-			cr:   applied(withRotating(testNewVersion)),
-			want: want{cr: applied(withRotating(testNewVersion))},
+			cr:   applied(withRotating(testNewTokenVersion)),
+			want: want{cr: applied(withRotating(testNewTokenVersion))},
 		},
 		"InSync": {
 			reason:   "A group matching the spec should cause no call and no event.",
@@ -1770,7 +1792,7 @@ func TestUpdate(t *testing.T) {
 			want: want{
 				u:      managed.ExternalUpdate{ConnectionDetails: connectionWith(testNewToken)},
 				drift:  drift("authToken"),
-				cr:     applied(withRotating(testNewVersion)),
+				cr:     applied(withRotating(testNewTokenVersion)),
 				calls:  []string{"ModifyReplicationGroup"},
 				inputs: []any{tokenIn(testNewToken, types.AuthTokenUpdateStrategyTypeRotate)},
 			},
@@ -1780,11 +1802,11 @@ func TestUpdate(t *testing.T) {
 			api:      allAPI(),
 			kube:     rotated(t),
 			observed: seen(),
-			cr:       applied(withRotating(testNewVersion)),
+			cr:       applied(withRotating(testNewTokenVersion)),
 			want: want{
 				u:      managed.ExternalUpdate{ConnectionDetails: connectionWith(testNewToken)},
 				drift:  drift("authToken"),
-				cr:     applied(withTokenVersion(testNewVersion)),
+				cr:     applied(withTokenVersion(testNewTokenVersion)),
 				calls:  []string{"ModifyReplicationGroup"},
 				inputs: []any{tokenIn(testNewToken, types.AuthTokenUpdateStrategyTypeSet)},
 			},
@@ -1797,7 +1819,7 @@ func TestUpdate(t *testing.T) {
 			want: want{
 				u:      managed.ExternalUpdate{ConnectionDetails: connection()},
 				drift:  drift("authToken"),
-				cr:     group(withRotating(testSecretVersion)),
+				cr:     group(withRotating(testVersion)),
 				calls:  []string{"ModifyReplicationGroup"},
 				inputs: []any{tokenIn(testToken, types.AuthTokenUpdateStrategyTypeRotate)},
 			},
@@ -1822,12 +1844,12 @@ func TestUpdate(t *testing.T) {
 			api:      &mockAPI{MockModifyReplicationGroup: modifies(errBoom)},
 			kube:     rotated(t),
 			observed: seen(),
-			cr:       applied(withRotating(testNewVersion)),
+			cr:       applied(withRotating(testNewTokenVersion)),
 			want: want{
 				err:    errBoom,
 				msg:    []string{"cannot SET the auth token: boom"},
 				drift:  drift("authToken"),
-				cr:     applied(withRotating(testNewVersion)),
+				cr:     applied(withRotating(testNewTokenVersion)),
 				calls:  []string{"ModifyReplicationGroup"},
 				inputs: []any{tokenIn(testNewToken, types.AuthTokenUpdateStrategyTypeSet)},
 			},
@@ -1898,7 +1920,7 @@ func TestUpdate(t *testing.T) {
 // be in a Diff or an event, and the rotation must be drift until SET.
 func TestTokenRotation(t *testing.T) {
 	kube := rotated(t)
-	cr := group(withTokenVersion(testSecretVersion))
+	cr := group(withTokenVersion(testVersion))
 	status := "available"
 	a := &mockAPI{
 		MockDescribeReplicationGroups: func(ctx context.Context, in *elasticache.DescribeReplicationGroupsInput, opts ...func(*elasticache.Options)) (*elasticache.DescribeReplicationGroupsOutput, error) {
@@ -1919,11 +1941,11 @@ func TestTokenRotation(t *testing.T) {
 		rotating string
 	}
 	polls := []poll{
-		{upToDate: false, strategy: types.AuthTokenUpdateStrategyTypeRotate, applied: testSecretVersion, rotating: testNewVersion},
-		{upToDate: true, applied: testSecretVersion, rotating: testNewVersion},
-		{settle: true, upToDate: false, strategy: types.AuthTokenUpdateStrategyTypeSet, applied: testNewVersion},
-		{upToDate: true, applied: testNewVersion},
-		{settle: true, upToDate: true, applied: testNewVersion},
+		{upToDate: false, strategy: types.AuthTokenUpdateStrategyTypeRotate, applied: testVersion, rotating: testNewTokenVersion},
+		{upToDate: true, applied: testVersion, rotating: testNewTokenVersion},
+		{settle: true, upToDate: false, strategy: types.AuthTokenUpdateStrategyTypeSet, applied: testNewTokenVersion},
+		{upToDate: true, applied: testNewTokenVersion},
+		{settle: true, upToDate: true, applied: testNewTokenVersion},
 	}
 	for i, p := range polls {
 		if p.settle {
@@ -2159,13 +2181,13 @@ func TestScaling(t *testing.T) {
 		"GrowWithFailover": {
 			reason: "One node without failover to group()'s two with failover and multi-AZ: the replica first, then failover; nothing refused.",
 			from:   scalingGroup{members: 1},
-			cr:     group(withTokenVersion(testSecretVersion)),
+			cr:     group(withTokenVersion(testVersion)),
 			polls:  3,
 		},
 		"ShrinkWithoutFailover": {
 			reason: "Two nodes with failover to one without: failover off first, then the replica once the group is available again; nothing refused.",
 			from:   scalingGroup{members: 2, failover: true, multiAZ: true},
-			cr: group(withTokenVersion(testSecretVersion), withParams(func(p *v1alpha1.ReplicationGroupParameters) {
+			cr: group(withTokenVersion(testVersion), withParams(func(p *v1alpha1.ReplicationGroupParameters) {
 				p.NumCacheClusters, p.AutomaticFailoverEnabled, p.MultiAZEnabled = 1, false, ptr.To(false)
 			})),
 			polls: 3,
@@ -2219,7 +2241,7 @@ func TestUpdateGeneratesMissingToken(t *testing.T) {
 	o := observe(replicationGroup(t))
 	o.tags = allTags()
 	e.observed = &o
-	cr := group(withTokenVersion(testSecretVersion))
+	cr := group(withTokenVersion(testVersion))
 	u, err := e.Update(context.Background(), cr)
 	if err != nil {
 		t.Fatal(err)
@@ -2239,8 +2261,8 @@ func TestUpdateGeneratesMissingToken(t *testing.T) {
 	if aws.ToString(in.AuthToken) != tok || in.AuthTokenUpdateStrategy != types.AuthTokenUpdateStrategyTypeRotate {
 		t.Errorf("ModifyReplicationGroup was not sent ROTATE with the generated token (strategy %q)", in.AuthTokenUpdateStrategy)
 	}
-	if got := cr.Status.AtProvider.AuthTokenRotating; got != s.ResourceVersion {
-		t.Errorf("rotating %q, want the new Secret's %q", got, s.ResourceVersion)
+	if got, want := cr.Status.AtProvider.AuthTokenRotating, versionOf(tok); got != want {
+		t.Errorf("rotating %q, want the generated token's %q", got, want)
 	}
 	if string(u.ConnectionDetails["password"]) != tok {
 		t.Error("the connection details do not carry the token ROTATE sent")
