@@ -69,6 +69,17 @@ func ClientOptions() client.Options {
 	return client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}}
 }
 
+// SetupProviderConfigs adds the controllers of a cloud's ProviderConfig
+// kinds and returns what its client cache reads credentials Secrets with:
+// each at most once per RecentSecrets, however many resources connect with
+// them.
+func SetupProviderConfigs(mgr ctrl.Manager, o Options, g providerconfig.Group) (client.Reader, error) {
+	if err := providerconfig.Setup(mgr, o.Options, g); err != nil {
+		return nil, err
+	}
+	return providerconfig.NewRecentSecrets(mgr.GetClient(), RecentSecrets), nil
+}
+
 // A Kind is a managed resource kind and how to start its controller.
 type Kind struct {
 	GVK   schema.GroupVersionKind

@@ -87,6 +87,23 @@ func connSecret(t *testing.T, name string) map[string]string {
 	return out
 }
 
+// onlyDescribes waits for three polls of instance name after its call
+// start and fails if any of its calls was not DescribeDBInstances.
+func onlyDescribes(t *testing.T, name string, start int, what string) {
+	t.Helper()
+	eventually(t, 4*pollInterval+10*time.Second, "three polls", func() error {
+		if n := len(rdsCalls.of(name)) - start; n < 3 {
+			return fmt.Errorf("%d calls so far", n)
+		}
+		return nil
+	})
+	for _, c := range rdsCalls.of(name)[start:] {
+		if c.Op != "DescribeDBInstances" {
+			t.Errorf("%s sent %s", what, c.Op)
+		}
+	}
+}
+
 // servingStates are the RDS states in which the engine serves connections,
 // by AWS's documentation of instance statuses: Ready may be True in them.
 var servingStates = []string{"available", "backing-up", "storage-optimization", "configuring-enhanced-monitoring",
@@ -170,18 +187,7 @@ func TestDBInstancePostgres(t *testing.T) {
 	t.Run("SteadyStateOneDescribe", func(t *testing.T) {
 		// Three polls of an in-sync instance: one DescribeDBInstances each,
 		// nothing else.
-		start := len(rdsCalls.of(name))
-		eventually(t, 4*pollInterval+10*time.Second, "three polls", func() error {
-			if n := len(rdsCalls.of(name)) - start; n < 3 {
-				return fmt.Errorf("%d calls so far", n)
-			}
-			return nil
-		})
-		for _, c := range rdsCalls.of(name)[start:] {
-			if c.Op != "DescribeDBInstances" {
-				t.Errorf("an in-sync poll sent %s", c.Op)
-			}
-		}
+		onlyDescribes(t, name, len(rdsCalls.of(name)), "an in-sync poll")
 	})
 
 	t.Run("Resize", func(t *testing.T) {
@@ -227,17 +233,7 @@ func TestDBInstancePostgres(t *testing.T) {
 			s.Labels["gitops.example.com/synced"] = "true"
 			return kube.Update(context.Background(), s)
 		})
-		eventually(t, 4*pollInterval+10*time.Second, "three polls", func() error {
-			if n := len(rdsCalls.of(name)) - start; n < 3 {
-				return fmt.Errorf("%d calls so far", n)
-			}
-			return nil
-		})
-		for _, c := range rdsCalls.of(name)[start:] {
-			if c.Op != "DescribeDBInstances" {
-				t.Errorf("a label on the password Secret sent %s", c.Op)
-			}
-		}
+		onlyDescribes(t, name, start, "a label on the password Secret")
 	})
 
 	t.Run("RotatePassword", func(t *testing.T) {

@@ -25,19 +25,17 @@ import (
 // managed resource kinds, for controller.SetupKinds to start. The
 // manager's client must be made with controller.ClientOptions.
 func Setup(mgr ctrl.Manager, o controller.Options) ([]controller.Kind, error) {
-	if err := providerconfig.Setup(mgr, o.Options, providerconfig.Group{
+	secrets, err := controller.SetupProviderConfigs(mgr, o, providerconfig.Group{
 		ProviderConfig:        &v1alpha1.ProviderConfig{},
 		ClusterProviderConfig: &v1alpha1.ClusterProviderConfig{},
 		Usage:                 &v1alpha1.ProviderConfigUsage{},
 		UsageList:             v1alpha1.ProviderConfigUsageListGroupVersionKind,
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 	// One client cache, shared by the kinds: resources of every kind that
-	// use one config share one SDK configuration. Credentials Secrets are
-	// read at most once per controller.RecentSecrets per Secret, however
-	// many resources connect with them.
-	secrets := providerconfig.NewRecentSecrets(mgr.GetClient(), controller.RecentSecrets)
+	// use one config share one SDK configuration.
 	clients := awsclient.NewClients(mgr.GetClient(), secrets, o.Endpoints, o.APILimits)
 	if err := controller.RegisterCacheMetrics("aws", clients.Stats); err != nil {
 		return nil, err

@@ -22,6 +22,7 @@ import (
 
 	"github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
+	"github.com/appinfra/provider-appinfra/internal/controller/aws/awsparams"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
 	"github.com/appinfra/provider-appinfra/internal/tags"
 )
@@ -219,8 +220,8 @@ func drifted(want v1alpha1.DBInstanceParameters, got observed) []string {
 	add(want.PreferredMaintenanceWindow != nil && !strings.EqualFold(*want.PreferredMaintenanceWindow, aws.ToString(g.PreferredMaintenanceWindow)), fieldMaintenance)
 	add(want.AutoMinorVersionUpgrade != nil && *want.AutoMinorVersionUpgrade != aws.ToBool(g.AutoMinorVersionUpgrade), fieldAutoMinorUpgrade)
 	add(want.DeletionProtection != nil && *want.DeletionProtection != aws.ToBool(g.DeletionProtection), fieldDeletionProtect)
-	add(want.VPCSecurityGroupIDs != nil && !sameSet(want.VPCSecurityGroupIDs, g.VPCSecurityGroupIDs), fieldSecurityGroups)
-	add(want.DBParameterGroupName != nil && !parameterGroupMatches(*want.DBParameterGroupName, aws.ToString(g.DBParameterGroupName)), fieldParameterGroup)
+	add(want.VPCSecurityGroupIDs != nil && !awsparams.SameSet(want.VPCSecurityGroupIDs, g.VPCSecurityGroupIDs), fieldSecurityGroups)
+	add(want.DBParameterGroupName != nil && !awsparams.ParameterGroupMatches(*want.DBParameterGroupName, aws.ToString(g.DBParameterGroupName)), fieldParameterGroup)
 	add(want.Port != nil && *want.Port != aws.ToInt32(g.Port), fieldPort)
 	add(!maps.Equal(want.Tags, got.tags), fieldTags)
 	return f
@@ -258,25 +259,6 @@ func compareVersions(a, b string) int {
 	return cmp.Compare(len(as), len(bs))
 }
 
-// defaultParameterGroup is the prefix of the groups RDS picks when none
-// is named: default.postgres16, default.mysql8.0.
-const defaultParameterGroup = "default."
-
-// parameterGroupMatches: a default group in the spec (written before the
-// provider stopped late-initialising it, or by hand) is satisfied by the
-// default group of whichever family the instance runs, which changes
-// with a major upgrade.
-func parameterGroupMatches(want, got string) bool {
-	return want == got || (strings.HasPrefix(want, defaultParameterGroup) && strings.HasPrefix(got, defaultParameterGroup))
-}
-
-func sameSet(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(a, b)
-}
-
 // lateInitialize fills spec fields left unset with what RDS chose.
 func lateInitialize(spec *v1alpha1.DBInstanceParameters, got v1alpha1.DBInstanceParameters) bool {
 	changed := false
@@ -301,7 +283,7 @@ func lateInitialize(spec *v1alpha1.DBInstanceParameters, got v1alpha1.DBInstance
 	fill(&spec.StorageType, got.StorageType)
 	fill(&spec.PreferredBackupWindow, got.PreferredBackupWindow)
 	fill(&spec.PreferredMaintenanceWindow, got.PreferredMaintenanceWindow)
-	if !strings.HasPrefix(aws.ToString(got.DBParameterGroupName), defaultParameterGroup) {
+	if !awsparams.IsDefaultParameterGroup(aws.ToString(got.DBParameterGroupName)) {
 		fill(&spec.DBParameterGroupName, got.DBParameterGroupName)
 	}
 	fill32(&spec.BackupRetentionPeriod, got.BackupRetentionPeriod)

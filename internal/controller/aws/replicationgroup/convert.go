@@ -19,6 +19,7 @@ import (
 
 	"github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
+	"github.com/appinfra/provider-appinfra/internal/controller/aws/awsparams"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
 	"github.com/appinfra/provider-appinfra/internal/tags"
 )
@@ -139,24 +140,6 @@ func nodeOf(c types.CacheCluster) (string, *v1alpha1.NodeObservation) {
 // only a description of the node tells.
 var nodeFields = []string{fieldNodeType, fieldEngineVersion, fieldSecurityGroups, fieldParameterGroup, fieldMaintenance}
 
-// defaultParameterGroup is the prefix of the groups ElastiCache picks
-// when none is named: default.redis7, default.valkey8.
-const defaultParameterGroup = "default."
-
-// parameterGroupMatches: a default group in the spec is satisfied by the
-// default group of whichever family the nodes run, which an engine upgrade
-// changes.
-func parameterGroupMatches(want, got string) bool {
-	return want == got || (strings.HasPrefix(want, defaultParameterGroup) && strings.HasPrefix(got, defaultParameterGroup))
-}
-
-func sameSet(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(a, b)
-}
-
 // versionMatches says whether the running version satisfies the wanted
 // one: ElastiCache takes "7.1" or "7.x" and reports "7.1.0".
 func versionMatches(want, running string) bool {
@@ -226,8 +209,8 @@ func drifted(want v1alpha1.ReplicationGroupParameters, got observed) []string {
 	add(want.SnapshotRetentionLimit != nil && *want.SnapshotRetentionLimit != aws.ToInt32(g.SnapshotRetentionLimit), fieldSnapshotLimit)
 	add(want.SnapshotWindow != nil && g.SnapshotWindow != nil && *want.SnapshotWindow != *g.SnapshotWindow, fieldSnapshotWindow)
 	if got.node != nil {
-		add(want.SecurityGroupIDs != nil && !sameSet(want.SecurityGroupIDs, n.SecurityGroupIDs), fieldSecurityGroups)
-		add(want.CacheParameterGroupName != nil && !parameterGroupMatches(*want.CacheParameterGroupName, n.CacheParameterGroupName), fieldParameterGroup)
+		add(want.SecurityGroupIDs != nil && !awsparams.SameSet(want.SecurityGroupIDs, n.SecurityGroupIDs), fieldSecurityGroups)
+		add(want.CacheParameterGroupName != nil && !awsparams.ParameterGroupMatches(*want.CacheParameterGroupName, n.CacheParameterGroupName), fieldParameterGroup)
 		add(want.PreferredMaintenanceWindow != nil && !strings.EqualFold(*want.PreferredMaintenanceWindow, n.PreferredMaintenanceWindow), fieldMaintenance)
 	}
 	add(!maps.Equal(want.Tags, got.tags), fieldTags)
@@ -252,7 +235,7 @@ func lateInitialize(spec *v1alpha1.ReplicationGroupParameters, got v1alpha1.Repl
 	if spec.SecurityGroupIDs == nil && len(got.SecurityGroupIDs) > 0 {
 		spec.SecurityGroupIDs, changed = slices.Clone(got.SecurityGroupIDs), true
 	}
-	if spec.CacheParameterGroupName == nil && got.CacheParameterGroupName != nil && !strings.HasPrefix(*got.CacheParameterGroupName, defaultParameterGroup) {
+	if spec.CacheParameterGroupName == nil && got.CacheParameterGroupName != nil && !awsparams.IsDefaultParameterGroup(*got.CacheParameterGroupName) {
 		spec.CacheParameterGroupName, changed = ptr.To(*got.CacheParameterGroupName), true
 	}
 	if spec.PreferredMaintenanceWindow == nil && got.PreferredMaintenanceWindow != nil {
