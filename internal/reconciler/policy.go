@@ -20,6 +20,21 @@ func RecordDrift(record event.Recorder, o resource.Object, fields []string) {
 	record.Event(o, event.Normal(ReasonDriftDetected, fmt.Sprintf("External resource differs from the spec in %s; updating", strings.Join(fields, ", "))))
 }
 
+// Deletes reports whether mg's management policies let the provider delete
+// its external resource: without Delete, deleting mg orphans it.
+func Deletes(mg resource.Managed) bool {
+	policies := mg.GetManagementPolicies()
+	if len(policies) == 0 {
+		return true // The API defaults to ["*"].
+	}
+	for _, p := range policies {
+		if p == xpv2.ManagementActionAll || p == xpv2.ManagementActionDelete {
+			return true
+		}
+	}
+	return false
+}
+
 // LateInitializes reports whether mg's management policies let the provider
 // fill unset spec fields from the external resource. Without that, Observe
 // must leave the spec alone: the runtime persists the whole object when it

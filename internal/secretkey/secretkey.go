@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"math/big"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
@@ -82,6 +83,10 @@ type Ref struct {
 	Namespace, Name, Key string
 	// What the value is, for errors: "master password", "auth token".
 	What string
+	// Owner owns a Secret Ensure makes (not one that exists already, where
+	// it only adds the key): the Secret goes with the resource, not
+	// keeping an old credential in the namespace for ever.
+	Owner *metav1.OwnerReference
 }
 
 // Store reads and writes values. Kube is the manager's client, which reads
@@ -133,6 +138,9 @@ func (s Store) Ensure(ctx context.Context, ref Ref) (Value, error) {
 				Labels: map[string]string{secretcache.LabelKey: secretcache.LabelValue}},
 			Data: map[string][]byte{ref.Key: []byte(data)},
 		}
+		if ref.Owner != nil {
+			sec.OwnerReferences = []metav1.OwnerReference{*ref.Owner}
+		}
 		err = s.Kube.Create(ctx, sec)
 	case err == nil:
 		if sec.Data == nil {
@@ -167,6 +175,29 @@ func (v Value) IfSent(sent ...string) string {
 		}
 	}
 	return ""
+}
+
+// Release keeps the Secret ref names when its owner goes: a resource
+// deleted without deleting its cloud resource (orphaned) leaves the
+// credential that resource still takes.
+func (s Store) Release(ctx context.Context, ref Ref) error {
+	if ref.Owner == nil {
+		return nil
+	}
+	sec := &corev1.Secret{}
+	err := s.Kube.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, sec)
+	if kerrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return errors.Wrapf(err, "cannot get %s Secret %s", ref.What, ref.Name)
+	}
+	owners := slices.DeleteFunc(slices.Clone(sec.OwnerReferences), func(o metav1.OwnerReference) bool { return o.UID == ref.Owner.UID })
+	if len(owners) == len(sec.OwnerReferences) {
+		return nil
+	}
+	sec.OwnerReferences = owners
+	return errors.Wrapf(s.Kube.Update(ctx, sec), "cannot keep %s Secret %s for the orphaned resource", ref.What, ref.Name)
 }
 
 // KeySecret is the Secret, in the provider's namespace, that holds the key

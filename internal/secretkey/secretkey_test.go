@@ -133,3 +133,43 @@ func TestLoadKey(t *testing.T) {
 		t.Errorf("a Secret without a whole key: %v, want an error saying so", err)
 	}
 }
+
+// TestGeneratedSecretOwned: a Secret Ensure makes goes with its resource,
+// one that existed does not become the resource's, and Release keeps it
+// for a resource that is orphaned.
+func TestGeneratedSecretOwned(t *testing.T) {
+	ctx := context.Background()
+	owner := &metav1.OwnerReference{APIVersion: "rds.aws.appinfra.io/v1alpha1", Kind: "DBInstance", Name: "db", UID: "uid-1"}
+	kube := fake.NewClientBuilder().WithObjects(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "theirs"}, Data: map[string][]byte{"other": []byte("x")}}).Build()
+	s := Store{Kube: kube}
+	made := Ref{Namespace: "team-a", Name: "made", Key: "password", What: "master password", Owner: owner}
+	theirs := made
+	theirs.Name = "theirs"
+	for _, ref := range []Ref{made, theirs} {
+		if _, err := s.Ensure(ctx, ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(name string) *corev1.Secret {
+		sec := &corev1.Secret{}
+		if err := kube.Get(ctx, client.ObjectKey{Namespace: "team-a", Name: name}, sec); err != nil {
+			t.Fatal(err)
+		}
+		return sec
+	}
+	if o := get("made").OwnerReferences; len(o) != 1 || o[0].UID != owner.UID {
+		t.Errorf("the Secret Ensure made has owners %v, want the resource", o)
+	}
+	if o := get("theirs").OwnerReferences; len(o) != 0 {
+		t.Errorf("a Secret that existed got owners %v: it is not the resource's to take away", o)
+	}
+	if err := s.Release(ctx, made); err != nil {
+		t.Fatal(err)
+	}
+	if o := get("made").OwnerReferences; len(o) != 0 {
+		t.Errorf("after Release the Secret still has owners %v", o)
+	}
+	if err := s.Release(ctx, Ref{Namespace: "team-a", Name: "gone", Owner: owner}); err != nil {
+		t.Errorf("Release of a Secret that is gone: %v", err)
+	}
+}

@@ -32,7 +32,8 @@ import (
 // passwordRef names the master password's Secret key.
 func passwordRef(cr *v1alpha1.DBInstance) secretkey.Ref {
 	r := cr.Spec.ForProvider.MasterPasswordSecretRef
-	return secretkey.Ref{Namespace: cr.GetNamespace(), Name: r.Name, Key: r.Key, What: "master password"}
+	owner := meta.AsOwner(meta.TypedReferenceTo(cr, v1alpha1.DBInstanceGroupVersionKind))
+	return secretkey.Ref{Namespace: cr.GetNamespace(), Name: r.Name, Key: r.Key, What: "master password", Owner: &owner}
 }
 
 // api is the part of *rds.Client this controller uses; the real client
@@ -144,6 +145,12 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 	pw, err := e.passwords.Read(ctx, passwordRef(cr))
 	if err != nil && !meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, err
+	}
+	if meta.WasDeleted(cr) && !reconciler.Deletes(cr) {
+		// Orphaned: the instance stays, and so does the password it takes.
+		if err := e.passwords.Release(ctx, passwordRef(cr)); err != nil {
+			return managed.ExternalObservation{}, err
+		}
 	}
 	if pw.Is(version) {
 		// The version in place, recorded as it is named now (a version

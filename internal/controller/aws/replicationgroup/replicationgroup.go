@@ -134,7 +134,8 @@ func tokenRef(cr *v1alpha1.ReplicationGroup) *secretkey.Ref {
 	if r == nil {
 		return nil
 	}
-	return &secretkey.Ref{Namespace: cr.GetNamespace(), Name: r.Name, Key: r.Key, What: "auth token"}
+	owner := meta.AsOwner(meta.TypedReferenceTo(cr, v1alpha1.ReplicationGroupGroupVersionKind))
+	return &secretkey.Ref{Namespace: cr.GetNamespace(), Name: r.Name, Key: r.Key, What: "auth token", Owner: &owner}
 }
 
 // token reads the referenced auth token, if the spec references one.
@@ -183,6 +184,12 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (
 	tok, err := e.token(ctx, cr)
 	if err != nil && !meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, err
+	}
+	if ref := tokenRef(cr); ref != nil && meta.WasDeleted(cr) && !reconciler.Deletes(cr) {
+		// Orphaned: the group stays, and so does the token it takes.
+		if err := e.tokens.Release(ctx, *ref); err != nil {
+			return managed.ExternalObservation{}, err
+		}
 	}
 	// The versions in place, recorded as they are named now (a version
 	// recorded as a resourceVersion becomes a hash).
