@@ -34,6 +34,30 @@ type Kind[T resource.ModernManaged] struct {
 	// PollInterval, if set, chooses each resource's next poll, for kinds
 	// whose resources are sometimes busy (creating, modifying).
 	PollInterval managed.PollIntervalHook
+	// Finalize, if set, runs as a resource being deleted is let go (its
+	// finalizer removed): after its cloud resource is gone, or at once
+	// when it is orphaned. Its error is recorded as an event, and does not
+	// hold the deletion: deleting must always be able to finish.
+	Finalize func(ctx context.Context, mg T) error
+}
+
+// reasonCannotFinalize is the event of a Finalize that failed.
+const reasonCannotFinalize event.Reason = "CannotFinalize"
+
+// finalizer runs a kind's Finalize before removing the finalizer.
+type finalizer[T resource.ModernManaged] struct {
+	resource.Finalizer
+	finalize func(context.Context, T) error
+	record   event.Recorder
+}
+
+func (f finalizer[T]) RemoveFinalizer(ctx context.Context, obj resource.Object) error {
+	if mg, ok := obj.(T); ok {
+		if err := f.finalize(ctx, mg); err != nil {
+			f.record.Event(obj, event.Warning(reasonCannotFinalize, err))
+		}
+	}
+	return f.Finalizer.RemoveFinalizer(ctx, obj)
 }
 
 // liveReads is a client whose Get reads from the API server, not a cache.
@@ -68,6 +92,11 @@ func Setup[T resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k K
 		// read from the manager's cache can still be the stale version that
 		// conflicted, so it reads from the API server itself.
 		managed.WithCriticalAnnotationUpdater(managed.NewRetryingCriticalAnnotationUpdater(liveReads{Client: kube, live: mgr.GetAPIReader()})),
+	}
+	if k.Finalize != nil {
+		opts = append(opts, managed.WithFinalizer(finalizer[T]{
+			Finalizer: resource.NewAPIFinalizer(mgr.GetClient(), managed.FinalizerName), finalize: k.Finalize, record: record,
+		}))
 	}
 	if k.PollInterval != nil {
 		opts = append(opts, managed.WithPollIntervalHook(k.PollInterval))

@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"math/big"
-	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
@@ -83,11 +82,17 @@ type Ref struct {
 	Namespace, Name, Key string
 	// What the value is, for errors: "master password", "auth token".
 	What string
-	// Owner owns a Secret Ensure makes (not one that exists already, where
-	// it only adds the key): the Secret goes with the resource, not
-	// keeping an old credential in the namespace for ever.
-	Owner *metav1.OwnerReference
+	// For is the UID of the resource the value is for: a Secret Ensure
+	// makes for it (not one that exists already, where it only adds the
+	// key) is marked as generated for it, and DeleteGenerated removes it
+	// with the resource, not keeping an old credential in the namespace
+	// for ever.
+	For types.UID
 }
+
+// annotationGeneratedFor marks a Secret the provider made, with the UID of
+// the resource it made it for.
+const annotationGeneratedFor = "appinfra.io/generated-for"
 
 // Store reads and writes values. Kube is the manager's client, which reads
 // the Secrets the provider wrote from a cache of those alone, and every
@@ -138,8 +143,8 @@ func (s Store) Ensure(ctx context.Context, ref Ref) (Value, error) {
 				Labels: map[string]string{secretcache.LabelKey: secretcache.LabelValue}},
 			Data: map[string][]byte{ref.Key: []byte(data)},
 		}
-		if ref.Owner != nil {
-			sec.OwnerReferences = []metav1.OwnerReference{*ref.Owner}
+		if ref.For != "" {
+			sec.Annotations = map[string]string{annotationGeneratedFor: string(ref.For)}
 		}
 		err = s.Kube.Create(ctx, sec)
 	case err == nil:
@@ -177,11 +182,12 @@ func (v Value) IfSent(sent ...string) string {
 	return ""
 }
 
-// Release keeps the Secret ref names when its owner goes: a resource
-// deleted without deleting its cloud resource (orphaned) leaves the
-// credential that resource still takes.
-func (s Store) Release(ctx context.Context, ref Ref) error {
-	if ref.Owner == nil {
+// DeleteGenerated deletes the Secret ref names if Ensure made it for the
+// resource ref.For, and leaves any other Secret alone. Call it as the
+// resource goes with its cloud resource (not when it is orphaned: the cloud
+// resource still takes the credential).
+func (s Store) DeleteGenerated(ctx context.Context, ref Ref) error {
+	if ref.For == "" {
 		return nil
 	}
 	sec := &corev1.Secret{}
@@ -192,12 +198,14 @@ func (s Store) Release(ctx context.Context, ref Ref) error {
 	if err != nil {
 		return errors.Wrapf(err, "cannot get %s Secret %s", ref.What, ref.Name)
 	}
-	owners := slices.DeleteFunc(slices.Clone(sec.OwnerReferences), func(o metav1.OwnerReference) bool { return o.UID == ref.Owner.UID })
-	if len(owners) == len(sec.OwnerReferences) {
+	if sec.Annotations[annotationGeneratedFor] != string(ref.For) {
 		return nil
 	}
-	sec.OwnerReferences = owners
-	return errors.Wrapf(s.Kube.Update(ctx, sec), "cannot keep %s Secret %s for the orphaned resource", ref.What, ref.Name)
+	err = s.Kube.Delete(ctx, sec, client.Preconditions{UID: &sec.UID})
+	if kerrors.IsNotFound(err) || kerrors.IsConflict(err) {
+		return nil
+	}
+	return errors.Wrapf(err, "cannot delete the generated %s Secret %s", ref.What, ref.Name)
 }
 
 // KeySecret is the Secret, in the provider's namespace, that holds the key

@@ -134,15 +134,14 @@ func TestLoadKey(t *testing.T) {
 	}
 }
 
-// TestGeneratedSecretOwned: a Secret Ensure makes goes with its resource,
-// one that existed does not become the resource's, and Release keeps it
-// for a resource that is orphaned.
-func TestGeneratedSecretOwned(t *testing.T) {
+// TestGeneratedSecretDeleted: a Secret Ensure makes for a resource is
+// marked as generated for it and DeleteGenerated removes it; a Secret that
+// existed, or was made for another resource, is left alone.
+func TestGeneratedSecretDeleted(t *testing.T) {
 	ctx := context.Background()
-	owner := &metav1.OwnerReference{APIVersion: "rds.aws.appinfra.io/v1alpha1", Kind: "DBInstance", Name: "db", UID: "uid-1"}
 	kube := fake.NewClientBuilder().WithObjects(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "theirs"}, Data: map[string][]byte{"other": []byte("x")}}).Build()
 	s := Store{Kube: kube}
-	made := Ref{Namespace: "team-a", Name: "made", Key: "password", What: "master password", Owner: owner}
+	made := Ref{Namespace: "team-a", Name: "made", Key: "password", What: "master password", For: "uid-1"}
 	theirs := made
 	theirs.Name = "theirs"
 	for _, ref := range []Ref{made, theirs} {
@@ -150,26 +149,30 @@ func TestGeneratedSecretOwned(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	get := func(name string) *corev1.Secret {
-		sec := &corev1.Secret{}
-		if err := kube.Get(ctx, client.ObjectKey{Namespace: "team-a", Name: name}, sec); err != nil {
+	exists := func(name string) bool {
+		err := kube.Get(ctx, client.ObjectKey{Namespace: "team-a", Name: name}, &corev1.Secret{})
+		if err != nil && !kerrors.IsNotFound(err) {
 			t.Fatal(err)
 		}
-		return sec
+		return err == nil
 	}
-	if o := get("made").OwnerReferences; len(o) != 1 || o[0].UID != owner.UID {
-		t.Errorf("the Secret Ensure made has owners %v, want the resource", o)
+	other := made
+	other.For = "uid-2"
+	if err := s.DeleteGenerated(ctx, other); err != nil || !exists("made") {
+		t.Errorf("a Secret generated for another resource was deleted (%v)", err)
 	}
-	if o := get("theirs").OwnerReferences; len(o) != 0 {
-		t.Errorf("a Secret that existed got owners %v: it is not the resource's to take away", o)
+	for _, ref := range []Ref{made, theirs} {
+		if err := s.DeleteGenerated(ctx, ref); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := s.Release(ctx, made); err != nil {
-		t.Fatal(err)
+	if exists("made") {
+		t.Error("the Secret generated for the resource is still there")
 	}
-	if o := get("made").OwnerReferences; len(o) != 0 {
-		t.Errorf("after Release the Secret still has owners %v", o)
+	if !exists("theirs") {
+		t.Error("a Secret that existed before was deleted: it was not the provider's")
 	}
-	if err := s.Release(ctx, Ref{Namespace: "team-a", Name: "gone", Owner: owner}); err != nil {
-		t.Errorf("Release of a Secret that is gone: %v", err)
+	if err := s.DeleteGenerated(ctx, made); err != nil {
+		t.Errorf("DeleteGenerated of a Secret that is gone: %v", err)
 	}
 }

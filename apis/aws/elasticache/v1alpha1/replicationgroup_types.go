@@ -182,10 +182,11 @@ type ReplicationGroupObservation struct {
 	// from what it says; an in-sync poll does not describe it.
 	// +optional
 	PrimaryNode *NodeObservation `json:"primaryNode,omitempty"`
-	// AuthTokenSecretVersion is the resourceVersion of the token Secret
-	// whose token is in place; it reveals nothing of the token.
+	// AuthTokenSecretVersion is the version of the token in place: a keyed
+	// hash of it (HMAC-SHA256, with a key only the provider holds), which
+	// reveals nothing of the token.
 	AuthTokenSecretVersion string `json:"authTokenSecretVersion,omitempty"`
-	// AuthTokenRotating is the Secret version being rotated in: ElastiCache
+	// AuthTokenRotating is the version of the token being rotated in: ElastiCache
 	// accepts both tokens until the rotation is completed with SET.
 	AuthTokenRotating string `json:"authTokenRotating,omitempty"`
 }

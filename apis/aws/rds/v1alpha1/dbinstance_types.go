@@ -226,9 +226,10 @@ type DBInstanceObservation struct {
 	EngineVersion string `json:"engineVersion,omitempty"`
 	// PendingModifiedValues not applied yet.
 	PendingModifiedValues *PendingModifiedValues `json:"pendingModifiedValues,omitempty"`
-	// PasswordSecretVersion is the resourceVersion of the password Secret
-	// last applied: a new version sends the password again. It reveals
-	// nothing of the password.
+	// PasswordSecretVersion is the version of the password last applied:
+	// a keyed hash of it (HMAC-SHA256, with a key only the provider holds),
+	// which reveals nothing of the password. A new password in the Secret
+	// sends it again; another write to the Secret does not.
 	PasswordSecretVersion string `json:"passwordSecretVersion,omitempty"`
 }
 

@@ -328,6 +328,26 @@ func createInput(id string, p v1alpha1.DBInstanceParameters, password string) *r
 	return in
 }
 
+// storageFields are the fields RDS changes storage for.
+var storageFields = []string{fieldStorage, fieldMaxStorage, fieldStorageType, fieldIOPS}
+
+// sendable is the drifted fields RDS takes in the instance's state: in
+// storage-optimization, which follows every storage change and can last
+// hours, RDS refuses storage changes ("You can't make further storage
+// modifications for either six hours or until storage optimization has
+// completed") but takes the others, so storage waits and the rest goes.
+func sendable(fields []string, status string) []string {
+	if status != "storage-optimization" {
+		return fields
+	}
+	return slices.DeleteFunc(slices.Clone(fields), func(f string) bool { return slices.Contains(storageFields, f) })
+}
+
+// provisionedIOPS are the storage types whose IOPS RDS wants sent with a
+// storage increase ("you must also specify the Iops parameter; you can use
+// the current value").
+var provisionedIOPS = map[string]bool{"gp3": true, "io1": true, "io2": true}
+
 // modifyInput sends only the fields that differ; nil when only tags do
 // (tags have calls of their own).
 func modifyInput(id string, want v1alpha1.DBInstanceParameters, got observed, fields []string, password string) *rds.ModifyDBInstanceInput {
@@ -378,7 +398,18 @@ func modifyInput(id string, want v1alpha1.DBInstanceParameters, got observed, fi
 	if n == 0 {
 		return nil
 	}
+	if in.AllocatedStorage != nil && in.Iops == nil && provisionedIOPS[aws.ToString(got.params.StorageType)] && got.params.IOPS != nil {
+		in.Iops = ptr.To(ptr.Deref(want.IOPS, *got.params.IOPS))
+	}
 	return in
+}
+
+// downgrade says whether the spec's engine version is below the one the
+// instance runs, which RDS cannot go down from: sending it would only be
+// refused, on every poll.
+func downgrade(want v1alpha1.DBInstanceParameters, got observed) bool {
+	running := aws.ToString(got.params.EngineVersion)
+	return want.EngineVersion != nil && running != "" && !versionSatisfies(want.Engine, *want.EngineVersion, running) && compareVersions(running, *want.EngineVersion) > 0
 }
 
 // major is the version RDS upgrades within without AllowMajorVersionUpgrade:

@@ -669,8 +669,15 @@ func TestModifyInput(t *testing.T) {
 			reason: "Fields that have not drifted should not be sent.",
 			want:   params(),
 			got:    running("postgres", "15.7"),
+			fields: []string{fieldMultiAZ},
+			in:     in(func(i *rds.ModifyDBInstanceInput) { i.MultiAZ = aws.Bool(false) }),
+		},
+		"StorageWithIOPS": {
+			reason: "More storage on gp3 (or io1, io2) is sent with the IOPS, as RDS requires (the current value will do).",
+			want:   params(),
+			got:    running("postgres", "15.7"),
 			fields: []string{fieldStorage},
-			in:     in(func(i *rds.ModifyDBInstanceInput) { i.AllocatedStorage = aws.Int32(20) }),
+			in:     in(func(i *rds.ModifyDBInstanceInput) { i.AllocatedStorage, i.Iops = aws.Int32(20), aws.Int32(3000) }),
 		},
 		"Later": {
 			reason: "applyImmediately false should be sent as false.",

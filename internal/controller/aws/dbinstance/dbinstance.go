@@ -4,6 +4,7 @@ package dbinstance
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,8 +33,7 @@ import (
 // passwordRef names the master password's Secret key.
 func passwordRef(cr *v1alpha1.DBInstance) secretkey.Ref {
 	r := cr.Spec.ForProvider.MasterPasswordSecretRef
-	owner := meta.AsOwner(meta.TypedReferenceTo(cr, v1alpha1.DBInstanceGroupVersionKind))
-	return secretkey.Ref{Namespace: cr.GetNamespace(), Name: r.Name, Key: r.Key, What: "master password", Owner: &owner}
+	return secretkey.Ref{Namespace: cr.GetNamespace(), Name: r.Name, Key: r.Key, What: "master password", For: cr.GetUID()}
 }
 
 // api is the part of *rds.Client this controller uses; the real client
@@ -66,6 +66,7 @@ const busyPoll = 10 * time.Second
 // Setup adds a controller that reconciles DBInstances. clients is shared by
 // every AWS controller.
 func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, versionKey []byte) error {
+	passwords := secretkey.Store{Kube: mgr.GetClient(), Key: versionKey}
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),
 		Kind:     v1alpha1.DBInstanceGroupVersionKind.GroupKind(),
@@ -77,7 +78,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 		Object: &v1alpha1.DBInstance{},
 		List:   &v1alpha1.DBInstanceList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.DBInstance] {
-			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners, secretkey.Store{Kube: mgr.GetClient(), Key: versionKey})
+			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners, passwords)
 		},
 		// While RDS is creating or modifying, look sooner than the poll;
 		// not in a state that lasts (stopped, storage-optimization, one
@@ -87,6 +88,16 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 				return busyPoll
 			}
 			return d
+		},
+		// A password Secret the provider generated goes with the
+		// instance; an orphaned instance keeps it, as it still takes the
+		// password. (A final snapshot keeps the password it was taken
+		// with: an instance restored from it needs a new one.)
+		Finalize: func(ctx context.Context, cr *v1alpha1.DBInstance) error {
+			if reconciler.Deletes(cr) {
+				return passwords.DeleteGenerated(ctx, passwordRef(cr))
+			}
+			return nil
 		},
 	})
 }
@@ -146,12 +157,6 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 	if err != nil && !meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, err
 	}
-	if meta.WasDeleted(cr) && !reconciler.Deletes(cr) {
-		// Orphaned: the instance stays, and so does the password it takes.
-		if err := e.passwords.Release(ctx, passwordRef(cr)); err != nil {
-			return managed.ExternalObservation{}, err
-		}
-	}
 	if pw.Is(version) {
 		// The version in place, recorded as it is named now (a version
 		// recorded as a resourceVersion becomes a hash).
@@ -164,7 +169,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 		ConnectionDetails:       connectionDetails(cr.Spec.ForProvider, got.observation, sentPassword(cr, pw)),
 	}
 	if !isBusy(got.status) {
-		fields := drifted(desired(cr), got)
+		fields := sendable(drifted(desired(cr), got), got.status)
 		if err == nil && !pw.Is(version) {
 			// A new password in the Secret, or none at all: an instance
 			// this resource did not create (adopted, or its Secret
@@ -239,7 +244,15 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 		return managed.ExternalUpdate{}, nil
 	}
 	want := desired(cr)
-	fields := drifted(want, *e.observed)
+	fields := sendable(drifted(want, *e.observed), e.observed.status)
+	// A version below the running one is not sent (RDS cannot go down):
+	// the rest is, and the resource says why it is not in sync.
+	var refused error
+	if downgrade(want, *e.observed) {
+		fields = slices.DeleteFunc(fields, func(f string) bool { return f == fieldEngineVersion })
+		refused = errors.Errorf("engineVersion %s is below the version the instance runs, %s: RDS cannot downgrade an instance; write %s or later, or restore a snapshot into a new instance to run an older version",
+			*want.EngineVersion, aws.ToString(e.observed.params.EngineVersion), aws.ToString(e.observed.params.EngineVersion))
+	}
 	// Ensure, not Read: an instance whose password this resource does not
 	// know gets a generated one, in its Secret before RDS hears of it.
 	pw, err := e.passwords.Ensure(ctx, passwordRef(cr))
@@ -251,7 +264,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 		fields = append(fields, fieldPassword)
 	}
 	if len(fields) == 0 {
-		return managed.ExternalUpdate{}, nil
+		return managed.ExternalUpdate{}, refused
 	}
 	reconciler.RecordDrift(e.record, cr, fields)
 	if in := modifyInput(meta.GetExternalName(cr), want, *e.observed, fields, pw.Data); in != nil {
@@ -265,7 +278,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	if rotate {
 		cr.Status.AtProvider.PasswordSecretVersion = pw.Version
 	}
-	return managed.ExternalUpdate{ConnectionDetails: connectionDetails(cr.Spec.ForProvider, e.observed.observation, sentPassword(cr, pw))}, nil
+	return managed.ExternalUpdate{ConnectionDetails: connectionDetails(cr.Spec.ForProvider, e.observed.observation, sentPassword(cr, pw))}, refused
 }
 
 // sentPassword is the Secret's password once RDS has it (the instance was

@@ -1303,8 +1303,46 @@ func TestUpdate(t *testing.T) {
 				calls: []string{"ModifyDBInstance"},
 				inputs: []any{modifyIn(func(in *rds.ModifyDBInstanceInput) {
 					in.DBInstanceClass = aws.String("db.t4g.micro")
-					in.AllocatedStorage = aws.Int32(20)
+					in.AllocatedStorage, in.Iops = aws.Int32(20), aws.Int32(3000)
 					in.VpcSecurityGroupIds = []string{"sg-1", "sg-2"}
+				})},
+			},
+		},
+		"DowngradeNotSent": {
+			reason: "A version below the running one (a spec that names 15.7 while 16.1 runs) is not sent, as RDS cannot go down; the rest is, and the error says why the resource is not in sync.",
+			api:    allAPI(),
+			observed: seen(func(db *types.DBInstance) {
+				db.EngineVersion = aws.String("16.1")
+				db.DBInstanceClass = aws.String("db.t4g.large")
+			}),
+			cr: instance(withSecretVersion(testVersion)),
+			want: want{
+				u:     managed.ExternalUpdate{ConnectionDetails: connection()},
+				err:   cmpopts.AnyError,
+				msg:   []string{"engineVersion 15.7 is below the version the instance runs, 16.1: RDS cannot downgrade"},
+				drift: "External resource differs from the spec in dbInstanceClass; updating",
+				cr:    instance(withSecretVersion(testVersion)),
+				calls: []string{"ModifyDBInstance"},
+				inputs: []any{modifyIn(func(in *rds.ModifyDBInstanceInput) {
+					in.DBInstanceClass = aws.String("db.t4g.micro")
+				})},
+			},
+		},
+		"StorageWaitsForOptimization": {
+			reason: "In storage-optimization RDS refuses storage changes for hours but takes the others: the class goes, the storage waits.",
+			api:    allAPI(),
+			observed: seen(withStatus("storage-optimization"), func(db *types.DBInstance) {
+				db.DBInstanceClass = aws.String("db.t4g.large")
+				db.AllocatedStorage = aws.Int32(10)
+			}),
+			cr: instance(withSecretVersion(testVersion)),
+			want: want{
+				u:     managed.ExternalUpdate{ConnectionDetails: connection()},
+				drift: "External resource differs from the spec in dbInstanceClass; updating",
+				cr:    instance(withSecretVersion(testVersion)),
+				calls: []string{"ModifyDBInstance"},
+				inputs: []any{modifyIn(func(in *rds.ModifyDBInstanceInput) {
+					in.DBInstanceClass = aws.String("db.t4g.micro")
 				})},
 			},
 		},

@@ -55,7 +55,10 @@ const (
 type observed struct {
 	// node is what the primary's cache cluster reported, nil if it was
 	// never described.
-	node        *v1alpha1.NodeObservation
+	node *v1alpha1.NodeObservation
+	// primary is the cache cluster of the primary node, as the group's
+	// node group reports it; "" if it does not say.
+	primary     string
 	status      string
 	params      v1alpha1.ReplicationGroupParameters
 	tags        map[string]string
@@ -92,6 +95,11 @@ func observe(g types.ReplicationGroup) observed {
 		}
 		if ep := ng.ReaderEndpoint; ep != nil {
 			obs.ReaderAddress, obs.ReaderPort = aws.ToString(ep.Address), aws.ToInt32(ep.Port)
+		}
+		for _, m := range ng.NodeGroupMembers {
+			if aws.ToString(m.CurrentRole) == "primary" {
+				o.primary = aws.ToString(m.CacheClusterId)
+			}
 		}
 	}
 	if g.ConfigurationEndpoint != nil && obs.PrimaryAddress == "" {

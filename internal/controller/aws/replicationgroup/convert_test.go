@@ -848,3 +848,21 @@ func TestIsAlreadyExists(t *testing.T) {
 		})
 	}
 }
+
+// TestPrimaryFromNodeGroup: the primary's cluster is the one the node
+// group says has the primary role, whatever the order of the members (a
+// failover moves the primary).
+func TestPrimaryFromNodeGroup(t *testing.T) {
+	g := replicationGroup(t, func(g *types.ReplicationGroup) {
+		g.NodeGroups[0].NodeGroupMembers = []types.NodeGroupMember{
+			{CacheClusterId: aws.String("sessions-001"), CurrentRole: aws.String("replica")},
+			{CacheClusterId: aws.String("sessions-002"), CurrentRole: aws.String("primary")},
+		}
+	})
+	if got := observe(g).primary; got != "sessions-002" {
+		t.Errorf("primary %q, want sessions-002", got)
+	}
+	if got := observe(replicationGroup(t)).primary; got != "" {
+		t.Errorf("primary %q for a group whose node group names no roles, want none", got)
+	}
+}

@@ -93,6 +93,14 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 			}
 			return d
 		},
+		// A token Secret the provider generated goes with the group; an
+		// orphaned group keeps it, as it still takes the token.
+		Finalize: func(ctx context.Context, cr *v1alpha1.ReplicationGroup) error {
+			if ref := tokenRef(cr); ref != nil && reconciler.Deletes(cr) {
+				return tokens.DeleteGenerated(ctx, *ref)
+			}
+			return nil
+		},
 	})
 }
 
@@ -134,8 +142,7 @@ func tokenRef(cr *v1alpha1.ReplicationGroup) *secretkey.Ref {
 	if r == nil {
 		return nil
 	}
-	owner := meta.AsOwner(meta.TypedReferenceTo(cr, v1alpha1.ReplicationGroupGroupVersionKind))
-	return &secretkey.Ref{Namespace: cr.GetNamespace(), Name: r.Name, Key: r.Key, What: "auth token", Owner: &owner}
+	return &secretkey.Ref{Namespace: cr.GetNamespace(), Name: r.Name, Key: r.Key, What: "auth token", For: cr.GetUID()}
 }
 
 // token reads the referenced auth token, if the spec references one.
@@ -184,12 +191,6 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (
 	tok, err := e.token(ctx, cr)
 	if err != nil && !meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, err
-	}
-	if ref := tokenRef(cr); ref != nil && meta.WasDeleted(cr) && !reconciler.Deletes(cr) {
-		// Orphaned: the group stays, and so does the token it takes.
-		if err := e.tokens.Release(ctx, *ref); err != nil {
-			return managed.ExternalObservation{}, err
-		}
 	}
 	// The versions in place, recorded as they are named now (a version
 	// recorded as a resourceVersion becomes a hash).
@@ -424,7 +425,14 @@ func (e *external) observeNode(ctx context.Context, cr *v1alpha1.ReplicationGrou
 	if !stale {
 		return nil
 	}
-	out, err := e.ec.DescribeCacheClusters(ctx, &elasticache.DescribeCacheClustersInput{CacheClusterId: aws.String(got.observation.MemberClusters[0])})
+	// The primary's cluster, as the node group names it (members are in
+	// no stated order, and a failover moves the primary); the first member
+	// if it does not say.
+	node := got.primary
+	if node == "" {
+		node = got.observation.MemberClusters[0]
+	}
+	out, err := e.ec.DescribeCacheClusters(ctx, &elasticache.DescribeCacheClustersInput{CacheClusterId: aws.String(node)})
 	if err != nil {
 		return errors.Wrap(err, "cannot describe the replication group's cache cluster")
 	}
