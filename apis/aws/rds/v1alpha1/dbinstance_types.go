@@ -231,6 +231,11 @@ type DBInstanceObservation struct {
 	// which reveals nothing of the password. A new password in the Secret
 	// sends it again; another write to the Secret does not.
 	PasswordSecretVersion string `json:"passwordSecretVersion,omitempty"`
+	// PasswordResetting is the version of a password RDS is resetting the
+	// master user to. RDS takes minutes to reset it, and the old password
+	// works until it is done: the connection Secret gets the new one once
+	// the reset has completed, not before.
+	PasswordResetting string `json:"passwordResetting,omitempty"`
 }
 
 // A DBInstanceSpec defines the desired state of a DBInstance.

@@ -150,6 +150,12 @@ func observe(db types.DBInstance) observed {
 	return o
 }
 
+// resettingPassword says whether RDS is still resetting the master
+// password: the state says so, or a password is pending.
+func resettingPassword(o observed) bool {
+	return o.status == "resetting-master-credentials" || (o.pending != nil && o.pending.MasterUserPassword != nil)
+}
+
 // isBusy says whether RDS is in the middle of something: it refuses
 // changes until the instance is in a state it accepts them in.
 func isBusy(status string) bool { return !modifiableStates[status] }

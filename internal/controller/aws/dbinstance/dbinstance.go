@@ -148,9 +148,13 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 	e.observed = &got
 
 	lateInit := reconciler.LateInitializes(cr) && lateInitialize(&cr.Spec.ForProvider, got.params)
-	version := appliedPasswordVersion(cr)
+	version, resetting := appliedPasswordVersion(cr), cr.Status.AtProvider.PasswordResetting
+	if resetting != "" && !resettingPassword(got) {
+		// RDS has reset the password: it works now, and is published.
+		version, resetting = resetting, ""
+	}
 	cr.Status.AtProvider = got.observation
-	cr.Status.AtProvider.PasswordSecretVersion = version
+	cr.Status.AtProvider.PasswordSecretVersion, cr.Status.AtProvider.PasswordResetting = version, resetting
 	cr.SetConditions(condition(got.status))
 
 	pw, err := e.passwords.Read(ctx, passwordRef(cr))
@@ -170,7 +174,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 	}
 	if !isBusy(got.status) {
 		fields := sendable(drifted(desired(cr), got), got.status)
-		if err == nil && !pw.Is(version) {
+		if err == nil && !pw.Is(version) && !pw.Is(resetting) {
 			// A new password in the Secret, or none at all: an instance
 			// this resource did not create (adopted, or its Secret
 			// lost) gets a password it knows at the next update.
@@ -259,7 +263,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	if err != nil {
 		return managed.ExternalUpdate{}, err
 	}
-	rotate := !pw.Is(appliedPasswordVersion(cr))
+	rotate := !pw.Is(appliedPasswordVersion(cr)) && !pw.Is(cr.Status.AtProvider.PasswordResetting)
 	if rotate {
 		fields = append(fields, fieldPassword)
 	}
@@ -276,7 +280,9 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 		return managed.ExternalUpdate{}, err
 	}
 	if rotate {
-		cr.Status.AtProvider.PasswordSecretVersion = pw.Version
+		// Published once RDS has reset it (Observe): until then the old
+		// password works, and the connection Secret keeps it.
+		cr.Status.AtProvider.PasswordResetting = pw.Version
 	}
 	return managed.ExternalUpdate{ConnectionDetails: connectionDetails(cr.Spec.ForProvider, e.observed.observation, sentPassword(cr, pw))}, refused
 }

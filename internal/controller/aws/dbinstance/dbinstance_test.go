@@ -199,6 +199,10 @@ func withSecretVersion(v string) instanceOption {
 	return func(cr *v1alpha1.DBInstance) { cr.Status.AtProvider.PasswordSecretVersion = v }
 }
 
+func withResetting(v string) instanceOption {
+	return func(cr *v1alpha1.DBInstance) { cr.Status.AtProvider.PasswordResetting = v }
+}
+
 // generatedVersion stands, in a wanted resource, for the version of the
 // password Create generated, which the test learns from the Secret.
 const generatedVersion = "<the generated password's version>"
@@ -667,6 +671,34 @@ func TestObserve(t *testing.T) {
 					o.PendingModifiedValues = &v1alpha1.PendingModifiedValues{DBInstanceClass: "db.t4g.micro", MasterUserPassword: true}
 					return o
 				}())),
+				calls: []string{"DescribeDBInstances"},
+			},
+		},
+		"ResetInProgress": {
+			reason: "While RDS resets the password (the state says so, a password is pending), the new one is not published and not sent again; the instance serves with the old one.",
+			api: &mockAPI{MockDescribeDBInstances: describes(dbInstance(t, withStatus("resetting-master-credentials"), func(db *types.DBInstance) {
+				db.PendingModifiedValues = &types.PendingModifiedValues{MasterUserPassword: aws.String("****")}
+			}))},
+			cr: instance(withSecretVersion(versionOf("the-old-password")), withResetting(testVersion)),
+			want: want{
+				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: pending()},
+				cr: instance(withSecretVersion(versionOf("the-old-password")), withResetting(testVersion), withAtProvider(func() v1alpha1.DBInstanceObservation {
+					o := observation()
+					o.Status = "resetting-master-credentials"
+					o.PendingModifiedValues = &v1alpha1.PendingModifiedValues{MasterUserPassword: true}
+					o.PasswordSecretVersion, o.PasswordResetting = versionOf("the-old-password"), testVersion
+					return o
+				}()), withConditions(xpv2.Available().WithMessage("RDS reports the instance resetting-master-credentials; it serves connections meanwhile"))),
+				calls: []string{"DescribeDBInstances"},
+			},
+		},
+		"ResetCompleted": {
+			reason: "Once RDS has reset the password, it works: it is the applied one, and published.",
+			api:    &mockAPI{MockDescribeDBInstances: describes(dbInstance(t))},
+			cr:     instance(withSecretVersion(versionOf("the-old-password")), withResetting(testVersion)),
+			want: want{
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
+				cr:    inSync(),
 				calls: []string{"DescribeDBInstances"},
 			},
 		},
@@ -1363,15 +1395,15 @@ func TestUpdate(t *testing.T) {
 			},
 		},
 		"Rotation": {
-			reason:   "A new password in the Secret should be sent alone and its version recorded; the event names the field, never the value.",
+			reason:   "A new password in the Secret should be sent alone and recorded as being reset to, not published: RDS takes minutes to reset it, and the old one works until then; the event names the field, never the value.",
 			api:      allAPI(),
 			kube:     cluster(t, nil, passwordSecret(testPassword, "43")),
 			observed: seen(),
 			cr:       instance(withSecretVersion(versionOf("the-old-password"))),
 			want: want{
-				u:     managed.ExternalUpdate{ConnectionDetails: connection()},
+				u:     managed.ExternalUpdate{ConnectionDetails: pending()},
 				drift: "External resource differs from the spec in masterPassword; updating",
-				cr:    instance(withSecretVersion(testVersion)),
+				cr:    instance(withSecretVersion(versionOf("the-old-password")), withResetting(testVersion)),
 				calls: []string{"ModifyDBInstance"},
 				inputs: []any{modifyIn(func(in *rds.ModifyDBInstanceInput) {
 					in.MasterUserPassword = aws.String(testPassword)
@@ -1691,10 +1723,10 @@ func TestUpdateGeneratesMissingPassword(t *testing.T) {
 	if len(a.inputs) != 1 || aws.ToString(a.inputs[0].(*rds.ModifyDBInstanceInput).MasterUserPassword) != pw {
 		t.Errorf("ModifyDBInstance was not sent the generated password (calls %v)", a.calls)
 	}
-	if got, want := cr.Status.AtProvider.PasswordSecretVersion, versionOf(pw); got != want {
-		t.Errorf("applied version %q, want the generated password's %q", got, want)
+	if got, want := cr.Status.AtProvider.PasswordResetting, versionOf(pw); got != want {
+		t.Errorf("resetting to %q, want the generated password's %q", got, want)
 	}
-	if string(u.ConnectionDetails["password"]) != pw {
-		t.Error("the connection details do not carry the generated password")
+	if _, ok := u.ConnectionDetails["password"]; ok {
+		t.Error("the connection details carry the generated password before RDS has reset it")
 	}
 }
