@@ -22,30 +22,24 @@ func RecordDrift(record event.Recorder, o resource.Object, fields []string) {
 
 // Deletes reports whether mg's management policies let the provider delete
 // its external resource: without Delete, deleting mg orphans it.
-func Deletes(mg resource.Managed) bool {
-	policies := mg.GetManagementPolicies()
-	if len(policies) == 0 {
-		return true // The API defaults to ["*"].
-	}
-	for _, p := range policies {
-		if p == xpv2.ManagementActionAll || p == xpv2.ManagementActionDelete {
-			return true
-		}
-	}
-	return false
-}
+func Deletes(mg resource.Managed) bool { return allows(mg, xpv2.ManagementActionDelete) }
 
 // LateInitializes reports whether mg's management policies let the provider
 // fill unset spec fields from the external resource. Without that, Observe
 // must leave the spec alone: the runtime persists the whole object when it
 // adds its finalizer, so an in-memory change would be saved regardless.
 func LateInitializes(mg resource.Managed) bool {
+	return allows(mg, xpv2.ManagementActionLateInitialize)
+}
+
+// allows reports whether mg's management policies include action.
+func allows(mg resource.Managed, action xpv2.ManagementAction) bool {
 	policies := mg.GetManagementPolicies()
 	if len(policies) == 0 {
 		return true // The API defaults to ["*"].
 	}
 	for _, p := range policies {
-		if p == xpv2.ManagementActionAll || p == xpv2.ManagementActionLateInitialize {
+		if p == xpv2.ManagementActionAll || p == action {
 			return true
 		}
 	}
