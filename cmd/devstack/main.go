@@ -5,7 +5,7 @@
 // Crossplane core with the composition functions, and a trace viewer that
 // receives the provider's spans (cluster/traceview). It applies the default
 // ClusterProviderConfigs and writes a kubeconfig and an env file into --dir
-// for cluster/dev.sh and for you. The provider runs separately.
+// for cluster/dev.sh and for you. The providers run separately.
 package main
 
 import (
@@ -18,6 +18,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/appinfra/provider-appinfra/cluster/local"
 	"github.com/appinfra/provider-appinfra/cluster/traceview"
@@ -34,6 +37,12 @@ func run() error {
 	dir := flag.String("dir", ".dev", "Directory for the kubeconfig, env file and logs.")
 	delay := flag.Duration("delay", 3*time.Second, "How long the local cloud keeps a resource in each transitional state (creating, modifying, ...).")
 	flag.Parse()
+	// envtest, which starts the control plane, logs through
+	// controller-runtime's logger; without one, controller-runtime prints
+	// a stack trace into make dev's first screen once the start has taken
+	// 30 s (a new machine's builds). What it would log is in
+	// processes.log.
+	ctrllog.SetLogger(logr.Discard())
 
 	// A signal during start-up stops what has started so far, not only a
 	// stack that is up.

@@ -58,6 +58,12 @@ func TestMakeDevFromAPrivateCheckoutWithKubeUnbuilt(t *testing.T) {
 	if built < 0 || started < 0 || built > started {
 		t.Errorf("kube was not built before the first process started (built at %d, started at %d):\n%s", built, started, out)
 	}
+	// A quiet first screen: no Go stack trace (controller-runtime prints
+	// one when a process logs through it without a logger, once a start
+	// has taken 30 s, as a new machine's builds make it).
+	if strings.Contains(out, "goroutine 1 [running]") || strings.Contains(out, "was never called") {
+		t.Errorf("make dev printed a stack trace into its first screen:\n%s", out)
+	}
 	if os.Geteuid() == 0 && !strings.Contains(out, "cannot enter") {
 		t.Errorf("make dev did not say where the engines' data went although its state dir is out of their reach:\n%s", out)
 	}
