@@ -332,7 +332,7 @@ func flat(name string, p *process) target {
 		// The profile records about one allocation in 512 KiB and scales
 		// it up: a few samples either way is what it cannot tell apart.
 		if grew := sum(h.SettleMiB) - h.LiveAfterReadyMiB; grew < 4 {
-			t.miss = fmt.Sprintf("a growth of %.1f MiB is a handful of the heap profile's samples (one per 512 KiB allocated, scaled up), which a few objects alive at one collection and not the next make: within what the profile tells apart on a heap this small. Memory that grows with polls shows over the longer window of the kinds run (10 minutes of 10-second polls, an hour of the default poll)", grew)
+			t.miss = fmt.Sprintf("a growth of %.1f MiB is a handful of the heap profile's samples (one per 512 KiB allocated, scaled up), which a few objects alive at one collection and not the next make: within what the profile tells apart on a heap this small, so not a measured leak; a longer window, or a finer profile (runtime.MemProfileRate), would tell growth from noise", grew)
 		}
 		return t
 	}
