@@ -3,6 +3,7 @@ package rds
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,12 +50,15 @@ func (s *Service) deleteDBInstance(_ context.Context, r *awsquery.Request) (any,
 		s.snapshots[final] = s.newSnapshot(in, final)
 		in.FinalSnapshot = final
 	}
-	s.machine.Start(key(id), s.deleteTransition(id))
+	s.machine.Start(key(id), s.deleteTransition(id, s.status(id) == statusStopped))
 	out := dbInstanceResult{DBInstance: s.dbInstanceXML(in, s.status(id))}
 	s.mu.Unlock()
 	s.save()
 	return out, nil
 }
+
+// snapshotStates are the statuses a final snapshot can be taken in.
+var snapshotStates = []string{statusAvailable, statusStopped, statusStorageFull, statusStorageOptimization}
 
 // checkDeletable applies RDS's rules; s.mu is held.
 func (s *Service) checkDeletable(in *instance, final string) error {
@@ -66,8 +70,9 @@ func (s *Service) checkDeletable(in *instance, final string) error {
 		return errInvalidState("Instance %s is already being deleted.", in.ID)
 	}
 	// A busy or failed instance can go only without a final snapshot: there
-	// is no consistent database to dump.
-	if final != "" && status != statusAvailable {
+	// is no consistent database to dump. A stopped one, or one that serves
+	// while its storage is full or optimised, can.
+	if final != "" && !slices.Contains(snapshotStates, status) {
 		return errInvalidState("Instance %s is currently %s - a final snapshot cannot be taken.", in.ID, status)
 	}
 	if _, ok := s.snapshots[final]; ok && final != "" {

@@ -106,13 +106,20 @@ func newTestService(t *testing.T, dir string, delay time.Duration, eng Engines) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Close)
+	return s, serve(t, s)
+}
+
+// serve serves s on httptest and returns an SDK client for it.
+func serve(t *testing.T, s *Service) *awsrds.Client {
+	t.Helper()
 	srv := httptest.NewServer(&awsquery.Endpoint{
 		Authenticate: func(*http.Request, []byte) (string, error) { return SigningName, nil },
 		Services:     map[string]awsquery.Service{SigningName: s.API()},
 		Logf:         t.Logf,
 	})
-	t.Cleanup(func() { srv.Close(); s.Close() })
-	return s, newClient(srv.URL)
+	t.Cleanup(srv.Close)
+	return newClient(srv.URL)
 }
 
 // The SDK's default retryer stays on: it retries net.ErrClosed, a known

@@ -89,8 +89,11 @@ type instance struct {
 	// Port is the engine's port: the one asked for when it was free.
 	Port int32 `json:",omitempty"`
 	// ParameterGroup is only a name: the local cloud has no parameter groups.
-	ParameterGroup             string
-	AvailabilityZone           string
+	ParameterGroup   string
+	AvailabilityZone string
+	// SecondaryAvailabilityZone is the standby's, once a failover has
+	// placed it.
+	SecondaryAvailabilityZone  string `json:",omitempty"`
 	MultiAZ                    bool
 	PubliclyAccessible         bool
 	AutoMinorVersionUpgrade    bool
@@ -151,6 +154,7 @@ func (s *Service) dbInstanceXML(in *instance, status string) xmlDBInstance {
 		BackupRetentionPeriod:      in.BackupRetentionPeriod,
 		DBParameterGroups:          []xmlDBParameterGroup{{DBParameterGroupName: in.ParameterGroup, ParameterApplyStatus: "in-sync"}},
 		AvailabilityZone:           in.AvailabilityZone,
+		SecondaryAvailabilityZone:  secondaryZone(in),
 		PreferredMaintenanceWindow: in.PreferredMaintenanceWindow,
 		PendingModifiedValues:      pendingXML(in),
 		MultiAZ:                    in.MultiAZ,
@@ -183,6 +187,14 @@ func (s *Service) dbInstanceXML(in *instance, status string) xmlDBInstance {
 		x.InstanceCreateTime = in.CreateTime.UTC().Format(timeFormat)
 	}
 	return x
+}
+
+// secondaryZone is reported for Multi-AZ instances only.
+func secondaryZone(in *instance) string {
+	if !in.MultiAZ {
+		return ""
+	}
+	return in.SecondaryAvailabilityZone
 }
 
 func pendingXML(in *instance) xmlPendingModifiedValues {

@@ -56,7 +56,8 @@ func (s *Service) modifyDBInstance(_ context.Context, r *awsquery.Request) (any,
 		s.mu.Unlock()
 		return nil, errInstanceNotFound(raw)
 	}
-	if s.status(id) != statusAvailable {
+	status := s.status(id)
+	if !slices.Contains(modifiableStates, status) {
 		s.mu.Unlock()
 		return nil, errInvalidState("Database instance is not in available state.")
 	}
@@ -64,8 +65,12 @@ func (s *Service) modifyDBInstance(_ context.Context, r *awsquery.Request) (any,
 		s.mu.Unlock()
 		return nil, err
 	}
-	if status := applyModification(in, m); status != "" {
-		s.machine.Start(key(id), s.modifyTransition(id, status))
+	if status == statusStorageOptimization && storageChanging(differing(in, m.deferrable)) {
+		s.mu.Unlock()
+		return nil, errStorageOptimizing(in.ID)
+	}
+	if next := applyModification(in, m); next != "" {
+		s.machine.Start(key(id), s.modifyTransition(id, next, storageChanging(in.Applying)))
 	}
 	out := dbInstanceResult{DBInstance: s.dbInstanceXML(in, s.status(id))}
 	s.mu.Unlock()

@@ -44,9 +44,16 @@ type Config struct {
 	Region  string
 	Account string
 	// Delay is how long each intermediate status lasts at least.
-	Delay   time.Duration
-	Engines Engines
-	Logf    func(format string, args ...any)
+	Delay time.Duration
+	// ResetDelay is how long a master password reset takes, if longer
+	// than Delay (on RDS it takes minutes): the old password works and
+	// the new one is refused until it ends.
+	ResetDelay time.Duration
+	// OptimizationDelay is how long storage-optimization lasts after a
+	// storage change (hours on RDS); 0 means Delay.
+	OptimizationDelay time.Duration
+	Engines           Engines
+	Logf              func(format string, args ...any)
 }
 
 // Service is the RDS API.
@@ -84,6 +91,9 @@ func (s *Service) API() awsquery.Service {
 		"DescribeDBInstances":    s.describeDBInstances,
 		"ModifyDBInstance":       s.modifyDBInstance,
 		"DeleteDBInstance":       s.deleteDBInstance,
+		"StopDBInstance":         s.stopDBInstance,
+		"StartDBInstance":        s.startDBInstance,
+		"RebootDBInstance":       s.rebootDBInstance,
 		"DescribeDBSnapshots":    s.describeDBSnapshots,
 		"AddTagsToResource":      s.addTagsToResource,
 		"RemoveTagsFromResource": s.removeTagsFromResource,

@@ -60,54 +60,79 @@ func (s *Service) startEngine(ctx context.Context, id string) error {
 	return nil
 }
 
-// modifyTransition applies in.Applying and a new password, then available.
-func (s *Service) modifyTransition(id, status string) lifecycle.Transition {
-	return lifecycle.Transition{
-		Steps: []lifecycle.Step{{State: status, Hold: s.cfg.Delay, Do: func(ctx context.Context) error {
-			s.mu.Lock()
-			in, ok := s.instances[id]
-			if !ok {
-				s.mu.Unlock()
-				return fmt.Errorf("instance %s is gone", id)
-			}
-			user, password, port := in.MasterUsername, in.newPassword, in.Applying.Port
-			s.mu.Unlock()
-			if port != nil {
-				if err := s.movePort(ctx, id, *port); err != nil {
-					return err
-				}
-			}
-			if password != "" {
-				if err := s.cfg.Engines.SetPassword(ctx, key(id), user, password); err != nil {
-					return err
-				}
-			}
-			s.mu.Lock()
-			apply(in, in.Applying)
-			in.Applying = values{}
-			if in.newPassword == password {
-				in.newPassword = ""
-			}
-			s.mu.Unlock()
-			return nil
-		}}},
-		Final:   statusAvailable,
-		Failed:  statusFailed,
-		OnError: s.logFailure(id, "modify"),
+// modifyTransition applies in.Applying and a new password, then
+// available; after a storage change, storage-optimization first. A new
+// port or engine version restarts the engine. An instance out of storage
+// stays so unless storage was added.
+func (s *Service) modifyTransition(id, status string, optimize bool) lifecycle.Transition {
+	final := statusAvailable
+	if s.status(id) == statusStorageFull && !optimize {
+		final = statusStorageFull
 	}
+	// s.mu is held by the callers that change an instance (restore runs
+	// before anything is served).
+	hold := s.cfg.Delay
+	if in, ok := s.instances[id]; ok && in.newPassword != "" {
+		hold = max(hold, s.cfg.ResetDelay)
+	}
+	steps := []lifecycle.Step{{State: status, Hold: hold, Do: func(ctx context.Context) error {
+		s.mu.Lock()
+		in, ok := s.instances[id]
+		if !ok {
+			s.mu.Unlock()
+			return fmt.Errorf("instance %s is gone", id)
+		}
+		user, password, port := in.MasterUsername, in.newPassword, in.Applying.Port
+		upgrade := in.Applying.EngineVersion != nil && *in.Applying.EngineVersion != in.EngineVersion
+		s.mu.Unlock()
+		if port != nil || upgrade {
+			if err := s.restartEngine(ctx, id, port); err != nil {
+				return err
+			}
+		}
+		if password != "" {
+			if err := s.cfg.Engines.SetPassword(ctx, key(id), user, password); err != nil {
+				return err
+			}
+		}
+		s.mu.Lock()
+		apply(in, in.Applying)
+		in.Applying = values{}
+		if in.newPassword == password {
+			in.newPassword = ""
+		}
+		s.mu.Unlock()
+		return nil
+	}}}
+	if optimize {
+		steps = append(steps, s.optimizationStep())
+	}
+	return lifecycle.Transition{Steps: steps, Final: final, Failed: statusFailed, OnError: s.logFailure(id, "modify")}
 }
 
-// movePort restarts the engine on a new port, as RDS reboots an instance
-// whose port changes.
-func (s *Service) movePort(ctx context.Context, id string, port int32) error {
+// optimizationStep is storage-optimization: the instance serves normally
+// while RDS reorganises its storage, and refuses another storage change.
+func (s *Service) optimizationStep() lifecycle.Step {
+	hold := s.cfg.OptimizationDelay
+	if hold == 0 {
+		hold = s.cfg.Delay
+	}
+	return lifecycle.Step{State: statusStorageOptimization, Hold: hold}
+}
+
+// restartEngine stops the engine and starts it again, on a new port if
+// one is given, as RDS reboots an instance whose port or version changes.
+func (s *Service) restartEngine(ctx context.Context, id string, port *int32) error {
 	if err := s.cfg.Engines.Stop(key(id)); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	if in, ok := s.instances[id]; ok {
-		in.Port, in.Applying.Port = port, nil
+	if port != nil {
+		s.mu.Lock()
+		if in, ok := s.instances[id]; ok {
+			in.Port, in.Applying.Port = *port, nil
+		}
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 	return s.startEngine(ctx, id)
 }
 
@@ -138,9 +163,16 @@ func apply(in *instance, v values) {
 
 // deleteTransition: deleting (final snapshot, engine stopped, data removed)
 // -> gone.
-func (s *Service) deleteTransition(id string) lifecycle.Transition {
+// A stopped instance's engine starts for the final snapshot: RDS takes it
+// from the stopped instance's storage.
+func (s *Service) deleteTransition(id string, stopped bool) lifecycle.Transition {
 	return lifecycle.Transition{
 		Steps: []lifecycle.Step{{State: statusDeleting, Hold: s.cfg.Delay, Do: func(ctx context.Context) error {
+			if stopped && s.wantsFinalSnapshot(id) {
+				if err := s.startEngine(ctx, id); err != nil {
+					return err
+				}
+			}
 			if err := s.finalSnapshot(ctx, id); err != nil {
 				return err
 			}
@@ -158,6 +190,13 @@ func (s *Service) deleteTransition(id string) lifecycle.Transition {
 		Failed:  statusFailed,
 		OnError: s.logFailure(id, "delete"),
 	}
+}
+
+func (s *Service) wantsFinalSnapshot(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.instances[id]
+	return ok && in.FinalSnapshot != ""
 }
 
 // finalSnapshot dumps the instance's database into the snapshot the
@@ -234,7 +273,10 @@ func (s *Service) restore(ctx context.Context) {
 		switch status {
 		case statusCreating, statusBackingUp:
 			s.machine.Start(key(id), s.createTransition(id, false))
-		case statusAvailable, statusModifying, statusResettingMaster, statusDeleting:
+		case statusStopped, statusFailed:
+		case statusStopping:
+			s.machine.Set(key(id), statusStopped)
+		default:
 			if err := s.startEngine(ctx, id); err != nil {
 				s.cfg.Logf("rds: cannot restart DB instance %s: %v", id, err)
 				if status != statusDeleting {
@@ -248,11 +290,16 @@ func (s *Service) restore(ctx context.Context) {
 	s.save()
 }
 
+// resume starts again what a shutdown interrupted; the engine runs.
 func (s *Service) resume(id, status string) {
 	switch status {
-	case statusModifying, statusResettingMaster:
-		s.machine.Start(key(id), s.modifyTransition(id, status))
+	case statusModifying, statusResettingMaster, statusUpgrading:
+		s.machine.Start(key(id), s.modifyTransition(id, status, storageChanging(s.instances[id].Applying)))
+	case statusStorageOptimization:
+		s.machine.Start(key(id), lifecycle.Transition{Steps: []lifecycle.Step{s.optimizationStep()}, Final: statusAvailable})
+	case statusRebooting, statusStarting:
+		s.machine.Set(key(id), statusAvailable)
 	case statusDeleting:
-		s.machine.Start(key(id), s.deleteTransition(id))
+		s.machine.Start(key(id), s.deleteTransition(id, false))
 	}
 }

@@ -52,6 +52,7 @@ type xmlDBInstance struct {
 	VpcSecurityGroups                []xmlVpcSecurityGroup `xml:"VpcSecurityGroups>VpcSecurityGroupMembership"`
 	DBParameterGroups                []xmlDBParameterGroup `xml:"DBParameterGroups>DBParameterGroup"`
 	AvailabilityZone                 string
+	SecondaryAvailabilityZone        string `xml:",omitempty"`
 	PreferredMaintenanceWindow       string
 	PendingModifiedValues            xmlPendingModifiedValues
 	MultiAZ                          bool
