@@ -94,11 +94,23 @@ type ReplicationGroupParameters struct {
 	// AuthTokenSecretRef is the Secret key, in the resource's namespace,
 	// holding the auth token (needs transit encryption). When the key does
 	// not exist, the provider generates a token (192 bits) there before it
-	// creates the group. Changing it rotates the token: ROTATE first, so
-	// clients holding the old token keep working, then SET. Once set it
-	// cannot be removed.
+	// creates the group. Changing the value rotates the token: ROTATE
+	// first, so clients holding the old token keep working; once the group
+	// accepts both, the new token goes into the connection Secret; after
+	// authTokenGracePeriod, SET revokes the old one. Once set it cannot be
+	// removed.
 	// +optional
 	AuthTokenSecretRef *LocalSecretKeySelector `json:"authTokenSecretRef,omitempty"`
+
+	// AuthTokenGracePeriod is how long both tokens stay valid after a
+	// rotation, counted from the moment the new token is in the connection
+	// Secret, before SET revokes the old one. Applications that read the
+	// token only at start must be restarted (or reload it) within it.
+	// Default 5m.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	AuthTokenGracePeriod *metav1.Duration `json:"authTokenGracePeriod,omitempty"`
 
 	// Port the nodes listen on. Immutable. Late-initialised (6379).
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="port is immutable: ElastiCache cannot change a group's port"
@@ -189,6 +201,11 @@ type ReplicationGroupObservation struct {
 	// AuthTokenRotating is the version of the token being rotated in: ElastiCache
 	// accepts both tokens until the rotation is completed with SET.
 	AuthTokenRotating string `json:"authTokenRotating,omitempty"`
+	// AuthTokenRotated is when ElastiCache finished the ROTATE, and the new
+	// token went into the connection Secret; the grace period counts from
+	// it.
+	// +optional
+	AuthTokenRotated *metav1.Time `json:"authTokenRotated,omitempty"`
 }
 
 // NodeObservation is what a cache cluster (a node) of the group reports.

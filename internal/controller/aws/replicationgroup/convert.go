@@ -58,15 +58,18 @@ type observed struct {
 	node *v1alpha1.NodeObservation
 	// primary is the cache cluster of the primary node, as the group's
 	// node group reports it; "" if it does not say.
-	primary     string
-	status      string
-	params      v1alpha1.ReplicationGroupParameters
-	tags        map[string]string
-	observation v1alpha1.ReplicationGroupObservation
+	primary string
+	status  string
+	// tokenChanging: ElastiCache reports a ROTATE or SET in progress.
+	tokenChanging bool
+	params        v1alpha1.ReplicationGroupParameters
+	tags          map[string]string
+	observation   v1alpha1.ReplicationGroupObservation
 }
 
 func observe(g types.ReplicationGroup) observed {
 	o := observed{status: aws.ToString(g.Status)}
+	o.tokenChanging = g.PendingModifiedValues != nil && g.PendingModifiedValues.AuthTokenStatus != ""
 	p := v1alpha1.ReplicationGroupParameters{
 		Description:              aws.ToString(g.Description),
 		Engine:                   aws.ToString(g.Engine),

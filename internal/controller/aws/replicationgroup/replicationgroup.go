@@ -88,7 +88,16 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 			}
 		},
 		PollInterval: func(mg resource.Managed, d time.Duration) time.Duration {
-			if cr, ok := mg.(*v1alpha1.ReplicationGroup); ok && (isBusy(cr.Status.AtProvider.Status) || cr.Status.AtProvider.AuthTokenRotating != "") && d > busyPoll {
+			cr, ok := mg.(*v1alpha1.ReplicationGroup)
+			if !ok {
+				return d
+			}
+			// A rotation in its grace period is looked at again when SET
+			// is due, not before.
+			if left, ok := untilSet(cr, time.Now()); ok && left > busyPoll {
+				return min(d, left+time.Second)
+			}
+			if (isBusy(cr.Status.AtProvider.Status) || cr.Status.AtProvider.AuthTokenRotating != "") && d > busyPoll {
 				return busyPoll
 			}
 			return d
@@ -114,6 +123,9 @@ type external struct {
 	// ca is the private CA of the nodes' TLS certificates, if the
 	// ProviderConfig names one: it goes into the connection Secret.
 	ca string
+	// now is the clock a rotation's grace period is measured by; nil is
+	// the time of day.
+	now func() time.Time
 
 	observed *observed
 }
@@ -125,16 +137,24 @@ func resourceCA(cfg *awsclient.Config) string {
 	return cfg.Spec.Endpoint.ResourceCABundle
 }
 
-// sentToken is the referenced token once ElastiCache has it (the group was
-// created with it, or ROTATE was sent), else "": a token the user has just
-// written to the Secret must not reach the connection Secret before
-// ElastiCache accepts it.
-func sentToken(cr *v1alpha1.ReplicationGroup, tok secretkey.Value) string {
-	return tok.IfSent(appliedTokenVersion(cr), cr.Status.AtProvider.AuthTokenRotating)
+func (e *external) details(cr *v1alpha1.ReplicationGroup, o v1alpha1.ReplicationGroupObservation, tok secretkey.Value) managed.ConnectionDetails {
+	return connectionDetails(cr.Spec.ForProvider, o, publishedToken(cr, tok), e.ca)
 }
 
-func (e *external) details(cr *v1alpha1.ReplicationGroup, o v1alpha1.ReplicationGroupObservation, tok secretkey.Value) managed.ConnectionDetails {
-	return connectionDetails(cr.Spec.ForProvider, o, sentToken(cr, tok), e.ca)
+// clock is e.now, or the time of day.
+func (e *external) clock() time.Time {
+	if e.now == nil {
+		return time.Now()
+	}
+	return e.now()
+}
+
+// tokenStep is where the rotation to tok stands now.
+func (e *external) tokenStep(cr *v1alpha1.ReplicationGroup, tok secretkey.Value) tokenStep {
+	if tokenRef(cr) == nil {
+		return tokenInPlace
+	}
+	return nextTokenStep(tok, appliedTokenVersion(cr), cr.Status.AtProvider, tokenGrace(cr.Spec.ForProvider), e.clock())
 }
 
 func tokenRef(cr *v1alpha1.ReplicationGroup) *secretkey.Ref {
@@ -183,9 +203,12 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (
 	e.observed = &got
 
 	lateInit := reconciler.LateInitializes(cr) && lateInitialize(&cr.Spec.ForProvider, got.params)
-	applied, rotating := appliedTokenVersion(cr), cr.Status.AtProvider.AuthTokenRotating
+	last := cr.Status.AtProvider
+	applied, rotating := appliedTokenVersion(cr), last.AuthTokenRotating
 	cr.Status.AtProvider = got.observation
-	cr.Status.AtProvider.AuthTokenSecretVersion, cr.Status.AtProvider.AuthTokenRotating = applied, rotating
+	at := &cr.Status.AtProvider
+	at.AuthTokenSecretVersion, at.AuthTokenRotating, at.AuthTokenRotated = applied, rotating, last.AuthTokenRotated
+	rotationDone(at, got, e.clock())
 	cr.SetConditions(condition(got.status))
 
 	tok, err := e.token(ctx, cr)
@@ -208,11 +231,11 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (
 	}
 	if !isBusy(got.status) {
 		fields := drifted(desired(cr), got)
-		if err == nil && tokenRef(cr) != nil && (!tok.Is(applied) || rotating != "") {
-			// A new token in the Secret, a rotation to finish, or no
-			// token at all: a group this resource did not create
-			// (adopted, or its Secret lost) gets a token it knows at the
-			// next update.
+		if step := e.tokenStep(cr, tok); err == nil && (step == tokenRotate || step == tokenSet) {
+			// A new token in the Secret, a rotation whose grace period is
+			// over, or no token at all: a group this resource did not
+			// create (adopted, or its Secret lost) gets a token it knows
+			// at the next update.
 			fields = append(fields, fieldAuthToken)
 		}
 		obs.ResourceUpToDate = len(fields) == 0
@@ -298,7 +321,8 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 			return managed.ExternalUpdate{}, err
 		}
 	}
-	rotate := ref != nil && (!tok.Is(appliedTokenVersion(cr)) || cr.Status.AtProvider.AuthTokenRotating != "")
+	step := e.tokenStep(cr, tok)
+	rotate := step == tokenRotate || step == tokenSet
 	if len(fields) == 0 && !rotate {
 		return managed.ExternalUpdate{}, nil
 	}
@@ -312,11 +336,15 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 	}
 	// Each of these makes the group busy, and ElastiCache refuses the next
 	// until it is available again: one per poll (polls are short while the
-	// group is busy). Replicas are added first, since ElastiCache refuses
-	// failover and multi-AZ without one, and removed last, after failover
-	// may have been turned off.
+	// group is busy). A token change goes first, so that no other change
+	// (one ElastiCache keeps refusing, say) can hold a rotation half way
+	// with two tokens valid. Replicas are added first among the rest,
+	// since ElastiCache refuses failover and multi-AZ without one, and
+	// removed last, after failover may have been turned off.
 	members := int32(len(e.observed.observation.MemberClusters))
 	switch in := modifyInput(id, want, fields); {
+	case rotate:
+		err = e.rotate(ctx, cr, id, tok, step)
 	case want.NumCacheClusters > members:
 		err = e.resize(ctx, id, want, members)
 	case in != nil:
@@ -324,8 +352,6 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 		err = errors.Wrap(err, "cannot modify replication group")
 	case want.NumCacheClusters < members:
 		err = e.resize(ctx, id, want, members)
-	case rotate:
-		err = e.rotate(ctx, cr, id, tok)
 	}
 	if err != nil {
 		return managed.ExternalUpdate{}, err
@@ -333,14 +359,13 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 	return managed.ExternalUpdate{ConnectionDetails: e.details(cr, e.observed.observation, tok)}, nil
 }
 
-// rotate moves the group to a new token in two steps: ROTATE makes both
-// tokens valid, and the connection Secret gets the new one; once the group
-// is available again, SET drops the old one. Clients holding the old token
-// keep working until the new one is in place.
-func (e *external) rotate(ctx context.Context, cr *v1alpha1.ReplicationGroup, id string, tok secretkey.Value) error {
+// rotate sends the step a token change is at (see rotation.go): ROTATE,
+// which makes both tokens valid, or SET, which drops the old one once the
+// grace period is over.
+func (e *external) rotate(ctx context.Context, cr *v1alpha1.ReplicationGroup, id string, tok secretkey.Value, step tokenStep) error {
 	at := &cr.Status.AtProvider
 	strategy := types.AuthTokenUpdateStrategyTypeRotate
-	if tok.Is(at.AuthTokenRotating) {
+	if step == tokenSet {
 		strategy = types.AuthTokenUpdateStrategyTypeSet
 	}
 	_, err := e.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{
@@ -350,10 +375,10 @@ func (e *external) rotate(ctx context.Context, cr *v1alpha1.ReplicationGroup, id
 		return errors.Wrapf(err, "cannot %s the auth token", string(strategy))
 	}
 	if strategy == types.AuthTokenUpdateStrategyTypeRotate {
-		at.AuthTokenRotating = tok.Version
+		at.AuthTokenRotating, at.AuthTokenRotated = tok.Version, nil
 		return nil
 	}
-	at.AuthTokenSecretVersion, at.AuthTokenRotating = tok.Version, ""
+	at.AuthTokenSecretVersion, at.AuthTokenRotating, at.AuthTokenRotated = tok.Version, "", nil
 	return nil
 }
 

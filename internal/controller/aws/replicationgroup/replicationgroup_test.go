@@ -262,6 +262,25 @@ func withRotating(v string) groupOption {
 	return func(cr *v1alpha1.ReplicationGroup) { cr.Status.AtProvider.AuthTokenRotating = v }
 }
 
+// testNow is the tests' time of day.
+var testNow = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+
+// withRotated records that ElastiCache finished the ROTATE ago before
+// testNow.
+func withRotated(ago time.Duration) groupOption {
+	return func(cr *v1alpha1.ReplicationGroup) {
+		t := metav1.NewTime(testNow.Add(-ago))
+		cr.Status.AtProvider.AuthTokenRotated = &t
+	}
+}
+
+// withTokenChanging makes ElastiCache report a token change in progress.
+func withTokenChanging() func(*types.ReplicationGroup) {
+	return func(g *types.ReplicationGroup) {
+		g.PendingModifiedValues = &types.ReplicationGroupPendingModifiedValues{AuthTokenStatus: types.AuthTokenUpdateStatusRotating}
+	}
+}
+
 // createdWith is what Create records of the token it created the group
 // with: the status, and an annotation the runtime saves.
 func createdWith(v string) groupOption {
@@ -644,6 +663,7 @@ func newExternal(a *mockAPI, kube client.Client, r event.Recorder) *external {
 			Encoding: ownership.Exact,
 		},
 		tokens: secretkey.Store{Kube: kube},
+		now:    func() time.Time { return testNow },
 	}
 }
 
@@ -939,25 +959,62 @@ func TestObserve(t *testing.T) {
 				calls: readCalls,
 			},
 		},
-		"RotationInProgress": {
-			reason: "A rotation ROTATE started is drift until SET completes it, although the Secret has not changed since; both versions stay in the status.",
+		"RotationDone": {
+			reason: "The first poll that finds the group available after ROTATE, with no token change pending, records when the rotation was done and publishes the new token, which ElastiCache now accepts; SET waits for the grace period.",
 			api:    reads(replicationGroup(t), allTags()),
 			kube:   rotated(t),
 			cr:     group(withTokenVersion(testVersion), withRotating(testNewTokenVersion)),
 			want: want{
-				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connectionWith(testNewToken)},
-				diff:  []string{"fields differ: authToken"},
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connectionWith(testNewToken)},
+				cr:    inSync(withRotating(testNewTokenVersion), withRotated(0)),
+				calls: readCalls,
+			},
+		},
+		"RotationStillPending": {
+			reason: "Available, but ElastiCache still reports the token change pending: ROTATE is not done, and the connection Secret keeps the token clients use.",
+			api:    reads(replicationGroup(t, withTokenChanging()), allTags()),
+			kube:   rotated(t),
+			cr:     group(withTokenVersion(testVersion), withRotating(testNewTokenVersion)),
+			want: want{
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: pending()},
 				cr:    inSync(withRotating(testNewTokenVersion)),
 				calls: readCalls,
 			},
 		},
+		"RotationInGrace": {
+			reason: "Within the grace period both tokens work and the new one is published: nothing to do yet.",
+			api:    reads(replicationGroup(t), allTags()),
+			kube:   rotated(t),
+			cr:     group(withTokenVersion(testVersion), withRotating(testNewTokenVersion), withRotated(4*time.Minute)),
+			want: want{
+				o:     managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connectionWith(testNewToken)},
+				cr:    inSync(withRotating(testNewTokenVersion), withRotated(4*time.Minute)),
+				calls: readCalls,
+			},
+		},
+		"RotationGraceOver": {
+			reason: "Once the grace period (the spec's, here 1m) is over, the rotation is drift in authToken until SET completes it.",
+			api:    reads(replicationGroup(t), allTags()),
+			kube:   rotated(t),
+			cr: group(withTokenVersion(testVersion), withRotating(testNewTokenVersion), withRotated(2*time.Minute), func(cr *v1alpha1.ReplicationGroup) {
+				cr.Spec.ForProvider.AuthTokenGracePeriod = &metav1.Duration{Duration: time.Minute}
+			}),
+			want: want{
+				o:    managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false, ConnectionDetails: connectionWith(testNewToken)},
+				diff: []string{"fields differ: authToken"},
+				cr: inSync(withRotating(testNewTokenVersion), withRotated(2*time.Minute), func(cr *v1alpha1.ReplicationGroup) {
+					cr.Spec.ForProvider.AuthTokenGracePeriod = &metav1.Duration{Duration: time.Minute}
+				}),
+				calls: readCalls,
+			},
+		},
 		"RotationInProgressBusy": {
-			reason: "While ElastiCache applies ROTATE the group is busy: up to date, and the rotation is remembered.",
+			reason: "While ElastiCache applies ROTATE the group is busy: up to date, the rotation is remembered, and the connection Secret keeps the token clients use, as the new one is not accepted yet.",
 			api:    reads(replicationGroup(t, withStatus("modifying")), allTags()),
 			kube:   rotated(t),
 			cr:     group(withTokenVersion(testVersion), withRotating(testNewTokenVersion)),
 			want: want{
-				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connectionWith(testNewToken)},
+				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: pending()},
 				cr: group(
 					withAtProvider(func() v1alpha1.ReplicationGroupObservation { o := observation(); o.Status = "modifying"; return o }()),
 					withTokenVersion(testVersion), withRotating(testNewTokenVersion),
@@ -1784,13 +1841,13 @@ func TestUpdate(t *testing.T) {
 			},
 		},
 		"RotateStarts": {
-			reason:   "A token Secret at a new version should send the new token alone with ROTATE, so that both tokens work; the status records the version rotating and keeps the applied one; the connection Secret gets the new token; the event names the field, never the value.",
+			reason:   "A token Secret at a new version should send the new token alone with ROTATE, so that both tokens work; the status records the version rotating and keeps the applied one; the connection Secret keeps the old token until ElastiCache accepts the new one; the event names the field, never the value.",
 			api:      allAPI(),
 			kube:     rotated(t),
 			observed: seen(),
 			cr:       applied(),
 			want: want{
-				u:      managed.ExternalUpdate{ConnectionDetails: connectionWith(testNewToken)},
+				u:      managed.ExternalUpdate{ConnectionDetails: pending()},
 				drift:  drift("authToken"),
 				cr:     applied(withRotating(testNewTokenVersion)),
 				calls:  []string{"ModifyReplicationGroup"},
@@ -1798,11 +1855,11 @@ func TestUpdate(t *testing.T) {
 			},
 		},
 		"RotateCompletes": {
-			reason:   "With the rotation ROTATE started and the Secret unchanged, SET should drop the old token; the new version is then the applied one and nothing rotates.",
+			reason:   "With the rotation done, its grace period over and the Secret unchanged, SET should drop the old token; the new version is then the applied one and nothing rotates.",
 			api:      allAPI(),
 			kube:     rotated(t),
 			observed: seen(),
-			cr:       applied(withRotating(testNewTokenVersion)),
+			cr:       applied(withRotating(testNewTokenVersion), withRotated(10*time.Minute)),
 			want: want{
 				u:      managed.ExternalUpdate{ConnectionDetails: connectionWith(testNewToken)},
 				drift:  drift("authToken"),
@@ -1817,7 +1874,7 @@ func TestUpdate(t *testing.T) {
 			observed: seen(),
 			cr:       group(),
 			want: want{
-				u:      managed.ExternalUpdate{ConnectionDetails: connection()},
+				u:      managed.ExternalUpdate{ConnectionDetails: pending()},
 				drift:  drift("authToken"),
 				cr:     group(withRotating(testVersion)),
 				calls:  []string{"ModifyReplicationGroup"},
@@ -1844,14 +1901,36 @@ func TestUpdate(t *testing.T) {
 			api:      &mockAPI{MockModifyReplicationGroup: modifies(errBoom)},
 			kube:     rotated(t),
 			observed: seen(),
-			cr:       applied(withRotating(testNewTokenVersion)),
+			cr:       applied(withRotating(testNewTokenVersion), withRotated(10*time.Minute)),
 			want: want{
 				err:    errBoom,
 				msg:    []string{"cannot SET the auth token: boom"},
 				drift:  drift("authToken"),
-				cr:     applied(withRotating(testNewTokenVersion)),
+				cr:     applied(withRotating(testNewTokenVersion), withRotated(10*time.Minute)),
 				calls:  []string{"ModifyReplicationGroup"},
 				inputs: []any{tokenIn(testNewToken, types.AuthTokenUpdateStrategyTypeSet)},
+			},
+		},
+		"SetWaitsForGrace": {
+			reason:   "Within the grace period nothing is sent: both tokens stay valid.",
+			api:      allAPI(),
+			kube:     rotated(t),
+			observed: seen(),
+			cr:       applied(withRotating(testNewTokenVersion), withRotated(time.Minute)),
+			want:     want{cr: applied(withRotating(testNewTokenVersion), withRotated(time.Minute))},
+		},
+		"RotationBeforeOtherChanges": {
+			reason:   "A new token goes before other changes (here a node type ElastiCache may keep refusing), so that no change can hold a rotation half way.",
+			api:      allAPI(),
+			kube:     rotated(t),
+			observed: seen(func(g *types.ReplicationGroup) { g.CacheNodeType = aws.String("cache.r7g.large") }),
+			cr:       applied(),
+			want: want{
+				u:      managed.ExternalUpdate{ConnectionDetails: pending()},
+				drift:  drift("cacheNodeType, authToken"),
+				cr:     applied(withRotating(testNewTokenVersion)),
+				calls:  []string{"ModifyReplicationGroup"},
+				inputs: []any{tokenIn(testNewToken, types.AuthTokenUpdateStrategyTypeRotate)},
 			},
 		},
 		"NoTokenRef": {
@@ -1916,8 +1995,10 @@ func TestUpdate(t *testing.T) {
 }
 
 // TestTokenRotation runs a rotation through the polls that carry it out:
-// ROTATE, a busy group, SET, a busy group, in sync. The token must never
-// be in a Diff or an event, and the rotation must be drift until SET.
+// ROTATE, a busy group, the rotation done (the new token published), the
+// grace period, SET, a busy group, in sync. The token must never be in a
+// Diff or an event; the connection Secret must never hold a token
+// ElastiCache refuses.
 func TestTokenRotation(t *testing.T) {
 	kube := rotated(t)
 	cr := group(withTokenVersion(testVersion))
@@ -1934,25 +2015,32 @@ func TestTokenRotation(t *testing.T) {
 		},
 	}
 	type poll struct {
-		settle   bool // the group becomes available before this poll
-		upToDate bool
-		strategy types.AuthTokenUpdateStrategyType // sent by Update; "" for no call
-		applied  string
-		rotating string
+		settle    bool          // the group becomes available before this poll
+		later     time.Duration // time passes before this poll
+		upToDate  bool
+		strategy  types.AuthTokenUpdateStrategyType // sent by Update; "" for no call
+		applied   string
+		rotating  string
+		published string // the token in the connection details; "" for none
 	}
 	polls := []poll{
 		{upToDate: false, strategy: types.AuthTokenUpdateStrategyTypeRotate, applied: testVersion, rotating: testNewTokenVersion},
 		{upToDate: true, applied: testVersion, rotating: testNewTokenVersion},
-		{settle: true, upToDate: false, strategy: types.AuthTokenUpdateStrategyTypeSet, applied: testNewTokenVersion},
-		{upToDate: true, applied: testNewTokenVersion},
-		{settle: true, upToDate: true, applied: testNewTokenVersion},
+		{settle: true, upToDate: true, applied: testVersion, rotating: testNewTokenVersion, published: testNewToken},
+		{later: 4 * time.Minute, upToDate: true, applied: testVersion, rotating: testNewTokenVersion, published: testNewToken},
+		{later: 2 * time.Minute, upToDate: false, strategy: types.AuthTokenUpdateStrategyTypeSet, applied: testNewTokenVersion, published: testNewToken},
+		{upToDate: true, applied: testNewTokenVersion, published: testNewToken},
+		{settle: true, upToDate: true, applied: testNewTokenVersion, published: testNewToken},
 	}
+	now := testNow
 	for i, p := range polls {
 		if p.settle {
 			status = "available"
 		}
+		now = now.Add(p.later)
 		r := &reconcilertest.Recorder{}
 		e := newExternal(a, kube, r)
+		e.now = func() time.Time { return now }
 		a.calls, a.inputs = nil, nil
 		o, err := e.Observe(context.Background(), cr)
 		if err != nil {
@@ -1961,10 +2049,16 @@ func TestTokenRotation(t *testing.T) {
 		if o.ResourceUpToDate != p.upToDate {
 			t.Errorf("poll %d: Observe says up to date: %t, want %t (Diff %q)", i+1, o.ResourceUpToDate, p.upToDate, o.Diff)
 		}
+		details := o.ConnectionDetails
 		if !o.ResourceUpToDate {
-			if _, err := e.Update(context.Background(), cr); err != nil {
+			u, err := e.Update(context.Background(), cr)
+			if err != nil {
 				t.Fatalf("poll %d: Update: %v", i+1, err)
 			}
+			details = u.ConnectionDetails
+		}
+		if got := string(details["password"]); got != p.published {
+			t.Errorf("poll %d: published token %q, want %q", i+1, got, p.published)
 		}
 		var sent types.AuthTokenUpdateStrategyType
 		for j, c := range a.calls {
@@ -2233,7 +2327,7 @@ func TestScaling(t *testing.T) {
 // TestUpdateGeneratesMissingToken: a group whose token Secret is gone (or
 // was never made: adopted) gets a generated token, written to the Secret
 // before ElastiCache hears of it, then ROTATE (SET follows on a later
-// poll), and the connection details carry it once ROTATE is sent.
+// poll), and the connection details carry it only once ROTATE is done.
 func TestUpdateGeneratesMissingToken(t *testing.T) {
 	kube := cluster(t, nil)
 	a := &mockAPI{MockModifyReplicationGroup: modifies(nil), MockAddTagsToResource: addsTags(nil), MockRemoveTagsFromResource: removesTags(nil)}
@@ -2264,7 +2358,7 @@ func TestUpdateGeneratesMissingToken(t *testing.T) {
 	if got, want := cr.Status.AtProvider.AuthTokenRotating, versionOf(tok); got != want {
 		t.Errorf("rotating %q, want the generated token's %q", got, want)
 	}
-	if string(u.ConnectionDetails["password"]) != tok {
-		t.Error("the connection details do not carry the token ROTATE sent")
+	if _, ok := u.ConnectionDetails["password"]; ok {
+		t.Error("the connection details carry a token before ElastiCache has finished ROTATE")
 	}
 }
