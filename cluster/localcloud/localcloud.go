@@ -8,6 +8,7 @@ package localcloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/clock"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/elasticache"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/rds"
@@ -32,6 +34,13 @@ type Config struct {
 	Region      string
 	// Delay is how long each intermediate status lasts at least.
 	Delay time.Duration
+	// ResetDelay is how long an RDS master password reset takes, if longer
+	// than Delay; OptimizationDelay how long storage-optimization lasts.
+	ResetDelay, OptimizationDelay time.Duration
+	// ClockSpeed runs the cloud's own schedule (maintenance windows) that
+	// many times faster than real time; 0 means real time. 10080 makes a
+	// week pass in a minute.
+	ClockSpeed float64
 	// Drivers run the engines; nil means engines.Default().
 	Drivers []engines.Driver
 	Logf    func(format string, args ...any)
@@ -43,6 +52,8 @@ type Cloud struct {
 	supervisor *engines.Supervisor
 	rds        *rds.Service
 	ec         *elasticache.Service
+	clock      *clock.Clock
+	stopTicks  func()
 }
 
 // New loads the state in cfg.DataDir, restarts the engines of available
@@ -84,12 +95,14 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 	}
 	sup := engines.NewSupervisor(cfg.Drivers...)
 	r, err := rds.New(ctx, rds.Config{
-		DataDir: filepath.Join(cfg.DataDir, "rds"),
-		Region:  cfg.Region,
-		Account: cfg.Account,
-		Delay:   cfg.Delay,
-		Engines: sup,
-		Logf:    cfg.Logf,
+		DataDir:           filepath.Join(cfg.DataDir, "rds"),
+		Region:            cfg.Region,
+		Account:           cfg.Account,
+		Delay:             cfg.Delay,
+		ResetDelay:        cfg.ResetDelay,
+		OptimizationDelay: cfg.OptimizationDelay,
+		Engines:           sup,
+		Logf:              cfg.Logf,
 	})
 	if err != nil {
 		_ = sup.StopAll()
@@ -115,6 +128,10 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(ca.PEM())
 	})
+	events := map[string]eventer{"rds": r, "elasticache": ec}
+	mux.HandleFunc("POST /localcloud/admin/{service}/{id}/{event}", func(w http.ResponseWriter, req *http.Request) {
+		admin(w, req, events)
+	})
 	mux.Handle("/", &awsquery.Endpoint{
 		Authenticate: func(req *http.Request, body []byte) (string, error) {
 			id, err := verifier.Verify(req, body)
@@ -123,7 +140,50 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 		Services: map[string]awsquery.Service{rds.SigningName: r.API(), elasticache.SigningName: ec.API()},
 		Logf:     cfg.Logf,
 	})
-	return &Cloud{supervisor: sup, rds: r, ec: ec, handler: mux}, nil
+	clk := clock.New(cfg.ClockSpeed)
+	tickCtx, stopTicks := context.WithCancel(context.Background())
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		clk.Run(tickCtx, tickEvery, func(from, to time.Time) {
+			r.Tick(from, to)
+			ec.Tick(from, to)
+		})
+	}()
+	return &Cloud{supervisor: sup, rds: r, ec: ec, handler: mux, clock: clk, stopTicks: func() { stopTicks(); <-ticked }}, nil
+}
+
+// tickEvery is how often, in real time, the cloud looks at its schedule.
+const tickEvery = 250 * time.Millisecond
+
+// eventer is a service whose day-two events can be triggered.
+type eventer interface {
+	Event(ctx context.Context, id, event string) error
+	Tick(from, to time.Time)
+}
+
+// admin triggers what the cloud does on its own (a maintenance window, a
+// failover, storage running low...) for tests and demos:
+// POST /localcloud/admin/{rds|elasticache}/{id}/{event}. It answers 204,
+// or the service's error code and message with its HTTP status. Like the
+// rest of the local cloud it listens on loopback only; it takes no
+// credentials, as the cloud's own schedule needs none.
+func admin(w http.ResponseWriter, req *http.Request, events map[string]eventer) {
+	svc, ok := events[req.PathValue("service")]
+	if !ok {
+		http.Error(w, fmt.Sprintf("unknown service %q: rds or elasticache", req.PathValue("service")), http.StatusNotFound)
+		return
+	}
+	err := svc.Event(req.Context(), req.PathValue("id"), req.PathValue("event"))
+	var e *awsquery.Error
+	switch {
+	case err == nil:
+		w.WriteHeader(http.StatusNoContent)
+	case errors.As(err, &e):
+		http.Error(w, e.Error(), e.Status)
+	default:
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
 }
 
 // ServeHTTP serves every API on one endpoint.
@@ -135,9 +195,13 @@ func (c *Cloud) RDS() *rds.Service { return c.rds }
 // ElastiCache returns the ElastiCache service, for tools and tests that wait on it.
 func (c *Cloud) ElastiCache() *elasticache.Service { return c.ec }
 
+// Now is the cloud's simulated time, by which maintenance windows come.
+func (c *Cloud) Now() time.Time { return c.clock.Now() }
+
 // Close stops transitions in flight, saves the state and stops every
 // engine this cloud started, by PID.
 func (c *Cloud) Close() error {
+	c.stopTicks()
 	c.rds.Close()
 	c.ec.Close()
 	return c.supervisor.StopAll()

@@ -65,6 +65,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	account := fs.String("account", "000000000000", "AWS account id in ARNs")
 	region := fs.String("region", "us-east-1", "AWS region in ARNs")
 	delay := fs.Duration("delay", 5*time.Second, "how long each intermediate status (creating, modifying...) lasts at least")
+	resetDelay := fs.Duration("password-reset-delay", 0, "how long an RDS master password reset takes, if longer than --delay (minutes on RDS)")
+	optimization := fs.Duration("storage-optimization", 0, "how long RDS storage-optimization lasts after a storage change (hours on RDS); 0 means --delay")
+	clockSpeed := fs.Float64("clock-speed", 1, "run the cloud's own schedule (maintenance windows) this many times faster than real time; 10080 is a week a minute")
 	fs.Var(creds, "credentials", "accepted ACCESS:SECRET key pair; repeatable or comma-separated (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -74,7 +77,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("--data-dir and --credentials are required")
 	}
 
-	cloud, err := localcloud.New(ctx, localcloud.Config{DataDir: *dataDir, Credentials: creds, Account: *account, Region: *region, Delay: *delay})
+	cloud, err := localcloud.New(ctx, localcloud.Config{
+		DataDir: *dataDir, Credentials: creds, Account: *account, Region: *region,
+		Delay: *delay, ResetDelay: *resetDelay, OptimizationDelay: *optimization, ClockSpeed: *clockSpeed,
+	})
 	if err != nil {
 		return err
 	}

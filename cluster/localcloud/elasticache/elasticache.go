@@ -10,6 +10,14 @@
 // the nodes of a group do not share one port: the reader endpoint is the
 // first replica's address and port (the primary's while there is no
 // replica), and clients must take the port from the endpoint they use.
+// The primary endpoint follows the primary as ElastiCache's DNS name
+// does: a failover restarts the old and the new primary on each other's
+// ports, so the member clusters' own endpoints swap.
+//
+// What ElastiCache does on its own comes from Tick, which the local
+// cloud's clock calls (values deferred to the maintenance window are
+// applied when it opens), and from Event, the admin hook that makes a
+// maintenance window or a failover happen now.
 package elasticache
 
 import (
@@ -103,6 +111,7 @@ func (s *Service) API() awsquery.Service {
 		"DecreaseReplicaCount":      s.decreaseReplicaCount,
 		"DeleteReplicationGroup":    s.deleteReplicationGroup,
 		"DescribeCacheClusters":     s.describeCacheClusters,
+		"TestFailover":              s.testFailover,
 		"CreateSnapshot":            s.createSnapshot,
 		"DescribeSnapshots":         s.describeSnapshots,
 		"AddTagsToResource":         s.addTagsToResource,

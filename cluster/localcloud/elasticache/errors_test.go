@@ -26,7 +26,8 @@ func TestErrors(t *testing.T) {
 	ready := createInput("ready", 2)
 	ready.AutomaticFailoverEnabled, ready.TransitEncryptionEnabled, ready.AuthToken = aws.Bool(true), aws.Bool(true), aws.String(oldToken)
 	plain := createInput("plain", 1)
-	for _, in := range []*awsec.CreateReplicationGroupInput{ready, plain} {
+	noFailover := createInput("no-failover", 2)
+	for _, in := range []*awsec.CreateReplicationGroupInput{ready, plain, noFailover} {
 		if _, err := c.CreateReplicationGroup(ctx, in); err != nil {
 			t.Fatal(err)
 		}
@@ -56,6 +57,12 @@ func TestErrors(t *testing.T) {
 				in.ReplicationGroupId = aws.String("ready")
 			}
 			_, err := c.ModifyReplicationGroup(ctx, in)
+			return err
+		}
+	}
+	failover := func(group, nodeGroup string, c *awsec.Client) func() error {
+		return func() error {
+			_, err := c.TestFailover(ctx, &awsec.TestFailoverInput{ReplicationGroupId: aws.String(group), NodeGroupId: aws.String(nodeGroup)})
 			return err
 		}
 	}
@@ -231,6 +238,26 @@ func TestErrors(t *testing.T) {
 				return err
 			},
 			typed: isA[*types.TagNotFoundFault], code: "TagNotFound", status: 404,
+		},
+		"FailoverMissingGroup": {
+			reason: "TestFailover on an unknown group is ReplicationGroupNotFoundFault.",
+			call:   failover("nope", "0001", c),
+			typed:  isA[*types.ReplicationGroupNotFoundFault], code: "ReplicationGroupNotFoundFault", status: 404,
+		},
+		"FailoverMissingNodeGroup": {
+			reason: "A group with cluster mode disabled has node group 0001 only.",
+			call:   failover("ready", "0002", c),
+			typed:  isA[*types.NodeGroupNotFoundFault], code: "NodeGroupNotFoundFault", status: 404,
+		},
+		"FailoverWhileCreating": {
+			reason: "A busy group cannot fail over.",
+			call:   failover("busy", "0001", slow),
+			typed:  isA[*types.InvalidReplicationGroupStateFault], code: "InvalidReplicationGroupState", status: 400,
+		},
+		"FailoverWithoutAutomaticFailover": {
+			reason: "Without automatic failover there is no failover to test.",
+			call:   failover("no-failover", "0001", c),
+			typed:  isA[*types.TestFailoverNotAvailableFault], code: "TestFailoverNotAvailableFault", status: 400,
 		},
 		"SmallPage": {
 			reason: "MaxRecords is 20 to 100.",

@@ -116,6 +116,14 @@ func (f *fakeEngines) hashes(clusterID string) []string {
 	return f.nodes[nodeKey(clusterID)].Auth.Hashes
 }
 
+// primaryOf returns the port of the primary a node was last told to
+// replicate, 0 for a primary.
+func (f *fakeEngines) primaryOf(clusterID string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.nodes[nodeKey(clusterID)].Primary
+}
+
 // newTestService serves a Service on httptest and returns an SDK client
 // for it. Signatures are not checked here; localcloud_test.go does that.
 func newTestService(t *testing.T, dir string, delay time.Duration, eng Engines) (*Service, *awsec.Client) {

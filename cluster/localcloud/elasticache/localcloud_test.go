@@ -448,3 +448,183 @@ func yesNo(err error) string {
 	}
 	return "no"
 }
+
+// TestRedisFailover: TestFailover on real Redis servers promotes a
+// replica. The roles move; the primary endpoint keeps its address, and a
+// client that connects to it afterwards finds what was written before and
+// can write; the old primary and the other replica replicate the new
+// primary. Roles and data survive a restart, and the admin endpoint's
+// failover event moves the primary back.
+func TestRedisFailover(t *testing.T) {
+	if _, err := (&engines.Redis{Engine: "redis"}).Version(); err != nil {
+		t.Skipf("Redis is not installed here: %v", err)
+	}
+	ctx := context.Background()
+	dir := reachableDataDir(t)
+	url, stop := start(t, dir)
+	c := client(url)
+	pem, err := os.ReadFile(filepath.Join(dir, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+
+	_, err = c.CreateReplicationGroup(ctx, &awsec.CreateReplicationGroupInput{
+		ReplicationGroupId:          aws.String("app-cache"),
+		ReplicationGroupDescription: aws.String("app cache"),
+		Engine:                      aws.String("redis"),
+		CacheNodeType:               aws.String("cache.t4g.micro"),
+		NumCacheClusters:            aws.Int32(3),
+		AutomaticFailoverEnabled:    aws.Bool(true),
+		TransitEncryptionEnabled:    aws.Bool(true),
+		AuthToken:                   aws.String(firstTok),
+	})
+	if err != nil {
+		t.Fatalf("CreateReplicationGroup: %v", err)
+	}
+	waitFor(t, c, "app-cache", "available")
+	primary, reader := endpoints(t, c, "app-cache")
+	// Written up to the moment of the call: the failover loses none of it.
+	if err := session(primary, pool, firstTok, func(r *resp) error {
+		for i := range 100 {
+			if _, err := r.do("SET", fmt.Sprintf("before-%d", i), "kept"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("SET before the failover: %v", err)
+	}
+
+	out, err := c.TestFailover(ctx, &awsec.TestFailoverInput{ReplicationGroupId: aws.String("app-cache"), NodeGroupId: aws.String("0001")})
+	if err != nil {
+		t.Fatalf("TestFailover: %v", err)
+	}
+	if got := aws.ToString(out.ReplicationGroup.Status); got != "modifying" {
+		t.Errorf("TestFailover answered %s, want modifying", got)
+	}
+	if diff := cmp.Diff([]string{"modifying", "available"}, waitFor(t, c, "app-cache", "available")); diff != "" {
+		t.Errorf("statuses: -want +got:\n%s", diff)
+	}
+	checkFailedOver(t, c, "app-cache-002", primary, reader)
+	checkKept(t, primary, pool)
+	if _, err := run(primary, pool, firstTok, "SET", "after", "written"); err != nil {
+		t.Fatalf("SET on the primary endpoint after the failover: %v", err)
+	}
+	for _, id := range []string{"app-cache-001", "app-cache-003"} {
+		e := nodeEndpoint(t, c, id)
+		eventually(t, "GET on replica "+id, func() error {
+			if v, err := run(e, pool, firstTok, "GET", "after"); err != nil || v != "written" {
+				return fmt.Errorf("got %q, %v", v, err)
+			}
+			return nil
+		})
+		if _, err := run(e, pool, firstTok, "SET", "x", "y"); err == nil || !strings.Contains(err.Error(), "READONLY") {
+			t.Errorf("SET on replica %s: want READONLY, got %v", id, err)
+		}
+	}
+
+	// A restart keeps the roles and the data.
+	stop()
+	url, _ = start(t, dir)
+	c = client(url)
+	checkFailedOver(t, c, "app-cache-002", primary, reader)
+	if v, err := run(primary, pool, firstTok, "GET", "after"); err != nil || v != "written" {
+		t.Errorf("GET on the primary endpoint after the restart: %q, %v", v, err)
+	}
+
+	// The admin endpoint's failover event promotes the replica behind the
+	// reader endpoint, the old primary.
+	res, err := http.Post(url+"/localcloud/admin/elasticache/app-cache/failover", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNoContent {
+		t.Fatalf("POST the failover event: %s", res.Status)
+	}
+	if diff := cmp.Diff([]string{"modifying", "available"}, waitFor(t, c, "app-cache", "available")); diff != "" {
+		t.Errorf("statuses after the event: -want +got:\n%s", diff)
+	}
+	checkFailedOver(t, c, "app-cache-001", primary, reader)
+	checkKept(t, primary, pool)
+	if v, err := run(primary, pool, firstTok, "GET", "after"); err != nil || v != "written" {
+		t.Errorf("GET after the second failover: %q, %v", v, err)
+	}
+	if _, err := run(primary, pool, firstTok, "SET", "again", "written"); err != nil {
+		t.Errorf("SET on the primary endpoint after the second failover: %v", err)
+	}
+}
+
+// session runs f on one connection, AUTHed with token.
+func session(e *types.Endpoint, pool *x509.CertPool, token string, f func(*resp) error) error {
+	c, err := dial(e, pool)
+	if err != nil {
+		return err
+	}
+	defer c.c.Close()
+	if _, err := c.do("AUTH", token); err != nil {
+		return err
+	}
+	return f(c)
+}
+
+// checkKept checks that the keys TestRedisFailover wrote before its first
+// failover are all there.
+func checkKept(t *testing.T, e *types.Endpoint, pool *x509.CertPool) {
+	t.Helper()
+	err := session(e, pool, firstTok, func(r *resp) error {
+		for i := range 100 {
+			if v, err := r.do("GET", fmt.Sprintf("before-%d", i)); err != nil || v != "kept" {
+				return fmt.Errorf("GET before-%d: %q, %v", i, v, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Errorf("the data written before the failover: %v", err)
+	}
+}
+
+// checkFailedOver checks that clusterID is the primary, behind the same
+// primary and reader endpoints as before.
+func checkFailedOver(t *testing.T, c *awsec.Client, clusterID string, primary, reader *types.Endpoint) {
+	t.Helper()
+	out, err := c.DescribeReplicationGroups(context.Background(), &awsec.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String("app-cache")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ng := out.ReplicationGroups[0].NodeGroups[0]
+	var primaries []string
+	for _, m := range ng.NodeGroupMembers {
+		if aws.ToString(m.CurrentRole) == "primary" {
+			primaries = append(primaries, aws.ToString(m.CacheClusterId))
+		}
+	}
+	if diff := cmp.Diff([]string{clusterID}, primaries); diff != "" {
+		t.Errorf("members whose CurrentRole is primary: -want +got:\n%s", diff)
+	}
+	got := []string{addr(ng.PrimaryEndpoint), addr(ng.ReaderEndpoint), addr(nodeEndpoint(t, c, clusterID))}
+	want := []string{addr(primary), addr(reader), addr(primary)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(primary endpoint, reader endpoint, %s's endpoint): -want +got:\n%s", clusterID, diff)
+	}
+}
+
+// nodeEndpoint is a member cluster's node endpoint.
+func nodeEndpoint(t *testing.T, c *awsec.Client, clusterID string) *types.Endpoint {
+	t.Helper()
+	out, err := c.DescribeCacheClusters(context.Background(), &awsec.DescribeCacheClustersInput{CacheClusterId: aws.String(clusterID), ShowCacheNodeInfo: aws.Bool(true)})
+	if err != nil {
+		t.Fatalf("DescribeCacheClusters(%s): %v", clusterID, err)
+	}
+	return out.CacheClusters[0].CacheNodes[0].Endpoint
+}
+
+func addr(e *types.Endpoint) string {
+	if e == nil {
+		return ""
+	}
+	return net.JoinHostPort(aws.ToString(e.Address), strconv.Itoa(int(aws.ToInt32(e.Port))))
+}

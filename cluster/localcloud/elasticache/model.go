@@ -88,7 +88,7 @@ type group struct {
 	AvailabilityZone        string
 	Tags                    []tag `json:",omitempty"`
 	// Members are the member clusters, one node each; the first is the
-	// primary (the local cloud never fails over).
+	// primary, which a failover moves to the front.
 	Members    []*member
 	CreateTime time.Time
 	Status     string
@@ -100,6 +100,8 @@ type group struct {
 	// Snapshot names the snapshot being taken (CreateSnapshot, or the
 	// final one of a deletion), if any.
 	Snapshot string `json:",omitempty"`
+	// Failover is the failover being carried out, if any.
+	Failover *failover `json:",omitempty"`
 }
 
 // member is a member cluster: one node, a primary or a replica.
@@ -184,6 +186,9 @@ func memberStatus(g *group, m *member, groupStatus string) string {
 	case m.Removing:
 		return statusDeleting
 	case groupStatus == statusModifying && (g.Applying.NodeType != nil || g.Applying.EngineVersion != nil):
+		return statusModifying
+	case groupStatus == statusModifying && g.Failover != nil && (m.ID == g.Failover.From || m.ID == g.Failover.To):
+		// The two nodes whose roles swap restart.
 		return statusModifying
 	case groupStatus == statusSnapshotting && m == g.primary():
 		return statusSnapshotting

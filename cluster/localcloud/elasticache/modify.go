@@ -43,8 +43,9 @@ type modification struct {
 // (with a "modifying" spell), and defers the node type and engine version
 // to the maintenance window unless ApplyImmediately. A new AUTH token is
 // always applied at once: ROTATE makes the old and the new token work,
-// SET leaves only the new one. The maintenance window never comes in the
-// local cloud: deferred values wait for a later ApplyImmediately.
+// SET leaves only the new one. Deferred values are applied when the
+// maintenance window opens (see Tick and Event), or with a later
+// ApplyImmediately.
 func (s *Service) modifyReplicationGroup(_ context.Context, r *awsquery.Request) (any, error) {
 	raw, err := r.Required("ReplicationGroupId")
 	if err != nil {

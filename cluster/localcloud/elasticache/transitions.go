@@ -30,8 +30,9 @@ func (s *Service) createTransition(id string) lifecycle.Transition {
 	}
 }
 
-// modifyTransition: modifying (a new token reaches every node, replicas
-// are added or removed, modified values take effect) -> available.
+// modifyTransition: modifying (a replica is promoted, a new token reaches
+// every node, replicas are added or removed, modified values take
+// effect) -> available.
 func (s *Service) modifyTransition(id string) lifecycle.Transition {
 	return lifecycle.Transition{
 		Steps: []lifecycle.Step{{State: statusModifying, Hold: s.cfg.Delay, Do: func(ctx context.Context) error {
@@ -197,10 +198,13 @@ func (s *Service) waitSynced(ctx context.Context, clusterID string) error {
 	}
 }
 
-// converge does what a modification asked: the staged token reaches
-// every node, new replicas start and sync, removed ones stop and go, and
-// the values being applied take effect.
+// converge does what a modification asked: a staged failover happens,
+// the staged token reaches every node, new replicas start and sync,
+// removed ones stop and go, and the values being applied take effect.
 func (s *Service) converge(ctx context.Context, id string) error {
+	if err := s.failOver(ctx, id); err != nil {
+		return err
+	}
 	a, err := s.loadAuth(id)
 	if err != nil {
 		return fmt.Errorf("cannot read the group's auth: %w", err)
