@@ -443,6 +443,9 @@ type LocalCloudOptions struct {
 	Credentials []string
 	// Delay scales how long its resources stay in each transitional state.
 	Delay time.Duration
+	// PasswordResetDelay is how long an RDS password reset takes, if longer
+	// than Delay.
+	PasswordResetDelay time.Duration
 	// Log receives its output.
 	Log io.Writer
 }
@@ -470,7 +473,7 @@ func StartLocalCloud(root string, o LocalCloudOptions) (*Emulator, error) {
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	p, err := Start(o.Log, bin, "--addr", addr, "--data-dir", filepath.Join(o.Dir, "data"),
-		"--credentials", strings.Join(o.Credentials, ","), "--delay", o.Delay.String())
+		"--credentials", strings.Join(o.Credentials, ","), "--delay", o.Delay.String(), "--password-reset-delay", o.PasswordResetDelay.String())
 	if err != nil {
 		return nil, err
 	}

@@ -161,7 +161,7 @@ func run(m *testing.M) int {
 	// The project's local cloud: RDS and ElastiCache on real engines.
 	cloudOpts := local.LocalCloudOptions{
 		Dir: filepath.Join(dir, "localcloud"), Credentials: []string{accessKeyID + ":" + secretAccessKey},
-		Delay: localCloudDelay, Log: localCloudLog(dir),
+		Delay: localCloudDelay, PasswordResetDelay: passwordResetDelay, Log: localCloudLog(dir),
 	}
 	cloud, err := local.StartLocalCloud(root, cloudOpts)
 	if err != nil {
@@ -181,6 +181,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	localCloudCA = string(ca)
+	localCloudAdmin = cloud.Endpoint + "/localcloud/admin"
 	cacheStore = elasticache.New(elasticache.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(cloud.Endpoint),
@@ -379,6 +380,15 @@ func setupProviderConfig(ctx context.Context, endpoint string) error {
 // modifying.
 const localCloudDelay = 3 * time.Second
 
+// passwordResetDelay is how long an RDS password reset takes: longer than
+// the other transitions, as on RDS (minutes there), so that a connection
+// Secret published before the reset is done would be caught.
+const passwordResetDelay = 8 * time.Second
+
+// localCloudAdmin is the local cloud's admin endpoint: what the cloud
+// does on its own, triggered now.
+var localCloudAdmin string
+
 // localCloudLog keeps the local cloud's output in the test directory, or
 // in LOCALCLOUD_LOG when set, for debugging a failure.
 func localCloudLog(dir string) io.Writer {
@@ -516,13 +526,22 @@ func actionProxy(target string, rec *recorder) *httptest.Server {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if form, err := url.ParseQuery(string(body)); err == nil {
-			rec.mu.Lock()
 			id := form.Get("DBInstanceIdentifier") + form.Get("ReplicationGroupId")
 			if arn := form.Get("ResourceName"); id == "" && strings.Contains(arn, ":replicationgroup:") {
 				id = arn[strings.LastIndex(arn, ":")+1:]
 			}
+			rec.mu.Lock()
+			i := len(rec.calls)
 			rec.calls = append(rec.calls, call{Bucket: id, Op: form.Get("Action")})
 			rec.mu.Unlock()
+			sw := &statusWriter{ResponseWriter: w}
+			proxy.ServeHTTP(sw, r)
+			if sw.status >= 400 {
+				rec.mu.Lock()
+				rec.calls[i].Refused = errorCode(sw.body.String())
+				rec.mu.Unlock()
+			}
+			return
 		}
 		proxy.ServeHTTP(w, r)
 	}))
@@ -548,6 +567,40 @@ func gcsBucket(r *http.Request) string {
 type call struct {
 	Bucket string
 	Op     string // e.g. "GET ?tagging", "HEAD", "PUT"
+	// Refused is the error code the local cloud answered with, if any.
+	Refused string
+}
+
+// statusWriter keeps a response's status and, for errors, its body.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if w.status >= 400 {
+		w.body.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// errorCode is the <Code> of a Query API error response.
+func errorCode(body string) string {
+	_, rest, ok := strings.Cut(body, "<Code>")
+	if !ok {
+		return "unknown"
+	}
+	code, _, _ := strings.Cut(rest, "</Code>")
+	return code
 }
 
 func (c call) write() bool { return !strings.HasPrefix(c.Op, "GET") && c.Op != "HEAD" }

@@ -56,7 +56,11 @@ func cacheCalls(id string) []call { return rdsCalls.of(id) }
 func TestReplicationGroup(t *testing.T) {
 	t.Parallel()
 	const name = "it-cache"
-	cr := replicationGroup(name)
+	// A short grace period, so that the rotation below ends with SET
+	// within the test.
+	cr := replicationGroup(name, func(g *v1alpha1.ReplicationGroup) {
+		g.Spec.ForProvider.AuthTokenGracePeriod = &metav1.Duration{Duration: 3 * time.Second}
+	})
 	create(t, cr)
 	eventually(t, dbConverge, "group Ready", func() error { return ready(cr) })
 	conn := connSecret(t, name+"-conn")

@@ -58,7 +58,7 @@ func (s *Service) deleteDBInstance(_ context.Context, r *awsquery.Request) (any,
 }
 
 // snapshotStates are the statuses a final snapshot can be taken in.
-var snapshotStates = []string{statusAvailable, statusStopped, statusStorageFull, statusStorageOptimization}
+var snapshotStates = []string{statusAvailable, statusBackingUp, statusStopped, statusStorageFull, statusStorageOptimization}
 
 // checkDeletable applies RDS's rules; s.mu is held.
 func (s *Service) checkDeletable(in *instance, final string) error {

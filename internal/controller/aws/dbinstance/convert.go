@@ -167,6 +167,14 @@ func pollSoon(status string) bool {
 	return !servingStates[status] && status != statusStopped && !failedStates[status]
 }
 
+// snapshotWaits says whether a deletion with a final snapshot must wait
+// for the instance to leave status: a passing state in which it serves no
+// connections. Serving, stopped and storage-full instances can be
+// snapshotted; one that needs a person cannot be, and the refusal says so.
+func snapshotWaits(status string) bool {
+	return pollSoon(status) && status != statusDeleting
+}
+
 // condition is the Ready condition an RDS status gives: Available when
 // the engine serves connections (naming the state when it is not plain
 // available), otherwise the state, as RDS names it.

@@ -317,6 +317,13 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	if e.observed != nil && e.observed.status == statusDeleting {
 		return managed.ExternalDelete{}, nil
 	}
+	if e.observed != nil && !cr.Spec.ForProvider.SkipFinalSnapshot && snapshotWaits(e.observed.status) {
+		// RDS takes no final snapshot of an instance on its way
+		// somewhere (creating, modifying, rebooting...): asking would be
+		// refused at every poll. It is asked once the instance is there.
+		cr.SetConditions(xpv2.Deleting().WithMessage("waiting for RDS to finish " + e.observed.status + " before deleting with a final snapshot"))
+		return managed.ExternalDelete{}, nil
+	}
 	// A resource being deleted is never updated: if its spec turned
 	// deletion protection off, Delete turns it off first.
 	if e.observed != nil && ptr.Deref(e.observed.params.DeletionProtection, false) && !ptr.Deref(cr.Spec.ForProvider.DeletionProtection, true) {

@@ -1582,6 +1582,28 @@ func TestDelete(t *testing.T) {
 			cr:       instance(),
 			want:     want{calls: []string{"DeleteDBInstance"}, inputs: []any{finalSnapshot}},
 		},
+		"FinalSnapshotWaits": {
+			reason:   "An instance on its way somewhere (here modifying) gets no final snapshot from RDS: the deletion waits without a call, so that RDS refuses nothing at every poll.",
+			api:      &mockAPI{},
+			observed: seen(func(db *types.DBInstance) { db.DBInstanceStatus = aws.String("modifying") }),
+			cr:       instance(),
+		},
+		"SkipSnapshotDoesNotWait": {
+			reason:   "Without a final snapshot there is nothing to wait for: an instance being created is deleted at once.",
+			api:      &mockAPI{MockDeleteDBInstance: deletes(nil)},
+			observed: seen(func(db *types.DBInstance) { db.DBInstanceStatus = aws.String("creating") }),
+			cr:       instance(withParams(func(p *v1alpha1.DBInstanceParameters) { p.SkipFinalSnapshot = true })),
+			want: want{calls: []string{"DeleteDBInstance"}, inputs: []any{
+				&rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(testName), SkipFinalSnapshot: aws.Bool(true)},
+			}},
+		},
+		"StoppedSnapshotted": {
+			reason:   "A stopped instance is deleted with its final snapshot, as RDS takes it from storage.",
+			api:      &mockAPI{MockDeleteDBInstance: deletes(nil)},
+			observed: seen(func(db *types.DBInstance) { db.DBInstanceStatus = aws.String("stopped") }),
+			cr:       instance(),
+			want:     want{calls: []string{"DeleteDBInstance"}, inputs: []any{finalSnapshot}},
+		},
 		"NamedSnapshot": {
 			reason:   "A named final snapshot should be taken under that name.",
 			api:      &mockAPI{MockDeleteDBInstance: deletes(nil)},
