@@ -92,4 +92,8 @@ dev: ## Bring up the local stack (control plane, emulators, local cloud, Crosspl
 dev-down: ## Stop everything `make dev` started, databases and caches included (their data stays).
 	cluster/dev.sh down
 
-.PHONY: deps help generate check-generate build lint unit render render-update integration e2e fault soak packages bench bench-10k test run dev dev-down
+cloud-event: ## On make dev's stack, make the local cloud do now what it does on its own: EVENT of ID in SERVICE (rds: maintenance, storage-low, storage-full, failover, reboot, stop, start; elasticache: maintenance, failover).
+	@test -n "$(SERVICE)" -a -n "$(ID)" -a -n "$(EVENT)" || { echo "usage: make cloud-event SERVICE=rds|elasticache ID=<DB instance or replication group id> EVENT=<event>"; exit 2; }
+	@. $${DEV_DIR:-.dev}/env && curl -sS --fail-with-body -X POST "$$LOCALCLOUD_ENDPOINT/localcloud/admin/$(SERVICE)/$(ID)/$(EVENT)" && echo "$(SERVICE) $(ID): $(EVENT)"
+
+.PHONY: deps help generate check-generate build lint unit render render-update integration e2e fault soak packages bench bench-10k test run dev dev-down cloud-event
