@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -53,6 +55,9 @@ var sections = []section{
 // files to write, by path relative to dir.
 func Generate(dir string) (map[string][]byte, error) {
 	out := map[string][]byte{}
+	if err := sameSteps(dir); err != nil {
+		return nil, err
+	}
 	app, err := appEnvironment(dir)
 	if err != nil {
 		return nil, err
@@ -85,6 +90,61 @@ func Generate(dir string) (map[string][]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// addSteps appends the steps of an API's pipeline (after compose) to the
+// bundle's. A step the bundle has already, by name, such as the
+// resources-ready step every Composition ends with, is taken once
+// (sameSteps has checked that its copies are the same).
+func addSteps(steps, add []any) []any {
+	for _, st := range add {
+		name, _ := st.(obj)["step"].(string)
+		if !slices.ContainsFunc(steps, func(have any) bool { return have.(obj)["step"] == name }) {
+			steps = append(steps, clone(st))
+		}
+	}
+	return steps
+}
+
+// sameSteps checks that steps of one name are the same in every source
+// Composition (compose aside, which is each API's own): a step such as
+// resources-ready is written in each Composition a platform team may
+// read alone, and its copies must not drift apart.
+func sameSteps(dir string) error {
+	names, err := filepath.Glob(filepath.Join(dir, "*", "composition-*.yaml"))
+	if err != nil {
+		return err
+	}
+	first := map[string]any{}
+	from := map[string]string{}
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			return err
+		}
+		o := obj{}
+		if err := yaml.Unmarshal(b, &o); err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+		pipeline, ok := get(o, "spec", "pipeline").([]any)
+		if !ok {
+			return fmt.Errorf("%s: not a Composition with a pipeline", n)
+		}
+		for i, st := range pipeline {
+			name, ok := get(st, "step").(string)
+			if !ok {
+				return fmt.Errorf("%s: pipeline step %d has no name", n, i)
+			}
+			if name == "compose" {
+				continue
+			}
+			if have, ok := first[name]; ok && !reflect.DeepEqual(have, st) {
+				return fmt.Errorf("%s: step %q differs from the one in %s; make them the same, or give them different names", n, name, from[name])
+			}
+			first[name], from[name] = st, n
+		}
+	}
+	return nil
 }
 
 // readAPI reads an API's definition.yaml and composition-*.yaml.
@@ -156,9 +216,7 @@ func appEnvironment(dir string) (map[string]obj, error) {
 			return nil, fmt.Errorf("%s: no %s", s.api, s.composition)
 		}
 		pipeline := get(comp, "spec", "pipeline").([]any)
-		for _, st := range pipeline[1:] {
-			steps = append(steps, clone(st))
-		}
+		steps = addSteps(steps, pipeline[1:])
 		for _, r := range get(comp, "spec", "pipeline", 0, "input", "resources").([]any) {
 			r := clone(r.(obj))
 			for _, pt := range list(r, "patches") {

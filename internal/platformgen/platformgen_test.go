@@ -134,3 +134,38 @@ func TestNamespacedForms(t *testing.T) {
 		}
 	}
 }
+
+// TestSameStepsRefusesDrift: a step written in several Compositions must
+// be the same in each; a copy that drifted is an error that names both
+// files, not a silent choice of one.
+func TestSameStepsRefusesDrift(t *testing.T) {
+	dir := t.TempDir()
+	write := func(api, template string) {
+		t.Helper()
+		comp := "apiVersion: apiextensions.crossplane.io/v1\nkind: Composition\nspec:\n  pipeline:\n" +
+			"    - step: compose\n      functionRef: {name: function-patch-and-transform}\n" +
+			"    - step: resources-ready\n      functionRef: {name: function-go-templating}\n      input: {template: " + template + "}\n"
+		if err := os.MkdirAll(filepath.Join(dir, api), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, api, "composition-aws.yaml"), []byte(comp), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a", "one")
+	write("b", "one")
+	if err := sameSteps(dir); err != nil {
+		t.Fatalf("identical copies refused: %v", err)
+	}
+	write("b", "two")
+	err := sameSteps(dir)
+	if err == nil || !strings.Contains(err.Error(), `step "resources-ready" differs`) || !strings.Contains(err.Error(), "a/composition-aws.yaml") {
+		t.Errorf("a drifted copy: got %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "b", "composition-aws.yaml"), []byte("spec:\n  pipeline: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := sameSteps(dir); err == nil || !strings.Contains(err.Error(), "not a Composition with a pipeline") {
+		t.Errorf("a pipeline that is not a list: got %v", err)
+	}
+}

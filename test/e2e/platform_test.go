@@ -84,6 +84,38 @@ func TestAppEnvironmentClaim(t *testing.T) {
 		t.Error(err)
 	}
 
+	// The claim says whether its composed resources are all Synced and
+	// Ready, and when one is not, which and why: here a version the
+	// cloud refuses (the local cloud runs PostgreSQL 15 only, as a region
+	// without a major version would refuse it).
+	eventually(t, time.Minute, "the claim's ResourcesReady is True", func() error {
+		if err := get(claim); err != nil {
+			return err
+		}
+		return conditionTrue(claim, "ResourcesReady")
+	})
+	eventually(t, time.Minute, "version 99 asked for", func() error {
+		if err := get(claim); err != nil {
+			return err
+		}
+		if err := unstructured.SetNestedField(claim.Object, "99", "spec", "parameters", "database", "version"); err != nil {
+			return err
+		}
+		return kube.Update(context.Background(), claim)
+	})
+	eventually(t, 2*time.Minute, "the cloud's refusal on the claim and the composite", func() error {
+		for _, o := range []*unstructured.Unstructured{claim, xr} {
+			if err := get(o); err != nil {
+				return err
+			}
+			status, msg := condition(o, "ResourcesReady")
+			if status != "False" || !strings.Contains(msg, "database (DBInstance ") || !strings.Contains(msg, "Synced=False") || !strings.Contains(msg, "InvalidParameterCombination") {
+				return fmt.Errorf("%s ResourcesReady is %s: %q", o.GetKind(), status, msg)
+			}
+		}
+		return nil
+	})
+
 	deleteClaim(t, claim, xr, mrs[s3Bucket], mrs[dbInstance], mrs[replicationGroup])
 	assertSecretGone(t, ns, claim.GetName()+"-env")
 	assertCloudGone(t, externalName(mrs[s3Bucket]), externalName(mrs[dbInstance]), externalName(mrs[replicationGroup]))
