@@ -135,7 +135,7 @@ func collectSchemas(dir string) (string, error) {
 
 // A case renders one Composition for one example.
 type renderCase struct {
-	example     string // under examples/platform
+	example     string // under examples/platform, or a test claim under testdata/
 	composition string // under apis/platform
 	// namespaced renders the example claim as a v2 namespaced XR.
 	namespaced bool
@@ -167,8 +167,13 @@ var cases = map[string]renderCase{
 	"sqldatabase-aws-refused": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
 		observed: "database-refused.yaml", contains: []string{
 			"- ResourcesReady",
+			"crossplane.io/external-name: orders-db-x7k2p-70ef9a28ff34",
 			"message: 'database (DBInstance orders-db-x7k2p): Synced=False: update failed: cannot modify DB instance: InvalidParameterCombination: Cannot upgrade postgres from 16.3 to 9.1'",
 		}},
+	// Any name Kubernetes accepts gives a valid cloud name: here 57
+	// characters with a dot, for a 40-character ElastiCache id.
+	"cache-aws-long-name": {example: "testdata/claims/cache-long-name.yaml", composition: "cache/composition-aws.yaml",
+		contains: []string{"crossplane.io/external-name: checkout-sessions-for-the-europ-92989c53"}},
 	"sqldatabase-aws-ready": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
 		observed: "database-ready.yaml", contains: []string{"message: every composed resource is Synced and Ready"}},
 	"appenvironment-aws-refused": {example: "appenvironment.yaml", composition: "appenvironment/composition-aws.yaml",
@@ -183,7 +188,11 @@ func TestRender(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			xr := filepath.Join(t.TempDir(), "xr.yaml")
-			if err := os.WriteFile(xr, compositeFor(t, filepath.Join(root, "examples", "platform", tc.example), tc.namespaced), 0o600); err != nil {
+			example := filepath.Join(root, "examples", "platform", tc.example)
+			if strings.HasPrefix(tc.example, "testdata/") {
+				example = tc.example
+			}
+			if err := os.WriteFile(xr, compositeFor(t, example, tc.namespaced), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			comp := filepath.Join(root, "apis", "platform", tc.composition)
