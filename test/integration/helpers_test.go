@@ -161,3 +161,16 @@ func credentialVersion(t *testing.T, namespace, name, key, value string) string 
 	}
 	return secretkey.Store{Key: s.Data["key"]}.Version(secretkey.Ref{Namespace: namespace, Name: name, Key: key}, value)
 }
+
+// edit reads o, changes it with f and writes it, again on a conflict,
+// until it is written.
+func edit[T client.Object](t *testing.T, o T, what string, f func(T)) {
+	t.Helper()
+	eventually(t, 30*time.Second, what, func() error {
+		if err := kube.Get(context.Background(), client.ObjectKeyFromObject(o), o); err != nil {
+			return err
+		}
+		f(o)
+		return kube.Update(context.Background(), o)
+	})
+}

@@ -19,7 +19,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
@@ -245,16 +244,6 @@ func yearOfADatabase(t *testing.T) {
 		_, err := probe.Query(conn["url"])
 		return err
 	})
-	update := func(what string, f func(*v1alpha1.DBInstance)) {
-		t.Helper()
-		eventually(t, 30*time.Second, what, func() error {
-			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(cr), cr); err != nil {
-				return err
-			}
-			f(cr)
-			return kube.Update(context.Background(), cr)
-		})
-	}
 
 	t.Run("AutomaticMinorUpgrade", func(t *testing.T) {
 		// Ready already while RDS backs the new instance up; the window
@@ -306,7 +295,7 @@ func yearOfADatabase(t *testing.T) {
 
 	t.Run("ResizeUpAndDown", func(t *testing.T) {
 		for _, class := range []string{"db.t4g.small", "db.t4g.micro"} {
-			update("class "+class, func(d *v1alpha1.DBInstance) { d.Spec.ForProvider.DBInstanceClass = class })
+			edit(t, cr, "class "+class, func(d *v1alpha1.DBInstance) { d.Spec.ForProvider.DBInstanceClass = class })
 			eventually(t, dbConverge, "class "+class, func() error {
 				d, err := describe(name)
 				if err != nil {
@@ -322,7 +311,7 @@ func yearOfADatabase(t *testing.T) {
 	})
 
 	t.Run("DeferredToTheWindow", func(t *testing.T) {
-		update("deferred class change", func(d *v1alpha1.DBInstance) {
+		edit(t, cr, "deferred class change", func(d *v1alpha1.DBInstance) {
 			d.Spec.ForProvider.ApplyImmediately = false
 			d.Spec.ForProvider.DBInstanceClass = "db.t4g.small"
 		})
@@ -351,7 +340,7 @@ func yearOfADatabase(t *testing.T) {
 			return cloudDB(t, name)()
 		})
 		settled(t, cr, "after the window")
-		update("apply immediately again", func(d *v1alpha1.DBInstance) { d.Spec.ForProvider.ApplyImmediately = true })
+		edit(t, cr, "apply immediately again", func(d *v1alpha1.DBInstance) { d.Spec.ForProvider.ApplyImmediately = true })
 	})
 
 	t.Run("PasswordRotation", func(t *testing.T) {
@@ -465,16 +454,6 @@ func yearOfACache(t *testing.T) {
 			return err
 		})
 	})
-	update := func(what string, f func(*ecv1alpha1.ReplicationGroup)) {
-		t.Helper()
-		eventually(t, 30*time.Second, what, func() error {
-			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(cr), cr); err != nil {
-				return err
-			}
-			f(cr)
-			return kube.Update(context.Background(), cr)
-		})
-	}
 	group := func() (*elasticache.DescribeReplicationGroupsOutput, error) {
 		return cacheStore.DescribeReplicationGroups(context.Background(), &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String(name)})
 	}
@@ -524,7 +503,7 @@ func yearOfACache(t *testing.T) {
 	})
 
 	t.Run("DeferredToTheWindow", func(t *testing.T) {
-		update("deferred node type", func(g *ecv1alpha1.ReplicationGroup) {
+		edit(t, cr, "deferred node type", func(g *ecv1alpha1.ReplicationGroup) {
 			g.Spec.ForProvider.ApplyImmediately = false
 			g.Spec.ForProvider.CacheNodeType = "cache.t4g.small"
 		})
@@ -552,7 +531,7 @@ func yearOfACache(t *testing.T) {
 			return available()
 		})
 		settled(t, cr, "after the window")
-		update("apply immediately again", func(g *ecv1alpha1.ReplicationGroup) { g.Spec.ForProvider.ApplyImmediately = true })
+		edit(t, cr, "apply immediately again", func(g *ecv1alpha1.ReplicationGroup) { g.Spec.ForProvider.ApplyImmediately = true })
 	})
 
 	t.Run("Failover", func(t *testing.T) {
