@@ -311,8 +311,28 @@ func namespacedXRD(in obj) (obj, error) {
 		}
 		req, _ := props["required"].([]any)
 		props["required"] = append(req, "writeConnectionSecretToRef")
+		for _, r := range list(props, "x-kubernetes-validations") {
+			r, ok := r.(obj)
+			if !ok {
+				return nil, fmt.Errorf("spec: a validation rule that is not an object")
+			}
+			rule, _ := r["rule"].(string)
+			msg, _ := r["message"].(string)
+			r["rule"], r["message"] = underCrossplane(rule), strings.ReplaceAll(msg, "spec.composition", "spec.crossplane.composition")
+		}
 	}
 	return o, nil
+}
+
+// underCrossplane moves a rule's references to the claim's composition
+// fields (spec.compositionSelector, spec.compositionRef) to where a v2 XR
+// has them, under spec.crossplane, which may be absent.
+func underCrossplane(rule string) string {
+	rule = strings.ReplaceAll(rule, "self.composition", "self.crossplane.composition")
+	for _, f := range []string{"compositionSelector", "compositionRef"} {
+		rule = strings.ReplaceAll(rule, "has(self.crossplane."+f+")", "(has(self.crossplane) && has(self.crossplane."+f+"))")
+	}
+	return rule
 }
 
 // namespacedComposition is the Crossplane v2 form of a Composition: the

@@ -169,3 +169,11 @@ func TestSameStepsRefusesDrift(t *testing.T) {
 		t.Errorf("a pipeline that is not a list: got %v", err)
 	}
 }
+
+func TestUnderCrossplane(t *testing.T) {
+	in := "self.parameters.cloud == 'aws' || has(self.compositionRef) || (has(self.compositionSelector) && self.compositionSelector.matchLabels['x'] == 'y')"
+	want := "self.parameters.cloud == 'aws' || (has(self.crossplane) && has(self.crossplane.compositionRef)) || ((has(self.crossplane) && has(self.crossplane.compositionSelector)) && self.crossplane.compositionSelector.matchLabels['x'] == 'y')"
+	if got := underCrossplane(in); got != want {
+		t.Errorf("underCrossplane:\n got %s\nwant %s", got, want)
+	}
+}

@@ -183,6 +183,13 @@ func TestObjectStoreClaimOnGCP(t *testing.T) {
 	if err := unstructured.SetNestedField(claim.Object, "us-central1", "spec", "parameters", "region"); err != nil {
 		t.Fatal(err)
 	}
+	// Without its selector the claim would get the default composition,
+	// AWS's: the API server refuses it and says what to add.
+	unselected := claim.DeepCopy()
+	unstructured.RemoveNestedField(unselected.Object, "spec", "compositionSelector")
+	if err := kube.Create(context.Background(), unselected); err == nil || !strings.Contains(err.Error(), "needs that cloud's composition") {
+		t.Errorf("a GCP claim without a composition selector: got %v, want a refusal naming the selector", err)
+	}
 	if err := kube.Create(context.Background(), claim); err != nil {
 		t.Fatal(err)
 	}

@@ -372,3 +372,40 @@ func TestEveryCompositionHasACase(t *testing.T) {
 		}
 	}
 }
+
+// TestCloudNeedsItsComposition: an ObjectStore for GCP without a selector
+// would get the default composition, AWS's: admission refuses it and says
+// what to add; a selector for another cloud than the claim's is refused.
+func TestCloudNeedsItsComposition(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "examples", "platform", "objectstore-gcp.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	selector := []byte("  compositionSelector:\n    matchLabels:\n      platform.appinfra.io/cloud: gcp\n")
+	if !bytes.Contains(b, selector) {
+		t.Fatalf("the GCP example no longer selects its composition as this test expects:\n%s", b)
+	}
+	cases := map[string]struct {
+		claim []byte
+		want  string
+	}{
+		"NoSelector":   {claim: bytes.Replace(b, selector, nil, 1), want: "needs that cloud's composition"},
+		"OtherCloud":   {claim: bytes.Replace(b, []byte("cloud: gcp"), []byte("cloud: aws"), 1), want: "names another cloud"},
+		"SelectorKept": {claim: b},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := filepath.Join(t.TempDir(), "claim.yaml")
+			if err := os.WriteFile(f, tc.claim, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(filepath.Join(xpBin, "crossplane"), "resource", "validate", schemas, f, "--crossplane-image=").CombinedOutput()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused:\n%s", out)
+			case tc.want != "" && (err == nil || !strings.Contains(string(out), tc.want)):
+				t.Errorf("want a refusal saying %q, got %v:\n%s", tc.want, err, out)
+			}
+		})
+	}
+}
