@@ -21,6 +21,9 @@ help: ## Show the targets.
 
 generate: ## Regenerate deepcopy methods, managed-resource method sets, CRDs and the platform APIs' derived YAML.
 	cd apis && $(GO) generate -tags generate ./...
+	$(MAKE) --no-print-directory platform
+
+platform: ## Regenerate only the platform APIs' derived YAML (AppEnvironment, the v2 forms) from the sources in apis/platform.
 	$(GO) run ./cmd/platformgen --dir apis/platform
 
 check-generate: generate ## Fail if generated files or go.mod/go.sum are not up to date.
@@ -96,4 +99,4 @@ cloud-event: ## On make dev's stack, make the local cloud do now what it does on
 	@test -n "$(SERVICE)" -a -n "$(ID)" -a -n "$(EVENT)" || { echo "usage: make cloud-event SERVICE=rds|elasticache ID=<DB instance or replication group id> EVENT=<event>"; exit 2; }
 	@. $${DEV_DIR:-.dev}/env && curl -sS --fail-with-body -X POST "$$LOCALCLOUD_ENDPOINT/localcloud/admin/$(SERVICE)/$(ID)/$(EVENT)" && echo "$(SERVICE) $(ID): $(EVENT)"
 
-.PHONY: deps help generate check-generate build lint unit render render-update integration e2e fault soak packages bench bench-10k test run dev dev-down cloud-event
+.PHONY: deps help generate platform check-generate build lint unit render render-update integration e2e fault soak packages bench bench-10k test run dev dev-down cloud-event

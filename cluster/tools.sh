@@ -19,8 +19,11 @@ KUMO_VERSION=v0.33.1
 FAKE_GCS_VERSION=v1.56.1
 CROSSPLANE_VERSION=v2.4.0     # core
 CROSSPLANE_CLI_VERSION=v2.5.0 # the crossplane CLI
-FUNCTION_PAT_VERSION=v0.10.9  # function-patch-and-transform
-FUNCTION_GOTPL_VERSION=v0.12.3 # function-go-templating
+# The functions' versions are their module's requirements, which a test
+# holds to crossplane.yaml's dependencies (the one place to change them).
+fn_version() { awk -v m="github.com/crossplane-contrib/$1" '$1 == m {print $2}' "$root/cluster/tools/functions/go.mod"; }
+FUNCTION_PAT_VERSION=$(fn_version function-patch-and-transform)
+FUNCTION_GOTPL_VERSION=$(fn_version function-go-templating)
 
 log() { echo "tools: $*" >&2; }
 

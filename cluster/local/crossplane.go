@@ -260,16 +260,17 @@ func Apply(ctx context.Context, kube client.Client, docs string) error {
 	return nil
 }
 
-// function is a composition function the platform APIs depend on.
-type function struct {
-	name    string // package name, and the Function's name in compositions
-	source  string // e.g. xpkg.crossplane.io/crossplane-contrib/function-go-templating
-	version string
+// Function is a composition function the platform APIs depend on.
+type Function struct {
+	Name    string // package name, and the Function's name in compositions
+	Source  string // e.g. xpkg.crossplane.io/crossplane-contrib/function-go-templating
+	Version string
 }
 
-// dependencies reads the functions from the root crossplane.yaml: the
-// pinned versions have one home.
-func dependencies(root string) ([]function, error) {
+// Functions reads the functions from the root crossplane.yaml: their
+// names and pinned versions have one home, which the stack, the render
+// tests and the tools' build (checked by a test) follow.
+func Functions(root string) ([]Function, error) {
 	b, err := os.ReadFile(filepath.Join(root, "crossplane.yaml"))
 	if err != nil {
 		return nil, err
@@ -285,12 +286,12 @@ func dependencies(root string) ([]function, error) {
 	if err := yaml.Unmarshal(b, &meta); err != nil {
 		return nil, fmt.Errorf("crossplane.yaml: %w", err)
 	}
-	var fns []function
+	var fns []Function
 	for _, d := range meta.Spec.DependsOn {
 		if d.Function == "" {
 			continue
 		}
-		fns = append(fns, function{name: d.Function[strings.LastIndex(d.Function, "/")+1:], source: d.Function, version: d.Version})
+		fns = append(fns, Function{Name: d.Function[strings.LastIndex(d.Function, "/")+1:], Source: d.Function, Version: d.Version})
 	}
 	return fns, nil
 }
@@ -300,7 +301,7 @@ func dependencies(root string) ([]function, error) {
 // not needed by the External runtime), pushes it to the local registry,
 // installs it as a Function and runs its binary for the active revision.
 func (x *Crossplane) installFunctions(ctx context.Context) error {
-	fns, err := dependencies(x.root)
+	fns, err := Functions(x.root)
 	if err != nil {
 		return err
 	}
@@ -309,19 +310,19 @@ func (x *Crossplane) installFunctions(ctx context.Context) error {
 		return err
 	}
 	for _, fn := range fns {
-		if !strings.HasPrefix(fn.source, UpstreamRegistry+"/") {
-			return fmt.Errorf("function %s: only packages of %s are mirrored locally", fn.source, UpstreamRegistry)
+		if !strings.HasPrefix(fn.Source, UpstreamRegistry+"/") {
+			return fmt.Errorf("function %s: only packages of %s are mirrored locally", fn.Source, UpstreamRegistry)
 		}
-		path := strings.TrimPrefix(fn.source, UpstreamRegistry+"/")
+		path := strings.TrimPrefix(fn.Source, UpstreamRegistry+"/")
 		src, err := moduleDir(filepath.Join(x.root, "cluster", "tools", "functions"), "github.com/"+path)
 		if err != nil {
 			return err
 		}
-		pkg := filepath.Join(x.dir, "packages", fn.name+".xpkg")
+		pkg := filepath.Join(x.dir, "packages", fn.Name+".xpkg")
 		if err := x.BuildPackage(ctx, filepath.Join(src, "package"), pkg); err != nil {
 			return err
 		}
-		if err := x.PushPackage(ctx, pkg, path+":"+fn.version); err != nil {
+		if err := x.PushPackage(ctx, pkg, path+":"+fn.Version); err != nil {
 			return err
 		}
 		if err := Apply(ctx, x.kube, fmt.Sprintf(`
@@ -331,12 +332,12 @@ metadata:
   name: %s
 spec:
   package: %s:%s
-`, fn.name, fn.source, fn.version)); err != nil {
+`, fn.Name, fn.Source, fn.Version)); err != nil {
 			return err
 		}
 	}
 	for _, fn := range fns {
-		if err := x.runFunction(ctx, fn.name, filepath.Join(bin, fn.name)); err != nil {
+		if err := x.runFunction(ctx, fn.Name, filepath.Join(bin, fn.Name)); err != nil {
 			return err
 		}
 	}

@@ -157,3 +157,30 @@ func TestEnsureReachableRefusesWhatIsNotOurs(t *testing.T) {
 		t.Error("a file in the directory's place was accepted")
 	}
 }
+
+// TestFunctionsBuiltAsDeclared: the composition functions the Configuration
+// depends on (crossplane.yaml) are the ones cluster/tools builds for the
+// stack and the render tests, version for version.
+func TestFunctionsBuiltAsDeclared(t *testing.T) {
+	root, err := Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns, err := Functions(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fns) == 0 {
+		t.Fatal("crossplane.yaml declares no function")
+	}
+	mod, err := os.ReadFile(filepath.Join(root, "cluster", "tools", "functions", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range fns {
+		module := "github.com/" + strings.TrimPrefix(fn.Source, UpstreamRegistry+"/")
+		if !strings.Contains(string(mod), "\t"+module+" "+fn.Version+"\n") {
+			t.Errorf("crossplane.yaml depends on %s %s, but cluster/tools/functions/go.mod does not require %s %s", fn.Name, fn.Version, module, fn.Version)
+		}
+	}
+}

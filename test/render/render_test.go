@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/appinfra/provider-appinfra/cluster/local"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.yaml with what render gives")
@@ -51,8 +53,15 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir) //nolint:errcheck // Best effort.
 
+	// The functions the Configuration depends on, by name.
+	deps, err := local.Functions(root)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	var fns bytes.Buffer
-	for _, name := range []string{"function-patch-and-transform", "function-go-templating"} {
+	for _, fn := range deps {
+		name := fn.Name
 		addr, stop, err := startFunction(filepath.Join(fnBin, name), filepath.Join(dir, name+".log"))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -68,8 +77,8 @@ metadata:
     render.crossplane.io/runtime: Development
     render.crossplane.io/runtime-development-target: %s
 spec:
-  package: xpkg.crossplane.io/crossplane-contrib/%s
-`, name, addr, name)
+  package: %s:%s
+`, name, addr, fn.Source, fn.Version)
 	}
 	functions = filepath.Join(dir, "functions.yaml")
 	if err := os.WriteFile(functions, fns.Bytes(), 0o600); err != nil {
