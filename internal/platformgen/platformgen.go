@@ -67,7 +67,11 @@ func Generate(dir string) (map[string][]byte, error) {
 			return nil, err
 		}
 	}
-	for _, api := range []string{"objectstore", "sqldatabase", "cache", "appenvironment"} {
+	apis, err := sourceAPIs(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, api := range append(apis, "appenvironment") {
 		files := map[string]obj{}
 		if api == "appenvironment" {
 			files = app
@@ -92,14 +96,38 @@ func Generate(dir string) (map[string][]byte, error) {
 	return out, nil
 }
 
+// sourceAPIs are the APIs written by hand: the folders under dir with a
+// definition.yaml that the generator did not write.
+func sourceAPIs(dir string) ([]string, error) {
+	defs, err := filepath.Glob(filepath.Join(dir, "*", "definition.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var apis []string
+	for _, d := range defs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.HasPrefix(b, []byte(header)) {
+			apis = append(apis, filepath.Base(filepath.Dir(d)))
+		}
+	}
+	sort.Strings(apis)
+	if len(apis) == 0 {
+		return nil, fmt.Errorf("%s: no API (a folder with a definition.yaml)", dir)
+	}
+	return apis, nil
+}
+
 // addSteps appends the steps of an API's pipeline (after compose) to the
 // bundle's. A step the bundle has already, by name, such as the
 // resources-ready step every Composition ends with, is taken once
 // (sameSteps has checked that its copies are the same).
 func addSteps(steps, add []any) []any {
 	for _, st := range add {
-		name, _ := st.(obj)["step"].(string)
-		if !slices.ContainsFunc(steps, func(have any) bool { return have.(obj)["step"] == name }) {
+		name := get(st, "step")
+		if !slices.ContainsFunc(steps, func(have any) bool { return get(have, "step") == name }) {
 			steps = append(steps, clone(st))
 		}
 	}
@@ -182,6 +210,57 @@ func marshal(o obj) ([]byte, error) {
 	return append([]byte(header), b...), nil
 }
 
+// movable are the patch types whose paths the bundle moves into a
+// section; a Composition to be bundled may use no other kind of patch.
+var movable = []string{"FromCompositeFieldPath", "ToCompositeFieldPath"}
+
+// bundleable checks that every path of the composite a pipeline reads or
+// writes can be moved into a section: patches of the types in movable,
+// no patchSets (their patches are applied by reference, where the bundle
+// cannot see them), and go-templating steps that do not read the
+// composite's parameters or write its status (their templates are code
+// the bundle cannot rewrite).
+func bundleable(pipeline []any) error {
+	input := asObj(get(pipeline, 0, "input"))
+	if len(list(input, "patchSets")) > 0 {
+		return fmt.Errorf("patchSets cannot be bundled: write the patches on each resource")
+	}
+	for _, r := range list(input, "resources") {
+		for _, pt := range list(asObj(r), "patches") {
+			if t, _ := get(pt, "type").(string); !slices.Contains(movable, t) {
+				return fmt.Errorf("resource %v: a %s patch cannot be bundled (its paths cannot be moved into a section): use %s", get(r, "name"), t, strings.Join(movable, " or "))
+			}
+		}
+	}
+	for i, st := range pipeline[1:] {
+		tpl, _ := get(st, "input", "inline", "template").(string)
+		if strings.Contains(tpl, "spec.parameters") || strings.Contains(tpl, "composite.resource.status") {
+			return fmt.Errorf("step %v (%d): its template reads the composite's parameters or status, which the bundle moves into a section and cannot rewrite in a template", get(st, "step"), i+1)
+		}
+	}
+	return nil
+}
+
+// asObj is v as an object, or an empty one.
+func asObj(v any) obj {
+	o, _ := v.(obj)
+	return o
+}
+
+// rulesWithout keeps the validation rules that name none of the dropped
+// parameters: a rule about a parameter the bundle does not take would
+// fail to compile.
+func rulesWithout(rules []any, dropped []string) []any {
+	var keep []any
+	for _, r := range rules {
+		rule, _ := get(r, "rule").(string)
+		if !slices.ContainsFunc(dropped, func(d string) bool { return strings.Contains(rule, "self."+d) }) {
+			keep = append(keep, r)
+		}
+	}
+	return keep
+}
+
 // appEnvironment assembles the bundle's XRD and AWS Composition.
 func appEnvironment(dir string) (map[string]obj, error) {
 	params, status := obj{}, obj{}
@@ -197,9 +276,19 @@ func appEnvironment(dir string) (map[string]obj, error) {
 		if err != nil {
 			return nil, err
 		}
-		schema := get(files["definition.yaml"], "spec", "versions", 0, "schema", "openAPIV3Schema", "properties").(obj)
-		p := clone(get(schema, "spec", "properties", "parameters").(obj))
-		props := p["properties"].(obj)
+		schema, err := getObj(files["definition.yaml"], "spec", "versions", 0, "schema", "openAPIV3Schema", "properties")
+		if err != nil {
+			return nil, fmt.Errorf("%s/definition.yaml: %w", s.api, err)
+		}
+		p, err := getObj(schema, "spec", "properties", "parameters")
+		if err != nil {
+			return nil, fmt.Errorf("%s/definition.yaml: %w", s.api, err)
+		}
+		p = clone(p)
+		props, err := getObj(p, "properties")
+		if err != nil {
+			return nil, fmt.Errorf("%s/definition.yaml: parameters: %w", s.api, err)
+		}
 		if s.name == "database" {
 			// The bundle's one region is an AWS region, as SQLDatabase
 			// describes it (ObjectStore's may be a GCS location).
@@ -209,21 +298,45 @@ func appEnvironment(dir string) (map[string]obj, error) {
 			delete(props, d)
 		}
 		delete(p, "required")
-		delete(p, "x-kubernetes-validations")
+		p["x-kubernetes-validations"] = rulesWithout(list(p, "x-kubernetes-validations"), s.drop)
+		if len(list(p, "x-kubernetes-validations")) == 0 {
+			delete(p, "x-kubernetes-validations")
+		}
 		p["default"] = obj{}
-		status[s.name] = clone(get(schema, "status").(obj))
+		st, err := getObj(schema, "status")
+		if err != nil {
+			return nil, fmt.Errorf("%s/definition.yaml: %w", s.api, err)
+		}
+		status[s.name] = clone(st)
 		params[s.name] = p
 
 		comp := files[s.composition]
 		if comp == nil {
 			return nil, fmt.Errorf("%s: no %s", s.api, s.composition)
 		}
-		pipeline := get(comp, "spec", "pipeline").([]any)
+		pipeline, err := getList(comp, "spec", "pipeline")
+		if err != nil || len(pipeline) == 0 {
+			return nil, fmt.Errorf("%s/%s: no pipeline", s.api, s.composition)
+		}
+		if err := bundleable(pipeline); err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", s.api, s.composition, err)
+		}
 		steps = addSteps(steps, pipeline[1:])
-		for _, r := range get(comp, "spec", "pipeline", 0, "input", "resources").([]any) {
-			r := clone(r.(obj))
+		rs, err := getList(pipeline, 0, "input", "resources")
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: the first step: %w", s.api, s.composition, err)
+		}
+		for _, r := range rs {
+			r, ok := r.(obj)
+			if !ok {
+				return nil, fmt.Errorf("%s/%s: a resource that is not an object", s.api, s.composition)
+			}
+			r = clone(r)
 			for _, pt := range list(r, "patches") {
-				pt := pt.(obj)
+				pt, ok := pt.(obj)
+				if !ok {
+					return nil, fmt.Errorf("%s/%s: resource %v: a patch that is not an object", s.api, s.composition, r["name"])
+				}
 				if f, ok := pt["fromFieldPath"].(string); ok && pt["type"] == "FromCompositeFieldPath" &&
 					strings.HasPrefix(f, "spec.parameters.") && f != "spec.parameters.region" {
 					pt["fromFieldPath"] = "spec.parameters." + s.name + "." + strings.TrimPrefix(f, "spec.parameters.")
@@ -233,7 +346,7 @@ func appEnvironment(dir string) (map[string]obj, error) {
 				}
 			}
 			for _, cd := range list(r, "connectionDetails") {
-				keys = append(keys, cd.(obj)["name"])
+				keys = append(keys, get(cd, "name"))
 			}
 			resources = append(resources, r)
 		}
@@ -288,7 +401,10 @@ func appEnvironment(dir string) (map[string]obj, error) {
 // claim's kind as a namespaced XR, which names its own connection Secret.
 func namespacedXRD(in obj) (obj, error) {
 	o := clone(in)
-	spec := o["spec"].(obj)
+	spec, err := getObj(o, "spec")
+	if err != nil {
+		return nil, err
+	}
 	claim, ok := spec["claimNames"].(obj)
 	if !ok {
 		return nil, fmt.Errorf("no claimNames")
@@ -301,9 +417,20 @@ func namespacedXRD(in obj) (obj, error) {
 	if ref, ok := spec["defaultCompositionRef"].(obj); ok {
 		ref["name"] = fmt.Sprint(ref["name"]) + "-namespaced"
 	}
-	for _, v := range spec["versions"].([]any) {
-		props := get(v.(obj), "schema", "openAPIV3Schema", "properties", "spec").(obj)
-		props["properties"].(obj)["writeConnectionSecretToRef"] = obj{
+	versions, err := getList(spec, "versions")
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range versions {
+		props, err := getObj(v, "schema", "openAPIV3Schema", "properties", "spec")
+		if err != nil {
+			return nil, err
+		}
+		specProps, err := getObj(props, "properties")
+		if err != nil {
+			return nil, err
+		}
+		specProps["writeConnectionSecretToRef"] = obj{
 			"type":        "object",
 			"description": "The Secret, in this namespace, that gets the connection details (the same keys a claim's Secret gets).",
 			"required":    []any{"name"},
@@ -341,27 +468,46 @@ func underCrossplane(rule string) string {
 // connection details.
 func namespacedComposition(in obj) (obj, error) {
 	o := clone(in)
-	md := o["metadata"].(obj)
+	md, err := getObj(o, "metadata")
+	if err != nil {
+		return nil, err
+	}
 	md["name"] = fmt.Sprint(md["name"]) + "-namespaced"
-	spec := o["spec"].(obj)
-	ref := spec["compositeTypeRef"].(obj)
+	spec, err := getObj(o, "spec")
+	if err != nil {
+		return nil, err
+	}
+	ref, err := getObj(spec, "compositeTypeRef")
+	if err != nil {
+		return nil, err
+	}
 	ref["apiVersion"] = NamespacedGroup + "/v1alpha1"
 	ref["kind"] = strings.TrimPrefix(fmt.Sprint(ref["kind"]), "X")
 	delete(spec, "writeConnectionSecretsToNamespace")
-	pipeline := spec["pipeline"].([]any)
+	pipeline, err := getList(spec, "pipeline")
+	if err != nil {
+		return nil, err
+	}
+	resources, err := getList(pipeline, 0, "input", "resources")
+	if err != nil {
+		return nil, fmt.Errorf("the first step: %w", err)
+	}
 	type detail struct{ resource, key, name string }
 	var details []detail
-	for _, r := range get(pipeline[0].(obj), "input", "resources").([]any) {
-		r := r.(obj)
+	for _, r := range resources {
+		r, ok := r.(obj)
+		if !ok {
+			return nil, fmt.Errorf("a resource that is not an object")
+		}
 		var patches []any
 		for _, p := range list(r, "patches") {
-			if p.(obj)["toFieldPath"] != "metadata.namespace" {
+			if get(p, "toFieldPath") != "metadata.namespace" {
 				patches = append(patches, p)
 			}
 		}
 		r["patches"] = patches
 		for _, cd := range list(r, "connectionDetails") {
-			cd := cd.(obj)
+			cd := asObj(cd)
 			if cd["type"] != "FromConnectionSecretKey" {
 				return nil, fmt.Errorf("connection detail %v: only FromConnectionSecretKey is supported", cd["name"])
 			}
@@ -428,6 +574,39 @@ func get(o any, path ...any) any {
 		}
 	}
 	return o
+}
+
+// getObj is the object at path in o, or an error naming the path.
+func getObj(o any, path ...any) (obj, error) {
+	v, ok := get(o, path...).(obj)
+	if !ok {
+		return nil, fmt.Errorf("%s is not an object", pathString(path))
+	}
+	return v, nil
+}
+
+// getList is the list at path in o, or an error naming the path.
+func getList(o any, path ...any) ([]any, error) {
+	v, ok := get(o, path...).([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a list", pathString(path))
+	}
+	return v, nil
+}
+
+func pathString(path []any) string {
+	var b strings.Builder
+	for _, p := range path {
+		if i, ok := p.(int); ok {
+			fmt.Fprintf(&b, "[%d]", i)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		fmt.Fprint(&b, p)
+	}
+	return b.String()
 }
 
 func list(o obj, key string) []any {

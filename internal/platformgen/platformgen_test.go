@@ -177,3 +177,122 @@ func TestUnderCrossplane(t *testing.T) {
 		t.Errorf("underCrossplane:\n got %s\nwant %s", got, want)
 	}
 }
+
+// sourceCopy copies the hand-written sources (not the generated files)
+// into a new directory, with edit applied to the file at rel.
+func sourceCopy(t *testing.T, rel string, edit func(string) string) string {
+	t.Helper()
+	dir := t.TempDir()
+	apis, err := sourceAPIs(sources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, api := range apis {
+		files, err := filepath.Glob(filepath.Join(sources, api, "*.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := filepath.Join(api, filepath.Base(f))
+			if name == rel {
+				edited := edit(string(b))
+				if edited == string(b) {
+					t.Fatalf("the edit of %s changed nothing: the test no longer tests what it says", rel)
+				}
+				b = []byte(edited)
+			}
+			if err := os.MkdirAll(filepath.Join(dir, api), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+// TestBadSourcesAreErrors: what the generator cannot rewrite faithfully,
+// or cannot read, is an error that says where and why, never a panic and
+// never a silently wrong path.
+func TestBadSourcesAreErrors(t *testing.T) {
+	cases := map[string]struct {
+		file string
+		edit func(string) string
+		want string
+	}{
+		"CombinePatch": {
+			file: "cache/composition-aws.yaml",
+			edit: func(s string) string {
+				return strings.Replace(s, "              - type: FromCompositeFieldPath\n", "              - type: CombineFromComposite\n", 1)
+			},
+			want: "a CombineFromComposite patch cannot be bundled",
+		},
+		"PatchSets": {
+			file: "sqldatabase/composition-aws.yaml",
+			edit: func(s string) string {
+				return strings.Replace(s, "        kind: Resources\n", "        kind: Resources\n        patchSets:\n          - name: common\n            patches: []\n", 1)
+			},
+			want: "patchSets cannot be bundled",
+		},
+		"TemplateReadsParameters": {
+			file: "sqldatabase/composition-aws.yaml",
+			edit: func(s string) string {
+				return strings.Replace(s, `{{- $desired := index ($.desired.resources | default dict) "database" }}`,
+					`{{- $size := $.observed.composite.resource.spec.parameters.size }}`+"\n"+`            {{- $desired := index ($.desired.resources | default dict) "database" }}`, 1)
+			},
+			want: "reads the composite's parameters or status",
+		},
+		"PipelineNotAList": {
+			file: "cache/composition-aws.yaml",
+			edit: func(s string) string { return strings.Replace(s, "  pipeline:\n", "  pipeline: {}\n  unused:\n", 1) },
+			want: "not a Composition with a pipeline",
+		},
+		"NoVersions": {
+			file: "cache/definition.yaml",
+			edit: func(s string) string { return strings.Replace(s, "  versions:\n", "  oldVersions:\n", 1) },
+			want: "spec.versions[0].schema.openAPIV3Schema.properties is not an object",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := sourceCopy(t, tc.file, tc.edit)
+			_, err := Generate(dir)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Generate: got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestNewAPIIsDiscovered: an API dropped into its own folder gets its v2
+// form without a change to the generator.
+func TestNewAPIIsDiscovered(t *testing.T) {
+	dir := sourceCopy(t, "cache/definition.yaml", func(s string) string { return s + "\n" })
+	for _, f := range []string{"definition.yaml", "composition-aws.yaml"} {
+		b, err := os.ReadFile(filepath.Join(dir, "cache", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.NewReplacer("xcaches", "xqueues", "XCache", "XQueue", "caches", "queues", "kind: Cache", "kind: Queue", "name: cache-aws", "name: queue-aws").Replace(string(b))
+		if err := os.MkdirAll(filepath.Join(dir, "queue"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "queue", f), []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := Generate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"queue/namespaced/definition.yaml", "queue/namespaced/composition-aws.yaml"} {
+		if files[want] == nil {
+			t.Errorf("no %s generated; got %v", want, Paths(files))
+		}
+	}
+}
