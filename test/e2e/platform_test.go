@@ -115,6 +115,33 @@ func TestAppEnvironmentClaim(t *testing.T) {
 		}
 		return nil
 	})
+	// The cloud refuses the same change at every poll: its message carries
+	// no request ID, so Kubernetes folds the refusals into one event that
+	// counts them, instead of adding one per retry.
+	eventually(t, 2*time.Minute, "the refusals folded into one event", func() error {
+		db := mrs[dbInstance]
+		if err := get(db); err != nil {
+			return err
+		}
+		events := &corev1.EventList{}
+		if err := kube.List(context.Background(), events, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		var refusals []corev1.Event
+		for _, e := range events.Items {
+			if e.InvolvedObject.UID == db.GetUID() && e.Type == corev1.EventTypeWarning && strings.Contains(e.Message, "InvalidParameterCombination") {
+				refusals = append(refusals, e)
+			}
+		}
+		if len(refusals) != 1 || refusals[0].Count < 2 {
+			var seen []string
+			for _, e := range refusals {
+				seen = append(seen, fmt.Sprintf("x%d %s", e.Count, e.Message))
+			}
+			return fmt.Errorf("want one refusal event counted at least twice, got %d: %q", len(refusals), seen)
+		}
+		return nil
+	})
 
 	deleteClaim(t, claim, xr, mrs[s3Bucket], mrs[dbInstance], mrs[replicationGroup])
 	assertSecretGone(t, ns, claim.GetName()+"-env")
