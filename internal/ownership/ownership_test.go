@@ -12,9 +12,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/common"
 )
 
 // labels folds as GCS labels do: dots become underscores, cut at 63.
@@ -34,6 +36,7 @@ func TestOwned(t *testing.T) {
 	_ = v1alpha1.SchemeBuilder.AddToScheme(s)
 	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(
 		&v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "data", UID: "b-uid"}},
+		&v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "logs", UID: "a-logs-uid"}},
 		&v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "data.v2", UID: "b-dotted-uid"}},
 	).Build()
 	me := func(name string, policies ...xpv2.ManagementAction) *v1alpha1.Bucket {
@@ -52,35 +55,65 @@ func TestOwned(t *testing.T) {
 		}
 		return t
 	}
+	made := func(b *v1alpha1.Bucket) *v1alpha1.Bucket {
+		meta.SetExternalCreateSucceeded(b, time.Now())
+		return b
+	}
 	cases := map[string]struct {
 		reason   string
 		mg       *v1alpha1.Bucket
 		tags     map[string]string
 		encoding Encoding
+		untagged bool // the config allows untagged adoption
 		owned    bool
 		refusal  string // part of the refusal; "" for none
+		hidden   string // what the refusal must not say
 	}{
-		"Untagged": {
-			reason: "An external resource without provider tags may be adopted.",
-			mg:     me("data"), owned: true,
+		"UntaggedRefused": {
+			reason: "An external resource without provider tags is not taken over by a resource that may write, by default: naming it must not be enough to reset and delete it.",
+			mg:     me("data"), refusal: "carries none of the provider's crossplane- tags",
+		},
+		"UntaggedAllowed": {
+			reason: "A config whose adoption is AllowUntagged lets its resources take it over.",
+			mg:     me("data"), untagged: true, owned: true,
+		},
+		"UntaggedObserveOnly": {
+			reason: "Observe-only import of an untagged resource stays allowed.",
+			mg:     me("data", xpv2.ManagementActionObserve), owned: true,
+		},
+		"UntaggedLateInitialize": {
+			reason: "LateInitialize writes the spec from the cloud: it is not only observing.",
+			mg:     me("data", xpv2.ManagementActionObserve, xpv2.ManagementActionLateInitialize), refusal: "AllowUntagged",
+		},
+		"UntaggedMadeHere": {
+			reason: "A resource that created its external resource (not tagged yet) owns it.",
+			mg:     made(me("data")), owned: true,
+		},
+		"UntaggedWhileDeleting": {
+			reason: "A refused resource being deleted may go, leaving the external resource alone.",
+			mg:     deleting(me("data")),
+		},
+		"OtherInTheSameNamespace": {
+			reason: "A refusal names the managing resource when it is in the resource's own namespace.",
+			mg:     me("data"), tags: tags("team-a", "logs", "a-logs-uid"), refusal: "bucket.s3.aws.appinfra.io team-a/logs",
 		},
 		"OursByUID": {
 			reason: "Tags carrying this resource's UID are ours, whatever the names say.",
 			mg:     me("data"), tags: tags("somewhere", "else", "a-uid"), owned: true,
 		},
 		"OtherByUID": {
-			reason: "Tags carrying the UID of another live resource must be refused, naming it exactly.",
-			mg:     me("data"), tags: tags("team-b", "data", "b-uid"), refusal: "bucket.s3.aws.appinfra.io team-b/data",
+			reason: "Tags carrying the UID of another live resource must be refused, without naming a resource of another namespace.",
+			mg:     me("data"), tags: tags("team-b", "data", "b-uid"), refusal: "a resource in another namespace", hidden: "team-b",
 		},
 		"OtherDottedNameInLabels": {
 			reason: "A dotted name folded into a label must still find its manager: the dotted resource of another namespace.",
 			mg:     me("data.v2"), tags: tags("team-b", "data_v2", "b-dotted-uid"), encoding: labels,
-			refusal: "team-b/data.v2",
+			refusal: "a resource in another namespace", hidden: "team-b",
 		},
 		"OtherDottedNameInLabelsWithoutUID": {
 			reason: "Labels written before UIDs were recorded unfold the name exactly, instead of looking up the folded one.",
 			mg:     me("data.v2"), tags: tags("team-b", "data_v2", ""), encoding: labels,
-			refusal: "team-b/data.v2",
+			refusal: "a resource in another namespace", hidden: "team-b",
 		},
 		"OtherGone": {
 			reason: "An external resource whose manager is gone (orphaned) may be adopted.",
@@ -94,7 +127,7 @@ func TestOwned(t *testing.T) {
 			reason:  "Tags naming another kind cannot be looked up, so the external resource is left to it.",
 			mg:      me("data"),
 			tags:    map[string]string{"crossplane-kind": "bucket.storage.gcp.appinfra.io", "crossplane-namespace": "team-b", "crossplane-name": "data", KeyUID: "x"},
-			refusal: "bucket.storage.gcp.appinfra.io team-b/data",
+			refusal: "a resource in another namespace", hidden: "team-b",
 		},
 		"OtherExistsWhileDeleting": {
 			reason: "A resource being deleted whose external resource another live resource manages may go, leaving it alone.",
@@ -116,6 +149,9 @@ func TestOwned(t *testing.T) {
 				enc = Exact
 			}
 			c := Checker{Kube: kube, Kind: v1alpha1.BucketGroupVersionKind.GroupKind(), NewList: func() client.ObjectList { return &v1alpha1.BucketList{} }, Encoding: enc}
+			if tc.untagged {
+				c = c.ForAdoption(common.AdoptionAllowUntagged)
+			}
 			folded := map[string]string{}
 			for k, v := range tc.tags {
 				folded[k] = enc.Fold(v)
@@ -126,6 +162,9 @@ func TestOwned(t *testing.T) {
 			}
 			if err != nil && !strings.Contains(err.Error(), tc.refusal) {
 				t.Errorf("\n%s\nOwned(...): error %q should name %q", tc.reason, err, tc.refusal)
+			}
+			if err != nil && tc.hidden != "" && strings.Contains(err.Error(), tc.hidden) {
+				t.Errorf("\n%s\nOwned(...): error %q names %q", tc.reason, err, tc.hidden)
 			}
 		})
 	}

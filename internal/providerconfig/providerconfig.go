@@ -10,6 +10,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -86,7 +88,46 @@ func Get[S any](ctx context.Context, kube client.Reader, mg resource.ModernManag
 		return Ref[S]{}, errors.Wrapf(err, "cannot get %s %q", ref.Kind, ref.Name)
 	}
 	r.Spec, r.UID, r.Generation = o.ConfigSpec(), string(o.GetUID()), o.GetGeneration()
+	if t, ok := any(r.Spec).(tenanted); ok && ref.Kind == KindClusterProviderConfig {
+		if err := serves(ctx, kube, t.TenancySpec().NamespaceSelector, mg.GetNamespace()); err != nil {
+			return Ref[S]{}, errors.Wrapf(err, "%s %q", ref.Kind, ref.Name)
+		}
+	}
 	return r, nil
+}
+
+// tenanted is a config spec that embeds common.Tenancy.
+type tenanted interface{ TenancySpec() common.Tenancy }
+
+// AdoptionOf is the adoption policy of a config spec: Refuse unless the
+// spec says otherwise.
+func AdoptionOf(spec any) common.Adoption {
+	if t, ok := spec.(tenanted); ok && t.TenancySpec().Adoption != "" {
+		return t.TenancySpec().Adoption
+	}
+	return common.AdoptionRefuse
+}
+
+// serves checks that a ClusterProviderConfig's namespaceSelector selects
+// namespace; a nil selector selects every namespace. The namespace is read
+// through kube (the manager's cache: an informer on namespaces starts at
+// the first config that has a selector).
+func serves(ctx context.Context, kube client.Reader, selector *metav1.LabelSelector, namespace string) error {
+	if selector == nil {
+		return nil
+	}
+	sel, err := metav1.LabelSelectorAsSelector(selector)
+	if err != nil {
+		return errors.Wrap(err, "spec.namespaceSelector is not a valid label selector")
+	}
+	ns := &corev1.Namespace{}
+	if err := kube.Get(ctx, types.NamespacedName{Name: namespace}, ns); err != nil {
+		return errors.Wrapf(err, "cannot read namespace %q to check spec.namespaceSelector", namespace)
+	}
+	if !sel.Matches(labels.Set(ns.GetLabels())) {
+		return errors.Errorf("does not serve namespace %q: its spec.namespaceSelector (%s) does not select it; use a config that serves this namespace, or ask the platform team to label it", namespace, sel)
+	}
+	return nil
 }
 
 // Identity names the config a resource references without reading it:

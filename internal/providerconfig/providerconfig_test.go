@@ -86,9 +86,17 @@ func TestGet(t *testing.T) {
 	if err := v1alpha1.SchemeBuilder.AddToScheme(s); err != nil {
 		t.Fatal(err)
 	}
+	if err := corev1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	selective := spec("ap-south-1")
+	selective.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"platform.example.com/tier": "trusted"}}
 	// Each config has its own region, so that the test can tell which was
 	// read. Two ProviderConfigs share a name in different namespaces.
 	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-a", Labels: map[string]string{"platform.example.com/tier": "trusted"}}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-b"}},
+		&v1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "trusted", UID: "trusted-uid", Generation: 2}, Spec: selective},
 		&v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "aws", UID: "a-uid", Generation: 1}, Spec: spec("eu-west-1")},
 		&v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "aws", UID: "b-uid", Generation: 3}, Spec: spec("eu-west-2")},
 		&v1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "aws", UID: "cluster-uid", Generation: 7}, Spec: spec("us-east-1")},
@@ -121,6 +129,20 @@ func TestGet(t *testing.T) {
 			want: want{ref: providerconfig.Ref[v1alpha1.ProviderConfigSpec]{
 				Kind: "ClusterProviderConfig", Name: "aws", Spec: spec("us-east-1"), UID: "cluster-uid", Generation: 7,
 			}},
+		},
+		"SelectedNamespace": {
+			reason:    "A ClusterProviderConfig with a namespaceSelector serves a namespace it selects.",
+			namespace: "team-a",
+			ref:       &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "trusted"},
+			want: want{ref: providerconfig.Ref[v1alpha1.ProviderConfigSpec]{
+				Kind: "ClusterProviderConfig", Name: "trusted", Spec: selective, UID: "trusted-uid", Generation: 2,
+			}},
+		},
+		"NamespaceNotSelected": {
+			reason:    "A ClusterProviderConfig whose namespaceSelector does not select the resource's namespace refuses it, before any client is built, and says why.",
+			namespace: "team-b",
+			ref:       &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "trusted"},
+			want:      want{err: cmpopts.AnyError, msg: `ClusterProviderConfig "trusted": does not serve namespace "team-b": its spec.namespaceSelector (platform.example.com/tier=trusted) does not select it`},
 		},
 		"ProviderConfigInOtherNamespace": {
 			reason:    "A ProviderConfig in another namespace than the resource's is not found.",

@@ -586,7 +586,8 @@ func TestGCSOwnershipIsExactForDottedNames(t *testing.T) {
 	})
 	create(t, second)
 	eventually(t, converge, "second refused", func() error {
-		return hasCondition(second, xpv2.TypeSynced, corev1.ConditionFalse, "managed by bucket.storage.gcp.appinfra.io "+ns+"/data.v2")
+		// The other namespace's resource is not named to this tenant.
+		return hasCondition(second, xpv2.TypeSynced, corev1.ConditionFalse, "managed by a resource in another namespace")
 	})
 	// The refused resource wrote nothing: the bucket still names the first.
 	labels, _ := gcsRecorder.Bucket(external)["labels"].(map[string]any)

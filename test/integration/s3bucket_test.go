@@ -478,11 +478,34 @@ func TestBucketAdoptionKeepsExistingSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Full management, leaving encryption and the public access block
-	// unset: the bucket's own settings must be taken, not the defaults a new
-	// bucket gets.
+	// The bucket carries none of the provider's tags (made outside
+	// Crossplane): a resource that may write does not take it over
+	// through the default config, and writes nothing.
 	cr := bucket(name)
 	create(t, cr)
+	eventually(t, converge, "adoption refused", func() error {
+		return hasCondition(cr, xpv2.TypeSynced, corev1.ConditionFalse, "carries none of the provider's crossplane- tags")
+	})
+	for _, c := range s3calls.of(name) {
+		if c.write() {
+			t.Errorf("a refused adoption sent %s", c.Op)
+		}
+	}
+
+	// A config whose adoption is AllowUntagged (the platform team's import
+	// config) takes it over. Full management, leaving encryption and the
+	// public access block unset: the bucket's own settings must be taken,
+	// not the defaults a new bucket gets.
+	def := &awsv1alpha1.ClusterProviderConfig{}
+	if err := kube.Get(ctx, key("", "default"), def); err != nil {
+		t.Fatal(err)
+	}
+	importer := &awsv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "importer"}, Spec: def.Spec}
+	importer.Spec.Adoption = common.AdoptionAllowUntagged
+	create(t, importer)
+	edit(t, cr, "moved to the import config", func(b *v1alpha1.Bucket) {
+		b.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "importer"}
+	})
 	eventually(t, converge, "adopted bucket Ready and late-initialised", func() error {
 		if err := ready(cr); err != nil {
 			return err
@@ -523,7 +546,14 @@ func TestBucketManagedByAnotherResourceIsRefused(t *testing.T) {
 	second := bucket("it-shared-name", func(b *v1alpha1.Bucket) { b.Namespace = "it-second-team" })
 	create(t, second)
 	eventually(t, converge, "second resource refused", func() error {
-		return hasCondition(second, xpv2.TypeSynced, corev1.ConditionFalse, "managed by bucket.s3.aws.appinfra.io default/it-shared-name")
+		// The other namespace's resource is not named to this tenant.
+		if err := hasCondition(second, xpv2.TypeSynced, corev1.ConditionFalse, "managed by a resource in another namespace"); err != nil {
+			return err
+		}
+		if c := second.GetCondition(xpv2.TypeSynced); strings.Contains(c.Message, "it-shared-name") && strings.Contains(c.Message, "default/") {
+			return fmt.Errorf("the refusal names the other namespace's resource: %q", c.Message)
+		}
+		return nil
 	})
 	// Deleting the refused resource must not delete the first one's bucket.
 	if err := kube.Delete(ctx, second); err != nil {
@@ -536,4 +566,45 @@ func TestBucketManagedByAnotherResourceIsRefused(t *testing.T) {
 	if err := ready(first); err != nil {
 		t.Errorf("first resource: %v", err)
 	}
+}
+
+// TestClusterProviderConfigServesSelectedNamespaces: a ClusterProviderConfig
+// with a namespaceSelector refuses a resource in a namespace it does not
+// select, with a condition that says so and no cloud call, and serves it
+// once the namespace is labelled.
+func TestClusterProviderConfigServesSelectedNamespaces(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	def := &awsv1alpha1.ClusterProviderConfig{}
+	if err := kube.Get(ctx, key("", "default"), def); err != nil {
+		t.Fatal(err)
+	}
+	selective := &awsv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "trusted-only"}, Spec: def.Spec}
+	selective.Spec.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"platform.example.com/tier": "trusted"}}
+	create(t, selective)
+	team := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "it-untrusted-team"}}
+	create(t, team)
+
+	const name = "it-selected-ns"
+	cr := bucket(name, func(b *v1alpha1.Bucket) {
+		b.Namespace = team.Name
+		b.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: selective.Name}
+	})
+	create(t, cr)
+	eventually(t, converge, "refused", func() error {
+		return hasCondition(cr, xpv2.TypeSynced, corev1.ConditionFalse, `does not serve namespace "it-untrusted-team"`)
+	})
+	time.Sleep(2 * pollInterval)
+	if calls := s3calls.of(name); len(calls) > 0 {
+		t.Errorf("a resource in a namespace the config does not select made cloud calls: %v", calls)
+	}
+
+	edit(t, team, "namespace labelled", func(n *corev1.Namespace) {
+		n.Labels = map[string]string{"platform.example.com/tier": "trusted"}
+	})
+	eventually(t, converge, "served once selected", func() error { return ready(cr) })
+	if err := kube.Delete(ctx, cr); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, converge, "bucket deleted", func() error { return gone(cr) })
 }

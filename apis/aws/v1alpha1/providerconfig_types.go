@@ -154,6 +154,10 @@ type ProviderConfigSpec struct {
 	// S3 tunes the S3 client.
 	// +optional
 	S3 *S3Options `json:"s3,omitempty"`
+
+	// Tenancy: which namespaces may use the config, and whether their
+	// resources may adopt untagged cloud resources.
+	common.Tenancy `json:",inline"`
 }
 
 // A ProviderConfigStatus reflects the observed state of a ProviderConfig.
@@ -166,6 +170,7 @@ type ProviderConfigStatus struct {
 // A ProviderConfig configures how managed resources in its namespace reach
 // AWS. It may only read credentials from a Secret in its own namespace.
 // +kubebuilder:validation:XValidation:rule="self.spec.credentials.source == 'Secret'",message="a namespaced ProviderConfig must take credentials from a Secret: Environment and WebIdentity would lend it the provider's own identity (use a ClusterProviderConfig for those)"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.namespaceSelector)",message="namespaceSelector is for ClusterProviderConfigs: a ProviderConfig serves only its own namespace"
 // +kubebuilder:subresource:status
 // +kubebuilder:printcolumn:name="SOURCE",type="string",JSONPath=".spec.credentials.source"
 // +kubebuilder:printcolumn:name="USERS",type="integer",JSONPath=".status.users"

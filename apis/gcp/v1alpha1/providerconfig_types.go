@@ -91,6 +91,10 @@ type ProviderConfigSpec struct {
 	// --namespaced-endpoint-prefixes allow.
 	// +optional
 	Endpoint *Endpoint `json:"endpoint,omitempty"`
+
+	// Tenancy: which namespaces may use the config, and whether their
+	// resources may adopt untagged cloud resources.
+	common.Tenancy `json:",inline"`
 }
 
 // A ProviderConfigStatus reflects the observed state of a ProviderConfig.
@@ -104,6 +108,7 @@ type ProviderConfigStatus struct {
 // Google Cloud. It may only read credentials from a Secret in its own
 // namespace.
 // +kubebuilder:validation:XValidation:rule="self.spec.credentials.source != 'Environment'",message="a namespaced ProviderConfig must not use source Environment: that would lend it the provider's own identity (use a Secret, or a ClusterProviderConfig)"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.namespaceSelector)",message="namespaceSelector is for ClusterProviderConfigs: a ProviderConfig serves only its own namespace"
 // +kubebuilder:subresource:status
 // +kubebuilder:printcolumn:name="PROJECT",type="string",JSONPath=".spec.projectID"
 // +kubebuilder:printcolumn:name="SOURCE",type="string",JSONPath=".spec.credentials.source"

@@ -135,6 +135,9 @@ func bucket(opts ...bucketOption) *v1alpha1.Bucket {
 	}
 	cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"})
 	meta.SetExternalName(cr, testName)
+	// Made by this resource, as most resources under test were: an
+	// untagged external resource is then its own (see unmade).
+	meta.SetExternalCreateSucceeded(cr, testCreated)
 	for _, o := range opts {
 		o(cr)
 	}
@@ -562,12 +565,12 @@ func TestObserve(t *testing.T) {
 			},
 		},
 		"ClaimedByDottedOther": {
-			reason: "A bucket whose labels carry the UID of another live Bucket must be refused, naming it exactly: team-b/data.v2, whose dotted name the labels hold folded.",
+			reason: "A bucket whose labels carry the UID of another live Bucket must be refused, without naming a resource of another namespace (team-b/data.v2, whose dotted name the labels hold folded).",
 			api:    &mockAPI{MockAttrs: attrsAre(attrs(func(a *storage.BucketAttrs) { a.Labels = managedBy("team-b", "data.v2", "data-v2-uid") }))},
 			cr:     configuredBucket(),
 			want: want{
 				err:   cmpopts.AnyError,
-				msg:   []string{"the external resource is managed by bucket.storage.gcp.appinfra.io team-b/data.v2", "crossplane.io/external-name"},
+				msg:   []string{"the external resource is managed by a resource in another namespace", "crossplane.io/external-name"},
 				cr:    configuredBucket(),
 				calls: attrsCall,
 			},
@@ -775,7 +778,7 @@ func TestCreate(t *testing.T) {
 			cr: configuredBucket(),
 			want: want{
 				err:   cmpopts.AnyError,
-				msg:   []string{`cannot adopt bucket "my-bucket"`, "the external resource is managed by bucket.storage.gcp.appinfra.io team-b/other"},
+				msg:   []string{`cannot adopt bucket "my-bucket"`, "the external resource is managed by a resource in another namespace"},
 				cr:    configuredBucket(withConditions(xpv2.Creating())),
 				calls: []call{createCall, {Op: "Attrs", Bucket: testName}},
 			},
@@ -789,7 +792,7 @@ func TestCreate(t *testing.T) {
 			cr: configuredBucket(),
 			want: want{
 				err:   cmpopts.AnyError,
-				msg:   []string{`cannot adopt bucket "my-bucket"`, "managed by bucket.storage.gcp.appinfra.io team-b/data.v2"},
+				msg:   []string{`cannot adopt bucket "my-bucket"`, "managed by a resource in another namespace"},
 				cr:    configuredBucket(withConditions(xpv2.Creating())),
 				calls: []call{createCall, {Op: "Attrs", Bucket: testName}},
 			},
@@ -1354,5 +1357,13 @@ func TestHasStatus(t *testing.T) {
 				t.Errorf("\n%s\nhasStatus(%v, %d): -want, +got:\n%s", tc.reason, tc.err, tc.code, diff)
 			}
 		})
+	}
+}
+
+// unmade is a resource that has not made its external resource (it is
+// creating it, or names one made elsewhere): an untagged one is not its.
+func unmade() bucketOption {
+	return func(cr *v1alpha1.Bucket) {
+		meta.RemoveAnnotations(cr, meta.AnnotationKeyExternalCreateSucceeded)
 	}
 }
