@@ -12,8 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/appinfra/provider-appinfra/apis/common"
-
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
@@ -63,28 +61,15 @@ type Checker struct {
 	NewList func() client.ObjectList
 	// Encoding of the cloud's tags.
 	Encoding Encoding
-	// AllowUntagged lets a resource that may write take over an external
-	// resource carrying none of the provider's tags: the adoption policy
-	// of the resource's config (see ForAdoption).
-	AllowUntagged bool
-}
-
-// ForAdoption is c for resources of a config with the adoption policy a.
-func (c Checker) ForAdoption(a common.Adoption) Checker {
-	c.AllowUntagged = a == common.AdoptionAllowUntagged
-	return c
 }
 
 // Owned says whether mg may manage an external resource carrying tags. It
 // refuses one whose tags name another managed resource that still exists:
 // two resources with the same external name would otherwise take turns
 // rewriting it, and one could delete it under the other. A resource whose
-// named manager is gone (it was orphaned) may be adopted. One without any
-// of the provider's tags (made outside Crossplane) is taken only by a
-// resource that observes only, by one that made it (its creation is
-// recorded on it), or where the config allows untagged adoption: a tenant
-// must not take over, reset and delete what is not theirs by naming it.
-// Resources that may only observe are never refused: reading is harmless.
+// named manager is gone (it was orphaned) may be adopted. Resources that may
+// only observe are never refused: reading is harmless. A refusal names the
+// managing resource only if it is in mg's namespace.
 //
 // Not owned with a nil error means mg is being deleted: it may go, leaving
 // the external resource to its manager. Not owned with an error is a
@@ -93,14 +78,9 @@ func (c Checker) Owned(ctx context.Context, mg resource.Managed, tags map[string
 	fold := c.Encoding.Fold
 	uid, kind := tags[KeyUID], tags[resource.ExternalResourceTagKeyKind]
 	name, ns := tags[resource.ExternalResourceTagKeyName], tags[resource.ExternalResourceTagKeyNamespace]
-	untagged := uid == "" && name == ""
 	switch {
-	case untagged && (OnlyObserves(mg) || c.AllowUntagged || madeHere(mg)), !untagged && !MayWrite(mg):
+	case uid == "" && name == "", !MayWrite(mg):
 		return true, nil
-	case untagged && meta.WasDeleted(mg):
-		return false, nil
-	case untagged:
-		return false, errors.New("the external resource exists and carries none of the provider's crossplane- tags (it was made outside Crossplane): a resource that may change or delete it cannot take it over through this config; import it with managementPolicies [\"Observe\"], or use a config whose spec.adoption is AllowUntagged (the platform team's)")
 	case uid != "" && uid == fold(string(mg.GetUID())):
 		return true, nil
 	}
@@ -153,40 +133,6 @@ func describe(mg resource.Managed, kind, namespace, name string) string {
 		return "a resource in another namespace"
 	}
 	return kind + " " + namespace + "/" + name
-}
-
-// AnnotationCreated marks a managed resource whose Create made its
-// external resource, for a Create that makes it in several calls and may
-// fail after the first (S3: the bucket, then its tags). The managed
-// reconciler keeps a resource's annotations when its Create fails.
-const AnnotationCreated = "appinfra.io/created-external-resource"
-
-// MarkCreated records on mg that its Create has made the external resource.
-func MarkCreated(mg resource.Managed) {
-	meta.AddAnnotations(mg, map[string]string{AnnotationCreated: "true"})
-}
-
-// madeHere says whether mg made its external resource: its Create
-// succeeded (the managed reconciler records it), or got as far as making
-// it (MarkCreated). A creation merely attempted does not count: a Create
-// that found the name taken must not make the next Observe adopt it.
-func madeHere(mg resource.Managed) bool {
-	return !meta.GetExternalCreateSucceeded(mg).IsZero() || mg.GetAnnotations()[AnnotationCreated] == "true"
-}
-
-// OnlyObserves says whether mg's management policies let it only read:
-// Observe alone.
-func OnlyObserves(mg resource.Managed) bool {
-	policies := mg.GetManagementPolicies()
-	if len(policies) == 0 {
-		return false // The API defaults to ["*"].
-	}
-	for _, p := range policies {
-		if p != xpv2.ManagementActionObserve {
-			return false
-		}
-	}
-	return true
 }
 
 // MayWrite says whether mg's management policies let it change or delete

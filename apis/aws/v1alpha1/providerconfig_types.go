@@ -155,8 +155,7 @@ type ProviderConfigSpec struct {
 	// +optional
 	S3 *S3Options `json:"s3,omitempty"`
 
-	// Tenancy: which namespaces may use the config, and whether their
-	// resources may adopt untagged cloud resources.
+	// Tenancy: which namespaces may use the config.
 	common.Tenancy `json:",inline"`
 }
 

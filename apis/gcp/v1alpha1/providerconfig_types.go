@@ -92,8 +92,7 @@ type ProviderConfigSpec struct {
 	// +optional
 	Endpoint *Endpoint `json:"endpoint,omitempty"`
 
-	// Tenancy: which namespaces may use the config, and whether their
-	// resources may adopt untagged cloud resources.
+	// Tenancy: which namespaces may use the config.
 	common.Tenancy `json:",inline"`
 }
 

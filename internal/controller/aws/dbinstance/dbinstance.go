@@ -26,7 +26,6 @@ import (
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
-	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 	"github.com/appinfra/provider-appinfra/internal/secretkey"
 )
@@ -110,7 +109,7 @@ func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI 
 			return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
 		},
 		External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.DBInstance], error) {
-			return &external{rds: newAPI(cfg), record: record, owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec)), passwords: passwords}, nil
+			return &external{rds: newAPI(cfg), record: record, owners: owners, passwords: passwords}, nil
 		},
 		Tidy: awsclient.WithoutTransportDetail,
 	}

@@ -26,7 +26,6 @@ import (
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
-	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 	"github.com/appinfra/provider-appinfra/internal/secretkey"
 )
@@ -83,7 +82,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 					return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
 				},
 				External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.ReplicationGroup], error) {
-					return &external{ec: newAPI(cfg), record: record, owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec)), tokens: tokens, ca: resourceCA(cfg)}, nil
+					return &external{ec: newAPI(cfg), record: record, owners: owners, tokens: tokens, ca: resourceCA(cfg)}, nil
 				},
 				Tidy: awsclient.WithoutTransportDetail,
 			}

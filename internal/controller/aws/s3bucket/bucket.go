@@ -22,7 +22,6 @@ import (
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
-	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 )
 
@@ -85,7 +84,7 @@ func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI 
 			return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
 		},
 		External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.Bucket], error) {
-			return &external{s3: newAPI(cfg), cfg: cfg, record: record, owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec))}, nil
+			return &external{s3: newAPI(cfg), cfg: cfg, record: record, owners: owners}, nil
 		},
 		Tidy: awsclient.WithoutTransportDetail,
 	}
@@ -193,11 +192,6 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	case createErr != nil && !isAlreadyOwned(createErr):
 		return managed.ExternalCreation{}, errors.Wrap(createErr, "cannot create bucket")
 	}
-	if createErr == nil {
-		// Ours even if tagging it below fails: the next Observe must not
-		// take it for an untagged bucket made outside Crossplane.
-		ownership.MarkCreated(cr)
-	}
 	if err := e.expectOwner(ctx); err != nil {
 		return managed.ExternalCreation{}, err
 	}
@@ -209,9 +203,6 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		return managed.ExternalCreation{}, errors.Wrap(err, "cannot get bucket tags")
 	}
 	if isAlreadyOwned(createErr) || len(existing) > 0 {
-		// Not made by this call after all (a store that answers success
-		// for a bucket that exists): it is adopted only as Observe would.
-		meta.RemoveAnnotations(cr, ownership.AnnotationCreated)
 		if owned, err := e.owners.Owned(ctx, cr, existing); !owned {
 			return managed.ExternalCreation{}, errors.Wrapf(err, "cannot adopt bucket %q", name)
 		}

@@ -218,9 +218,6 @@ func bucket(opts ...bucketOption) *v1alpha1.Bucket {
 	}
 	cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"})
 	meta.SetExternalName(cr, testName)
-	// Made by this resource, as most resources under test were: an
-	// untagged external resource is then its own (see unmade).
-	meta.SetExternalCreateSucceeded(cr, testCreated)
 	for _, o := range opts {
 		o(cr)
 	}
@@ -1262,7 +1259,7 @@ func TestCreate(t *testing.T) {
 			cr: configuredBucket(),
 			want: want{
 				c:       created,
-				cr:      configuredBucket(withConditions(xpv2.Creating()), createdHere()),
+				cr:      configuredBucket(withConditions(xpv2.Creating())),
 				calls:   allPuts,
 				tags:    []map[string]string{pending(), allTags()},
 				applied: []string{"encryption AES256", "public access block true true true true"},
@@ -1274,7 +1271,7 @@ func TestCreate(t *testing.T) {
 			cr:     bucket(),
 			want: want{
 				c:       created,
-				cr:      bucket(withConditions(xpv2.Creating()), createdHere()),
+				cr:      bucket(withConditions(xpv2.Creating())),
 				calls:   []string{"CreateBucket", "GetBucketTagging", "PutBucketTagging", "PutBucketEncryption", "PutPublicAccessBlock", "PutBucketTagging"},
 				tags:    []map[string]string{pending(), providerTags()},
 				applied: secureDefaults,
@@ -1362,7 +1359,7 @@ func TestCreate(t *testing.T) {
 			cr: configuredBucket(),
 			want: want{
 				err:   errBoom,
-				cr:    configuredBucket(withConditions(xpv2.Creating()), createdHere()),
+				cr:    configuredBucket(withConditions(xpv2.Creating())),
 				calls: adopted,
 			},
 		},
@@ -1379,7 +1376,7 @@ func TestCreate(t *testing.T) {
 			want: want{
 				err:   errBoom,
 				msg:   []string{"cannot set bucket tags: boom"},
-				cr:    configuredBucket(withConditions(xpv2.Creating()), createdHere()),
+				cr:    configuredBucket(withConditions(xpv2.Creating())),
 				calls: []string{"CreateBucket", "GetBucketTagging", "PutBucketTagging"},
 				tags:  []map[string]string{pending()},
 			},
@@ -1395,7 +1392,7 @@ func TestCreate(t *testing.T) {
 			want: want{
 				err:     errBoom,
 				msg:     []string{"cannot set bucket publicAccessBlock: boom"},
-				cr:      configuredBucket(withConditions(xpv2.Creating()), createdHere()),
+				cr:      configuredBucket(withConditions(xpv2.Creating())),
 				calls:   allPuts[:6],
 				tags:    []map[string]string{pending()},
 				applied: secureDefaults,
@@ -1412,7 +1409,7 @@ func TestCreate(t *testing.T) {
 			cr:  bucket(),
 			want: want{
 				c:       managed.ExternalCreation{ConnectionDetails: storeConnection},
-				cr:      bucket(withConditions(xpv2.Creating()), createdHere()),
+				cr:      bucket(withConditions(xpv2.Creating())),
 				calls:   []string{"CreateBucket", "GetBucketTagging", "PutBucketTagging", "PutBucketEncryption", "PutPublicAccessBlock", "PutBucketTagging"},
 				tags:    []map[string]string{pending(), providerTags()},
 				applied: secureDefaults,
@@ -1431,7 +1428,7 @@ func TestCreate(t *testing.T) {
 			want: want{
 				err:     cmpopts.AnyError,
 				msg:     []string{"the store does not implement bucket publicAccessBlock", "remove spec.forProvider.publicAccessBlock"},
-				cr:      configuredBucket(withConditions(xpv2.Creating()), createdHere()),
+				cr:      configuredBucket(withConditions(xpv2.Creating())),
 				calls:   allPuts[:6],
 				tags:    []map[string]string{pending()},
 				applied: secureDefaults,
@@ -1993,21 +1990,4 @@ func isolate(t *testing.T) {
 	for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CA_BUNDLE"} {
 		t.Setenv(v, "")
 	}
-}
-
-// testCreated is when the resources under test were created.
-var testCreated = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// unmade is a resource that has not made its external resource (it is
-// creating it, or names one made elsewhere): an untagged one is not its.
-func unmade() bucketOption {
-	return func(cr *v1alpha1.Bucket) {
-		meta.RemoveAnnotations(cr, meta.AnnotationKeyExternalCreateSucceeded)
-	}
-}
-
-// createdHere is a Bucket whose Create made its bucket: marked, so that a
-// failure before the bucket is tagged does not make it look made elsewhere.
-func createdHere() bucketOption {
-	return func(cr *v1alpha1.Bucket) { ownership.MarkCreated(cr) }
 }

@@ -25,7 +25,6 @@ import (
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
-	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 )
 
@@ -104,7 +103,7 @@ func connector(usage resource.ModernTracker, clients *gcpclient.Clients, newAPI 
 			if err != nil {
 				return nil, err
 			}
-			return &external{gcs: g, cfg: cfg, record: record, owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec))}, nil
+			return &external{gcs: g, cfg: cfg, record: record, owners: owners}, nil
 		},
 	}
 }
