@@ -61,7 +61,7 @@ func (s *Service) Event(_ context.Context, rawID, event string) error {
 	var err error
 	switch event {
 	case "maintenance":
-		err = s.maintain(in, true)
+		_, err = s.maintain(in)
 	case "storage-low":
 		err = s.storageLow(in)
 	case "storage-full":
@@ -87,17 +87,24 @@ func (s *Service) Event(_ context.Context, rawID, event string) error {
 // simulated interval (from, to], if it has anything to do.
 func (s *Service) Tick(from, to time.Time) {
 	s.mu.Lock()
+	started := false
 	for _, in := range s.instances {
 		w, err := clock.ParseWindow(in.PreferredMaintenanceWindow)
 		if err != nil || !w.Opens(from, to) || !slices.Contains(modifiableStates, s.status(in.ID)) {
 			continue
 		}
-		if err := s.maintain(in, false); err != nil {
+		ran, err := s.maintain(in)
+		if err != nil {
 			s.cfg.Logf("rds: maintenance of DB instance %s: %v", in.ID, err)
 		}
+		started = started || ran
 	}
 	s.mu.Unlock()
-	s.save()
+	// Ticks come four times a second: the state is written only when a
+	// window started something.
+	if started {
+		s.save()
+	}
 }
 
 func (s *Service) requireState(in *instance, states ...string) error {
@@ -107,12 +114,12 @@ func (s *Service) requireState(in *instance, states ...string) error {
 	return nil
 }
 
-// maintain applies what waits for the window and the minor upgrade due;
-// s.mu is held. strict refuses an instance that is not in a state to be
-// maintained, as an admin call should; the clock skips it instead.
-func (s *Service) maintain(in *instance, strict bool) error {
+// maintain applies what waits for the window and the minor upgrade due,
+// and reports whether that started a transition; s.mu is held. An
+// instance that is not in a state to be maintained is refused.
+func (s *Service) maintain(in *instance) (bool, error) {
 	if err := s.requireState(in, modifiableStates...); err != nil {
-		return err
+		return false, err
 	}
 	v := in.Pending
 	if in.AutoMinorVersionUpgrade && v.EngineVersion == nil {
@@ -121,7 +128,7 @@ func (s *Service) maintain(in *instance, strict bool) error {
 		}
 	}
 	if v.empty() {
-		return nil
+		return false, nil
 	}
 	in.Applying, in.Pending = in.Applying.merge(v), values{}
 	status := statusModifying
@@ -129,7 +136,7 @@ func (s *Service) maintain(in *instance, strict bool) error {
 		status = statusUpgrading
 	}
 	s.machine.Start(key(in.ID), s.modifyTransition(in.ID, status, storageChanging(in.Applying)))
-	return nil
+	return true, nil
 }
 
 // newerMinor is the newest minor version of the instance's major version
@@ -168,23 +175,16 @@ func (s *Service) storageLow(in *instance) error {
 	if err := s.requireState(in, statusAvailable); err != nil {
 		return err
 	}
-	max := aws.ToInt32(in.MaxAllocatedStorage)
-	if max <= in.AllocatedStorage {
+	limit := aws.ToInt32(in.MaxAllocatedStorage)
+	if limit <= in.AllocatedStorage {
 		s.machine.Set(key(in.ID), statusStorageFull)
 		return nil
 	}
-	grown := in.AllocatedStorage + max32(10, (in.AllocatedStorage+9)/10)
-	grown = min(grown, max)
+	grown := in.AllocatedStorage + max(10, (in.AllocatedStorage+9)/10)
+	grown = min(grown, limit)
 	in.Applying.AllocatedStorage = &grown
 	s.machine.Start(key(in.ID), s.modifyTransition(in.ID, statusModifying, true))
 	return nil
-}
-
-func max32(a, b int32) int32 {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // reboot restarts the engine; a failover also moves the instance to its
