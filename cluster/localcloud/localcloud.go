@@ -1,7 +1,8 @@
 // Package localcloud is the project's own local cloud: one HTTP endpoint
-// that answers AWS APIs (RDS and ElastiCache) with real engines behind
-// them, checks SigV4 signatures like AWS, and keeps its state in a data
-// directory across restarts. cmd/localcloud serves it; tests embed it with
+// that answers AWS APIs (RDS and ElastiCache with real engines behind
+// them, and EC2's VPC, subnets and security groups), checks SigV4
+// signatures like AWS, and keeps its state in a data directory across
+// restarts. cmd/localcloud serves it; tests embed it with
 // httptest. Its CA, which signs the engines' TLS certificates, is
 // <data dir>/ca.crt and is served at GET /localcloud/ca.crt.
 package localcloud
@@ -18,6 +19,7 @@ import (
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/clock"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/ec2"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/elasticache"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/rds"
@@ -52,6 +54,7 @@ type Cloud struct {
 	supervisor *engines.Supervisor
 	rds        *rds.Service
 	ec         *elasticache.Service
+	ec2        *ec2.Service
 	clock      *clock.Clock
 	stopTicks  func()
 }
@@ -93,8 +96,28 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 	if err != nil {
 		return nil, err
 	}
+	// EC2 first: it starts nothing, so a failure needs no clean-up. A
+	// security group is in use while an instance or a cache lists it;
+	// the services that can say so are made next.
+	var r *rds.Service
+	var ec *elasticache.Service
+	network, err := ec2.New(ec2.Config{
+		DataDir: filepath.Join(cfg.DataDir, "ec2"),
+		Region:  cfg.Region,
+		Account: cfg.Account,
+		InUse: func(group string) (string, bool) {
+			if user, used := r.SecurityGroupUser(group); used {
+				return user, true
+			}
+			return ec.SecurityGroupUser(group)
+		},
+		Logf: cfg.Logf,
+	})
+	if err != nil {
+		return nil, err
+	}
 	sup := engines.NewSupervisor(cfg.Drivers...)
-	r, err := rds.New(ctx, rds.Config{
+	r, err = rds.New(ctx, rds.Config{
 		DataDir:           filepath.Join(cfg.DataDir, "rds"),
 		Region:            cfg.Region,
 		Account:           cfg.Account,
@@ -102,18 +125,20 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 		ResetDelay:        cfg.ResetDelay,
 		OptimizationDelay: cfg.OptimizationDelay,
 		Engines:           sup,
+		Network:           network,
 		Logf:              cfg.Logf,
 	})
 	if err != nil {
 		_ = sup.StopAll()
 		return nil, err
 	}
-	ec, err := elasticache.New(ctx, elasticache.Config{
+	ec, err = elasticache.New(ctx, elasticache.Config{
 		DataDir: filepath.Join(cfg.DataDir, "elasticache"),
 		Region:  cfg.Region,
 		Account: cfg.Account,
 		Delay:   cfg.Delay,
 		Engines: sup,
+		Network: network,
 		CA:      ca,
 		Logf:    cfg.Logf,
 	})
@@ -137,7 +162,7 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 			id, err := verifier.Verify(req, body)
 			return id.Service, err
 		},
-		Services: map[string]awsquery.Service{rds.SigningName: r.API(), elasticache.SigningName: ec.API()},
+		Services: map[string]awsquery.Service{rds.SigningName: r.API(), elasticache.SigningName: ec.API(), ec2.SigningName: network.API()},
 		Logf:     cfg.Logf,
 	})
 	clk := clock.New(cfg.ClockSpeed)
@@ -150,7 +175,7 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 			ec.Tick(from, to)
 		})
 	}()
-	return &Cloud{supervisor: sup, rds: r, ec: ec, handler: mux, clock: clk, stopTicks: func() { stopTicks(); <-ticked }}, nil
+	return &Cloud{supervisor: sup, rds: r, ec: ec, ec2: network, handler: mux, clock: clk, stopTicks: func() { stopTicks(); <-ticked }}, nil
 }
 
 // tickEvery is how often, in real time, the cloud looks at its schedule.
@@ -194,6 +219,9 @@ func (c *Cloud) RDS() *rds.Service { return c.rds }
 
 // ElastiCache returns the ElastiCache service, for tools and tests that wait on it.
 func (c *Cloud) ElastiCache() *elasticache.Service { return c.ec }
+
+// EC2 returns the EC2 service: the network and its security groups.
+func (c *Cloud) EC2() *ec2.Service { return c.ec2 }
 
 // Now is the cloud's simulated time, by which maintenance windows come.
 func (c *Cloud) Now() time.Time { return c.clock.Now() }

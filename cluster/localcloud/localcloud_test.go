@@ -16,10 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 	awsrds "github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/ec2"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
@@ -251,5 +253,47 @@ func TestPostgres(t *testing.T) {
 	}
 	if err := psql(t, port, "appadmin", "second-pass-2", "app"); err == nil {
 		t.Errorf("the deleted instance still answers")
+	}
+}
+
+// TestEC2DescribeVpcs proves a signed SDK EC2 client reaches EC2 through
+// the real endpoint, and that a refused signature comes back in EC2's
+// error document, which the client parses into a code.
+func TestEC2DescribeVpcs(t *testing.T) {
+	_, url, _ := start(t, localcloudtest.DataDir(t))
+	cases := map[string]struct {
+		reason   string
+		secret   string
+		want     []string
+		wantCode string
+	}{
+		"Signed":      {reason: "A request signed with a configured pair sees the pre-made VPC.", secret: secretKey, want: []string{ec2.VPCID + " 127.0.0.0/16"}},
+		"WrongSecret": {reason: "A wrong secret is SignatureDoesNotMatch.", secret: "wrong", wantCode: "SignatureDoesNotMatch"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := awsec2.New(awsec2.Options{
+				Region:       "us-east-1",
+				BaseEndpoint: aws.String(url),
+				Credentials:  credentials.NewStaticCredentialsProvider(accessKey, tc.secret, ""),
+			})
+			out, err := c.DescribeVpcs(context.Background(), &awsec2.DescribeVpcsInput{})
+			var got []string
+			if out != nil {
+				for _, v := range out.Vpcs {
+					got = append(got, aws.ToString(v.VpcId)+" "+aws.ToString(v.CidrBlock))
+				}
+			}
+			code := ""
+			var ae interface{ ErrorCode() string }
+			if errors.As(err, &ae) {
+				code = ae.ErrorCode()
+			} else if err != nil {
+				t.Fatalf("DescribeVpcs: %v", err)
+			}
+			if diff := cmp.Diff(map[string]any{"vpcs": tc.want, "code": tc.wantCode}, map[string]any{"vpcs": got, "code": code}); diff != "" {
+				t.Errorf("%s\n-want +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"cloud.google.com/go/storage"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -97,6 +98,7 @@ var (
 	rdsCalls      *recorder            // what the provider sent to the local cloud
 	rdsStore      *rds.Client          // talks to the local cloud directly
 	cacheStore    *elasticache.Client  // talks to the local cloud directly
+	ec2Store      *ec2.Client          // talks to the local cloud directly
 	localCloudCA  string               // the PEM CA of the local cloud's cache nodes
 	s3calls       *recorder            // what the provider sent to S3
 	logs          syncBuffer           // everything the provider logged
@@ -188,6 +190,11 @@ func run(m *testing.M) int {
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
 	})
 	rdsStore = rds.New(rds.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(cloud.Endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
+	})
+	ec2Store = ec2.New(ec2.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(cloud.Endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
@@ -366,7 +373,7 @@ func setupProviderConfig(ctx context.Context, endpoint string) error {
 			},
 			Region: "us-east-1",
 			Endpoint: &awsv1alpha1.Endpoint{
-				URL: endpoint, Services: map[string]string{"rds": localCloudURL, "elasticache": localCloudURL},
+				URL: endpoint, Services: map[string]string{"rds": localCloudURL, "elasticache": localCloudURL, "ec2": localCloudURL},
 				// The local cloud's cache nodes have certificates of its own CA.
 				ResourceCABundle: localCloudCA,
 			},
@@ -526,10 +533,7 @@ func actionProxy(target string, rec *recorder) *httptest.Server {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if form, err := url.ParseQuery(string(body)); err == nil {
-			id := form.Get("DBInstanceIdentifier") + form.Get("ReplicationGroupId")
-			if arn := form.Get("ResourceName"); id == "" && strings.Contains(arn, ":replicationgroup:") {
-				id = arn[strings.LastIndex(arn, ":")+1:]
-			}
+			id := callID(form)
 			rec.mu.Lock()
 			i := len(rec.calls)
 			rec.calls = append(rec.calls, call{Bucket: id, Op: form.Get("Action")})
@@ -545,6 +549,29 @@ func actionProxy(target string, rec *recorder) *httptest.Server {
 		}
 		proxy.ServeHTTP(w, r)
 	}))
+}
+
+// callID is the resource an AWS Query request names: an RDS instance, an
+// ElastiCache group, a subnet group (by name or tagging ARN), or a security
+// group (by id, or by the group-name filter the provider describes it by).
+func callID(form url.Values) string {
+	for _, k := range []string{"DBInstanceIdentifier", "ReplicationGroupId", "DBSubnetGroupName", "CacheSubnetGroupName", "GroupId", "GroupName", "ResourceId.1"} {
+		if v := form.Get(k); v != "" {
+			return v
+		}
+	}
+	arn := form.Get("ResourceName")
+	for _, kind := range []string{":replicationgroup:", ":subgrp:", ":subnetgroup:"} {
+		if strings.Contains(arn, kind) {
+			return arn[strings.LastIndex(arn, ":")+1:]
+		}
+	}
+	for i := 1; form.Get(fmt.Sprintf("Filter.%d.Name", i)) != ""; i++ {
+		if form.Get(fmt.Sprintf("Filter.%d.Name", i)) == "group-name" {
+			return form.Get(fmt.Sprintf("Filter.%d.Value.1", i))
+		}
+	}
+	return ""
 }
 
 // s3Bucket is the bucket of a path-style S3 request.

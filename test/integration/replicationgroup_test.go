@@ -20,6 +20,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
+	localec2 "github.com/appinfra/provider-appinfra/cluster/localcloud/ec2"
 	"github.com/appinfra/provider-appinfra/test/probe"
 )
 
@@ -218,7 +219,9 @@ func TestReplicationGroup(t *testing.T) {
 	// window) is compared and sent: it used to be set at creation only, so
 	// a spec that cut network access reported Synced while nothing changed.
 	t.Run("NodeSettingsSent", func(t *testing.T) {
-		const sg, window = "sg-0a1b2c3d4e5f60718", "tue:03:00-tue:04:00"
+		// The VPC's default group: the local cloud, like EC2, refuses a
+		// group that does not exist.
+		const sg, window = localec2.DefaultSecurityGroupID, "tue:03:00-tue:04:00"
 		eventually(t, dbConverge, "available", func() error { return ready(cr) })
 		eventually(t, 30*time.Second, "spec changed", func() error {
 			if err := kube.Get(context.Background(), client.ObjectKeyFromObject(cr), cr); err != nil {

@@ -94,7 +94,7 @@ type Endpoint struct {
 	URL string `json:"url,omitempty"`
 
 	// Services maps an AWS service ID in lower case (s3, rds, elasticache,
-	// sts) to the URL used for it.
+	// ec2, sts) to the URL used for it.
 	// +optional
 	Services map[string]string `json:"services,omitempty"`
 

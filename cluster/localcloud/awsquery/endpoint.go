@@ -11,10 +11,43 @@ import (
 // <{Action}Result>, or an error (an *Error for API errors).
 type Handler func(ctx context.Context, r *Request) (any, error)
 
-// Service is one Query API: its XML namespace and its actions.
+// Service is one Query API: its XML namespace, the dialect it speaks and
+// its actions.
 type Service struct {
 	Namespace string
-	Actions   map[string]Handler
+	// Protocol chooses the response documents; the zero value is AWSQuery,
+	// so RDS and ElastiCache need not name it.
+	Protocol Protocol
+	Actions  map[string]Handler
+}
+
+// Protocol is a dialect of the Query protocol. Requests are the same form
+// in both; only the result and error documents differ.
+type Protocol int
+
+const (
+	// AWSQuery is the awsQuery protocol of RDS and ElastiCache: the result
+	// inside <{Action}Result>, errors in <ErrorResponse>.
+	AWSQuery Protocol = iota
+	// EC2Query is the ec2Query protocol of EC2: the result's members
+	// directly inside <{Action}Response> after <requestId>, errors in
+	// <Response><Errors>.
+	EC2Query
+)
+
+func (s Service) writeResult(w http.ResponseWriter, action, requestID string, result any) error {
+	if s.Protocol == EC2Query {
+		return WriteEC2Result(w, s.Namespace, action, requestID, result)
+	}
+	return WriteResult(w, s.Namespace, action, requestID, result)
+}
+
+func (s Service) writeError(w http.ResponseWriter, requestID string, err error) {
+	if s.Protocol == EC2Query {
+		WriteEC2Error(w, requestID, err)
+		return
+	}
+	WriteError(w, s.Namespace, requestID, err)
 }
 
 // Endpoint serves several Query services on one HTTP endpoint, the way the
@@ -43,12 +76,14 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	name, err := e.Authenticate(r, body)
 	if err != nil {
-		WriteError(w, e.Services[name].Namespace, id, err)
+		// The signing name is known even when the signature is wrong, so
+		// the client gets an error document it can parse.
+		e.Services[name].writeError(w, id, err)
 		return
 	}
 	req, err := Decode(r.URL.Query(), body)
 	if err != nil {
-		WriteError(w, e.Services[name].Namespace, id, err)
+		e.Services[name].writeError(w, id, err)
 		return
 	}
 	svc, ok := e.Services[name]
@@ -57,7 +92,7 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h, ok := svc.Actions[req.Action]
 	if !ok {
-		WriteError(w, svc.Namespace, id, InvalidAction(req.Action))
+		svc.writeError(w, id, InvalidAction(req.Action))
 		return
 	}
 	result, err := h(r.Context(), req)
@@ -65,12 +100,12 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if _, coded := asError(err); !coded {
 			e.logf("request %s: %s failed: %v", id, req.Action, err)
 		}
-		WriteError(w, svc.Namespace, id, err)
+		svc.writeError(w, id, err)
 		return
 	}
-	if err := WriteResult(w, svc.Namespace, req.Action, id, result); err != nil {
+	if err := svc.writeResult(w, req.Action, id, result); err != nil {
 		e.logf("request %s: %v", id, err)
-		WriteError(w, svc.Namespace, id, err)
+		svc.writeError(w, id, err)
 	}
 }
 

@@ -1,8 +1,10 @@
 // Package awsquery speaks the wire side of the AWS Query protocol that RDS
-// and ElastiCache use: it decodes form-encoded requests (Action, Version and
-// flattened parameters such as Tags.Tag.1.Key) and writes the XML result and
+// and ElastiCache use, and of its EC2 dialect: it decodes form-encoded
+// requests (Action, Version and flattened parameters such as Tags.Tag.1.Key
+// or EC2's IpPermissions.1.IpRanges.1.CidrIp) and writes the XML result and
 // error documents aws-sdk-go-v2 deserialises. It knows nothing of any one
-// service, so each service only declares its namespace and its actions.
+// service, so each service only declares its namespace, its protocol and
+// its actions.
 package awsquery
 
 import (
@@ -129,6 +131,38 @@ func (r *Request) Structs(prefix string) []map[string]string {
 	out := make([]indexed[map[string]string], 0, len(byIndex))
 	for n, m := range byIndex {
 		out = append(out, indexed[map[string]string]{n, m})
+	}
+	return values(out)
+}
+
+// Items returns a flattened list of structures whose members may be lists
+// themselves, such as EC2's IpPermissions.N.IpRanges.M.CidrIp (prefix
+// "IpPermissions"): one Request per index, in index order, whose Params are
+// that item's members with "IpPermissions.N." cut off, so the item's own
+// lists are read with Items, List and the scalar getters again.
+func (r *Request) Items(prefix string) []*Request {
+	byIndex := map[int]*Request{}
+	for k, v := range r.Params {
+		rest, ok := strings.CutPrefix(k, prefix+".")
+		if !ok {
+			continue
+		}
+		idx, member, ok := strings.Cut(rest, ".")
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(idx)
+		if err != nil {
+			continue
+		}
+		if byIndex[n] == nil {
+			byIndex[n] = &Request{Action: r.Action, Version: r.Version, Params: url.Values{}}
+		}
+		byIndex[n].Params[member] = v
+	}
+	out := make([]indexed[*Request], 0, len(byIndex))
+	for n, item := range byIndex {
+		out = append(out, indexed[*Request]{n, item})
 	}
 	return values(out)
 }

@@ -37,10 +37,15 @@ func (s *Service) createReplicationGroup(_ context.Context, r *awsquery.Request)
 		return nil, err
 	}
 	g.AuthTokenEnabled = token != ""
+	vpcs := s.lookupSecurityGroups(g.SecurityGroupIDs)
 	s.mu.Lock()
 	if _, ok := s.groups[g.ID]; ok {
 		s.mu.Unlock()
 		return nil, awsquery.Errorf(400, "ReplicationGroupAlreadyExists", "Replication group %s already exists.", g.ID)
+	}
+	if err := s.place(g, vpcs); err != nil {
+		s.mu.Unlock()
+		return nil, err
 	}
 	// Whatever an earlier group of the same id left is wiped; its auth
 	// file is written now, so that a restart while creating can go on.
@@ -287,7 +292,7 @@ func options(r *awsquery.Request, g *group) error {
 		g.AutoMinorVersionUpgrade = *auto
 	}
 	if sg, ok := r.String("CacheSubnetGroupName"); ok {
-		g.SubnetGroup = sg
+		g.SubnetGroup = strings.ToLower(sg)
 	}
 	g.SecurityGroupIDs = r.List("SecurityGroupIds.SecurityGroupId")
 	return nil

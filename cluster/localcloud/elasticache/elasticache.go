@@ -61,8 +61,12 @@ type Config struct {
 	Delay   time.Duration
 	Engines Engines
 	// CA signs the certificate of groups with transit encryption.
-	CA   *engines.CA
-	Logf func(format string, args ...any)
+	CA *engines.CA
+	// Network places cache subnet groups and checks security groups.
+	// Without one, no cache subnet group can be created and security
+	// groups are not checked.
+	Network Network
+	Logf    func(format string, args ...any)
 }
 
 // Service is the ElastiCache API.
@@ -70,9 +74,10 @@ type Service struct {
 	cfg     Config
 	machine *lifecycle.Machine
 
-	mu        sync.Mutex
-	groups    map[string]*group
-	snapshots map[string]*snapshot
+	mu           sync.Mutex
+	groups       map[string]*group
+	snapshots    map[string]*snapshot
+	subnetGroups map[string]*subnetGroup
 
 	saveMu sync.Mutex
 }
@@ -87,7 +92,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.CA == nil {
 		return nil, fmt.Errorf("ElastiCache needs the local cloud's CA for transit encryption")
 	}
-	s := &Service{cfg: cfg, groups: map[string]*group{}, snapshots: map[string]*snapshot{}}
+	s := &Service{cfg: cfg, groups: map[string]*group{}, snapshots: map[string]*snapshot{}, subnetGroups: map[string]*subnetGroup{}}
 	s.machine = lifecycle.New(func(string, string) { s.save() })
 	if err := s.load(); err != nil {
 		return nil, err
@@ -114,6 +119,10 @@ func (s *Service) API() awsquery.Service {
 		"TestFailover":              s.testFailover,
 		"CreateSnapshot":            s.createSnapshot,
 		"DescribeSnapshots":         s.describeSnapshots,
+		"CreateCacheSubnetGroup":    s.createCacheSubnetGroup,
+		"DescribeCacheSubnetGroups": s.describeCacheSubnetGroups,
+		"ModifyCacheSubnetGroup":    s.modifyCacheSubnetGroup,
+		"DeleteCacheSubnetGroup":    s.deleteCacheSubnetGroup,
 		"AddTagsToResource":         s.addTagsToResource,
 		"RemoveTagsFromResource":    s.removeTagsFromResource,
 		"ListTagsForResource":       s.listTagsForResource,

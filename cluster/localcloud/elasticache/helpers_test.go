@@ -124,15 +124,55 @@ func (f *fakeEngines) primaryOf(clusterID string) int {
 	return f.nodes[nodeKey(clusterID)].Primary
 }
 
+// fakeNetwork stands in for the local cloud's EC2: vpc-1 has subnets in
+// us-east-1a and us-east-1b, vpc-2 in us-east-1a; sg-1 and sg-2 are in
+// vpc-1, sg-9 in vpc-2.
+type fakeNetwork struct {
+	subnets map[string]fakeSubnet
+	groups  map[string]string
+}
+
+type fakeSubnet struct{ vpc, zone, cidr string }
+
+func newFakeNetwork() *fakeNetwork {
+	return &fakeNetwork{
+		subnets: map[string]fakeSubnet{
+			"subnet-a":  {"vpc-1", "us-east-1a", "10.1.1.0/24"},
+			"subnet-b":  {"vpc-1", "us-east-1b", "10.1.2.0/24"},
+			"subnet-2a": {"vpc-2", "us-east-1a", "10.2.1.0/24"},
+		},
+		groups: map[string]string{"sg-1": "vpc-1", "sg-2": "vpc-1", "sg-9": "vpc-2"},
+	}
+}
+
+func (f *fakeNetwork) Subnet(id string) (vpc, zone, cidr string, ok bool) {
+	sn, ok := f.subnets[id]
+	return sn.vpc, sn.zone, sn.cidr, ok
+}
+
+func (f *fakeNetwork) SecurityGroupVPC(id string) (string, bool) {
+	vpc, ok := f.groups[id]
+	return vpc, ok
+}
+
+// withNetwork gives the service a network.
+func withNetwork(n Network) func(*Config) {
+	return func(c *Config) { c.Network = n }
+}
+
 // newTestService serves a Service on httptest and returns an SDK client
 // for it. Signatures are not checked here; localcloud_test.go does that.
-func newTestService(t *testing.T, dir string, delay time.Duration, eng Engines) (*Service, *awsec.Client) {
+func newTestService(t *testing.T, dir string, delay time.Duration, eng Engines, opts ...func(*Config)) (*Service, *awsec.Client) {
 	t.Helper()
 	ca, err := engines.LoadCA(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(context.Background(), Config{DataDir: dir, Region: "us-east-1", Account: "000000000000", Delay: delay, Engines: eng, CA: ca, Logf: t.Logf})
+	cfg := Config{DataDir: dir, Region: "us-east-1", Account: "000000000000", Delay: delay, Engines: eng, CA: ca, Logf: t.Logf}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,9 +34,11 @@ type modification struct {
 	retention   *int32
 	autoMinor   *bool
 	groups      []string
-	token       *string
-	strategy    string
-	now         bool
+	// groupVPCs is what the network said of groups.
+	groupVPCs groupVPCs
+	token     *string
+	strategy  string
+	now       bool
 }
 
 // modifyReplicationGroup applies at once what ElastiCache applies at once
@@ -56,6 +58,7 @@ func (s *Service) modifyReplicationGroup(_ context.Context, r *awsquery.Request)
 	if err != nil {
 		return nil, err
 	}
+	m.groupVPCs = s.lookupSecurityGroups(m.groups)
 	s.mu.Lock()
 	g, ok := s.groups[id]
 	if !ok {
@@ -145,6 +148,9 @@ func (s *Service) checkModification(g *group, m *modification) error {
 	}
 	failover, multiAZ := ptrOr(m.failover, g.AutomaticFailover), ptrOr(m.multiAZ, g.MultiAZ)
 	if err := checkAvailability(failover, multiAZ, g.replicas()); err != nil {
+		return err
+	}
+	if err := checkSecurityGroups(m.groups, m.groupVPCs, s.subnetGroups[g.SubnetGroup]); err != nil {
 		return err
 	}
 	return checkToken(g, m)

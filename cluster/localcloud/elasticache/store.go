@@ -17,6 +17,8 @@ import (
 type state struct {
 	Groups    []*group
 	Snapshots []*snapshot
+	// SubnetGroups is absent from state saved before there were any.
+	SubnetGroups []*subnetGroup `json:",omitempty"`
 }
 
 func (s *Service) statePath() string { return filepath.Join(s.cfg.DataDir, "state.json") }
@@ -45,6 +47,9 @@ func (s *Service) load() error {
 	for _, sn := range st.Snapshots {
 		s.snapshots[sn.Name] = sn
 	}
+	for _, sg := range st.SubnetGroups {
+		s.subnetGroups[sg.Name] = sg
+	}
 	return nil
 }
 
@@ -66,8 +71,13 @@ func (s *Service) save() {
 		c := *sn
 		st.Snapshots = append(st.Snapshots, &c)
 	}
+	for _, sg := range s.subnetGroups {
+		c := *sg
+		st.SubnetGroups = append(st.SubnetGroups, &c)
+	}
 	slices.SortFunc(st.Groups, func(a, b *group) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(st.Snapshots, func(a, b *snapshot) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(st.SubnetGroups, func(a, b *subnetGroup) int { return strings.Compare(a.Name, b.Name) })
 	// Encoded under the lock: the copies share slices with the live state.
 	b, err := json.MarshalIndent(st, "", "  ")
 	s.mu.Unlock()

@@ -39,6 +39,11 @@ func (s *Service) tagsOf(r *awsquery.Request) (*[]tag, error) {
 			return &sn.Tags, nil
 		}
 		return nil, errSnapshotNotFound(id)
+	case "subnetgroup":
+		if sg, ok := s.subnetGroups[strings.ToLower(id)]; ok && local {
+			return &sg.Tags, nil
+		}
+		return nil, errSubnetGroupNotFound(id)
 	}
 	return nil, awsquery.Errorf(400, "InvalidARN", "The local cloud does not tag %s resources: %s", kind, arn)
 }

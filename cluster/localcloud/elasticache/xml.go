@@ -155,6 +155,34 @@ type xmlSnapshot struct {
 	DataTiering                 string
 }
 
+type xmlAvailabilityZone struct {
+	Name string
+}
+
+type xmlSubnet struct {
+	SubnetIdentifier       string
+	SubnetAvailabilityZone xmlAvailabilityZone
+	SupportedNetworkTypes  []string `xml:"SupportedNetworkTypes>member"`
+}
+
+type xmlCacheSubnetGroup struct {
+	CacheSubnetGroupName        string
+	CacheSubnetGroupDescription string
+	VpcId                       string
+	Subnets                     []xmlSubnet `xml:"Subnets>Subnet"`
+	ARN                         string
+	SupportedNetworkTypes       []string `xml:"SupportedNetworkTypes>member"`
+}
+
+type cacheSubnetGroupResult struct {
+	CacheSubnetGroup xmlCacheSubnetGroup
+}
+
+type describeCacheSubnetGroupsResult struct {
+	Marker            string                `xml:",omitempty"`
+	CacheSubnetGroups []xmlCacheSubnetGroup `xml:"CacheSubnetGroups>CacheSubnetGroup"`
+}
+
 type replicationGroupResult struct {
 	ReplicationGroup xmlReplicationGroup
 }

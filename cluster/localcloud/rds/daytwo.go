@@ -216,10 +216,18 @@ func (s *Service) reboot(in *instance, failover bool) error {
 	return nil
 }
 
-// standbyZone is where a Multi-AZ instance's standby runs.
+// standbyZone is where a Multi-AZ instance's standby runs: another zone
+// of its subnet group, if it is in one. s.mu is held.
 func (s *Service) standbyZone(in *instance) string {
 	if in.SecondaryAvailabilityZone != "" {
 		return in.SecondaryAvailabilityZone
+	}
+	if g, ok := s.subnetGroups[in.SubnetGroup]; ok {
+		for _, zone := range g.zones() {
+			if zone != in.AvailabilityZone {
+				return zone
+			}
+		}
 	}
 	if in.AvailabilityZone == s.cfg.Region+"b" {
 		return s.cfg.Region + "a"

@@ -15,10 +15,16 @@ func (s *Service) createDBInstance(_ context.Context, r *awsquery.Request) (any,
 	if err != nil {
 		return nil, err
 	}
+	vpcs := s.lookupSecurityGroups(in.VpcSecurityGroupIDs)
+	zone, _ := r.String("AvailabilityZone")
 	s.mu.Lock()
 	if _, ok := s.instances[in.ID]; ok {
 		s.mu.Unlock()
 		return nil, awsquery.Errorf(400, "DBInstanceAlreadyExists", "DB instance already exists")
+	}
+	if err := s.place(in, zone, vpcs); err != nil {
+		s.mu.Unlock()
+		return nil, err
 	}
 	s.instances[in.ID] = in
 	s.machine.Start(key(in.ID), s.createTransition(in.ID, true))
@@ -29,7 +35,7 @@ func (s *Service) createDBInstance(_ context.Context, r *awsquery.Request) (any,
 }
 
 // newInstance reads CreateDBInstance's parameters. Parameters the local
-// cloud does not model (subnet groups, parameter groups, monitoring...) are
+// cloud does not model (parameter groups, option groups, monitoring...) are
 // accepted and not reported back.
 func (s *Service) newInstance(r *awsquery.Request) (*instance, error) {
 	id, err := r.Required("DBInstanceIdentifier")
@@ -222,6 +228,9 @@ func (s *Service) options(r *awsquery.Request, in *instance) error {
 		in.Port = *port
 	}
 	in.VpcSecurityGroupIDs = r.List("VpcSecurityGroupIds.VpcSecurityGroupId")
+	if g, ok := r.String("DBSubnetGroupName"); ok && g != "" {
+		in.SubnetGroup = strings.ToLower(g)
+	}
 	return nil
 }
 

@@ -89,7 +89,9 @@ type instance struct {
 	// Port is the engine's port: the one asked for when it was free.
 	Port int32 `json:",omitempty"`
 	// ParameterGroup is only a name: the local cloud has no parameter groups.
-	ParameterGroup   string
+	ParameterGroup string
+	// SubnetGroup names the DB subnet group the instance is in, if any.
+	SubnetGroup      string `json:",omitempty"`
 	AvailabilityZone string
 	// SecondaryAvailabilityZone is the standby's, once a failover has
 	// placed it.
@@ -154,6 +156,7 @@ func (s *Service) dbInstanceXML(in *instance, status string) xmlDBInstance {
 		BackupRetentionPeriod:      in.BackupRetentionPeriod,
 		DBParameterGroups:          []xmlDBParameterGroup{{DBParameterGroupName: in.ParameterGroup, ParameterApplyStatus: "in-sync"}},
 		AvailabilityZone:           in.AvailabilityZone,
+		DBSubnetGroup:              s.instanceSubnetGroupXML(in),
 		SecondaryAvailabilityZone:  secondaryZone(in),
 		PreferredMaintenanceWindow: in.PreferredMaintenanceWindow,
 		PendingModifiedValues:      pendingXML(in),

@@ -33,7 +33,9 @@ type modification struct {
 	maintWin   *string
 	paramGroup *string
 	groups     []string
-	now        bool
+	// groupVPCs is what the network said of groups.
+	groupVPCs groupVPCs
+	now       bool
 }
 
 // modifyDBInstance applies settings that RDS applies at once right away and
@@ -50,6 +52,7 @@ func (s *Service) modifyDBInstance(_ context.Context, r *awsquery.Request) (any,
 	if err != nil {
 		return nil, err
 	}
+	m.groupVPCs = s.lookupSecurityGroups(m.groups)
 	s.mu.Lock()
 	in, ok := s.instances[id]
 	if !ok {
@@ -62,6 +65,10 @@ func (s *Service) modifyDBInstance(_ context.Context, r *awsquery.Request) (any,
 		return nil, errInvalidState("Database instance is not in available state.")
 	}
 	if err := checkModification(in, m); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	if err := checkSecurityGroups(m.groups, m.groupVPCs, s.subnetGroups[in.SubnetGroup]); err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}

@@ -53,7 +53,11 @@ type Config struct {
 	// storage change (hours on RDS); 0 means Delay.
 	OptimizationDelay time.Duration
 	Engines           Engines
-	Logf              func(format string, args ...any)
+	// Network places subnet groups and checks security groups. Without
+	// one, no subnet group can be created and security groups are not
+	// checked.
+	Network Network
+	Logf    func(format string, args ...any)
 }
 
 // Service is the RDS API.
@@ -61,9 +65,10 @@ type Service struct {
 	cfg     Config
 	machine *lifecycle.Machine
 
-	mu        sync.Mutex
-	instances map[string]*instance
-	snapshots map[string]*snapshot
+	mu           sync.Mutex
+	instances    map[string]*instance
+	snapshots    map[string]*snapshot
+	subnetGroups map[string]*subnetGroup
 
 	saveMu sync.Mutex
 }
@@ -75,7 +80,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
-	s := &Service{cfg: cfg, instances: map[string]*instance{}, snapshots: map[string]*snapshot{}}
+	s := &Service{cfg: cfg, instances: map[string]*instance{}, snapshots: map[string]*snapshot{}, subnetGroups: map[string]*subnetGroup{}}
 	s.machine = lifecycle.New(func(string, string) { s.save() })
 	if err := s.load(); err != nil {
 		return nil, err
@@ -95,6 +100,10 @@ func (s *Service) API() awsquery.Service {
 		"StartDBInstance":        s.startDBInstance,
 		"RebootDBInstance":       s.rebootDBInstance,
 		"DescribeDBSnapshots":    s.describeDBSnapshots,
+		"CreateDBSubnetGroup":    s.createDBSubnetGroup,
+		"DescribeDBSubnetGroups": s.describeDBSubnetGroups,
+		"ModifyDBSubnetGroup":    s.modifyDBSubnetGroup,
+		"DeleteDBSubnetGroup":    s.deleteDBSubnetGroup,
 		"AddTagsToResource":      s.addTagsToResource,
 		"RemoveTagsFromResource": s.removeTagsFromResource,
 		"ListTagsForResource":    s.listTagsForResource,
@@ -125,8 +134,9 @@ func (s *Service) arn(kind, id string) string {
 	return fmt.Sprintf("arn:aws:rds:%s:%s:%s:%s", s.cfg.Region, s.cfg.Account, kind, id)
 }
 
-// parseARN returns the kind ("db", "snapshot") and id of an RDS ARN, and
-// whether it belongs to this region and account; others name nothing here.
+// parseARN returns the kind ("db", "snapshot", "subgrp") and id of an RDS
+// ARN, and whether it belongs to this region and account; others name
+// nothing here.
 func (s *Service) parseARN(arn string) (kind, id string, local bool, err error) {
 	f := strings.SplitN(arn, ":", 7)
 	if len(f) != 7 || f[0] != "arn" || f[2] != "rds" {

@@ -14,6 +14,8 @@ import (
 type state struct {
 	Instances []*instance
 	Snapshots []*snapshot
+	// SubnetGroups is absent from state saved before there were any.
+	SubnetGroups []*subnetGroup `json:",omitempty"`
 }
 
 func (s *Service) statePath() string { return filepath.Join(s.cfg.DataDir, "state.json") }
@@ -39,6 +41,9 @@ func (s *Service) load() error {
 	for _, sn := range st.Snapshots {
 		s.snapshots[sn.ID] = sn
 	}
+	for _, g := range st.SubnetGroups {
+		s.subnetGroups[g.Name] = g
+	}
 	return nil
 }
 
@@ -59,9 +64,14 @@ func (s *Service) save() {
 		c := *sn
 		st.Snapshots = append(st.Snapshots, &c)
 	}
+	for _, g := range s.subnetGroups {
+		c := *g
+		st.SubnetGroups = append(st.SubnetGroups, &c)
+	}
 	s.mu.Unlock()
 	sort.Slice(st.Instances, func(i, j int) bool { return st.Instances[i].ID < st.Instances[j].ID })
 	sort.Slice(st.Snapshots, func(i, j int) bool { return st.Snapshots[i].ID < st.Snapshots[j].ID })
+	sort.Slice(st.SubnetGroups, func(i, j int) bool { return st.SubnetGroups[i].Name < st.SubnetGroups[j].Name })
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		s.cfg.Logf("rds: cannot encode the state: %v", err)

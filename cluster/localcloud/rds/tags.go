@@ -29,6 +29,11 @@ func (s *Service) tagsOf(r *awsquery.Request) (*[]tag, error) {
 			return &sn.Tags, nil
 		}
 		return nil, errSnapshotNotFound(id)
+	case "subgrp":
+		if g, ok := s.subnetGroups[id]; ok && local {
+			return &g.Tags, nil
+		}
+		return nil, errSubnetGroupNotFound(id)
 	}
 	return nil, awsquery.InvalidParameterValue("The local cloud does not tag %s resources: %s", kind, arn)
 }

@@ -37,6 +37,26 @@ type xmlDBParameterGroup struct {
 	ParameterApplyStatus string
 }
 
+type xmlAvailabilityZone struct {
+	Name string
+}
+
+type xmlSubnet struct {
+	SubnetIdentifier       string
+	SubnetAvailabilityZone xmlAvailabilityZone
+	SubnetStatus           string
+}
+
+type xmlDBSubnetGroup struct {
+	DBSubnetGroupName        string
+	DBSubnetGroupDescription string      `xml:",omitempty"`
+	VpcId                    string      `xml:",omitempty"`
+	SubnetGroupStatus        string      `xml:",omitempty"`
+	Subnets                  []xmlSubnet `xml:"Subnets>Subnet"`
+	DBSubnetGroupArn         string      `xml:",omitempty"`
+	SupportedNetworkTypes    []string    `xml:"SupportedNetworkTypes>member"`
+}
+
 type xmlDBInstance struct {
 	DBInstanceIdentifier             string
 	DBInstanceClass                  string
@@ -52,7 +72,8 @@ type xmlDBInstance struct {
 	VpcSecurityGroups                []xmlVpcSecurityGroup `xml:"VpcSecurityGroups>VpcSecurityGroupMembership"`
 	DBParameterGroups                []xmlDBParameterGroup `xml:"DBParameterGroups>DBParameterGroup"`
 	AvailabilityZone                 string
-	SecondaryAvailabilityZone        string `xml:",omitempty"`
+	DBSubnetGroup                    *xmlDBSubnetGroup `xml:",omitempty"`
+	SecondaryAvailabilityZone        string            `xml:",omitempty"`
 	PreferredMaintenanceWindow       string
 	PendingModifiedValues            xmlPendingModifiedValues
 	MultiAZ                          bool
@@ -114,6 +135,15 @@ type describeDBInstancesResult struct {
 type describeDBSnapshotsResult struct {
 	Marker      string          `xml:",omitempty"`
 	DBSnapshots []xmlDBSnapshot `xml:"DBSnapshots>DBSnapshot"`
+}
+
+type dbSubnetGroupResult struct {
+	DBSubnetGroup xmlDBSubnetGroup
+}
+
+type describeDBSubnetGroupsResult struct {
+	Marker         string             `xml:",omitempty"`
+	DBSubnetGroups []xmlDBSubnetGroup `xml:"DBSubnetGroups>DBSubnetGroup"`
 }
 
 type tagListResult struct {

@@ -101,10 +101,14 @@ func RateLimit(l *apilimit.Limiter) func(*middleware.Stack) error {
 //   - rds: AWS documents a burst of 300 and 12 per second per account and
 //     region; the provider keeps to 10.
 //   - elasticache: throttled like RDS, with no published numbers.
+//   - ec2: AWS refills non-mutating calls (describes) at 20 per second
+//     and mutating ones at 5, each with its own bucket; security groups
+//     are mostly described, so the provider keeps to 10.
 func DefaultLimits() apilimit.Limits {
 	return apilimit.Limits{
 		"s3":          {Rate: 500, Burst: 1000},
 		"rds":         {Rate: 10, Burst: 100},
 		"elasticache": {Rate: 10, Burst: 100},
+		"ec2":         {Rate: 10, Burst: 100},
 	}
 }

@@ -1,5 +1,5 @@
 // Package aws sets up provider-appinfra-aws's controllers: its
-// ProviderConfig kinds and its managed resources (S3, RDS, ElastiCache).
+// ProviderConfig kinds and its managed resources (S3, RDS, ElastiCache, EC2 security groups).
 package aws
 
 import (
@@ -8,15 +8,19 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	ec2v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/ec2/v1alpha1"
 	ecv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
 	rdsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
 	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/controller"
+	"github.com/appinfra/provider-appinfra/internal/controller/aws/cachesubnetgroup"
 	"github.com/appinfra/provider-appinfra/internal/controller/aws/dbinstance"
+	"github.com/appinfra/provider-appinfra/internal/controller/aws/dbsubnetgroup"
 	"github.com/appinfra/provider-appinfra/internal/controller/aws/replicationgroup"
 	"github.com/appinfra/provider-appinfra/internal/controller/aws/s3bucket"
+	"github.com/appinfra/provider-appinfra/internal/controller/aws/securitygroup"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/secretkey"
 )
@@ -52,5 +56,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) ([]controller.Kind, error) {
 		{GVK: s3v1alpha1.BucketGroupVersionKind, Setup: func() error { return s3bucket.Setup(mgr, o.Options, clients) }},
 		{GVK: rdsv1alpha1.DBInstanceGroupVersionKind, Setup: func() error { return dbinstance.Setup(mgr, o.Options, clients, versionKey) }},
 		{GVK: ecv1alpha1.ReplicationGroupGroupVersionKind, Setup: func() error { return replicationgroup.Setup(mgr, o.Options, clients, versionKey) }},
+		{GVK: rdsv1alpha1.DBSubnetGroupGroupVersionKind, Setup: func() error { return dbsubnetgroup.Setup(mgr, o.Options, clients) }},
+		{GVK: ecv1alpha1.CacheSubnetGroupGroupVersionKind, Setup: func() error { return cachesubnetgroup.Setup(mgr, o.Options, clients) }},
+		{GVK: ec2v1alpha1.SecurityGroupGroupVersionKind, Setup: func() error { return securitygroup.Setup(mgr, o.Options, clients) }},
 	}, nil
 }

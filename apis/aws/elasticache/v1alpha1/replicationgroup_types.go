@@ -129,9 +129,29 @@ type ReplicationGroupParameters struct {
 	// +optional
 	CacheSubnetGroupName *string `json:"cacheSubnetGroupName,omitempty"`
 
+	// CacheSubnetGroupNameRef names a CacheSubnetGroup in this namespace
+	// whose name fills cacheSubnetGroupName.
+	// +optional
+	CacheSubnetGroupNameRef *xpv2.Reference `json:"cacheSubnetGroupNameRef,omitempty"`
+
+	// CacheSubnetGroupNameSelector selects a CacheSubnetGroup in this
+	// namespace whose name fills cacheSubnetGroupName.
+	// +optional
+	CacheSubnetGroupNameSelector *xpv2.Selector `json:"cacheSubnetGroupNameSelector,omitempty"`
+
 	// SecurityGroupIDs control network access. Late-initialised.
 	// +optional
 	SecurityGroupIDs []string `json:"securityGroupIDs,omitempty"`
+
+	// SecurityGroupIDRefs name SecurityGroups in this namespace whose ids
+	// fill securityGroupIDs.
+	// +optional
+	SecurityGroupIDRefs []xpv2.Reference `json:"securityGroupIDRefs,omitempty"`
+
+	// SecurityGroupIDSelector selects SecurityGroups in this namespace
+	// whose ids fill securityGroupIDs.
+	// +optional
+	SecurityGroupIDSelector *xpv2.Selector `json:"securityGroupIDSelector,omitempty"`
 
 	// SnapshotRetentionLimit in days; 0 turns automatic snapshots off.
 	// Late-initialised.

@@ -171,9 +171,29 @@ type DBInstanceParameters struct {
 	// +optional
 	DBSubnetGroupName *string `json:"dbSubnetGroupName,omitempty"`
 
+	// DBSubnetGroupNameRef names a DBSubnetGroup in this namespace whose
+	// name fills dbSubnetGroupName.
+	// +optional
+	DBSubnetGroupNameRef *xpv2.Reference `json:"dbSubnetGroupNameRef,omitempty"`
+
+	// DBSubnetGroupNameSelector selects a DBSubnetGroup in this namespace
+	// whose name fills dbSubnetGroupName.
+	// +optional
+	DBSubnetGroupNameSelector *xpv2.Selector `json:"dbSubnetGroupNameSelector,omitempty"`
+
 	// VPCSecurityGroupIDs control network access. Late-initialised.
 	// +optional
 	VPCSecurityGroupIDs []string `json:"vpcSecurityGroupIDs,omitempty"`
+
+	// VPCSecurityGroupIDRefs name SecurityGroups in this namespace whose
+	// ids fill vpcSecurityGroupIDs.
+	// +optional
+	VPCSecurityGroupIDRefs []xpv2.Reference `json:"vpcSecurityGroupIDRefs,omitempty"`
+
+	// VPCSecurityGroupIDSelector selects SecurityGroups in this namespace
+	// whose ids fill vpcSecurityGroupIDs.
+	// +optional
+	VPCSecurityGroupIDSelector *xpv2.Selector `json:"vpcSecurityGroupIDSelector,omitempty"`
 
 	// DBParameterGroupName applies a parameter group. A group RDS chose
 	// (default.<family>) is not late-initialised: its family changes with

@@ -1,5 +1,5 @@
 // Package v1alpha1 contains the rds.aws.appinfra.io API: the namespaced
-// DBInstance managed resource.
+// DBInstance and DBSubnetGroup managed resources.
 // +kubebuilder:object:generate=true
 // +groupName=rds.aws.appinfra.io
 // +versionName=v1alpha1

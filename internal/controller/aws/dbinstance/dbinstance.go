@@ -24,7 +24,6 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
-	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 	"github.com/appinfra/provider-appinfra/internal/secretkey"
@@ -47,18 +46,8 @@ type api interface {
 	RemoveTagsFromResource(ctx context.Context, in *rds.RemoveTagsFromResourceInput, opts ...func(*rds.Options)) (*rds.RemoveTagsFromResourceOutput, error)
 }
 
-// newAPI returns the RDS client of a cached config, made once per config.
-func newAPI(c *awsclient.Config) api {
-	cl, _ := clientcache.Value(&c.Values, "rds", func() (*rds.Client, error) {
-		return rds.NewFromConfig(c.AWS, func(o *rds.Options) {
-			o.APIOptions = append(o.APIOptions, c.APIOptions("rds")...)
-			if u := c.Endpoint("rds"); u != "" {
-				o.BaseEndpoint = aws.String(u)
-			}
-		}), nil
-	})
-	return cl
-}
+// newAPI returns the config's RDS client, made once per config.
+func newAPI(c *awsclient.Config) api { return c.RDS() }
 
 // busyPoll is how often an instance in a transitional state is checked.
 const busyPoll = 10 * time.Second

@@ -24,7 +24,6 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
-	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 	"github.com/appinfra/provider-appinfra/internal/secretkey"
@@ -45,18 +44,8 @@ type api interface {
 	RemoveTagsFromResource(ctx context.Context, in *elasticache.RemoveTagsFromResourceInput, opts ...func(*elasticache.Options)) (*elasticache.RemoveTagsFromResourceOutput, error)
 }
 
-// newAPI returns the ElastiCache client of a cached config, made once.
-func newAPI(c *awsclient.Config) api {
-	cl, _ := clientcache.Value(&c.Values, "elasticache", func() (*elasticache.Client, error) {
-		return elasticache.NewFromConfig(c.AWS, func(o *elasticache.Options) {
-			o.APIOptions = append(o.APIOptions, c.APIOptions("elasticache")...)
-			if u := c.Endpoint("elasticache"); u != "" {
-				o.BaseEndpoint = aws.String(u)
-			}
-		}), nil
-	})
-	return cl
-}
+// newAPI returns the config's ElastiCache client, made once per config.
+func newAPI(c *awsclient.Config) api { return c.ElastiCache() }
 
 // busyPoll is how often a group in a transitional state is checked.
 const busyPoll = 10 * time.Second
