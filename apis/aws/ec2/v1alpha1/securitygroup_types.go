@@ -37,6 +37,7 @@ type Rule struct {
 
 	// CIDRBlocks (IPv4) the rule admits.
 	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:items:MaxLength=18
 	// +kubebuilder:validation:items:XValidation:rule="isCIDR(self) && cidr(self).ip().family() == 4",message="cidrBlocks must be IPv4 CIDR blocks, such as 10.0.1.0/24"
 	// +listType=set
 	// +optional

@@ -197,11 +197,12 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.SecurityGroup) (mana
 	case err == nil, awsclient.HasCode(err, "InvalidGroup.NotFound"):
 		return managed.ExternalDelete{}, nil
 	case awsclient.HasCode(err, "DependencyViolation"):
-		// A database, a cache or another group's rule still uses it: EC2
-		// deletes it once they are gone, which is usually a matter of
-		// minutes while they are deleted too. Waiting is not an error.
-		cr.SetConditions(xpv2.Deleting().WithMessage("waiting: the security group is still in use (by an instance, a cache or another group's rule); it is deleted once nothing uses it"))
-		return managed.ExternalDelete{}, nil
+		// A database, a cache or another group's rule still uses it,
+		// usually because it is being deleted too. The runtime marks a
+		// deletion that went through as plain Deleting, so the wait is
+		// said as the error the resource shows (Synced=False) until
+		// EC2 lets the group go; the retries back off.
+		return managed.ExternalDelete{}, errors.New("waiting to delete: the security group is still in use (by an instance, a cache or another group's rule); it is deleted once nothing uses it")
 	default:
 		return managed.ExternalDelete{}, errors.Wrap(err, "cannot delete security group")
 	}

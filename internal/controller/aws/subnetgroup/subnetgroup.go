@@ -165,9 +165,11 @@ func (e *External[T]) Delete(ctx context.Context, cr T) (managed.ExternalDelete,
 		return managed.ExternalDelete{}, errors.Wrapf(err, "cannot delete %s", e.What)
 	}
 	if inUse {
-		// An instance or a cache in it is still being deleted, usually:
-		// waiting is not an error.
-		cr.SetConditions(xpv2.Deleting().WithMessage("waiting: the " + e.What + " is still in use; it is deleted once nothing in it remains"))
+		// An instance or a cache in it is usually being deleted too. The
+		// runtime marks a deletion that went through as plain Deleting,
+		// so the wait is said as the error the resource shows until the
+		// service lets the group go; the retries back off.
+		return managed.ExternalDelete{}, errors.Errorf("waiting to delete: the %s is still in use by an instance or a cache; it is deleted once nothing in it remains", e.What)
 	}
 	return managed.ExternalDelete{}, nil
 }
