@@ -202,6 +202,9 @@ up() {
   kubectl wait --for=condition=Established --timeout=120s compositeresourcedefinitions.apiextensions.crossplane.io --all >/dev/null
   kubectl get compositeresourcedefinitions.apiextensions.crossplane.io 2>/dev/null
 
+  say "describing the dev environment's network (examples/platform/environmentconfig-dev.yaml): the local cloud's VPC, its private subnets, and the host as where applications run"
+  kubectl apply -f examples/platform/environmentconfig-dev.yaml
+
   say "applying examples/platform/appenvironment.yaml: a bucket, a PostgreSQL database and a Redis cache with one Secret, shop-env (about a minute)"
   kubectl apply -f examples/platform/appenvironment.yaml
   # From here on the stack stays up whatever happens, for you to look at.

@@ -207,7 +207,7 @@ func StartStack(ctx context.Context, root string, o StackOptions) (_ *Stack, err
 type Endpoints struct {
 	// S3 is kumo's.
 	S3 string
-	// AWS serves RDS and ElastiCache: the local cloud's.
+	// AWS serves RDS, ElastiCache and EC2: the local cloud's.
 	AWS string
 	// GCS is fake-gcs-server's JSON API.
 	GCS string
@@ -272,6 +272,7 @@ spec:
     services:
       rds: %s
       elasticache: %s
+      ec2: %s
     resourceCABundle: |
 %s
   s3:
@@ -287,7 +288,7 @@ spec:
     source: None
   endpoint:
     storage: %s
-`, AWSCredentialsSecret(id, secret), e.S3, e.AWS, e.AWS, indent(string(ca), "      "), e.GCS), nil
+`, AWSCredentialsSecret(id, secret), e.S3, e.AWS, e.AWS, e.AWS, indent(string(ca), "      "), e.GCS), nil
 }
 
 // AWSCredentialsSecret is the credentials Secret of the default AWS

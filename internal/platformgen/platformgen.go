@@ -120,10 +120,10 @@ func sourceAPIs(dir string) ([]string, error) {
 	return apis, nil
 }
 
-// addSteps appends the steps of an API's pipeline (after compose) to the
-// bundle's. A step the bundle has already, by name, such as the
-// resources-ready step every Composition ends with, is taken once
-// (sameSteps has checked that its copies are the same).
+// addSteps appends steps of an API's pipeline (those before compose, or
+// those after) to the bundle's. A step the bundle has already, by name,
+// such as the resources-ready step every Composition ends with, is taken
+// once (sameSteps has checked that its copies are the same).
 func addSteps(steps, add []any) []any {
 	for _, st := range add {
 		name := get(st, "step")
@@ -211,8 +211,25 @@ func marshal(o obj) ([]byte, error) {
 }
 
 // movable are the patch types whose paths the bundle moves into a
-// section; a Composition to be bundled may use no other kind of patch.
-var movable = []string{"FromCompositeFieldPath", "ToCompositeFieldPath"}
+// section, and FromEnvironmentFieldPath, which reads the environment every
+// section shares; a Composition to be bundled may use no other kind of
+// patch.
+var movable = []string{"FromCompositeFieldPath", "ToCompositeFieldPath", "FromEnvironmentFieldPath"}
+
+// composeStep is the index of the pipeline's compose step: the
+// function-patch-and-transform step whose resources the generator reads.
+// Steps before it prepare (the environment), steps after it act on what
+// it composed.
+func composeStep(pipeline []any) (int, error) {
+	i := slices.IndexFunc(pipeline, func(st any) bool { return get(st, "step") == "compose" })
+	if i < 0 {
+		return 0, fmt.Errorf("no step named compose")
+	}
+	if get(pipeline, i, "functionRef", "name") != "function-patch-and-transform" {
+		return 0, fmt.Errorf("the compose step is not function-patch-and-transform's")
+	}
+	return i, nil
+}
 
 // bundleable checks that every path of the composite a pipeline reads or
 // writes can be moved into a section: patches of the types in movable,
@@ -221,7 +238,11 @@ var movable = []string{"FromCompositeFieldPath", "ToCompositeFieldPath"}
 // composite's parameters or write its status (their templates are code
 // the bundle cannot rewrite).
 func bundleable(pipeline []any) error {
-	input := asObj(get(pipeline, 0, "input"))
+	c, err := composeStep(pipeline)
+	if err != nil {
+		return err
+	}
+	input := asObj(get(pipeline, c, "input"))
 	if len(list(input, "patchSets")) > 0 {
 		return fmt.Errorf("patchSets cannot be bundled: write the patches on each resource")
 	}
@@ -232,10 +253,10 @@ func bundleable(pipeline []any) error {
 			}
 		}
 	}
-	for i, st := range pipeline[1:] {
+	for i, st := range pipeline {
 		tpl, _ := get(st, "input", "inline", "template").(string)
-		if strings.Contains(tpl, "spec.parameters") || strings.Contains(tpl, "composite.resource.status") {
-			return fmt.Errorf("step %v (%d): its template reads the composite's parameters or status, which the bundle moves into a section and cannot rewrite in a template", get(st, "step"), i+1)
+		if i != c && (strings.Contains(tpl, "spec.parameters") || strings.Contains(tpl, "composite.resource.status")) {
+			return fmt.Errorf("step %v (%d): its template reads the composite's parameters or status, which the bundle moves into a section and cannot rewrite in a template", get(st, "step"), i)
 		}
 	}
 	return nil
@@ -266,10 +287,15 @@ func appEnvironment(dir string) (map[string]obj, error) {
 	params, status := obj{}, obj{}
 	var keys []any
 	var resources []any
-	// steps are the sections' pipeline steps after compose, such as
-	// SQLDatabase's storage-never-shrinks: they act on the resources by
-	// name, which the bundle keeps.
-	var steps []any
+	// before and after are the sections' pipeline steps before compose
+	// (the environment) and after it, such as SQLDatabase's
+	// storage-never-shrinks: they act on the resources by name, which the
+	// bundle keeps.
+	var before, after []any
+	// lasts are the sections' last steps: one that ends every section
+	// (resources-ready, which decides the composite's readiness) ends the
+	// bundle too.
+	var lasts []any
 	var region any
 	for _, s := range sections {
 		files, err := readAPI(dir, s.api)
@@ -321,10 +347,12 @@ func appEnvironment(dir string) (map[string]obj, error) {
 		if err := bundleable(pipeline); err != nil {
 			return nil, fmt.Errorf("%s/%s: %w", s.api, s.composition, err)
 		}
-		steps = addSteps(steps, pipeline[1:])
-		rs, err := getList(pipeline, 0, "input", "resources")
+		c, _ := composeStep(pipeline) // bundleable found it
+		before, after = addSteps(before, pipeline[:c]), addSteps(after, pipeline[c+1:])
+		lasts = append(lasts, get(pipeline, len(pipeline)-1, "step"))
+		rs, err := getList(pipeline, c, "input", "resources")
 		if err != nil {
-			return nil, fmt.Errorf("%s/%s: the first step: %w", s.api, s.composition, err)
+			return nil, fmt.Errorf("%s/%s: the compose step: %w", s.api, s.composition, err)
 		}
 		for _, r := range rs {
 			r, ok := r.(obj)
@@ -350,6 +378,10 @@ func appEnvironment(dir string) (map[string]obj, error) {
 			}
 			resources = append(resources, r)
 		}
+	}
+	if slices.IndexFunc(lasts, func(l any) bool { return l != lasts[0] }) < 0 {
+		i := slices.IndexFunc(after, func(st any) bool { return get(st, "step") == lasts[0] })
+		after = append(slices.Delete(slices.Clone(after), i, i+1), after[i])
 	}
 	params["region"] = region
 	xrd := obj{
@@ -388,10 +420,10 @@ func appEnvironment(dir string) (map[string]obj, error) {
 			"compositeTypeRef":                  obj{"apiVersion": Group + "/v1alpha1", "kind": "XAppEnvironment"},
 			"writeConnectionSecretsToNamespace": "crossplane-system",
 			"mode":                              "Pipeline",
-			"pipeline": append([]any{obj{
+			"pipeline": append(append(before, obj{
 				"step": "compose", "functionRef": obj{"name": "function-patch-and-transform"},
 				"input": obj{"apiVersion": "pt.fn.crossplane.io/v1beta1", "kind": "Resources", "resources": resources},
-			}}, steps...),
+			}), after...),
 		},
 	}
 	return map[string]obj{"definition.yaml": xrd, "composition-aws.yaml": comp}, nil
@@ -488,9 +520,13 @@ func namespacedComposition(in obj) (obj, error) {
 	if err != nil {
 		return nil, err
 	}
-	resources, err := getList(pipeline, 0, "input", "resources")
+	c, err := composeStep(pipeline)
 	if err != nil {
-		return nil, fmt.Errorf("the first step: %w", err)
+		return nil, err
+	}
+	resources, err := getList(pipeline, c, "input", "resources")
+	if err != nil {
+		return nil, fmt.Errorf("the compose step: %w", err)
 	}
 	type detail struct{ resource, key, name string }
 	var details []detail
@@ -544,14 +580,16 @@ data:
 		}
 		t.WriteString("{{- end }}{{ end }}\n")
 	}
-	spec["pipeline"] = append(pipeline, obj{
+	// Right after compose: the last step (resources-ready) decides the
+	// composite's readiness, which any step after it would lose.
+	spec["pipeline"] = slices.Insert(pipeline, c+1, any(obj{
 		"step":        "connection-secret",
 		"functionRef": obj{"name": "function-go-templating"},
 		"input": obj{
 			"apiVersion": "gotemplating.fn.crossplane.io/v1beta1", "kind": "GoTemplate",
 			"source": "Inline", "inline": obj{"template": t.String()},
 		},
-	})
+	}))
 	return o, nil
 }
 

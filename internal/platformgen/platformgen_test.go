@@ -72,8 +72,16 @@ func TestAppEnvironmentBundlesTheThreeAPIs(t *testing.T) {
 		t.Error("the database section lost SQLDatabase's size enum")
 	}
 
+	pipeline := get(comp, "spec", "pipeline").([]any)
+	c, err := composeStep(pipeline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != 1 || get(pipeline, 0, "step") != "environment" {
+		t.Errorf("compose is step %d, after %v: want the environment step first, then compose", c, get(pipeline, 0, "step"))
+	}
 	var names []string
-	for _, r := range get(comp, "spec", "pipeline", 0, "input", "resources").([]any) {
+	for _, r := range get(pipeline, c, "input", "resources").([]any) {
 		r := r.(obj)
 		names = append(names, r["name"].(string))
 		for _, p := range list(r, "patches") {
@@ -85,8 +93,8 @@ func TestAppEnvironmentBundlesTheThreeAPIs(t *testing.T) {
 			}
 		}
 	}
-	if !slices.Equal(names, []string{"bucket", "database", "cache"}) {
-		t.Errorf("resources %v, want bucket, database, cache", names)
+	if want := []string{"bucket", "database", "database-subnets", "database-firewall", "cache", "cache-subnets", "cache-firewall"}; !slices.Equal(names, want) {
+		t.Errorf("resources %v, want %v", names, want)
 	}
 }
 
@@ -103,6 +111,12 @@ func TestBundleKeepsSectionSteps(t *testing.T) {
 		if !slices.Contains(steps, "storage-never-shrinks") {
 			t.Errorf("%s: steps %v lack storage-never-shrinks", f, steps)
 		}
+		// resources-ready ends every section, and so the bundle: it
+		// decides the composite's readiness, which a later step would
+		// lose.
+		if steps[len(steps)-1] != "resources-ready" {
+			t.Errorf("%s: steps %v do not end with resources-ready", f, steps)
+		}
 	}
 }
 
@@ -118,11 +132,17 @@ func TestNamespacedForms(t *testing.T) {
 		}
 		comp := g[api+"/namespaced/composition-aws.yaml"]
 		steps := get(comp, "spec", "pipeline").([]any)
-		last := steps[len(steps)-1]
-		if get(last, "step") != "connection-secret" || get(last, "functionRef", "name") != "function-go-templating" {
-			t.Errorf("%s: the namespaced composition does not compose its connection Secret last", api)
+		c, err := composeStep(steps)
+		if err != nil {
+			t.Fatalf("%s: %v", api, err)
 		}
-		for _, r := range get(steps[0], "input", "resources").([]any) {
+		if next := get(steps, c+1); get(next, "step") != "connection-secret" || get(next, "functionRef", "name") != "function-go-templating" {
+			t.Errorf("%s: the namespaced composition does not compose its connection Secret right after compose", api)
+		}
+		if get(steps, len(steps)-1, "step") != "resources-ready" {
+			t.Errorf("%s: the namespaced composition does not end with resources-ready", api)
+		}
+		for _, r := range get(steps[c], "input", "resources").([]any) {
 			if r.(obj)["connectionDetails"] != nil {
 				t.Errorf("%s: resource %v keeps connectionDetails, which a v2 XR cannot have", api, r.(obj)["name"])
 			}
@@ -247,6 +267,11 @@ func TestBadSourcesAreErrors(t *testing.T) {
 			},
 			want: "reads the composite's parameters or status",
 		},
+		"NoComposeStep": {
+			file: "cache/composition-aws.yaml",
+			edit: func(s string) string { return strings.Replace(s, "    - step: compose\n", "    - step: resources\n", 1) },
+			want: "no step named compose",
+		},
 		"PipelineNotAList": {
 			file: "cache/composition-aws.yaml",
 			edit: func(s string) string { return strings.Replace(s, "  pipeline:\n", "  pipeline: {}\n  unused:\n", 1) },
@@ -278,7 +303,7 @@ func TestNewAPIIsDiscovered(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := strings.NewReplacer("xcaches", "xqueues", "XCache", "XQueue", "caches", "queues", "kind: Cache", "kind: Queue", "name: cache-aws", "name: queue-aws").Replace(string(b))
+		s := strings.NewReplacer("xcaches", "xqueues", "XCache", "XQueue", "plural: caches", "plural: queues", "kind: Cache", "kind: Queue", "name: cache-aws", "name: queue-aws").Replace(string(b))
 		if err := os.MkdirAll(filepath.Join(dir, "queue"), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -166,6 +166,14 @@ func installPlatformAPIs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The dev environment's network, as make dev describes it.
+	b, err := os.ReadFile(filepath.Join(root, "examples", "platform", "environmentconfig-dev.yaml"))
+	if err != nil {
+		return err
+	}
+	if err := local.Apply(ctx, kube, string(b)); err != nil {
+		return err
+	}
 	for _, name := range xrds {
 		xrd := &unstructured.Unstructured{}
 		xrd.SetGroupVersionKind(xrdGVK)

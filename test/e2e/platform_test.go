@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/appinfra/provider-appinfra/cluster/local"
+	localec2 "github.com/appinfra/provider-appinfra/cluster/localcloud/ec2"
 	"github.com/appinfra/provider-appinfra/test/probe"
 )
 
@@ -74,6 +75,12 @@ func TestAppEnvironmentClaim(t *testing.T) {
 		}
 	}
 	useAppEnvironment(t, env)
+
+	// The database is placed in the dev environment's network: a subnet
+	// group of its private subnets and a security group of its own.
+	if err := placedIn(externalName(mrs[dbInstance]), externalName(mrs[dbSubnetGroup]), mrs[securityGroup+"/database-firewall"]); err != nil {
+		t.Error(err)
+	}
 
 	// The claim's labels are tags on the cloud resources.
 	wantTags := map[string]string{"team": "shop", "environment": "dev", "cost-centre": "cc-5678"}
@@ -143,7 +150,9 @@ func TestAppEnvironmentClaim(t *testing.T) {
 		return nil
 	})
 
-	deleteClaim(t, claim, xr, mrs[s3Bucket], mrs[dbInstance], mrs[replicationGroup])
+	// Deleting finishes: the subnet groups and security groups wait for
+	// the database and the cache in them, then go.
+	deleteClaim(t, claim, xr, composed(t, xr)...)
 	assertSecretGone(t, ns, claim.GetName()+"-env")
 	assertCloudGone(t, externalName(mrs[s3Bucket]), externalName(mrs[dbInstance]), externalName(mrs[replicationGroup]))
 }
@@ -459,4 +468,57 @@ func resizeDatabase(t *testing.T, xr, db *unstructured.Unstructured, size, class
 		}
 		return nil
 	})
+}
+
+// placedIn says whether RDS reports instance id in the subnet group and
+// behind the security group the platform composed for it.
+func placedIn(id, subnets string, sg *unstructured.Unstructured) error {
+	out, err := rdsClient.DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(id)})
+	if err != nil {
+		return err
+	}
+	db := out.DBInstances[0]
+	if db.DBSubnetGroup == nil || aws.ToString(db.DBSubnetGroup.DBSubnetGroupName) != subnets || aws.ToString(db.DBSubnetGroup.VpcId) != localec2.VPCID {
+		return fmt.Errorf("instance %s is in subnet group %+v, want %s of %s", id, db.DBSubnetGroup, subnets, localec2.VPCID)
+	}
+	sgID, _, _ := unstructured.NestedString(sg.Object, "status", "atProvider", "id")
+	if len(db.VpcSecurityGroups) != 1 || aws.ToString(db.VpcSecurityGroups[0].VpcSecurityGroupId) != sgID {
+		return fmt.Errorf("instance %s has security groups %+v, want only %s", id, db.VpcSecurityGroups, sgID)
+	}
+	return nil
+}
+
+// TestClaimOutsideAnyEnvironment: a claim whose environment no
+// EnvironmentConfig describes gets nothing that needs a network, no cloud
+// call, and says why on the claim.
+func TestClaimOutsideAnyEnvironment(t *testing.T) {
+	t.Parallel()
+	ns := namespace(t, "team-qa")
+	claim := example(t, "examples/platform/sqldatabase.yaml")
+	claim.SetNamespace(ns)
+	claim.SetName("unplaced-db")
+	labels := claim.GetLabels()
+	labels["environment"] = "qa"
+	claim.SetLabels(labels)
+	if err := kube.Create(context.Background(), claim); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Minute, "the claim says it has no environment", func() error {
+		if err := get(claim); err != nil {
+			return err
+		}
+		status, msg := condition(claim, "EnvironmentReady")
+		if status != "False" || !strings.Contains(msg, "no EnvironmentConfig is labelled platform.appinfra.io/environment=qa") {
+			return fmt.Errorf("EnvironmentReady %s: %q", status, msg)
+		}
+		if status, _ := condition(claim, "Ready"); status == "True" {
+			return errors.New("the claim is Ready with nothing composed")
+		}
+		return nil
+	})
+	xr := compositeOf(t, claim)
+	if mrs := composed(t, xr); len(mrs) != 0 {
+		t.Errorf("composed %d resources for a claim with no network", len(mrs))
+	}
+	deleteClaim(t, claim, xr)
 }

@@ -148,6 +148,11 @@ type renderCase struct {
 	composition string // under apis/platform
 	// namespaced renders the example claim as a v2 namespaced XR.
 	namespaced bool
+	// environments are the EnvironmentConfigs on the cluster: by default
+	// the example one, for environment dev.
+	environments string
+	// nothing: the case composes nothing (its composite cannot be placed).
+	nothing bool
 	// observed are composed resources as if they existed already (under
 	// testdata/observed), and contains what the output must then hold.
 	observed string
@@ -176,8 +181,9 @@ var cases = map[string]renderCase{
 	"sqldatabase-aws-refused": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
 		observed: "database-refused.yaml", contains: []string{
 			"- ResourcesReady",
+			"database-firewall: being created",
 			"crossplane.io/external-name: orders-db-x7k2p-70ef9a28ff34",
-			"message: 'database (DBInstance orders-db-x7k2p): Synced=False: update failed: cannot modify DB instance: InvalidParameterCombination: Cannot upgrade postgres from 16.3 to 9.1'",
+			"database (DBInstance orders-db-x7k2p): Synced=False: update failed: cannot modify DB instance: InvalidParameterCombination: Cannot upgrade postgres from 16.3 to 9.1",
 		}},
 	// Any name Kubernetes accepts gives a valid cloud name: here 57
 	// characters with a dot, for a 40-character ElastiCache id.
@@ -185,6 +191,15 @@ var cases = map[string]renderCase{
 		contains: []string{"crossplane.io/external-name: checkout-sessions-for-the-europ-92989c53"}},
 	"sqldatabase-aws-ready": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
 		observed: "database-ready.yaml", contains: []string{"message: every composed resource is Synced and Ready"}},
+	// A claim whose environment no EnvironmentConfig describes gets no
+	// database, and says why.
+	"sqldatabase-aws-no-environment": {example: "testdata/claims/sqldatabase-no-environment.yaml", composition: "sqldatabase/composition-aws.yaml", nothing: true,
+		contains: []string{"- EnvironmentReady", "no EnvironmentConfig is labelled platform.appinfra.io/environment=qa",
+			"message: 'not placed: no EnvironmentConfig", "reason: Creating", "resourceRefs: []"}},
+	// An EnvironmentConfig that would open databases to the internet is
+	// refused.
+	"sqldatabase-aws-open-environment": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
+		environments: "testdata/environments/open.yaml", nothing: true, contains: []string{"lets 0.0.0.0/0 reach databases and caches"}},
 	"appenvironment-aws-refused": {example: "appenvironment.yaml", composition: "appenvironment/composition-aws.yaml",
 		observed: "database-refused.yaml", contains: []string{"database (DBInstance orders-db-x7k2p): Synced=False", "bucket: being created"}},
 }
@@ -213,6 +228,11 @@ func TestRender(t *testing.T) {
 			if tc.observed != "" {
 				args = append(args, "--observed-resources="+filepath.Join("testdata", "observed", tc.observed))
 			}
+			environments := filepath.Join(root, "examples", "platform", "environmentconfig-dev.yaml")
+			if tc.environments != "" {
+				environments = tc.environments
+			}
+			args = append(args, "--required-resources="+environments)
 			out := crossplane(t, args...)
 			// YAML folds long strings over lines: compare with runs of
 			// white space made one space.
@@ -239,6 +259,12 @@ func TestRender(t *testing.T) {
 			// spec.crossplane in the v2 layout, whatever the XRD's scope):
 			// the examples are validated as users write them, below.
 			docs := bytes.SplitN(out, []byte("\n---\n"), 2)
+			if tc.nothing {
+				if len(docs) != 1 {
+					t.Errorf("a composite that cannot be placed composed:\n%s", docs[1])
+				}
+				return
+			}
 			if len(docs) != 2 {
 				t.Fatalf("render made no composed resource:\n%s", out)
 			}
