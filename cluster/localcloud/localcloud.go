@@ -5,6 +5,14 @@
 // restarts. cmd/localcloud serves it; tests embed it with
 // httptest. Its CA, which signs the engines' TLS certificates, is
 // <data dir>/ca.crt and is served at GET /localcloud/ca.crt.
+//
+// Every address is a loopback address. An instance or a cache in a
+// subnet group is reached at its own address in the VPC (127.0.0.0/16),
+// through a gate that admits only what its security groups allow. The
+// host and everything outside the local cloud connect from 127.0.0.1,
+// the source Linux gives a connection to any 127.x address unless the
+// client binds another. One outside a subnet group is reached at
+// 127.0.0.1 by anyone.
 package localcloud
 
 import (
@@ -13,8 +21,10 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
@@ -97,10 +107,14 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 		return nil, err
 	}
 	// EC2 first: it starts nothing, so a failure needs no clean-up. A
-	// security group is in use while an instance or a cache lists it;
-	// the services that can say so are made next.
+	// security group is in use while an instance or a cache lists it, and
+	// a rule naming a group admits the endpoints of the instances and
+	// caches that list it; the services that can say so are made next.
+	// Instances and caches in subnet groups get their addresses from EC2,
+	// and their gates ask it what their groups admit (see package gate).
 	var r *rds.Service
 	var ec *elasticache.Service
+	var members endpointMembers
 	network, err := ec2.New(ec2.Config{
 		DataDir: filepath.Join(cfg.DataDir, "ec2"),
 		Region:  cfg.Region,
@@ -111,7 +125,8 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 			}
 			return ec.SecurityGroupUser(group)
 		},
-		Logf: cfg.Logf,
+		Members: members.at,
+		Logf:    cfg.Logf,
 	})
 	if err != nil {
 		return nil, err
@@ -132,6 +147,7 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 		_ = sup.StopAll()
 		return nil, err
 	}
+	members.rds.Store(r)
 	ec, err = elasticache.New(ctx, elasticache.Config{
 		DataDir: filepath.Join(cfg.DataDir, "elasticache"),
 		Region:  cfg.Region,
@@ -147,6 +163,7 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 		_ = sup.StopAll()
 		return nil, err
 	}
+	members.ec.Store(ec)
 	verifier := &sigv4.Verifier{Secrets: cfg.Credentials}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /localcloud/ca.crt", func(w http.ResponseWriter, _ *http.Request) {
@@ -176,6 +193,29 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 		})
 	}()
 	return &Cloud{supervisor: sup, rds: r, ec: ec, ec2: network, handler: mux, clock: clk, stopTicks: func() { stopTicks(); <-ticked }}, nil
+}
+
+// endpointMembers tells EC2 which security groups the endpoint at an
+// address is in. Gates ask it from their own goroutines, and RDS opens
+// gates while it restores its instances, before New has both services:
+// until each is stored, its endpoints are members of nothing, so a rule
+// naming their groups admits them a moment later.
+type endpointMembers struct {
+	rds atomic.Pointer[rds.Service]
+	ec  atomic.Pointer[elasticache.Service]
+}
+
+func (m *endpointMembers) at(addr netip.Addr) []string {
+	if r := m.rds.Load(); r != nil {
+		if groups, ok := r.SecurityGroupsAt(addr); ok {
+			return groups
+		}
+	}
+	if ec := m.ec.Load(); ec != nil {
+		groups, _ := ec.SecurityGroupsAt(addr)
+		return groups
+	}
+	return nil
 }
 
 // tickEvery is how often, in real time, the cloud looks at its schedule.

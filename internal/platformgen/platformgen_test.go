@@ -269,7 +269,9 @@ func TestBadSourcesAreErrors(t *testing.T) {
 		},
 		"NoComposeStep": {
 			file: "cache/composition-aws.yaml",
-			edit: func(s string) string { return strings.Replace(s, "    - step: compose\n", "    - step: resources\n", 1) },
+			edit: func(s string) string {
+				return strings.Replace(s, "    - step: compose\n", "    - step: resources\n", 1)
+			},
 			want: "no step named compose",
 		},
 		"PipelineNotAList": {

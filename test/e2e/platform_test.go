@@ -75,6 +75,16 @@ func TestAppEnvironmentClaim(t *testing.T) {
 		}
 	}
 	useAppEnvironment(t, env)
+	// Only where the environment's applications run reaches them: the dev
+	// environment names the host (127.0.0.1); another address is refused
+	// by the security groups the platform composed.
+	for _, ep := range [][2]string{{env["DATABASE_HOST"], env["DATABASE_PORT"]}, {env["REDIS_HOST"], env["REDIS_PORT"]}} {
+		for src, want := range map[string]bool{"127.0.0.1": true, "127.0.50.1": false} {
+			if got, err := probe.Admitted(src, ep[0], ep[1]); err != nil || got != want {
+				t.Errorf("a connection to %s:%s from %s: admitted %t (%v), want %t", ep[0], ep[1], src, got, err, want)
+			}
+		}
+	}
 
 	// The database is placed in the dev environment's network: a subnet
 	// group of its private subnets and a security group of its own.

@@ -26,6 +26,7 @@ import (
 	ecv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
 	rdsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
 	localec2 "github.com/appinfra/provider-appinfra/cluster/localcloud/ec2"
+	"github.com/appinfra/provider-appinfra/test/probe"
 )
 
 // The local cloud's network: its VPC and its private subnets.
@@ -322,6 +323,19 @@ func TestDatabaseInItsNetwork(t *testing.T) {
 	}
 	if c := clusters.CacheClusters[0]; aws.ToString(c.CacheSubnetGroupName) != name+"-cache" {
 		t.Errorf("cache cluster's subnet group: %q, want %s", aws.ToString(c.CacheSubnetGroupName), name+"-cache")
+	}
+
+	// The local cloud enforces the security groups on the endpoints: the
+	// groups admit 127.0.0.0/24, where this test runs (127.0.0.1), and
+	// nothing from 127.0.50.1.
+	conn := connSecret(t, name+"-conn")
+	for src, want := range map[string]bool{"127.0.0.1": true, "127.0.50.1": false} {
+		if got, err := probe.Admitted(src, conn["host"], conn["port"]); err != nil || got != want {
+			t.Errorf("a connection to the database at %s:%s from %s: admitted %t (%v), want %t", conn["host"], conn["port"], src, got, err, want)
+		}
+	}
+	if _, err := probe.Query(conn["url"]); err != nil {
+		t.Errorf("the database through its connection Secret: %v", err)
 	}
 
 	t.Run("SubnetGroupDriftCorrected", func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -108,4 +109,32 @@ func Ping(r *Redis) error {
 		err = fmt.Errorf("PING answered %q", pong)
 	}
 	return err
+}
+
+// Admitted says whether a TCP connection to host:port from the source
+// address src (a loopback address such as 127.0.50.1, which Linux lets a
+// client bind) is let through. The local cloud's security-group gate
+// closes a connection it refuses at once; an admitted one reaches the
+// engine, which waits for the client to speak first (PostgreSQL's
+// startup message, a TLS hello), so a read that times out means the
+// connection is open.
+func Admitted(src, host, port string) (bool, error) {
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp", net.JoinHostPort(host, port))
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) {
+		return false, nil // closed before the dial returned
+	}
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	if err := c.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
+		return false, err
+	}
+	_, err = c.Read(make([]byte, 1))
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true, nil
+	}
+	return false, nil
 }

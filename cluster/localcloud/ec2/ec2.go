@@ -4,13 +4,15 @@
 // tags. It answers the way aws-sdk-go-v2's EC2 client expects (the
 // ec2Query wire format, EC2's error codes), keeps its state in its data
 // dir, and tells the other local cloud services which subnets and groups
-// exist and what ingress a group allows.
+// exist, hands out their endpoints' addresses, and decides which
+// connections a resource's security groups admit.
 package ec2
 
 import (
 	"context"
 	"fmt"
 	"log"
+	"net/netip"
 	"sync"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
@@ -32,7 +34,12 @@ type Config struct {
 	// instance, an ElastiCache group) uses a security group, and which;
 	// such a group cannot be deleted. nil means no group is used.
 	InUse func(groupID string) (user string, used bool)
-	Logf  func(format string, args ...any)
+	// Members returns the security groups of the database or cache
+	// endpoint that has address addr, if any, so that a rule naming a
+	// source group admits its members. It is called without this
+	// service's lock. nil means no address is a member.
+	Members func(addr netip.Addr) (groups []string)
+	Logf    func(format string, args ...any)
 }
 
 // Service is the EC2 API.
@@ -42,6 +49,9 @@ type Service struct {
 
 	mu     sync.Mutex
 	groups map[string]*group
+	// addresses are the endpoints' addresses handed out, with their
+	// owners; the services that hold them save them (see addresses.go).
+	addresses map[netip.Addr]string
 
 	saveMu sync.Mutex
 }
@@ -52,7 +62,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
-	s := &Service{cfg: cfg, network: Layout(cfg.Region), groups: map[string]*group{}}
+	s := &Service{cfg: cfg, network: Layout(cfg.Region), groups: map[string]*group{}, addresses: map[netip.Addr]string{}}
 	if err := s.load(); err != nil {
 		return nil, err
 	}

@@ -145,7 +145,7 @@ func (s *Service) subnetXML(sn Subnet) xmlSubnet {
 	return xmlSubnet{
 		SubnetID: sn.ID, SubnetArn: s.arn("subnet", sn.ID), OwnerID: s.cfg.Account, State: "available",
 		VpcID: s.network.VPC.ID, CidrBlock: sn.CIDR, AvailabilityZone: sn.Zone,
-		AvailableIPAddressCount: addresses(sn.CIDR), MapPublicIPOnLaunch: sn.Public, Tags: tagsXML(subnetTags(sn)),
+		AvailableIPAddressCount: s.freeAddresses(sn.CIDR), MapPublicIPOnLaunch: sn.Public, Tags: tagsXML(subnetTags(sn)),
 	}
 }
 

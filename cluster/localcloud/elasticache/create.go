@@ -50,10 +50,12 @@ func (s *Service) createReplicationGroup(_ context.Context, r *awsquery.Request)
 	// Whatever an earlier group of the same id left is wiped; its auth
 	// file is written now, so that a restart while creating can go on.
 	if err := os.RemoveAll(s.groupDir(g.ID)); err != nil {
+		s.releaseAddresses(g)
 		s.mu.Unlock()
 		return nil, err
 	}
 	if err := s.saveAuth(g.ID, authState{Current: auth}); err != nil {
+		s.releaseAddresses(g)
 		s.mu.Unlock()
 		return nil, err
 	}

@@ -32,6 +32,7 @@ import (
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/gate"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/lifecycle"
 )
 
@@ -66,13 +67,17 @@ type Config struct {
 	// Without one, no cache subnet group can be created and security
 	// groups are not checked.
 	Network Network
-	Logf    func(format string, args ...any)
+	// OpenGate opens the gates in front of groups in cache subnet groups;
+	// nil means real ones (gate.Open).
+	OpenGate gate.Opener
+	Logf     func(format string, args ...any)
 }
 
 // Service is the ElastiCache API.
 type Service struct {
 	cfg     Config
 	machine *lifecycle.Machine
+	gates   *gate.Set
 
 	mu           sync.Mutex
 	groups       map[string]*group
@@ -92,15 +97,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.CA == nil {
 		return nil, fmt.Errorf("ElastiCache needs the local cloud's CA for transit encryption")
 	}
-	s := &Service{cfg: cfg, groups: map[string]*group{}, snapshots: map[string]*snapshot{}, subnetGroups: map[string]*subnetGroup{}}
+	s := &Service{cfg: cfg, gates: gate.NewSet(cfg.OpenGate), groups: map[string]*group{}, snapshots: map[string]*snapshot{}, subnetGroups: map[string]*subnetGroup{}}
 	s.machine = lifecycle.New(func(string, string) { s.save() })
 	if err := s.load(); err != nil {
 		return nil, err
-	}
-	// One certificate serves every TLS node; renewed here when it nears
-	// its end, it reaches the nodes as they are configured on start.
-	if err := cfg.CA.IssueServer(s.certFile(), s.keyFile()); err != nil {
-		return nil, fmt.Errorf("cannot issue the ElastiCache nodes' certificate: %w", err)
 	}
 	s.restore(ctx)
 	return s, nil
@@ -129,10 +129,14 @@ func (s *Service) API() awsquery.Service {
 	}}
 }
 
-// Close stops the transitions in flight and saves the state. Engines are
-// the caller's to stop, as they are shared with other services.
+// Close stops the transitions in flight, closes the gates and saves the
+// state. Engines are the caller's to stop, as they are shared with other
+// services.
 func (s *Service) Close() {
 	s.machine.Close()
+	if err := s.gates.CloseAll(); err != nil {
+		s.cfg.Logf("elasticache: cannot close the gates: %v", err)
+	}
 	s.save()
 }
 

@@ -2,6 +2,7 @@ package elasticache
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"time"
 )
@@ -102,6 +103,13 @@ type group struct {
 	Snapshot string `json:",omitempty"`
 	// Failover is the failover being carried out, if any.
 	Failover *failover `json:",omitempty"`
+	// PrimaryAddress and ReaderAddress are the primary and reader
+	// endpoints' own addresses in the subnet group's subnet, where their
+	// gates listen (see vpc.go); none outside a subnet group. Each member
+	// has its own too. The primary's stays through a failover, as its DNS
+	// name does on ElastiCache.
+	PrimaryAddress netip.Addr `json:",omitzero"`
+	ReaderAddress  netip.Addr `json:",omitzero"`
 }
 
 // member is a member cluster: one node, a primary or a replica.
@@ -115,6 +123,8 @@ type member struct {
 	Adding   bool  `json:",omitempty"`
 	Removing bool  `json:",omitempty"`
 	Tags     []tag `json:",omitempty"`
+	// Address is the node's own endpoint address, in a subnet group.
+	Address netip.Addr `json:",omitzero"`
 }
 
 // snapshot is a backup: an RDB file plus what ElastiCache reports about it.
@@ -196,12 +206,18 @@ func memberStatus(g *group, m *member, groupStatus string) string {
 	return statusAvailable
 }
 
-// endpoint is a member's address, once its node runs.
-func endpoint(g *group, m *member, groupStatus string) *xmlEndpoint {
+// endpoint is where member m is reached through addr (its own address,
+// or the group's primary or reader address), once its node runs; outside
+// a subnet group that is 127.0.0.1.
+func endpoint(g *group, m *member, addr netip.Addr, groupStatus string) *xmlEndpoint {
 	if m.Port == 0 || m.Adding || groupStatus == statusCreating {
 		return nil
 	}
-	return &xmlEndpoint{Address: "127.0.0.1", Port: m.Port}
+	host, port := "127.0.0.1", m.Port
+	if addr.IsValid() {
+		host, port = addr.String(), listenPort(g)
+	}
+	return &xmlEndpoint{Address: host, Port: port}
 }
 
 // reader is the member behind the reader endpoint: the first replica that
@@ -275,15 +291,15 @@ func (s *Service) replicationGroupXML(g *group, status string) xmlReplicationGro
 		ng.NodeGroupMembers = append(ng.NodeGroupMembers, xmlNodeGroupMember{
 			CacheClusterId:            m.ID,
 			CacheNodeId:               "0001",
-			ReadEndpoint:              endpoint(g, m, status),
+			ReadEndpoint:              endpoint(g, m, m.Address, status),
 			PreferredAvailabilityZone: g.AvailabilityZone,
 			CurrentRole:               role,
 		})
 	}
 	slices.Sort(x.MemberClusters)
-	ng.PrimaryEndpoint = endpoint(g, g.primary(), status)
+	ng.PrimaryEndpoint = endpoint(g, g.primary(), g.PrimaryAddress, status)
 	if ng.PrimaryEndpoint != nil {
-		ng.ReaderEndpoint = endpoint(g, reader(g), status)
+		ng.ReaderEndpoint = endpoint(g, reader(g), g.ReaderAddress, status)
 	}
 	x.NodeGroups = []xmlNodeGroup{ng}
 	return x
@@ -334,7 +350,7 @@ func (s *Service) cacheClusterXML(g *group, m *member, groupStatus string, nodes
 			CacheNodeId:              "0001",
 			CacheNodeStatus:          st,
 			CacheNodeCreateTime:      formatTime(m.CreateTime),
-			Endpoint:                 endpoint(g, m, groupStatus),
+			Endpoint:                 endpoint(g, m, m.Address, groupStatus),
 			ParameterGroupStatus:     "in-sync",
 			CustomerAvailabilityZone: g.AvailabilityZone,
 		}}

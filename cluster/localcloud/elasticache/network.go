@@ -1,20 +1,30 @@
 package elasticache
 
 import (
+	"net/netip"
 	"slices"
 	"sort"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
 )
 
-// Network is the part of the local cloud's VPCs that ElastiCache asks
-// about: where a subnet is, and which VPC a security group belongs to. The
-// local cloud's EC2 satisfies it. ElastiCache never calls it while holding
-// its own lock, so an implementation may call SecurityGroupUser while
-// holding its own.
+// Network is the part of the local cloud's VPCs that ElastiCache uses:
+// where a subnet is, which VPC a security group belongs to and which is a
+// VPC's default, addresses of their own for a group's endpoints in a
+// cache subnet group, and whether its security groups admit a
+// connection. The local cloud's EC2 satisfies it. ElastiCache looks
+// groups and subnets up, and asks Admits, without holding its own lock,
+// so an implementation may call SecurityGroupUser and SecurityGroupsAt
+// from those; it allocates, claims and releases addresses holding it, so
+// those must not call back into ElastiCache.
 type Network interface {
 	Subnet(id string) (vpc, zone, cidr string, ok bool)
 	SecurityGroupVPC(id string) (vpc string, ok bool)
+	DefaultSecurityGroup(vpc string) (id string, ok bool)
+	AllocateAddress(subnetID, owner string) (netip.Addr, error)
+	ClaimAddress(addr netip.Addr, owner string) error
+	ReleaseAddress(addr netip.Addr)
+	Admits(groups []string, src netip.Addr, port int) bool
 }
 
 // groupVPCs is what the network said of some security groups: the VPC of
@@ -71,8 +81,9 @@ func checkSecurityGroups(ids []string, vpcs groupVPCs, sg *subnetGroup) error {
 
 // place puts a new replication group in its cache subnet group, if it
 // names one: the subnet group must exist, the security groups must be in
-// its VPC, and the nodes sit in the subnet group's first zone. s.mu is
-// held.
+// its VPC, and the nodes sit in the subnet group's first zone. It gets
+// the VPC's default security group if it names none, and its endpoints
+// their addresses. s.mu is held.
 func (s *Service) place(g *group, vpcs groupVPCs) error {
 	var sg *subnetGroup
 	if g.SubnetGroup != "" {
@@ -84,10 +95,11 @@ func (s *Service) place(g *group, vpcs groupVPCs) error {
 	if err := checkSecurityGroups(g.SecurityGroupIDs, vpcs, sg); err != nil {
 		return err
 	}
-	if sg != nil {
-		g.AvailabilityZone = sg.Subnets[0].Zone
+	if sg == nil {
+		return nil
 	}
-	return nil
+	g.AvailabilityZone = sg.Subnets[0].Zone
+	return s.connect(g, sg)
 }
 
 // SecurityGroupUser returns the id of a replication group that lists

@@ -105,6 +105,11 @@ func (s *Service) changeReplicas(r *awsquery.Request, edit func(g *group, want i
 		s.mu.Unlock()
 		return nil, err
 	}
+	if err := s.allocateMembers(g); err != nil {
+		g.Members = before
+		s.mu.Unlock()
+		return nil, err
+	}
 	s.machine.Start(key(id), s.modifyTransition(id))
 	out := replicationGroupResult{ReplicationGroup: s.replicationGroupXML(g, s.status(id))}
 	s.mu.Unlock()

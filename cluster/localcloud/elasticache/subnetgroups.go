@@ -31,6 +31,18 @@ type subnet struct {
 	Zone string
 }
 
+// subnetIn is the group's first subnet in zone, where a replication
+// group's endpoints have their addresses; the first subnet if none is
+// there.
+func (sg *subnetGroup) subnetIn(zone string) string {
+	for _, sn := range sg.Subnets {
+		if sn.Zone == zone {
+			return sn.ID
+		}
+	}
+	return sg.Subnets[0].ID
+}
+
 func errSubnetGroupNotFound(name string) error {
 	return awsquery.Errorf(400, "CacheSubnetGroupNotFoundFault", "Cache subnet group %s not found.", name)
 }

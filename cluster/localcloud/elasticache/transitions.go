@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -74,6 +75,7 @@ func (s *Service) deleteTransition(id string) lifecycle.Transition {
 				}
 			}
 			s.mu.Unlock()
+			s.closeGates(id)
 			var errs []error
 			for _, m := range members {
 				errs = append(errs, s.cfg.Engines.Stop(nodeKey(m)))
@@ -85,6 +87,9 @@ func (s *Service) deleteTransition(id string) lifecycle.Transition {
 				return err
 			}
 			s.mu.Lock()
+			if g, ok := s.groups[id]; ok {
+				s.releaseAddresses(g)
+			}
 			delete(s.groups, id)
 			s.mu.Unlock()
 			return nil
@@ -101,10 +106,13 @@ type nodePlan struct {
 	dir       string
 	port      int
 	tls       bool
+	// addrs are the group's endpoint addresses, which its certificate
+	// names: any node may come to serve the primary or reader endpoint.
+	addrs []netip.Addr
 }
 
 func (s *Service) plan(g *group, m *member) nodePlan {
-	p := nodePlan{engine: g.Engine, clusterID: m.ID, dir: s.nodeDir(g.ID, m.ID), port: int(m.Port), tls: g.TransitEncryption}
+	p := nodePlan{engine: g.Engine, clusterID: m.ID, dir: s.nodeDir(g.ID, m.ID), port: int(m.Port), tls: g.TransitEncryption, addrs: addresses(g)}
 	if p.port == 0 && m == g.primary() {
 		p.port = int(g.Port)
 	}
@@ -153,11 +161,18 @@ func (s *Service) startGroup(ctx context.Context, id string, wait bool) error {
 }
 
 // startNode configures and starts one node, as a replica of primaryPort
-// unless that is 0, and records its port.
+// unless that is 0, records its port and brings the group's gates in
+// line.
 func (s *Service) startNode(ctx context.Context, groupID string, p nodePlan, primaryPort int, auth engines.RedisAuth) (int, error) {
 	n := engines.RedisNode{Primary: primaryPort, Auth: auth}
 	if p.tls {
-		n.TLS = &engines.RedisTLS{CertFile: s.certFile(), KeyFile: s.keyFile(), CAFile: s.cfg.CA.CertFile}
+		// Issued here, when missing, near its end or short of an address
+		// (a replica added), so each node starts with one that names all
+		// of the group's endpoints.
+		if err := s.cfg.CA.IssueServer(s.certFile(groupID), s.keyFile(groupID), p.addrs...); err != nil {
+			return 0, fmt.Errorf("cannot issue the certificate of replication group %s: %w", groupID, err)
+		}
+		n.TLS = &engines.RedisTLS{CertFile: s.certFile(groupID), KeyFile: s.keyFile(groupID), CAFile: s.cfg.CA.CertFile}
 	}
 	if err := s.cfg.Engines.ConfigureRedis(ctx, nodeKey(p.clusterID), p.engine, p.dir, n); err != nil {
 		return 0, fmt.Errorf("cannot configure node %s: %w", p.clusterID, err)
@@ -178,7 +193,7 @@ func (s *Service) startNode(ctx context.Context, groupID string, p nodePlan, pri
 	}
 	s.mu.Unlock()
 	s.save()
-	return port, nil
+	return port, s.syncGates(groupID)
 }
 
 // waitSynced polls until a replica has synced with its primary.
@@ -258,6 +273,10 @@ func (s *Service) converge(ctx context.Context, id string) error {
 		}
 		s.mu.Unlock()
 	}
+	// The gates of nodes being removed close before the nodes stop.
+	if err := s.syncGates(id); err != nil {
+		return err
+	}
 	for _, p := range removing {
 		if err := s.cfg.Engines.Stop(nodeKey(p.clusterID)); err != nil {
 			return err
@@ -267,6 +286,7 @@ func (s *Service) converge(ctx context.Context, id string) error {
 		}
 		s.mu.Lock()
 		if m := g.member(p.clusterID); m != nil {
+			s.releaseAddress(m.Address)
 			g.Members = removeMember(g.Members, m)
 		}
 		s.mu.Unlock()
@@ -352,11 +372,13 @@ func (s *Service) logFailure(id, what string) func(error) {
 	return func(err error) { s.cfg.Logf("elasticache: %s of replication group %s failed: %v", what, id, err) }
 }
 
-// restore brings saved groups back after a restart: the nodes of groups
-// that had them run again (so they are reachable as soon as the server
-// answers), and interrupted transitions run again.
+// restore brings saved groups back after a restart: their addresses are
+// claimed again, the nodes (and gates) of groups that had them run again,
+// so they are reachable as soon as the server answers, and interrupted
+// transitions run again.
 func (s *Service) restore(ctx context.Context) {
 	s.mu.Lock()
+	s.claimAddresses()
 	statuses := make(map[string]string, len(s.groups))
 	for id, g := range s.groups {
 		statuses[id] = g.Status
@@ -388,5 +410,11 @@ func (s *Service) restore(ctx context.Context) {
 	s.save()
 }
 
-func (s *Service) certFile() string { return filepath.Join(s.cfg.DataDir, "tls", "server.crt") }
-func (s *Service) keyFile() string  { return filepath.Join(s.cfg.DataDir, "tls", "server.key") }
+// certFile and keyFile are a group's own server certificate and key,
+// which its nodes copy: each group's names its own endpoint addresses.
+func (s *Service) certFile(id string) string {
+	return filepath.Join(s.groupDir(id), "tls", "server.crt")
+}
+func (s *Service) keyFile(id string) string {
+	return filepath.Join(s.groupDir(id), "tls", "server.key")
+}

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"math/big"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -140,11 +141,16 @@ func (ca *CA) create(dir, keyFile string) error {
 func (ca *CA) PEM() []byte { return ca.pem }
 
 // IssueServer makes sure certFile and keyFile hold a certificate this CA
-// signed, for 127.0.0.1, ::1 and localhost, valid for a while yet; it
-// issues a new one otherwise.
-func (ca *CA) IssueServer(certFile, keyFile string) error {
-	if ca.validServer(certFile, keyFile) {
+// signed, for 127.0.0.1, ::1, localhost and the addresses in ips (a
+// cache's endpoints in its VPC), valid for a while yet; it issues a new
+// one otherwise, and so when an address is missing.
+func (ca *CA) IssueServer(certFile, keyFile string, ips ...netip.Addr) error {
+	if ca.validServer(certFile, keyFile, ips) {
 		return nil
+	}
+	sans := []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	for _, ip := range ips {
+		sans = append(sans, net.IP(ip.AsSlice()))
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -164,7 +170,7 @@ func (ca *CA) IssueServer(certFile, keyFile string) error {
 		// Client auth too: a Redis replica presents the same certificate
 		// to its primary.
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		IPAddresses: sans,
 		DNSNames:    []string{"localhost"},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
@@ -180,7 +186,7 @@ func (ca *CA) IssueServer(certFile, keyFile string) error {
 	return writeAtomic(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
 }
 
-func (ca *CA) validServer(certFile, keyFile string) bool {
+func (ca *CA) validServer(certFile, keyFile string, ips []netip.Addr) bool {
 	b, err := os.ReadFile(certFile)
 	if err != nil {
 		return false
@@ -194,13 +200,22 @@ func (ca *CA) validServer(certFile, keyFile string) bool {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(ca.cert)
-	_, err = cert.Verify(x509.VerifyOptions{
-		Roots:       roots,
-		CurrentTime: time.Now().Add(serverRenewal),
-		DNSName:     "127.0.0.1",
-		KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	})
-	return err == nil
+	names := []string{"127.0.0.1"}
+	for _, ip := range ips {
+		names = append(names, ip.String())
+	}
+	for _, name := range names {
+		_, err = cert.Verify(x509.VerifyOptions{
+			Roots:       roots,
+			CurrentTime: time.Now().Add(serverRenewal),
+			DNSName:     name,
+			KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		})
+		if err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func parseCert(b []byte) (*x509.Certificate, error) {

@@ -199,7 +199,7 @@ func (s *Service) reboot(in *instance, failover bool) error {
 	id := in.ID
 	s.machine.Start(key(id), lifecycle.Transition{
 		Steps: []lifecycle.Step{{State: statusRebooting, Hold: s.cfg.Delay, Do: func(ctx context.Context) error {
-			if err := s.cfg.Engines.Stop(key(id)); err != nil {
+			if err := s.stopEngine(id); err != nil {
 				return err
 			}
 			if failover {
@@ -245,7 +245,7 @@ func (s *Service) stop(in *instance) error {
 	id := in.ID
 	s.machine.Start(key(id), lifecycle.Transition{
 		Steps: []lifecycle.Step{{State: statusStopping, Hold: s.cfg.Delay, Do: func(context.Context) error {
-			return s.cfg.Engines.Stop(key(id))
+			return s.stopEngine(id)
 		}}},
 		Final:   statusStopped,
 		Failed:  statusFailed,

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
 
 // fakeEngines stands in for the supervisor so these tests exercise the API
@@ -100,16 +103,19 @@ func (f *fakeEngines) password(id string) string {
 
 // fakeNetwork stands in for the local cloud's EC2: vpc-1 has subnets in
 // us-east-1a (two), us-east-1b and us-east-1c, vpc-2 in us-east-1a and
-// us-east-1b; sg-1 and sg-2 are in vpc-1, sg-9 in vpc-2.
+// us-east-1b; sg-1, sg-2 and the default sg-d1 are in vpc-1, sg-9 and the
+// default sg-d2 in vpc-2. sg-1 admits 192.0.2.0/24, the other groups
+// nothing.
 type fakeNetwork struct {
 	subnets map[string]fakeSubnet
 	groups  map[string]string
+	*localcloudtest.Addresses
 }
 
 type fakeSubnet struct{ vpc, zone, cidr string }
 
 func newFakeNetwork() *fakeNetwork {
-	return &fakeNetwork{
+	f := &fakeNetwork{
 		subnets: map[string]fakeSubnet{
 			"subnet-a":  {"vpc-1", "us-east-1a", "10.1.1.0/24"},
 			"subnet-a2": {"vpc-1", "us-east-1a", "10.1.2.0/24"},
@@ -118,8 +124,10 @@ func newFakeNetwork() *fakeNetwork {
 			"subnet-2a": {"vpc-2", "us-east-1a", "10.2.1.0/24"},
 			"subnet-2b": {"vpc-2", "us-east-1b", "10.2.2.0/24"},
 		},
-		groups: map[string]string{"sg-1": "vpc-1", "sg-2": "vpc-1", "sg-9": "vpc-2"},
+		groups: map[string]string{"sg-1": "vpc-1", "sg-2": "vpc-1", "sg-d1": "vpc-1", "sg-9": "vpc-2", "sg-d2": "vpc-2"},
 	}
+	f.Addresses = &localcloudtest.Addresses{CIDR: func(id string) string { return f.subnets[id].cidr }}
+	return f
 }
 
 func (f *fakeNetwork) Subnet(id string) (vpc, zone, cidr string, ok bool) {
@@ -132,6 +140,20 @@ func (f *fakeNetwork) SecurityGroupVPC(id string) (string, bool) {
 	return vpc, ok
 }
 
+func (f *fakeNetwork) DefaultSecurityGroup(vpc string) (string, bool) {
+	id := map[string]string{"vpc-1": "sg-d1", "vpc-2": "sg-d2"}[vpc]
+	return id, id != ""
+}
+
+func (f *fakeNetwork) Admits(groups []string, src netip.Addr, _ int) bool {
+	return slices.Contains(groups, "sg-1") && netip.MustParsePrefix("192.0.2.0/24").Contains(src)
+}
+
+// withGates has the service open its gates in g.
+func withGates(g *localcloudtest.Gates) func(*Config) {
+	return func(c *Config) { c.OpenGate = g.Open }
+}
+
 // withNetwork gives the service a network.
 func withNetwork(n Network) func(*Config) {
 	return func(c *Config) { c.Network = n }
@@ -141,7 +163,7 @@ func withNetwork(n Network) func(*Config) {
 // it. Signatures are not checked here; the root package tests that.
 func newTestService(t *testing.T, dir string, delay time.Duration, eng Engines, opts ...func(*Config)) (*Service, *awsrds.Client) {
 	t.Helper()
-	cfg := Config{DataDir: dir, Region: "us-east-1", Account: "000000000000", Delay: delay, Engines: eng, Logf: t.Logf}
+	cfg := Config{DataDir: dir, Region: "us-east-1", Account: "000000000000", Delay: delay, Engines: eng, OpenGate: (&localcloudtest.Gates{}).Open, Logf: t.Logf}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -225,7 +225,7 @@ func (s *Service) options(r *awsquery.Request, in *instance) error {
 		if err := validatePort(*port); err != nil {
 			return err
 		}
-		in.Port = *port
+		in.Port, in.AskedPort = *port, *port
 	}
 	in.VpcSecurityGroupIDs = r.List("VpcSecurityGroupIds.VpcSecurityGroupId")
 	if g, ok := r.String("DBSubnetGroupName"); ok && g != "" {

@@ -1,6 +1,7 @@
 package rds
 
 import (
+	"net/netip"
 	"slices"
 	"time"
 
@@ -88,10 +89,20 @@ type instance struct {
 	DBName              string `json:",omitempty"`
 	// Port is the engine's port: the one asked for when it was free.
 	Port int32 `json:",omitempty"`
+	// AskedPort is the port the instance was created or last modified
+	// with, if any: an instance in a subnet group has its endpoint there
+	// (see listenPort), whatever port its engine got on 127.0.0.1.
+	AskedPort int32 `json:",omitempty"`
 	// ParameterGroup is only a name: the local cloud has no parameter groups.
 	ParameterGroup string
 	// SubnetGroup names the DB subnet group the instance is in, if any.
-	SubnetGroup      string `json:",omitempty"`
+	SubnetGroup string `json:",omitempty"`
+	// Address is the instance's own address in its subnet group's subnet
+	// of its zone, where its gate listens (see vpc.go); none outside a
+	// subnet group. It stays through a Multi-AZ failover, as the
+	// endpoint's DNS name does on RDS, which here would have no way to
+	// follow the standby to another subnet.
+	Address          netip.Addr `json:",omitzero"`
 	AvailabilityZone string
 	// SecondaryAvailabilityZone is the standby's, once a failover has
 	// placed it.
@@ -184,7 +195,11 @@ func (s *Service) dbInstanceXML(in *instance, status string) xmlDBInstance {
 	}
 	// RDS reports no endpoint until the engine is up.
 	if in.Port != 0 && status != statusCreating {
-		x.Endpoint = &xmlEndpoint{Address: "127.0.0.1", Port: in.Port, HostedZoneId: "Z2R2ITUGPM61AM"}
+		addr, port := "127.0.0.1", in.Port
+		if in.Address.IsValid() {
+			addr, port = in.Address.String(), listenPort(in)
+		}
+		x.Endpoint = &xmlEndpoint{Address: addr, Port: port, HostedZoneId: "Z2R2ITUGPM61AM"}
 	}
 	if in.CreateTime != nil {
 		x.InstanceCreateTime = in.CreateTime.UTC().Format(timeFormat)

@@ -1,19 +1,29 @@
 package rds
 
 import (
+	"net/netip"
 	"slices"
 	"sort"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
 )
 
-// Network is the part of the local cloud's VPCs that RDS asks about: where
-// a subnet is, and which VPC a security group belongs to. The local
-// cloud's EC2 satisfies it. RDS never calls it while holding its own lock,
-// so an implementation may call SecurityGroupUser while holding its own.
+// Network is the part of the local cloud's VPCs that RDS uses: where a
+// subnet is, which VPC a security group belongs to and which is a VPC's
+// default, an address of its own for an instance in a subnet group, and
+// whether its security groups admit a connection. The local cloud's EC2
+// satisfies it. RDS looks groups and subnets up, and asks Admits, without
+// holding its own lock, so an implementation may call SecurityGroupUser
+// and SecurityGroupsAt from those; it allocates, claims and releases
+// addresses holding it, so those must not call back into RDS.
 type Network interface {
 	Subnet(id string) (vpc, zone, cidr string, ok bool)
 	SecurityGroupVPC(id string) (vpc string, ok bool)
+	DefaultSecurityGroup(vpc string) (id string, ok bool)
+	AllocateAddress(subnetID, owner string) (netip.Addr, error)
+	ClaimAddress(addr netip.Addr, owner string) error
+	ReleaseAddress(addr netip.Addr)
+	Admits(groups []string, src netip.Addr, port int) bool
 }
 
 // groupVPCs is what the network said of some security groups: the VPC of
@@ -72,7 +82,8 @@ func checkSecurityGroups(ids []string, vpcs groupVPCs, g *subnetGroup) error {
 // place puts a new instance in its subnet group, if it names one: the
 // group must exist, the security groups must be in its VPC, and the
 // instance sits in a zone the group covers: the zone asked for, or the
-// group's first. s.mu is held.
+// group's first. It gets the VPC's default security group if it has
+// none, and an address in the group's subnet of its zone. s.mu is held.
 func (s *Service) place(in *instance, zone string, vpcs groupVPCs) error {
 	var g *subnetGroup
 	if in.SubnetGroup != "" {
@@ -88,14 +99,13 @@ func (s *Service) place(in *instance, zone string, vpcs groupVPCs) error {
 		return nil
 	}
 	zones := g.zones()
-	if zone == "" {
+	switch {
+	case zone == "":
 		in.AvailabilityZone = zones[0]
-		return nil
-	}
-	if !slices.Contains(zones, zone) {
+	case !slices.Contains(zones, zone):
 		return awsquery.InvalidParameterCombination("Cannot create a database instance because there is not a subnet in %s, the targeted availability zone, in DB subnet group %s.", zone, g.Name)
 	}
-	return nil
+	return s.connect(in, g)
 }
 
 // SecurityGroupUser returns the identifier of a DB instance that lists

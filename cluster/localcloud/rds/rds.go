@@ -19,6 +19,7 @@ import (
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/gate"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/lifecycle"
 )
 
@@ -57,13 +58,17 @@ type Config struct {
 	// one, no subnet group can be created and security groups are not
 	// checked.
 	Network Network
-	Logf    func(format string, args ...any)
+	// OpenGate opens the gates in front of instances in subnet groups;
+	// nil means real ones (gate.Open).
+	OpenGate gate.Opener
+	Logf     func(format string, args ...any)
 }
 
 // Service is the RDS API.
 type Service struct {
 	cfg     Config
 	machine *lifecycle.Machine
+	gates   *gate.Set
 
 	mu           sync.Mutex
 	instances    map[string]*instance
@@ -80,7 +85,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
-	s := &Service{cfg: cfg, instances: map[string]*instance{}, snapshots: map[string]*snapshot{}, subnetGroups: map[string]*subnetGroup{}}
+	s := &Service{cfg: cfg, gates: gate.NewSet(cfg.OpenGate), instances: map[string]*instance{}, snapshots: map[string]*snapshot{}, subnetGroups: map[string]*subnetGroup{}}
 	s.machine = lifecycle.New(func(string, string) { s.save() })
 	if err := s.load(); err != nil {
 		return nil, err
@@ -110,10 +115,14 @@ func (s *Service) API() awsquery.Service {
 	}}
 }
 
-// Close stops the transitions in flight and saves the state. Engines are
-// the caller's to stop, as they may be shared with other services.
+// Close stops the transitions in flight, closes the gates and saves the
+// state. Engines are the caller's to stop, as they may be shared with
+// other services.
 func (s *Service) Close() {
 	s.machine.Close()
+	if err := s.gates.CloseAll(); err != nil {
+		s.cfg.Logf("rds: cannot close the gates: %v", err)
+	}
 	s.save()
 }
 

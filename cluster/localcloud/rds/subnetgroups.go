@@ -49,6 +49,17 @@ func (g *subnetGroup) zones() []string {
 	return out
 }
 
+// subnetIn is the group's first subnet in zone, where an instance in the
+// zone has its address; the first subnet if none is there.
+func (g *subnetGroup) subnetIn(zone string) string {
+	for _, sn := range g.Subnets {
+		if sn.Zone == zone {
+			return sn.ID
+		}
+	}
+	return g.Subnets[0].ID
+}
+
 func errSubnetGroupNotFound(name string) error {
 	return awsquery.Errorf(404, "DBSubnetGroupNotFoundFault", "DBSubnetGroup %s not found.", name)
 }

@@ -32,7 +32,8 @@ func (s *Service) createTransition(id string, fresh bool) lifecycle.Transition {
 	}
 }
 
-// startEngine runs the instance's engine and records its endpoint.
+// startEngine runs the instance's engine, records its endpoint and opens
+// its gate.
 func (s *Service) startEngine(ctx context.Context, id string) error {
 	s.mu.Lock()
 	in, ok := s.instances[id]
@@ -57,7 +58,7 @@ func (s *Service) startEngine(ctx context.Context, id string) error {
 	}
 	s.mu.Unlock()
 	s.save()
-	return nil
+	return s.openGate(id)
 }
 
 // modifyTransition applies in.Applying and a new password, then
@@ -123,13 +124,13 @@ func (s *Service) optimizationStep() lifecycle.Step {
 // restartEngine stops the engine and starts it again, on a new port if
 // one is given, as RDS reboots an instance whose port or version changes.
 func (s *Service) restartEngine(ctx context.Context, id string, port *int32) error {
-	if err := s.cfg.Engines.Stop(key(id)); err != nil {
+	if err := s.stopEngine(id); err != nil {
 		return err
 	}
 	if port != nil {
 		s.mu.Lock()
 		if in, ok := s.instances[id]; ok {
-			in.Port, in.Applying.Port = *port, nil
+			in.Port, in.AskedPort, in.Applying.Port = *port, *port, nil
 		}
 		s.mu.Unlock()
 	}
@@ -176,13 +177,16 @@ func (s *Service) deleteTransition(id string, stopped bool) lifecycle.Transition
 			if err := s.finalSnapshot(ctx, id); err != nil {
 				return err
 			}
-			if err := s.cfg.Engines.Stop(key(id)); err != nil {
+			if err := s.stopEngine(id); err != nil {
 				return err
 			}
 			if err := os.RemoveAll(s.instanceDir(id)); err != nil {
 				return err
 			}
 			s.mu.Lock()
+			if in, ok := s.instances[id]; ok {
+				s.releaseAddress(in.Address)
+			}
 			delete(s.instances, id)
 			s.mu.Unlock()
 			return nil
@@ -258,11 +262,13 @@ func (s *Service) logFailure(id, what string) func(error) {
 	return func(err error) { s.cfg.Logf("rds: %s of DB instance %s failed: %v", what, id, err) }
 }
 
-// restore brings saved instances back after a restart. Available ones get
-// their engine now, so they are reachable as soon as the server answers;
-// interrupted transitions run again.
+// restore brings saved instances back after a restart: their addresses
+// are claimed again, available ones get their engine (and gate) now, so
+// they are reachable as soon as the server answers, and interrupted
+// transitions run again.
 func (s *Service) restore(ctx context.Context) {
 	s.mu.Lock()
+	s.claimAddresses()
 	ids := make(map[string]string, len(s.instances))
 	for id, in := range s.instances {
 		ids[id] = in.Status
