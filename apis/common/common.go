@@ -4,15 +4,40 @@ package common
 
 import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-// Tenancy limits which namespaces may use a config. Both kinds of config
-// share the spec; namespaceSelector is for ClusterProviderConfigs (a
-// ProviderConfig serves its own namespace only).
+// Adoption says whether a config's resources may take over cloud resources
+// that carry none of the provider's tags.
+// +kubebuilder:validation:Enum=Refuse;AllowUntagged
+type Adoption string
+
+// Adoption policies.
+const (
+	// AdoptionRefuse: a resource that may write (any management policy
+	// but Observe) refuses an existing cloud resource without the
+	// provider's tags. Observe-only import stays allowed.
+	AdoptionRefuse Adoption = "Refuse"
+	// AdoptionAllowUntagged: such a resource takes it over, and tags it.
+	AdoptionAllowUntagged Adoption = "AllowUntagged"
+)
+
+// Tenancy limits which namespaces may use a config and what their
+// resources may take over. Both kinds of config take it; namespaceSelector
+// is for ClusterProviderConfigs (a ProviderConfig serves its own namespace).
 type Tenancy struct {
 	// NamespaceSelector selects the namespaces whose managed resources may
 	// use this ClusterProviderConfig; a resource in another namespace gets
 	// Synced=False and makes no cloud call. Unset: every namespace.
 	// +optional
 	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+
+	// Adoption of existing cloud resources that carry none of the
+	// provider's crossplane- tags (made outside Crossplane, or by another
+	// tool): Refuse (the default) unless the resource only observes
+	// (managementPolicies ["Observe"]), or AllowUntagged. Give
+	// AllowUntagged only to a config that serves the namespaces of the
+	// team allowed to import.
+	// +kubebuilder:default=Refuse
+	// +optional
+	Adoption Adoption `json:"adoption,omitempty"`
 }
 
 // TenancySpec returns t: a config spec that embeds Tenancy has it.

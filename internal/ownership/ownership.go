@@ -5,12 +5,17 @@ package ownership
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/appinfra/provider-appinfra/apis/common"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
@@ -61,15 +66,31 @@ type Checker struct {
 	NewList func() client.ObjectList
 	// Encoding of the cloud's tags.
 	Encoding Encoding
+	// AllowUntagged lets a resource that may write take over an external
+	// resource carrying none of the provider's tags: the adoption policy
+	// of the resource's config (see ForAdoption).
+	AllowUntagged bool
+	// Key is the provider's own key, which marks a resource's intent to
+	// create its external resource (see Intent).
+	Key []byte
+}
+
+// ForAdoption is c for resources of a config with the adoption policy a.
+func (c Checker) ForAdoption(a common.Adoption) Checker {
+	c.AllowUntagged = a == common.AdoptionAllowUntagged
+	return c
 }
 
 // Owned says whether mg may manage an external resource carrying tags. It
 // refuses one whose tags name another managed resource that still exists:
 // two resources with the same external name would otherwise take turns
 // rewriting it, and one could delete it under the other. A resource whose
-// named manager is gone (it was orphaned) may be adopted. Resources that may
-// only observe are never refused: reading is harmless. A refusal names the
-// managing resource only if it is in mg's namespace.
+// named manager is gone (it was orphaned) may be adopted. One without any
+// of the provider's tags (made outside Crossplane) is taken only by a
+// resource that observes only, by one that made it (its intent to create
+// it is on it, see Intent), or where the config allows untagged adoption: a tenant
+// must not take over, reset and delete what is not theirs by naming it.
+// Resources that may only observe are never refused: reading is harmless.
 //
 // Not owned with a nil error means mg is being deleted: it may go, leaving
 // the external resource to its manager. Not owned with an error is a
@@ -78,9 +99,14 @@ func (c Checker) Owned(ctx context.Context, mg resource.Managed, tags map[string
 	fold := c.Encoding.Fold
 	uid, kind := tags[KeyUID], tags[resource.ExternalResourceTagKeyKind]
 	name, ns := tags[resource.ExternalResourceTagKeyName], tags[resource.ExternalResourceTagKeyNamespace]
+	untagged := uid == "" && name == ""
 	switch {
-	case uid == "" && name == "", !MayWrite(mg):
+	case untagged && (OnlyObserves(mg) || c.AllowUntagged || c.intended(mg)), !untagged && !MayWrite(mg):
 		return true, nil
+	case untagged && meta.WasDeleted(mg):
+		return false, nil
+	case untagged:
+		return false, errors.New("the external resource exists and carries none of the provider's crossplane- tags (it was made outside Crossplane): a resource that may change or delete it cannot take it over through this config; import it with managementPolicies [\"Observe\"], or use a config whose spec.adoption is AllowUntagged (the platform team's)")
 	case uid != "" && uid == fold(string(mg.GetUID())):
 		return true, nil
 	}
@@ -133,6 +159,81 @@ func describe(mg resource.Managed, kind, namespace, name string) string {
 		return "a resource in another namespace"
 	}
 	return kind + " " + namespace + "/" + name
+}
+
+// AnnotationIntent marks a managed resource whose external resource the
+// provider is about to create (see MarkIntent). The managed reconciler
+// saves it with its create-pending annotation before it calls Create, so
+// it outlives a provider that dies between making the resource and
+// tagging it (S3 makes a bucket, then tags it).
+const AnnotationIntent = "appinfra.io/creation-intent"
+
+// Intent is the mark of mg's intent to create its external resource: a
+// keyed hash (HMAC-SHA256 with the provider's own key, which no tenant
+// holds) of its UID and external name. Unlike create-pending, which any
+// writer of the resource can set, it cannot be written for another
+// resource or another name.
+func Intent(key []byte, mg resource.Managed) string {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte("creation-intent\x00" + string(mg.GetUID()) + "\x00" + meta.GetExternalName(mg)))
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// MarkIntent records on mg that the provider is about to create its
+// external resource, when it has a key.
+func MarkIntent(key []byte, mg resource.Managed) {
+	if len(key) > 0 {
+		meta.AddAnnotations(mg, map[string]string{AnnotationIntent: Intent(key, mg)})
+	}
+}
+
+// intended says whether mg carries the mark of its intent to create the
+// external resource it has now: the external resource exists, without
+// the provider's tags, because mg's Create made it and did not get as far
+// as tagging it.
+func (c Checker) intended(mg resource.Managed) bool {
+	got := mg.GetAnnotations()[AnnotationIntent]
+	return len(c.Key) > 0 && got != "" && hmac.Equal([]byte(got), []byte(Intent(c.Key, mg)))
+}
+
+// OwnedAfterConflict is Owned for an external resource a Create found
+// already there: mg did not make it, whatever its intent says, so the
+// mark is dropped (the managed reconciler saves the resource's
+// annotations after Create) and an untagged resource is adopted only as
+// Observe would.
+func (c Checker) OwnedAfterConflict(ctx context.Context, mg resource.Managed, tags map[string]string) (bool, error) {
+	meta.RemoveAnnotations(mg, AnnotationIntent)
+	return c.Owned(ctx, mg, tags)
+}
+
+// MayCreate says whether mg's management policies let it create its
+// external resource.
+func MayCreate(mg resource.Managed) bool {
+	policies := mg.GetManagementPolicies()
+	if len(policies) == 0 {
+		return true // The API defaults to ["*"].
+	}
+	for _, p := range policies {
+		if p == xpv2.ManagementActionAll || p == xpv2.ManagementActionCreate {
+			return true
+		}
+	}
+	return false
+}
+
+// OnlyObserves says whether mg's management policies let it only read:
+// Observe alone.
+func OnlyObserves(mg resource.Managed) bool {
+	policies := mg.GetManagementPolicies()
+	if len(policies) == 0 {
+		return false // The API defaults to ["*"].
+	}
+	for _, p := range policies {
+		if p != xpv2.ManagementActionObserve {
+			return false
+		}
+	}
+	return true
 }
 
 // MayWrite says whether mg's management policies let it change or delete

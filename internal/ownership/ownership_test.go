@@ -12,9 +12,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/common"
 )
 
 // labels folds as GCS labels do: dots become underscores, cut at 63.
@@ -53,29 +55,70 @@ func TestOwned(t *testing.T) {
 		}
 		return t
 	}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	intends := func(b *v1alpha1.Bucket) *v1alpha1.Bucket {
+		MarkIntent(key, b)
+		return b
+	}
+	forged := func(b *v1alpha1.Bucket) *v1alpha1.Bucket {
+		// What a tenant can write on its own resource: the runtime's
+		// creation marks, and an intent made with another key or copied
+		// from another resource.
+		meta.SetExternalCreatePending(b, time.Now())
+		meta.SetExternalCreateSucceeded(b, time.Now())
+		other := &v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "data", UID: "another-uid"}}
+		meta.SetExternalName(other, "data")
+		meta.AddAnnotations(b, map[string]string{AnnotationIntent: Intent(key, other)})
+		return b
+	}
 	cases := map[string]struct {
 		reason   string
 		mg       *v1alpha1.Bucket
 		tags     map[string]string
 		encoding Encoding
+		untagged bool // the config allows untagged adoption
 		owned    bool
 		refusal  string // part of the refusal; "" for none
 		hidden   string // what the refusal must not say
 	}{
+		"UntaggedRefused": {
+			reason: "An external resource without provider tags is not taken over by a resource that may write, by default: naming it must not be enough to reset and delete it.",
+			mg:     me("data"), refusal: "carries none of the provider's crossplane- tags",
+		},
+		"UntaggedAllowed": {
+			reason: "A config whose adoption is AllowUntagged lets its resources take it over.",
+			mg:     me("data"), untagged: true, owned: true,
+		},
+		"UntaggedObserveOnly": {
+			reason: "Observe-only import of an untagged resource stays allowed.",
+			mg:     me("data", xpv2.ManagementActionObserve), owned: true,
+		},
+		"UntaggedLateInitialize": {
+			reason: "LateInitialize writes the spec from the cloud: it is not only observing.",
+			mg:     me("data", xpv2.ManagementActionObserve, xpv2.ManagementActionLateInitialize), refusal: "AllowUntagged",
+		},
+		"UntaggedMadeHere": {
+			reason: "A resource the provider was about to create an external resource for (made, not tagged yet) owns it: it carries the provider's mark of that intent.",
+			mg:     intends(me("data")), owned: true,
+		},
+		"UntaggedForgedMarks": {
+			reason: "Creation marks a tenant can write (create-pending, create-succeeded, another resource's intent) do not make an untagged external resource its own.",
+			mg:     forged(me("data")), refusal: "AllowUntagged",
+		},
+		"UntaggedWhileDeleting": {
+			reason: "A refused resource being deleted may go, leaving the external resource alone.",
+			mg:     deleting(me("data")),
+		},
 		"OtherInTheSameNamespace": {
 			reason: "A refusal names the managing resource when it is in the resource's own namespace.",
 			mg:     me("data"), tags: tags("team-a", "logs", "a-logs-uid"), refusal: "bucket.s3.aws.appinfra.io team-a/logs",
-		},
-		"Untagged": {
-			reason: "An external resource without provider tags may be adopted.",
-			mg:     me("data"), owned: true,
 		},
 		"OursByUID": {
 			reason: "Tags carrying this resource's UID are ours, whatever the names say.",
 			mg:     me("data"), tags: tags("somewhere", "else", "a-uid"), owned: true,
 		},
 		"OtherByUID": {
-			reason: "Tags carrying the UID of another live resource must be refused, without naming a resource of another namespace: a tenant must not learn what other namespaces hold.",
+			reason: "Tags carrying the UID of another live resource must be refused, without naming a resource of another namespace.",
 			mg:     me("data"), tags: tags("team-b", "data", "b-uid"), refusal: "a resource in another namespace", hidden: "team-b",
 		},
 		"OtherDottedNameInLabels": {
@@ -121,7 +164,10 @@ func TestOwned(t *testing.T) {
 			if enc.Fold == nil {
 				enc = Exact
 			}
-			c := Checker{Kube: kube, Kind: v1alpha1.BucketGroupVersionKind.GroupKind(), NewList: func() client.ObjectList { return &v1alpha1.BucketList{} }, Encoding: enc}
+			c := Checker{Kube: kube, Kind: v1alpha1.BucketGroupVersionKind.GroupKind(), NewList: func() client.ObjectList { return &v1alpha1.BucketList{} }, Encoding: enc, Key: key}
+			if tc.untagged {
+				c = c.ForAdoption(common.AdoptionAllowUntagged)
+			}
 			folded := map[string]string{}
 			for k, v := range tc.tags {
 				folded[k] = enc.Fold(v)

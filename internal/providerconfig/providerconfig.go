@@ -99,6 +99,15 @@ func Get[S any](ctx context.Context, kube client.Reader, mg resource.ModernManag
 // tenanted is a config spec that embeds common.Tenancy.
 type tenanted interface{ TenancySpec() common.Tenancy }
 
+// AdoptionOf is the adoption policy of a config spec: Refuse unless the
+// spec says otherwise.
+func AdoptionOf(spec any) common.Adoption {
+	if t, ok := spec.(tenanted); ok && t.TenancySpec().Adoption != "" {
+		return t.TenancySpec().Adoption
+	}
+	return common.AdoptionRefuse
+}
+
 // serves checks that a ClusterProviderConfig's namespaceSelector selects
 // namespace; a nil selector selects every namespace. The namespace is read
 // through kube (the manager's cache: an informer on namespaces starts at

@@ -34,6 +34,9 @@ type Kind[T resource.ModernManaged] struct {
 	// PollInterval, if set, chooses each resource's next poll, for kinds
 	// whose resources are sometimes busy (creating, modifying).
 	PollInterval managed.PollIntervalHook
+	// IntentKey, if set, is the provider's own key, with which a resource
+	// about to create its external resource is marked (see intending).
+	IntentKey []byte
 	// Finalize, if set, runs as a resource being deleted is let go (its
 	// finalizer removed): after its cloud resource is gone, or at once
 	// when it is orphaned. Its error is recorded as an event, and does not
@@ -77,8 +80,12 @@ func Setup[T resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k K
 	kube := keepStatus{Client: mgr.GetClient()}
 	record := quietConflicts{Recorder: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), log: log}
 
+	connector := k.Connector(record)
+	if len(k.IntentKey) > 0 {
+		connector = intending[T]{next: connector, key: k.IntentKey}
+	}
 	opts := []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector[T](k.Connector(record)),
+		managed.WithTypedExternalConnector[T](connector),
 		managed.WithLogger(log),
 		managed.WithRecorder(record),
 		managed.WithPollInterval(o.PollInterval),

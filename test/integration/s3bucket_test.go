@@ -478,11 +478,34 @@ func TestBucketAdoptionKeepsExistingSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Full management, leaving encryption and the public access block
-	// unset: the bucket's own settings must be taken, not the defaults a new
-	// bucket gets.
+	// The bucket carries none of the provider's tags (made outside
+	// Crossplane): a resource that may write does not take it over
+	// through the default config, and writes nothing.
 	cr := bucket(name)
 	create(t, cr)
+	eventually(t, converge, "adoption refused", func() error {
+		return hasCondition(cr, xpv2.TypeSynced, corev1.ConditionFalse, "carries none of the provider's crossplane- tags")
+	})
+	for _, c := range s3calls.of(name) {
+		if c.write() {
+			t.Errorf("a refused adoption sent %s", c.Op)
+		}
+	}
+
+	// A config whose adoption is AllowUntagged (the platform team's import
+	// config) takes it over. Full management, leaving encryption and the
+	// public access block unset: the bucket's own settings must be taken,
+	// not the defaults a new bucket gets.
+	def := &awsv1alpha1.ClusterProviderConfig{}
+	if err := kube.Get(ctx, key("", "default"), def); err != nil {
+		t.Fatal(err)
+	}
+	importer := &awsv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "importer"}, Spec: def.Spec}
+	importer.Spec.Adoption = common.AdoptionAllowUntagged
+	create(t, importer)
+	edit(t, cr, "moved to the import config", func(b *v1alpha1.Bucket) {
+		b.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "importer"}
+	})
 	eventually(t, converge, "adopted bucket Ready and late-initialised", func() error {
 		if err := ready(cr); err != nil {
 			return err

@@ -155,7 +155,8 @@ type ProviderConfigSpec struct {
 	// +optional
 	S3 *S3Options `json:"s3,omitempty"`
 
-	// Tenancy: which namespaces may use the config.
+	// Tenancy: which namespaces may use the config, and whether their
+	// resources may adopt untagged cloud resources.
 	common.Tenancy `json:",inline"`
 }
 

@@ -92,7 +92,8 @@ type ProviderConfigSpec struct {
 	// +optional
 	Endpoint *Endpoint `json:"endpoint,omitempty"`
 
-	// Tenancy: which namespaces may use the config.
+	// Tenancy: which namespaces may use the config, and whether their
+	// resources may adopt untagged cloud resources.
 	common.Tenancy `json:",inline"`
 }
 

@@ -25,6 +25,7 @@ import (
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 	"github.com/appinfra/provider-appinfra/internal/secretkey"
 )
@@ -61,11 +62,13 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 		Kind:     v1alpha1.DBInstanceGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.DBInstanceList{} },
 		Encoding: ownership.Exact,
+		Key:      versionKey,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.DBInstance]{
-		GVK:    v1alpha1.DBInstanceGroupVersionKind,
-		Object: &v1alpha1.DBInstance{},
-		List:   &v1alpha1.DBInstanceList{},
+		IntentKey: versionKey,
+		GVK:       v1alpha1.DBInstanceGroupVersionKind,
+		Object:    &v1alpha1.DBInstance{},
+		List:      &v1alpha1.DBInstanceList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.DBInstance] {
 			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners, passwords)
 		},
@@ -98,7 +101,7 @@ func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI 
 			return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
 		},
 		External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.DBInstance], error) {
-			return &external{rds: newAPI(cfg), record: record, owners: owners, passwords: passwords}, nil
+			return &external{rds: newAPI(cfg), record: record, owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec)), passwords: passwords}, nil
 		},
 		Tidy: awsclient.WithoutTransportDetail,
 	}
@@ -224,7 +227,7 @@ func (e *external) adopt(ctx context.Context, cr *v1alpha1.DBInstance, id string
 		// starts over.
 		return managed.ExternalCreation{}, errors.Errorf("DB instance %q already exists but is not described", id)
 	}
-	if owned, err := e.owners.Owned(ctx, cr, observe(out.DBInstances[0]).tags); !owned {
+	if owned, err := e.owners.OwnedAfterConflict(ctx, cr, observe(out.DBInstances[0]).tags); !owned {
 		return managed.ExternalCreation{}, errors.Wrapf(err, "cannot adopt DB instance %q", id)
 	}
 	return managed.ExternalCreation{}, nil

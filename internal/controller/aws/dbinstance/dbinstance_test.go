@@ -27,6 +27,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/common"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 	"github.com/appinfra/provider-appinfra/internal/reconciler/reconcilertest"
@@ -177,6 +178,9 @@ func instance(opts ...instanceOption) *v1alpha1.DBInstance {
 	}
 	cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"})
 	meta.SetExternalName(cr, testName)
+	// Made by this resource, as most resources under test were: an
+	// untagged external resource is then its own (see unmade).
+	meta.SetExternalCreateSucceeded(cr, testCreated)
 	for _, o := range opts {
 		o(cr)
 	}
@@ -991,10 +995,12 @@ func TestCreate(t *testing.T) {
 	}
 	cases := map[string]struct {
 		reason string
-		api    func(t *testing.T, kube client.Client) *mockAPI
-		kube   func(t *testing.T) client.Client
-		cr     *v1alpha1.DBInstance
-		want   want
+		// untagged: the config allows adopting untagged resources.
+		untagged bool
+		api      func(t *testing.T, kube client.Client) *mockAPI
+		kube     func(t *testing.T) client.Client
+		cr       *v1alpha1.DBInstance
+		want     want
 	}{
 		"GeneratesPassword": {
 			reason: "Without a password Secret, a 32-character password should be generated into a new Secret before CreateDBInstance is sent it; the status records the Secret's version.",
@@ -1118,8 +1124,8 @@ func TestCreate(t *testing.T) {
 				version:  testSecretVersion,
 			},
 		},
-		"AlreadyExistsUntagged": {
-			reason: "An instance that already exists without provider tags may be adopted.",
+		"AlreadyExistsUntaggedRefused": {
+			reason: "One that exists without provider tags (made outside Crossplane) is not taken over by default: naming it must not be enough to reset and delete it; the refusal says how to import.",
 			api: func(*testing.T, client.Client) *mockAPI {
 				return &mockAPI{
 					MockCreateDBInstance: func(context.Context, *rds.CreateDBInstanceInput, ...func(*rds.Options)) (*rds.CreateDBInstanceOutput, error) {
@@ -1129,9 +1135,31 @@ func TestCreate(t *testing.T) {
 				}
 			},
 			kube: withSecret,
-			cr:   instance(),
+			cr:   instance(unmade()),
 			want: want{
-				cr:       instance(withConditions(xpv2.Creating())),
+				err:      cmpopts.AnyError,
+				msg:      []string{"carries none of the provider's crossplane- tags", "AllowUntagged"},
+				cr:       instance(unmade(), withConditions(xpv2.Creating())),
+				calls:    []string{"CreateDBInstance", "DescribeDBInstances"},
+				password: testPassword,
+				version:  testSecretVersion,
+			},
+		},
+		"AlreadyExistsUntaggedAllowed": {
+			reason: "A config whose adoption is AllowUntagged takes over one that exists without provider tags.",
+			api: func(*testing.T, client.Client) *mockAPI {
+				return &mockAPI{
+					MockCreateDBInstance: func(context.Context, *rds.CreateDBInstanceInput, ...func(*rds.Options)) (*rds.CreateDBInstanceOutput, error) {
+						return nil, apiError("DBInstanceAlreadyExists")
+					},
+					MockDescribeDBInstances: describes(dbInstance(t, withTags(nil))),
+				}
+			},
+			kube:     withSecret,
+			cr:       instance(unmade()),
+			untagged: true,
+			want: want{
+				cr:       instance(unmade(), withConditions(xpv2.Creating())),
 				calls:    []string{"CreateDBInstance", "DescribeDBInstances"},
 				password: testPassword,
 				version:  testSecretVersion,
@@ -1186,7 +1214,11 @@ func TestCreate(t *testing.T) {
 			kube := tc.kube(t)
 			a := tc.api(t, kube)
 			r := &reconcilertest.Recorder{}
-			got, err := newExternal(a, kube, r).Create(context.Background(), tc.cr)
+			e := newExternal(a, kube, r)
+			if tc.untagged {
+				e.owners = e.owners.ForAdoption(common.AdoptionAllowUntagged)
+			}
+			got, err := e.Create(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
@@ -1750,5 +1782,16 @@ func TestUpdateGeneratesMissingPassword(t *testing.T) {
 	}
 	if _, ok := u.ConnectionDetails["password"]; ok {
 		t.Error("the connection details carry the generated password before RDS has reset it")
+	}
+}
+
+// testCreated is when the resources under test were created.
+var testCreated = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// unmade is a resource that has not made its external resource (it is
+// creating it, or names one made elsewhere): an untagged one is not its.
+func unmade() instanceOption {
+	return func(cr *v1alpha1.DBInstance) {
+		meta.RemoveAnnotations(cr, meta.AnnotationKeyExternalCreateSucceeded)
 	}
 }

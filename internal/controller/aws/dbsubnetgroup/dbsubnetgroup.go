@@ -23,6 +23,7 @@ import (
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/controller/aws/subnetgroup"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 )
 
@@ -42,18 +43,21 @@ type api interface {
 func newAPI(c *awsclient.Config) api { return c.RDS() }
 
 // Setup adds a controller that reconciles DBSubnetGroups. clients is
-// shared by every AWS controller.
-func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) error {
+// shared by every AWS controller. key is the
+// provider's own key (see ownership.Intent).
+func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, key []byte) error {
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),
 		Kind:     v1alpha1.DBSubnetGroupGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.DBSubnetGroupList{} },
 		Encoding: ownership.Exact,
+		Key:      key,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.DBSubnetGroup]{
-		GVK:    v1alpha1.DBSubnetGroupGroupVersionKind,
-		Object: &v1alpha1.DBSubnetGroup{},
-		List:   &v1alpha1.DBSubnetGroupList{},
+		IntentKey: key,
+		GVK:       v1alpha1.DBSubnetGroupGroupVersionKind,
+		Object:    &v1alpha1.DBSubnetGroup{},
+		List:      &v1alpha1.DBSubnetGroupList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.DBSubnetGroup] {
 			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
 		},
@@ -68,7 +72,7 @@ func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI 
 		},
 		External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.DBSubnetGroup], error) {
 			return &subnetgroup.External[*v1alpha1.DBSubnetGroup]{
-				Cloud: cloud{rds: newAPI(cfg)}, Record: record, Owners: owners, What: "DB subnet group",
+				Cloud: cloud{rds: newAPI(cfg)}, Record: record, Owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec)), What: "DB subnet group",
 				Desired: desired, SetStatus: setStatus,
 			}, nil
 		},

@@ -25,6 +25,7 @@ import (
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 	"github.com/appinfra/provider-appinfra/internal/secretkey"
 )
@@ -59,11 +60,13 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 		Kind:     v1alpha1.ReplicationGroupGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.ReplicationGroupList{} },
 		Encoding: ownership.Exact,
+		Key:      versionKey,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.ReplicationGroup]{
-		GVK:    v1alpha1.ReplicationGroupGroupVersionKind,
-		Object: &v1alpha1.ReplicationGroup{},
-		List:   &v1alpha1.ReplicationGroupList{},
+		IntentKey: versionKey,
+		GVK:       v1alpha1.ReplicationGroupGroupVersionKind,
+		Object:    &v1alpha1.ReplicationGroup{},
+		List:      &v1alpha1.ReplicationGroupList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.ReplicationGroup] {
 			return &reconciler.Connector[*v1alpha1.ReplicationGroup, *awsclient.Config]{
 				Usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
@@ -71,7 +74,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 					return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
 				},
 				External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.ReplicationGroup], error) {
-					return &external{ec: newAPI(cfg), record: record, owners: owners, tokens: tokens, ca: resourceCA(cfg)}, nil
+					return &external{ec: newAPI(cfg), record: record, owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec)), tokens: tokens, ca: resourceCA(cfg)}, nil
 				},
 				Tidy: awsclient.WithoutTransportDetail,
 			}
@@ -285,7 +288,7 @@ func (e *external) adopt(ctx context.Context, cr *v1alpha1.ReplicationGroup, id 
 	if err != nil {
 		return managed.ExternalCreation{}, errors.Wrap(err, "cannot list replication group tags")
 	}
-	if owned, err := e.owners.Owned(ctx, cr, tagMap(tags.TagList)); !owned {
+	if owned, err := e.owners.OwnedAfterConflict(ctx, cr, tagMap(tags.TagList)); !owned {
 		return managed.ExternalCreation{}, errors.Wrapf(err, "cannot adopt replication group %q", id)
 	}
 	return managed.ExternalCreation{}, nil

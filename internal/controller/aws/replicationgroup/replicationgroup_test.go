@@ -27,6 +27,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
+	"github.com/appinfra/provider-appinfra/apis/common"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 	"github.com/appinfra/provider-appinfra/internal/reconciler/reconcilertest"
@@ -229,6 +230,9 @@ func group(opts ...groupOption) *v1alpha1.ReplicationGroup {
 	}
 	cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"})
 	meta.SetExternalName(cr, testName)
+	// Made by this resource, as most resources under test were: an
+	// untagged external resource is then its own (see unmade).
+	meta.SetExternalCreateSucceeded(cr, testCreated)
 	// Seen available, with its engine version, by an earlier poll: an
 	// in-sync poll needs no DescribeCacheClusters.
 	cr.Status.AtProvider.Status, cr.Status.AtProvider.EngineVersion, cr.Status.AtProvider.PrimaryNode = "available", testEngineVersion, testNode()
@@ -1287,10 +1291,12 @@ func TestCreate(t *testing.T) {
 	}
 	cases := map[string]struct {
 		reason string
-		api    func(t *testing.T, kube client.Client) *mockAPI
-		kube   func(t *testing.T) client.Client
-		cr     *v1alpha1.ReplicationGroup
-		want   want
+		// untagged: the config allows adopting untagged resources.
+		untagged bool
+		api      func(t *testing.T, kube client.Client) *mockAPI
+		kube     func(t *testing.T) client.Client
+		cr       *v1alpha1.ReplicationGroup
+		want     want
 	}{
 		"GeneratesToken": {
 			reason: "Without a token Secret, a 32-character token should be generated into a new Secret before CreateReplicationGroup is sent it; the status and an annotation record the Secret's version.",
@@ -1416,13 +1422,28 @@ func TestCreate(t *testing.T) {
 				version: testSecretVersion,
 			},
 		},
-		"AlreadyExistsUntagged": {
-			reason: "A group that already exists without provider tags may be adopted.",
+		"AlreadyExistsUntaggedRefused": {
+			reason: "One that exists without provider tags (made outside Crossplane) is not taken over by default: naming it must not be enough to reset and delete it; the refusal says how to import.",
 			api:    exists(replicationGroup(t), nil),
 			kube:   withSecret,
-			cr:     group(),
+			cr:     group(unmade()),
 			want: want{
-				cr:      group(withConditions(xpv2.Creating())),
+				err:     cmpopts.AnyError,
+				msg:     []string{"carries none of the provider's crossplane- tags", "AllowUntagged"},
+				cr:      group(unmade(), withConditions(xpv2.Creating())),
+				calls:   adoption,
+				token:   testToken,
+				version: testSecretVersion,
+			},
+		},
+		"AlreadyExistsUntaggedAllowed": {
+			reason:   "A config whose adoption is AllowUntagged takes over one that exists without provider tags.",
+			api:      exists(replicationGroup(t), nil),
+			kube:     withSecret,
+			cr:       group(unmade()),
+			untagged: true,
+			want: want{
+				cr:      group(unmade(), withConditions(xpv2.Creating())),
 				calls:   adoption,
 				token:   testToken,
 				version: testSecretVersion,
@@ -1488,7 +1509,11 @@ func TestCreate(t *testing.T) {
 			kube := tc.kube(t)
 			a := tc.api(t, kube)
 			r := &reconcilertest.Recorder{}
-			got, err := newExternal(a, kube, r).Create(context.Background(), tc.cr)
+			e := newExternal(a, kube, r)
+			if tc.untagged {
+				e.owners = e.owners.ForAdoption(common.AdoptionAllowUntagged)
+			}
+			got, err := e.Create(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
@@ -2360,5 +2385,16 @@ func TestUpdateGeneratesMissingToken(t *testing.T) {
 	}
 	if _, ok := u.ConnectionDetails["password"]; ok {
 		t.Error("the connection details carry a token before ElastiCache has finished ROTATE")
+	}
+}
+
+// testCreated is when the resources under test were created.
+var testCreated = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// unmade is a resource that has not made its external resource (it is
+// creating it, or names one made elsewhere): an untagged one is not its.
+func unmade() groupOption {
+	return func(cr *v1alpha1.ReplicationGroup) {
+		meta.RemoveAnnotations(cr, meta.AnnotationKeyExternalCreateSucceeded)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/clients/clientcache"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 )
 
@@ -59,18 +60,21 @@ func newAPI(c *awsclient.Config) api {
 }
 
 // Setup adds a controller that reconciles Buckets. clients is shared by
-// every AWS controller.
-func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) error {
+// every AWS controller. key is the
+// provider's own key (see ownership.Intent).
+func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, key []byte) error {
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),
 		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
 		Encoding: ownership.Exact,
+		Key:      key,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.Bucket]{
-		GVK:    v1alpha1.BucketGroupVersionKind,
-		Object: &v1alpha1.Bucket{},
-		List:   &v1alpha1.BucketList{},
+		IntentKey: key,
+		GVK:       v1alpha1.BucketGroupVersionKind,
+		Object:    &v1alpha1.Bucket{},
+		List:      &v1alpha1.BucketList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.Bucket] {
 			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
 		},
@@ -84,7 +88,7 @@ func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI 
 			return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
 		},
 		External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.Bucket], error) {
-			return &external{s3: newAPI(cfg), cfg: cfg, record: record, owners: owners}, nil
+			return &external{s3: newAPI(cfg), cfg: cfg, record: record, owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec))}, nil
 		},
 		Tidy: awsclient.WithoutTransportDetail,
 	}
@@ -192,6 +196,10 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	case createErr != nil && !isAlreadyOwned(createErr):
 		return managed.ExternalCreation{}, errors.Wrap(createErr, "cannot create bucket")
 	}
+	// Ours even if tagging it below fails: the resource carries the
+	// provider's mark of its intent to create it (saved before Create), so
+	// the next Observe does not take it for an untagged bucket made
+	// outside Crossplane.
 	if err := e.expectOwner(ctx); err != nil {
 		return managed.ExternalCreation{}, err
 	}
@@ -203,7 +211,9 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		return managed.ExternalCreation{}, errors.Wrap(err, "cannot get bucket tags")
 	}
 	if isAlreadyOwned(createErr) || len(existing) > 0 {
-		if owned, err := e.owners.Owned(ctx, cr, existing); !owned {
+		// Not made by this call after all (a store that answers success
+		// for a bucket that exists): it is adopted only as Observe would.
+		if owned, err := e.owners.OwnedAfterConflict(ctx, cr, existing); !owned {
 			return managed.ExternalCreation{}, errors.Wrapf(err, "cannot adopt bucket %q", name)
 		}
 		// Ours to adopt: the next observation late-initialises and tags it.

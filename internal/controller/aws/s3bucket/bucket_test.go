@@ -218,6 +218,11 @@ func bucket(opts ...bucketOption) *v1alpha1.Bucket {
 	}
 	cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"})
 	meta.SetExternalName(cr, testName)
+	// Made by this resource, as most resources under test were: it
+	// carries the provider's mark of its intent to create it, and an
+	// untagged external resource is then its own (see unmade).
+	meta.SetExternalCreateSucceeded(cr, testCreated)
+	ownership.MarkIntent(testKey, cr)
 	for _, o := range opts {
 		o(cr)
 	}
@@ -363,6 +368,7 @@ func owners(t *testing.T) ownership.Checker {
 		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
 		Encoding: ownership.Exact,
+		Key:      testKey,
 	}
 }
 
@@ -1221,8 +1227,10 @@ func TestCreate(t *testing.T) {
 		reason string
 		api    *mockAPI
 		cfg    *awsclient.Config // config() when nil
-		cr     *v1alpha1.Bucket
-		want   want
+		// allow is the config's adoption policy: AllowUntagged.
+		allow bool
+		cr    *v1alpha1.Bucket
+		want  want
 	}{
 		"InvalidExternalName": {
 			reason: "An external name S3 would refuse should be an error, before any call.",
@@ -1259,7 +1267,7 @@ func TestCreate(t *testing.T) {
 			cr: configuredBucket(),
 			want: want{
 				c:       created,
-				cr:      configuredBucket(withConditions(xpv2.Creating())),
+				cr:      configuredBucket(withConditions(xpv2.Creating()), createdHere()),
 				calls:   allPuts,
 				tags:    []map[string]string{pending(), allTags()},
 				applied: []string{"encryption AES256", "public access block true true true true"},
@@ -1271,18 +1279,30 @@ func TestCreate(t *testing.T) {
 			cr:     bucket(),
 			want: want{
 				c:       created,
-				cr:      bucket(withConditions(xpv2.Creating())),
+				cr:      bucket(withConditions(xpv2.Creating()), createdHere()),
 				calls:   []string{"CreateBucket", "GetBucketTagging", "PutBucketTagging", "PutBucketEncryption", "PutPublicAccessBlock", "PutBucketTagging"},
 				tags:    []map[string]string{pending(), providerTags()},
 				applied: secureDefaults,
 			},
 		},
 		"AlreadyOwnedByYou": {
-			reason: "A bucket this account already owns, untagged, may be adopted: Create should succeed without a put, leaving it to be late-initialised rather than given secure defaults.",
+			reason: "A bucket this account already owns, untagged, was made outside Crossplane: a resource that may write must not take it over through a config that refuses untagged adoption; its intent to create is dropped, as this create did not make it.",
 			api:    withPuts(&mockAPI{MockCreateBucket: createFails(apiError("BucketAlreadyOwnedByYou")), MockGetBucketTagging: noTags}),
 			cr:     configuredBucket(),
 			want: want{
-				cr:    configuredBucket(withConditions(xpv2.Creating())),
+				err:   cmpopts.AnyError,
+				msg:   []string{`cannot adopt bucket "my-bucket"`, "carries none of the provider's crossplane- tags", "AllowUntagged"},
+				cr:    configuredBucket(withConditions(xpv2.Creating()), intentDropped()),
+				calls: adopted,
+			},
+		},
+		"AlreadyOwnedByYouAllowUntagged": {
+			reason: "Through a config whose adoption is AllowUntagged, an untagged bucket this account owns is adopted: Create should succeed without a put, leaving it to be late-initialised rather than given secure defaults.",
+			api:    withPuts(&mockAPI{MockCreateBucket: createFails(apiError("BucketAlreadyOwnedByYou")), MockGetBucketTagging: noTags}),
+			cr:     configuredBucket(),
+			allow:  true,
+			want: want{
+				cr:    configuredBucket(withConditions(xpv2.Creating()), intentDropped()),
 				calls: adopted,
 			},
 		},
@@ -1293,7 +1313,7 @@ func TestCreate(t *testing.T) {
 			want: want{
 				err:   cmpopts.AnyError,
 				msg:   []string{`cannot adopt bucket "my-bucket"`, "managed by a resource in another namespace"},
-				cr:    configuredBucket(withConditions(xpv2.Creating())),
+				cr:    configuredBucket(withConditions(xpv2.Creating()), intentDropped()),
 				calls: adopted,
 			},
 		},
@@ -1304,7 +1324,7 @@ func TestCreate(t *testing.T) {
 			want: want{
 				err:   cmpopts.AnyError,
 				msg:   []string{`cannot adopt bucket "my-bucket"`, "managed by a resource in another namespace"},
-				cr:    configuredBucket(withConditions(xpv2.Creating())),
+				cr:    configuredBucket(withConditions(xpv2.Creating()), intentDropped()),
 				calls: adopted,
 			},
 		},
@@ -1313,7 +1333,7 @@ func TestCreate(t *testing.T) {
 			api:    withPuts(&mockAPI{MockCreateBucket: createOK, MockGetBucketTagging: tagsAre(managedBy(goneUID))}),
 			cr:     configuredBucket(),
 			want: want{
-				cr:    configuredBucket(withConditions(xpv2.Creating())),
+				cr:    configuredBucket(withConditions(xpv2.Creating()), intentDropped()),
 				calls: adopted,
 			},
 		},
@@ -1322,7 +1342,7 @@ func TestCreate(t *testing.T) {
 			api:    withPuts(&mockAPI{MockCreateBucket: createFails(apiError("BucketAlreadyOwnedByYou")), MockGetBucketTagging: tagsAre(pending())}),
 			cr:     bucket(),
 			want: want{
-				cr:    bucket(withConditions(xpv2.Creating())),
+				cr:    bucket(withConditions(xpv2.Creating()), intentDropped()),
 				calls: adopted,
 			},
 		},
@@ -1359,7 +1379,7 @@ func TestCreate(t *testing.T) {
 			cr: configuredBucket(),
 			want: want{
 				err:   errBoom,
-				cr:    configuredBucket(withConditions(xpv2.Creating())),
+				cr:    configuredBucket(withConditions(xpv2.Creating()), createdHere()),
 				calls: adopted,
 			},
 		},
@@ -1376,7 +1396,7 @@ func TestCreate(t *testing.T) {
 			want: want{
 				err:   errBoom,
 				msg:   []string{"cannot set bucket tags: boom"},
-				cr:    configuredBucket(withConditions(xpv2.Creating())),
+				cr:    configuredBucket(withConditions(xpv2.Creating()), createdHere()),
 				calls: []string{"CreateBucket", "GetBucketTagging", "PutBucketTagging"},
 				tags:  []map[string]string{pending()},
 			},
@@ -1392,7 +1412,7 @@ func TestCreate(t *testing.T) {
 			want: want{
 				err:     errBoom,
 				msg:     []string{"cannot set bucket publicAccessBlock: boom"},
-				cr:      configuredBucket(withConditions(xpv2.Creating())),
+				cr:      configuredBucket(withConditions(xpv2.Creating()), createdHere()),
 				calls:   allPuts[:6],
 				tags:    []map[string]string{pending()},
 				applied: secureDefaults,
@@ -1409,7 +1429,7 @@ func TestCreate(t *testing.T) {
 			cr:  bucket(),
 			want: want{
 				c:       managed.ExternalCreation{ConnectionDetails: storeConnection},
-				cr:      bucket(withConditions(xpv2.Creating())),
+				cr:      bucket(withConditions(xpv2.Creating()), createdHere()),
 				calls:   []string{"CreateBucket", "GetBucketTagging", "PutBucketTagging", "PutBucketEncryption", "PutPublicAccessBlock", "PutBucketTagging"},
 				tags:    []map[string]string{pending(), providerTags()},
 				applied: secureDefaults,
@@ -1428,7 +1448,7 @@ func TestCreate(t *testing.T) {
 			want: want{
 				err:     cmpopts.AnyError,
 				msg:     []string{"the store does not implement bucket publicAccessBlock", "remove spec.forProvider.publicAccessBlock"},
-				cr:      configuredBucket(withConditions(xpv2.Creating())),
+				cr:      configuredBucket(withConditions(xpv2.Creating()), createdHere()),
 				calls:   allPuts[:6],
 				tags:    []map[string]string{pending()},
 				applied: secureDefaults,
@@ -1443,7 +1463,9 @@ func TestCreate(t *testing.T) {
 				cfg = config()
 			}
 			r := &reconcilertest.Recorder{}
-			e := &external{s3: tc.api, cfg: cfg, record: r, owners: owners(t)}
+			o := owners(t)
+			o.AllowUntagged = tc.allow
+			e := &external{s3: tc.api, cfg: cfg, record: r, owners: o}
 			got, err := e.Create(context.Background(), tc.cr)
 			if diff := cmp.Diff(tc.want.err, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want error, +got error:\n%s", tc.reason, diff)
@@ -1990,4 +2012,32 @@ func isolate(t *testing.T) {
 	for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CA_BUNDLE"} {
 		t.Setenv(v, "")
 	}
+}
+
+// testCreated is when the resources under test were created.
+var testCreated = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// unmade is a resource that has not made its external resource (it names
+// one made elsewhere): an untagged one is not its.
+func unmade() bucketOption {
+	return func(cr *v1alpha1.Bucket) {
+		meta.RemoveAnnotations(cr, meta.AnnotationKeyExternalCreateSucceeded, ownership.AnnotationIntent)
+	}
+}
+
+// testKey is the provider's key in these tests.
+var testKey = []byte("0123456789abcdef0123456789abcdef")
+
+// intentDropped is a Bucket whose Create found its bucket already there:
+// it did not make it, and loses the mark of its intent to.
+func intentDropped() bucketOption {
+	return func(cr *v1alpha1.Bucket) { meta.RemoveAnnotations(cr, ownership.AnnotationIntent) }
+}
+
+// createdHere is a Bucket the provider was about to create a bucket for:
+// it carries the provider's mark of that intent (saved before Create), so
+// that a failure before the bucket is tagged does not make it look made
+// elsewhere.
+func createdHere() bucketOption {
+	return func(cr *v1alpha1.Bucket) { ownership.MarkIntent(testKey, cr) }
 }

@@ -25,6 +25,7 @@ import (
 	awsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 	"github.com/appinfra/provider-appinfra/internal/tags"
 )
@@ -47,18 +48,21 @@ type api interface {
 func newAPI(c *awsclient.Config) api { return c.EC2() }
 
 // Setup adds a controller that reconciles SecurityGroups. clients is shared
-// by every AWS controller.
-func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) error {
+// by every AWS controller. key is the
+// provider's own key (see ownership.Intent).
+func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, key []byte) error {
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),
 		Kind:     v1alpha1.SecurityGroupGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.SecurityGroupList{} },
 		Encoding: ownership.Exact,
+		Key:      key,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.SecurityGroup]{
-		GVK:    v1alpha1.SecurityGroupGroupVersionKind,
-		Object: &v1alpha1.SecurityGroup{},
-		List:   &v1alpha1.SecurityGroupList{},
+		IntentKey: key,
+		GVK:       v1alpha1.SecurityGroupGroupVersionKind,
+		Object:    &v1alpha1.SecurityGroup{},
+		List:      &v1alpha1.SecurityGroupList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.SecurityGroup] {
 			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
 		},
@@ -72,7 +76,7 @@ func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI 
 			return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
 		},
 		External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.SecurityGroup], error) {
-			return &external{ec2: newAPI(cfg), record: record, owners: owners}, nil
+			return &external{ec2: newAPI(cfg), record: record, owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec))}, nil
 		},
 		Tidy: awsclient.WithoutTransportDetail,
 	}
@@ -148,7 +152,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.SecurityGroup) (mana
 			// poll starts over.
 			return managed.ExternalCreation{}, errors.Errorf("security group %q already exists but is not described", meta.GetExternalName(cr))
 		}
-		if owned, err := e.owners.Owned(ctx, cr, tagMap(got.Tags)); !owned {
+		if owned, err := e.owners.OwnedAfterConflict(ctx, cr, tagMap(got.Tags)); !owned {
 			return managed.ExternalCreation{}, errors.Wrapf(err, "cannot adopt security group %q", meta.GetExternalName(cr))
 		}
 		return managed.ExternalCreation{}, nil

@@ -129,7 +129,7 @@ func (e *External[T]) Create(ctx context.Context, cr T) (managed.ExternalCreatio
 	if got == nil {
 		return managed.ExternalCreation{}, errors.Errorf("%s %q already exists but is not described", e.What, name)
 	}
-	if owned, err := e.Owners.Owned(ctx, cr, got.Tags); !owned {
+	if owned, err := e.Owners.OwnedAfterConflict(ctx, cr, got.Tags); !owned {
 		return managed.ExternalCreation{}, errors.Wrapf(err, "cannot adopt %s %q", e.What, name)
 	}
 	return managed.ExternalCreation{}, nil

@@ -25,6 +25,7 @@ import (
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 )
 
@@ -74,18 +75,21 @@ var labels = ownership.Encoding{
 }
 
 // Setup adds a controller that reconciles GCS Buckets. clients is shared by
-// every GCP controller.
-func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients) error {
+// every GCP controller. key is the
+// provider's own key (see ownership.Intent).
+func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients, key []byte) error {
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),
 		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
 		Encoding: labels,
+		Key:      key,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.Bucket]{
-		GVK:    v1alpha1.BucketGroupVersionKind,
-		Object: &v1alpha1.Bucket{},
-		List:   &v1alpha1.BucketList{},
+		IntentKey: key,
+		GVK:       v1alpha1.BucketGroupVersionKind,
+		Object:    &v1alpha1.Bucket{},
+		List:      &v1alpha1.BucketList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.Bucket] {
 			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &gcpv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
 		},
@@ -103,7 +107,7 @@ func connector(usage resource.ModernTracker, clients *gcpclient.Clients, newAPI 
 			if err != nil {
 				return nil, err
 			}
-			return &external{gcs: g, cfg: cfg, record: record, owners: owners}, nil
+			return &external{gcs: g, cfg: cfg, record: record, owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec))}, nil
 		},
 	}
 }
@@ -188,7 +192,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		if err := e.sameProject(ctx, name, existing); err != nil {
 			return managed.ExternalCreation{}, err
 		}
-		if owned, err := e.owners.Owned(ctx, cr, existing.Labels); !owned {
+		if owned, err := e.owners.OwnedAfterConflict(ctx, cr, existing.Labels); !owned {
 			return managed.ExternalCreation{}, xperrors.Wrapf(err, "cannot adopt bucket %q", name)
 		}
 		// Ours: the next observation brings it in line with the spec.

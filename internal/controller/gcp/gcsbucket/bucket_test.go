@@ -135,6 +135,9 @@ func bucket(opts ...bucketOption) *v1alpha1.Bucket {
 	}
 	cr.SetProviderConfigReference(&xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"})
 	meta.SetExternalName(cr, testName)
+	// Made by this resource, as most resources under test were: an
+	// untagged external resource is then its own (see unmade).
+	meta.SetExternalCreateSucceeded(cr, testCreated)
 	for _, o := range opts {
 		o(cr)
 	}
@@ -1354,5 +1357,13 @@ func TestHasStatus(t *testing.T) {
 				t.Errorf("\n%s\nhasStatus(%v, %d): -want, +got:\n%s", tc.reason, tc.err, tc.code, diff)
 			}
 		})
+	}
+}
+
+// unmade is a resource that has not made its external resource (it is
+// creating it, or names one made elsewhere): an untagged one is not its.
+func unmade() bucketOption {
+	return func(cr *v1alpha1.Bucket) {
+		meta.RemoveAnnotations(cr, meta.AnnotationKeyExternalCreateSucceeded)
 	}
 }
