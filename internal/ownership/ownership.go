@@ -162,7 +162,9 @@ func describe(mg resource.Managed, kind, namespace, name string) string {
 }
 
 // AnnotationIntent marks a managed resource whose external resource the
-// provider is about to create (see MarkIntent). The managed reconciler
+// provider is about to create (see MarkIntent), for kinds whose cloud
+// makes a resource and tags it in two calls (S3); every other kind here
+// is tagged by the call that creates it, and needs no mark. The managed reconciler
 // saves it with its create-pending annotation before it calls Create, so
 // it outlives a provider that dies between making the resource and
 // tagging it (S3 makes a bucket, then tags it).
@@ -170,12 +172,17 @@ const AnnotationIntent = "appinfra.io/creation-intent"
 
 // Intent is the mark of mg's intent to create its external resource: a
 // keyed hash (HMAC-SHA256 with the provider's own key, which no tenant
-// holds) of its UID and external name. Unlike create-pending, which any
-// writer of the resource can set, it cannot be written for another
-// resource or another name.
+// holds) of its UID, external name and provider config. Unlike
+// create-pending, which any writer of the resource can set, it cannot be
+// written for another resource, another name, or a config (an account)
+// other than the one the create was meant for.
 func Intent(key []byte, mg resource.Managed) string {
+	pc := ""
+	if m, ok := mg.(resource.ModernManaged); ok && m.GetProviderConfigReference() != nil {
+		pc = m.GetProviderConfigReference().Kind + "/" + m.GetProviderConfigReference().Name
+	}
 	h := hmac.New(sha256.New, key)
-	h.Write([]byte("creation-intent\x00" + string(mg.GetUID()) + "\x00" + meta.GetExternalName(mg)))
+	h.Write([]byte("creation-intent\x00" + string(mg.GetUID()) + "\x00" + meta.GetExternalName(mg) + "\x00" + pc))
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 

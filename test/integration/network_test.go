@@ -172,7 +172,7 @@ func TestSecurityGroup(t *testing.T) {
 
 	t.Run("EgressManagedOnceNamed", func(t *testing.T) {
 		edit(t, cr, "egress to the VPC only", func(g *ec2v1alpha1.SecurityGroup) {
-			g.Spec.ForProvider.Egress = []ec2v1alpha1.Rule{{Protocol: "-1", CIDRBlocks: []string{"127.0.0.0/16"}}}
+			g.Spec.ForProvider.Egress = &[]ec2v1alpha1.Rule{{Protocol: "-1", CIDRBlocks: []string{"127.0.0.0/16"}}}
 		})
 		eventually(t, 3*pollInterval+10*time.Second, "egress replaced", func() error {
 			g, err := describeGroup(id)
@@ -395,6 +395,10 @@ func TestNetworkBadSpecRefusedAtAdmission(t *testing.T) {
 		"NotACIDR": {reason: "EC2 refuses a malformed CIDR", obj: securityGroup("it-bad-cidr", func(g *ec2v1alpha1.SecurityGroup) {
 			g.Spec.ForProvider.Ingress[0].CIDRBlocks = []string{"10.0.0.300/24"}
 		}), want: "cidrBlocks must be IPv4 CIDR blocks"},
+		"HostBitsSet": {reason: "EC2 stores a CIDR block masked: 127.0.0.5/24 would never match", obj: securityGroup("it-bad-host-bits", func(g *ec2v1alpha1.SecurityGroup) {
+			g.Spec.ForProvider.Ingress[0].CIDRBlocks = []string{"127.0.0.5/24"}
+		}), want: "by their first address"},
+		"DefaultGroup": {reason: "the VPC's default group is the VPC's", obj: securityGroup("default"), want: "default security group"},
 		"AllProtocolsWithPorts": {reason: "-1 covers every port", obj: securityGroup("it-bad-all", func(g *ec2v1alpha1.SecurityGroup) {
 			g.Spec.ForProvider.Ingress[0].Protocol = "-1"
 		}), want: "leave fromPort and toPort out"},

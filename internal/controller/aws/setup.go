@@ -45,9 +45,9 @@ func Setup(mgr ctrl.Manager, o controller.Options) ([]controller.Kind, error) {
 		return nil, err
 	}
 	// Database passwords and cache tokens are recorded by a keyed hash of
-	// their value, and a resource about to create its cloud resource is
-	// marked with one (ownership.Intent): the key is loaded before the
-	// manager starts, from the API server.
+	// their value, and a Bucket about to create its bucket is marked with
+	// one (ownership.Intent): the key is loaded before the manager starts,
+	// from the API server.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	versionKey, err := secretkey.LoadKey(ctx, mgr.GetAPIReader(), mgr.GetClient(), o.Namespace)
@@ -58,8 +58,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) ([]controller.Kind, error) {
 		{GVK: s3v1alpha1.BucketGroupVersionKind, Setup: func() error { return s3bucket.Setup(mgr, o.Options, clients, versionKey) }},
 		{GVK: rdsv1alpha1.DBInstanceGroupVersionKind, Setup: func() error { return dbinstance.Setup(mgr, o.Options, clients, versionKey) }},
 		{GVK: ecv1alpha1.ReplicationGroupGroupVersionKind, Setup: func() error { return replicationgroup.Setup(mgr, o.Options, clients, versionKey) }},
-		{GVK: rdsv1alpha1.DBSubnetGroupGroupVersionKind, Setup: func() error { return dbsubnetgroup.Setup(mgr, o.Options, clients, versionKey) }},
-		{GVK: ecv1alpha1.CacheSubnetGroupGroupVersionKind, Setup: func() error { return cachesubnetgroup.Setup(mgr, o.Options, clients, versionKey) }},
-		{GVK: ec2v1alpha1.SecurityGroupGroupVersionKind, Setup: func() error { return securitygroup.Setup(mgr, o.Options, clients, versionKey) }},
+		{GVK: rdsv1alpha1.DBSubnetGroupGroupVersionKind, Setup: func() error { return dbsubnetgroup.Setup(mgr, o.Options, clients) }},
+		{GVK: ecv1alpha1.CacheSubnetGroupGroupVersionKind, Setup: func() error { return cachesubnetgroup.Setup(mgr, o.Options, clients) }},
+		{GVK: ec2v1alpha1.SecurityGroupGroupVersionKind, Setup: func() error { return securitygroup.Setup(mgr, o.Options, clients) }},
 	}, nil
 }

@@ -31,7 +31,11 @@ func SecurityGroups() reference.To {
 // ResolveReferences fills each rule's sourceSecurityGroupIDs from its
 // references or selector, in the group's namespace.
 func (mg *SecurityGroup) ResolveReferences(ctx context.Context, c client.Reader) error {
-	for _, rules := range [][]Rule{mg.Spec.ForProvider.Ingress, mg.Spec.ForProvider.Egress} {
+	all := [][]Rule{mg.Spec.ForProvider.Ingress}
+	if mg.Spec.ForProvider.Egress != nil {
+		all = append(all, *mg.Spec.ForProvider.Egress)
+	}
+	for _, rules := range all {
 		for i := range rules {
 			r := &rules[i]
 			ids, refs, err := common.ResolveMany(ctx, c, mg, r.SourceSecurityGroupIDs, r.SourceSecurityGroupIDRefs, r.SourceSecurityGroupIDSelector, SecurityGroups(), SecurityGroupID())

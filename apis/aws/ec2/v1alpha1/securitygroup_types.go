@@ -18,6 +18,8 @@ import (
 // +kubebuilder:validation:XValidation:rule="self.protocol in ['tcp', 'udp'] ? (has(self.fromPort) && has(self.toPort)) : true",message="tcp and udp rules need fromPort and toPort"
 // +kubebuilder:validation:XValidation:rule="self.protocol == '-1' ? (!has(self.fromPort) && !has(self.toPort)) : true",message="a rule for all protocols (-1) covers every port: leave fromPort and toPort out"
 // +kubebuilder:validation:XValidation:rule="!has(self.fromPort) || !has(self.toPort) || self.protocol == 'icmp' || self.fromPort <= self.toPort",message="fromPort must not be greater than toPort"
+// +kubebuilder:validation:XValidation:rule="!(self.protocol in ['tcp', 'udp']) || !has(self.fromPort) || !has(self.toPort) || (self.fromPort >= 0 && self.toPort >= 0)",message="tcp and udp ports are 0 to 65535 (-1 is for icmp and all protocols)"
+// +kubebuilder:validation:XValidation:rule="self.protocol != 'icmp' || !has(self.fromPort) || self.fromPort != -1 || (has(self.toPort) && self.toPort == -1)",message="an icmp rule for every type (fromPort -1) covers every code: toPort must be -1 too"
 // +kubebuilder:validation:XValidation:rule="(has(self.cidrBlocks) && size(self.cidrBlocks) > 0) || (has(self.sourceSecurityGroupIDs) && size(self.sourceSecurityGroupIDs) > 0) || (has(self.sourceSecurityGroupIDRefs) && size(self.sourceSecurityGroupIDRefs) > 0) || has(self.sourceSecurityGroupIDSelector)",message="a rule needs at least one source: cidrBlocks or security groups (by id, reference or selector)"
 type Rule struct {
 	// Protocol: tcp, udp, icmp, or -1 for all.
@@ -39,6 +41,7 @@ type Rule struct {
 	// +kubebuilder:validation:MaxItems=50
 	// +kubebuilder:validation:items:MaxLength=18
 	// +kubebuilder:validation:items:XValidation:rule="isCIDR(self) && cidr(self).ip().family() == 4",message="cidrBlocks must be IPv4 CIDR blocks, such as 10.0.1.0/24"
+	// +kubebuilder:validation:items:XValidation:rule="!isCIDR(self) || string(cidr(self).masked()) == self",message="cidrBlocks must name networks by their first address (10.0.1.0/24, not 10.0.1.5/24): EC2 stores them so, and a block written otherwise would never match what EC2 reports"
 	// +listType=set
 	// +optional
 	CIDRBlocks []string `json:"cidrBlocks,omitempty"`
@@ -89,10 +92,11 @@ type SecurityGroupParameters struct {
 
 	// Egress rules: exactly these are allowed out. When left out, the
 	// group's egress rules are not managed (EC2 gives a new group one
-	// that allows all traffic out); an empty list allows nothing out.
+	// that allows all traffic out); an empty list allows nothing out. (A
+	// pointer, so that an empty list survives being written back.)
 	// +kubebuilder:validation:MaxItems=60
 	// +optional
-	Egress []Rule `json:"egress,omitempty"`
+	Egress *[]Rule `json:"egress,omitempty"`
 
 	// Tags to set on the group. The provider adds its crossplane- tags.
 	// +kubebuilder:validation:MaxProperties=44
@@ -140,6 +144,7 @@ type SecurityGroupStatus struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:scope=Namespaced,categories={crossplane,managed,aws}
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 255 && !self.metadata.name.startsWith('sg-')",message="metadata.name is the default group name: at most 255 characters, not starting with sg- (EC2 reserves it for ids)"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name != 'default'",message="a VPC's default security group is the VPC's own: it cannot be managed or deleted as a SecurityGroup"
 type SecurityGroup struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

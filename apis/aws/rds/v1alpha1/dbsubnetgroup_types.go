@@ -26,7 +26,7 @@ type DBSubnetGroupParameters struct {
 	// places a Multi-AZ standby in another zone). Subnets a database
 	// should use are private ones: RDS gives an instance the subnet's
 	// routes.
-	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MinItems=2
 	// +kubebuilder:validation:MaxItems=20
 	// +kubebuilder:validation:items:Pattern=`^subnet-[0-9a-z]{8,17}$`
 	// +listType=set

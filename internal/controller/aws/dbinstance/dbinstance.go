@@ -62,10 +62,8 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 		Kind:     v1alpha1.DBInstanceGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.DBInstanceList{} },
 		Encoding: ownership.Exact,
-		Key:      versionKey,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.DBInstance]{
-		IntentKey: versionKey,
 		GVK:       v1alpha1.DBInstanceGroupVersionKind,
 		Object:    &v1alpha1.DBInstance{},
 		List:      &v1alpha1.DBInstanceList{},

@@ -6,6 +6,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -43,18 +44,15 @@ type api interface {
 func newAPI(c *awsclient.Config) api { return c.RDS() }
 
 // Setup adds a controller that reconciles DBSubnetGroups. clients is
-// shared by every AWS controller. key is the
-// provider's own key (see ownership.Intent).
-func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, key []byte) error {
+// shared by every AWS controller.
+func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) error {
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),
 		Kind:     v1alpha1.DBSubnetGroupGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.DBSubnetGroupList{} },
 		Encoding: ownership.Exact,
-		Key:      key,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.DBSubnetGroup]{
-		IntentKey: key,
 		GVK:       v1alpha1.DBSubnetGroupGroupVersionKind,
 		Object:    &v1alpha1.DBSubnetGroup{},
 		List:      &v1alpha1.DBSubnetGroupList{},
@@ -124,7 +122,11 @@ func (c cloud) Describe(ctx context.Context, name string) (*subnetgroup.Observed
 	}
 	o.Tags = map[string]string{}
 	for _, t := range tags.TagList {
-		o.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		// AWS's own tags (aws:...) no one else may change: the spec
+		// cannot own them.
+		if k := aws.ToString(t.Key); !strings.HasPrefix(k, "aws:") {
+			o.Tags[k] = aws.ToString(t.Value)
+		}
 	}
 	return o, nil
 }

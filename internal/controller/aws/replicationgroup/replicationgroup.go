@@ -60,10 +60,8 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 		Kind:     v1alpha1.ReplicationGroupGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.ReplicationGroupList{} },
 		Encoding: ownership.Exact,
-		Key:      versionKey,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.ReplicationGroup]{
-		IntentKey: versionKey,
 		GVK:       v1alpha1.ReplicationGroupGroupVersionKind,
 		Object:    &v1alpha1.ReplicationGroup{},
 		List:      &v1alpha1.ReplicationGroupList{},

@@ -48,18 +48,15 @@ type api interface {
 func newAPI(c *awsclient.Config) api { return c.EC2() }
 
 // Setup adds a controller that reconciles SecurityGroups. clients is shared
-// by every AWS controller. key is the
-// provider's own key (see ownership.Intent).
-func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, key []byte) error {
+// by every AWS controller.
+func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) error {
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),
 		Kind:     v1alpha1.SecurityGroupGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.SecurityGroupList{} },
 		Encoding: ownership.Exact,
-		Key:      key,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.SecurityGroup]{
-		IntentKey: key,
 		GVK:       v1alpha1.SecurityGroupGroupVersionKind,
 		Object:    &v1alpha1.SecurityGroup{},
 		List:      &v1alpha1.SecurityGroupList{},
@@ -116,7 +113,15 @@ func (e *external) find(ctx context.Context, vpc, name string) (*types.SecurityG
 	return &out.SecurityGroups[0], nil
 }
 
+// errDefaultGroup refuses the VPC's own group, which EC2 will not delete
+// and whose rules other resources of the VPC may rely on. Admission
+// refuses it as metadata.name; an external name can only be checked here.
+var errDefaultGroup = errors.New("a VPC's default security group is the VPC's own: it cannot be managed or deleted as a SecurityGroup; name another group in crossplane.io/external-name")
+
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.SecurityGroup) (managed.ExternalObservation, error) {
+	if meta.GetExternalName(cr) == "default" {
+		return managed.ExternalObservation{}, errDefaultGroup
+	}
 	got, err := e.find(ctx, cr.Spec.ForProvider.VPCID, meta.GetExternalName(cr))
 	if err != nil || got == nil {
 		return managed.ExternalObservation{}, err
@@ -180,7 +185,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.SecurityGroup) (mana
 		return managed.ExternalUpdate{}, err
 	}
 	if p.Egress != nil {
-		add, remove := changes(wanted(p.Egress), observedPermissions(e.observed.IpPermissionsEgress))
+		add, remove := changes(wanted(*p.Egress), observedPermissions(e.observed.IpPermissionsEgress))
 		if err := e.authorizeEgress(ctx, id, add); err != nil {
 			return managed.ExternalUpdate{}, err
 		}
@@ -230,7 +235,7 @@ func drifted(want v1alpha1.SecurityGroupParameters, got *types.SecurityGroup) []
 		fields = append(fields, fieldIngress)
 	}
 	if want.Egress != nil {
-		if add, remove := changes(wanted(want.Egress), observedPermissions(got.IpPermissionsEgress)); len(add)+len(remove) > 0 {
+		if add, remove := changes(wanted(*want.Egress), observedPermissions(got.IpPermissionsEgress)); len(add)+len(remove) > 0 {
 			fields = append(fields, fieldEgress)
 		}
 	}

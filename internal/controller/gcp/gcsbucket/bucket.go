@@ -75,18 +75,15 @@ var labels = ownership.Encoding{
 }
 
 // Setup adds a controller that reconciles GCS Buckets. clients is shared by
-// every GCP controller. key is the
-// provider's own key (see ownership.Intent).
-func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients, key []byte) error {
+// every GCP controller.
+func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients) error {
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),
 		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
 		Encoding: labels,
-		Key:      key,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.Bucket]{
-		IntentKey: key,
 		GVK:       v1alpha1.BucketGroupVersionKind,
 		Object:    &v1alpha1.Bucket{},
 		List:      &v1alpha1.BucketList{},
