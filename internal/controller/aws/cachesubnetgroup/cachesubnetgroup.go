@@ -53,9 +53,9 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) e
 		Encoding: ownership.Exact,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.CacheSubnetGroup]{
-		GVK:       v1alpha1.CacheSubnetGroupGroupVersionKind,
-		Object:    &v1alpha1.CacheSubnetGroup{},
-		List:      &v1alpha1.CacheSubnetGroupList{},
+		GVK:    v1alpha1.CacheSubnetGroupGroupVersionKind,
+		Object: &v1alpha1.CacheSubnetGroup{},
+		List:   &v1alpha1.CacheSubnetGroupList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.CacheSubnetGroup] {
 			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
 		},

@@ -64,9 +64,9 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 		Encoding: ownership.Exact,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.DBInstance]{
-		GVK:       v1alpha1.DBInstanceGroupVersionKind,
-		Object:    &v1alpha1.DBInstance{},
-		List:      &v1alpha1.DBInstanceList{},
+		GVK:    v1alpha1.DBInstanceGroupVersionKind,
+		Object: &v1alpha1.DBInstance{},
+		List:   &v1alpha1.DBInstanceList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.DBInstance] {
 			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners, passwords)
 		},

@@ -53,9 +53,9 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) e
 		Encoding: ownership.Exact,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.DBSubnetGroup]{
-		GVK:       v1alpha1.DBSubnetGroupGroupVersionKind,
-		Object:    &v1alpha1.DBSubnetGroup{},
-		List:      &v1alpha1.DBSubnetGroupList{},
+		GVK:    v1alpha1.DBSubnetGroupGroupVersionKind,
+		Object: &v1alpha1.DBSubnetGroup{},
+		List:   &v1alpha1.DBSubnetGroupList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.DBSubnetGroup] {
 			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
 		},

@@ -62,9 +62,9 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 		Encoding: ownership.Exact,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.ReplicationGroup]{
-		GVK:       v1alpha1.ReplicationGroupGroupVersionKind,
-		Object:    &v1alpha1.ReplicationGroup{},
-		List:      &v1alpha1.ReplicationGroupList{},
+		GVK:    v1alpha1.ReplicationGroupGroupVersionKind,
+		Object: &v1alpha1.ReplicationGroup{},
+		List:   &v1alpha1.ReplicationGroupList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.ReplicationGroup] {
 			return &reconciler.Connector[*v1alpha1.ReplicationGroup, *awsclient.Config]{
 				Usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),

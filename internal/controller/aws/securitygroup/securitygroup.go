@@ -57,9 +57,9 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) e
 		Encoding: ownership.Exact,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.SecurityGroup]{
-		GVK:       v1alpha1.SecurityGroupGroupVersionKind,
-		Object:    &v1alpha1.SecurityGroup{},
-		List:      &v1alpha1.SecurityGroupList{},
+		GVK:    v1alpha1.SecurityGroupGroupVersionKind,
+		Object: &v1alpha1.SecurityGroup{},
+		List:   &v1alpha1.SecurityGroupList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.SecurityGroup] {
 			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
 		},

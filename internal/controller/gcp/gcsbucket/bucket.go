@@ -84,9 +84,9 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients) e
 		Encoding: labels,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.Bucket]{
-		GVK:       v1alpha1.BucketGroupVersionKind,
-		Object:    &v1alpha1.Bucket{},
-		List:      &v1alpha1.BucketList{},
+		GVK:    v1alpha1.BucketGroupVersionKind,
+		Object: &v1alpha1.Bucket{},
+		List:   &v1alpha1.BucketList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.Bucket] {
 			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &gcpv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
 		},
