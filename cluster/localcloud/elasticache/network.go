@@ -1,63 +1,28 @@
 package elasticache
 
 import (
-	"net/netip"
 	"slices"
 	"sort"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/vpc"
 )
 
-// Network is the part of the local cloud's VPCs that ElastiCache uses:
-// where a subnet is, which VPC a security group belongs to and which is a
-// VPC's default, addresses of their own for a group's endpoints in a
-// cache subnet group, and whether its security groups admit a
-// connection. The local cloud's EC2 satisfies it. ElastiCache looks
-// groups and subnets up, and asks Admits, without holding its own lock,
-// so an implementation may call SecurityGroupUser and SecurityGroupsAt
-// from those; it allocates, claims and releases addresses holding it, so
-// those must not call back into ElastiCache.
-type Network interface {
-	Subnet(id string) (vpc, zone, cidr string, ok bool)
-	SecurityGroupVPC(id string) (vpc string, ok bool)
-	DefaultSecurityGroup(vpc string) (id string, ok bool)
-	AllocateAddress(subnetID, owner string) (netip.Addr, error)
-	ClaimAddress(addr netip.Addr, owner string) error
-	ReleaseAddress(addr netip.Addr)
-	Admits(groups []string, src netip.Addr, port int) bool
-}
+// Network is the local cloud's EC2, as ElastiCache uses it (see package vpc).
+type Network = vpc.Network
 
-// groupVPCs is what the network said of some security groups: the VPC of
-// each, "" for one it does not know. It is nil when the service has no
-// network, and then security groups are not checked, as before there was
-// one.
-type groupVPCs map[string]string
+// groupVPCs is what the network said of some security groups.
+type groupVPCs = vpc.GroupVPCs
 
 // lookupSecurityGroups asks the network about security groups; s.mu must
-// not be held (see Network).
+// not be held (see vpc.Network).
 func (s *Service) lookupSecurityGroups(ids []string) groupVPCs {
-	if s.cfg.Network == nil || len(ids) == 0 {
-		return nil
-	}
-	out := groupVPCs{}
-	for _, id := range ids {
-		vpc, ok := s.cfg.Network.SecurityGroupVPC(id)
-		if !ok {
-			vpc = ""
-		}
-		out[id] = vpc
-	}
-	return out
+	return vpc.SecurityGroups(s.cfg.Network, ids)
 }
 
 // lookupSubnet asks the network where a subnet is; s.mu must not be held.
-// Without a network no subnet exists.
-func (s *Service) lookupSubnet(id string) (vpc, zone string, ok bool) {
-	if s.cfg.Network == nil {
-		return "", "", false
-	}
-	vpc, zone, _, ok = s.cfg.Network.Subnet(id)
-	return vpc, zone, ok
+func (s *Service) lookupSubnet(id string) (vpcID, zone string, ok bool) {
+	return vpc.Subnet(s.cfg.Network, id)
 }
 
 // checkSecurityGroups applies ElastiCache's rules to a replication group's
@@ -68,12 +33,12 @@ func checkSecurityGroups(ids []string, vpcs groupVPCs, sg *subnetGroup) error {
 		return nil
 	}
 	for _, id := range ids {
-		vpc := vpcs[id]
-		if vpc == "" {
+		inVPC := vpcs[id]
+		if inVPC == "" {
 			return awsquery.InvalidParameterValue("The security group %s does not exist.", id)
 		}
-		if sg != nil && vpc != sg.VpcID {
-			return awsquery.InvalidParameterCombination("Subnet group [%s] belongs to a different VPC [%s] than [%s]", sg.Name, sg.VpcID, vpc)
+		if sg != nil && inVPC != sg.VpcID {
+			return awsquery.InvalidParameterCombination("Subnet group [%s] belongs to a different VPC [%s] than [%s]", sg.Name, sg.VpcID, inVPC)
 		}
 	}
 	return nil
