@@ -200,6 +200,10 @@ var cases = map[string]renderCase{
 	// refused.
 	"sqldatabase-aws-open-environment": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
 		environments: "testdata/environments/open.yaml", nothing: true, contains: []string{"lets 0.0.0.0/0 reach databases and caches"}},
+	// An environment that serves other namespaces is refused: a team
+	// cannot place its database in another team's network by naming it.
+	"sqldatabase-aws-other-namespace": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
+		environments: "testdata/environments/other-team.yaml", nothing: true, contains: []string{"EnvironmentConfig dev does not serve namespace default"}},
 	"appenvironment-aws-refused": {example: "appenvironment.yaml", composition: "appenvironment/composition-aws.yaml",
 		observed: "database-refused.yaml", contains: []string{"database (DBInstance orders-db-x7k2p): Synced=False", "bucket: being created"}},
 }

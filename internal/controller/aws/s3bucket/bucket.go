@@ -189,7 +189,11 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		return managed.ExternalCreation{}, err
 	}
 	cr.SetConditions(xpv2.Creating())
-	_, createErr := e.s3.CreateBucket(ctx, createInput(name, cr.Spec.ForProvider))
+	// One attempt: a create whose answer was lost and that the SDK tried
+	// again would meet BucketAlreadyOwnedByYou for the bucket it made, and
+	// take it for one made elsewhere. The next reconcile finds the bucket
+	// instead, as this resource's by the mark of its intent.
+	_, createErr := e.s3.CreateBucket(ctx, createInput(name, cr.Spec.ForProvider), func(o *s3.Options) { o.RetryMaxAttempts = 1 })
 	switch {
 	case isTakenByOthers(createErr):
 		return managed.ExternalCreation{}, errors.Errorf("bucket name %q is taken by another account; bucket names are global, so choose another with the crossplane.io/external-name annotation", name)
