@@ -198,6 +198,12 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	case isTakenByOthers(createErr):
 		return managed.ExternalCreation{}, errors.Errorf("bucket name %q is taken by another account; bucket names are global, so choose another with the crossplane.io/external-name annotation", name)
 	case createErr != nil && !isAlreadyOwned(createErr):
+		if status := awsclient.HTTPStatus(createErr); status >= 400 && status < 500 {
+			// Refused: this call made no bucket, and the mark of the
+			// intent to make one goes, so that it cannot stand for a
+			// bucket someone else makes under this name later.
+			meta.RemoveAnnotations(cr, ownership.AnnotationIntent)
+		}
 		return managed.ExternalCreation{}, errors.Wrap(createErr, "cannot create bucket")
 	}
 	// Ours even if tagging it below fails: the resource carries the

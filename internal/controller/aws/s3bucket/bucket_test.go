@@ -3,6 +3,7 @@ package s3bucket
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,9 +12,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	corev1 "k8s.io/api/core/v1"
@@ -188,6 +191,13 @@ func (m *mockAPI) PutBucketPolicy(ctx context.Context, in *s3.PutBucketPolicyInp
 
 func apiError(code string) error {
 	return &smithy.GenericAPIError{Code: code, Message: "the store says " + code}
+}
+
+// httpError is an API error as the SDK returns it from an HTTP answer.
+func httpError(status int, code string) error {
+	return &awshttp.ResponseError{
+		ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}}, Err: apiError(code)},
+	}
 }
 
 // The bucket every test works on, unless an option says otherwise.
@@ -1357,8 +1367,19 @@ func TestCreate(t *testing.T) {
 				calls: []string{"CreateBucket"},
 			},
 		},
+		"CreateRefused": {
+			reason: "A create S3 refuses (a 4xx) made no bucket: the mark of the intent to make one goes, so that it cannot stand for a bucket someone else makes under this name later.",
+			api:    withPuts(&mockAPI{MockCreateBucket: createFails(httpError(400, "InvalidLocationConstraint"))}),
+			cr:     configuredBucket(),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{"cannot create bucket", "InvalidLocationConstraint"},
+				cr:    configuredBucket(withConditions(xpv2.Creating()), intentDropped()),
+				calls: []string{"CreateBucket"},
+			},
+		},
 		"CreateFailed": {
-			reason: "Any other CreateBucket error should be returned wrapped, and nothing applied.",
+			reason: "Any other CreateBucket error (no answer, whose bucket may have been made) should be returned wrapped, nothing applied, and the mark kept.",
 			api:    withPuts(&mockAPI{MockCreateBucket: createFails(errBoom)}),
 			cr:     configuredBucket(),
 			want: want{
