@@ -163,8 +163,10 @@ func describe(mg resource.Managed, kind, namespace, name string) string {
 
 // AnnotationIntent marks a managed resource whose external resource the
 // provider is about to create (see MarkIntent), for kinds whose cloud
-// makes a resource and tags it in two calls (S3); every other kind here
-// is tagged by the call that creates it, and needs no mark. The managed reconciler
+// makes a resource and tags it in two calls (S3) or may keep no labels at
+// all (stores that serve Cloud Storage's API, such as fake-gcs-server,
+// drop them); every other kind here is tagged by the call that creates
+// it, and needs no mark. The managed reconciler
 // saves it with its create-pending annotation before it calls Create, so
 // it outlives a provider that dies between making the resource and
 // tagging it (S3 makes a bucket, then tags it).

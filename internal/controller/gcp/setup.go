@@ -3,6 +3,9 @@
 package gcp
 
 import (
+	"context"
+	"time"
+
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
@@ -11,6 +14,7 @@ import (
 	"github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcsbucket"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
+	"github.com/appinfra/provider-appinfra/internal/secretkey"
 )
 
 // Setup adds the ProviderConfig controllers to the manager and returns the
@@ -31,7 +35,16 @@ func Setup(mgr ctrl.Manager, o controller.Options) ([]controller.Kind, error) {
 	if err := controller.RegisterCacheMetrics("gcp", clients.Stats); err != nil {
 		return nil, err
 	}
+	// A resource about to create its bucket is marked with a keyed hash
+	// (ownership.Intent), with the key the AWS provider shares: loaded
+	// before the manager starts, from the API server.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	key, err := secretkey.LoadKey(ctx, mgr.GetAPIReader(), mgr.GetClient(), o.Namespace)
+	if err != nil {
+		return nil, err
+	}
 	return []controller.Kind{
-		{GVK: storagev1alpha1.BucketGroupVersionKind, Setup: func() error { return gcsbucket.Setup(mgr, o.Options, clients) }},
+		{GVK: storagev1alpha1.BucketGroupVersionKind, Setup: func() error { return gcsbucket.Setup(mgr, o.Options, clients, key) }},
 	}, nil
 }

@@ -76,17 +76,19 @@ var labels = ownership.Encoding{
 
 // Setup adds a controller that reconciles GCS Buckets. clients is shared by
 // every GCP controller.
-func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients) error {
+func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients, key []byte) error {
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),
 		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
 		Encoding: labels,
+		Key:      key,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.Bucket]{
-		GVK:    v1alpha1.BucketGroupVersionKind,
-		Object: &v1alpha1.Bucket{},
-		List:   &v1alpha1.BucketList{},
+		IntentKey: key,
+		GVK:       v1alpha1.BucketGroupVersionKind,
+		Object:    &v1alpha1.Bucket{},
+		List:      &v1alpha1.BucketList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.Bucket] {
 			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &gcpv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
 		},
@@ -196,6 +198,11 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		err = nil
 	}
 	if err != nil {
+		if ge := (*googleapi.Error)(nil); errors.As(err, &ge) && ge.Code >= 400 && ge.Code < 500 {
+			// Refused: this call made no bucket, and the mark of the
+			// intent to make one goes (see ownership.Intent).
+			meta.RemoveAnnotations(cr, ownership.AnnotationIntent)
+		}
 		return managed.ExternalCreation{}, xperrors.Wrap(err, "cannot create bucket")
 	}
 	// GCS reports locations in upper case; say it the same way Observe will.
