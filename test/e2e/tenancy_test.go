@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -150,4 +151,56 @@ func instanceTags(id string) (map[string]string, error) {
 		tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
 	}
 	return tags, nil
+}
+
+// TestConfigServesOnlyItsNamespaces: a managed resource in a namespace a
+// ClusterProviderConfig does not select gets a condition that says so, and
+// nothing in the cloud. (The integration tests count its cloud calls:
+// none.)
+func TestConfigServesOnlyItsNamespaces(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	def := &unstructured.Unstructured{}
+	def.SetAPIVersion("aws.appinfra.io/v1alpha1")
+	def.SetKind("ClusterProviderConfig")
+	if err := kube.Get(ctx, client.ObjectKey{Name: "default"}, def); err != nil {
+		t.Fatal(err)
+	}
+	team := &unstructured.Unstructured{Object: map[string]any{"apiVersion": def.GetAPIVersion(), "kind": def.GetKind(), "spec": def.Object["spec"]}}
+	team.SetName("team-payments-only")
+	_ = unstructured.SetNestedStringMap(team.Object, map[string]string{"platform.appinfra.io/team": "payments"}, "spec", "namespaceSelector", "matchLabels")
+	if err := kube.Create(ctx, team); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = kube.Delete(context.Background(), team) })
+
+	ns := namespace(t, "team-other")
+	const bucket = "e2e-not-served-bucket"
+	b := decode(fmt.Sprintf(`
+apiVersion: s3.aws.appinfra.io/v1alpha1
+kind: Bucket
+metadata:
+  name: %s
+  namespace: %s
+spec:
+  providerConfigRef: {kind: ClusterProviderConfig, name: team-payments-only}
+  forProvider:
+    region: us-east-1
+`, bucket, ns))[0]
+	if err := kube.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Minute, "the bucket refused its config", func() error {
+		if err := get(b); err != nil {
+			return err
+		}
+		if status, msg := condition(b, "Synced"); status != "False" || !strings.Contains(msg, fmt.Sprintf("does not serve namespace %q", ns)) {
+			return fmt.Errorf("Synced %s: %q", status, msg)
+		}
+		return nil
+	})
+	if _, err := s3Client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err == nil {
+		t.Errorf("bucket %s exists: a resource its config does not serve made it", bucket)
+	}
+	deleteAndWait(t, b, time.Minute)
 }
