@@ -87,9 +87,10 @@ func (c Checker) ForAdoption(a common.Adoption) Checker {
 // rewriting it, and one could delete it under the other. A resource whose
 // named manager is gone (it was orphaned) may be adopted. One without any
 // of the provider's tags (made outside Crossplane) is taken only by a
-// resource that observes only, by one that made it (its intent to create
-// it is on it, see Intent), or where the config allows untagged adoption: a tenant
-// must not take over, reset and delete what is not theirs by naming it.
+// resource that observes only, by one that made it (it carries the mark
+// of its intent to, see Intent), or where the config allows untagged
+// adoption: a tenant must not take over, reset and delete what is not
+// theirs by naming it.
 // Resources that may only observe are never refused: reading is harmless.
 //
 // Not owned with a nil error means mg is being deleted: it may go, leaving
@@ -166,10 +167,9 @@ func describe(mg resource.Managed, kind, namespace, name string) string {
 // makes a resource and tags it in two calls (S3) or may keep no labels at
 // all (stores that serve Cloud Storage's API, such as fake-gcs-server,
 // drop them); every other kind here is tagged by the call that creates
-// it, and needs no mark. The managed reconciler
-// saves it with its create-pending annotation before it calls Create, so
-// it outlives a provider that dies between making the resource and
-// tagging it (S3 makes a bucket, then tags it).
+// it, and needs no mark. The managed reconciler saves it with its
+// create-pending annotation before it calls Create, so it outlives a
+// provider that dies between making the resource and tagging it.
 const AnnotationIntent = "appinfra.io/creation-intent"
 
 // Intent is the mark of mg's intent to create its external resource: a

@@ -60,8 +60,8 @@ func newAPI(c *awsclient.Config) api {
 }
 
 // Setup adds a controller that reconciles Buckets. clients is shared by
-// every AWS controller. key is the
-// provider's own key (see ownership.Intent).
+// every AWS controller; key is the provider's own, which marks a Bucket
+// about to create its bucket (see ownership.Intent).
 func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, key []byte) error {
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),

@@ -75,7 +75,8 @@ var labels = ownership.Encoding{
 }
 
 // Setup adds a controller that reconciles GCS Buckets. clients is shared by
-// every GCP controller.
+// every GCP controller; key is the provider's own, which marks a Bucket
+// about to create its bucket (see ownership.Intent).
 func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients, key []byte) error {
 	owners := ownership.Checker{
 		Kube:     mgr.GetClient(),
