@@ -1,5 +1,6 @@
 // Package aws sets up provider-appinfra-aws's controllers: its
-// ProviderConfig kinds and its managed resources (S3, RDS, ElastiCache, EC2 security groups).
+// ProviderConfig kinds and its managed resources (S3, RDS, ElastiCache,
+// and the security groups and subnet groups they are placed in).
 package aws
 
 import (
