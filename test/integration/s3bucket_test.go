@@ -169,11 +169,14 @@ func TestBucketLifecycle(t *testing.T) {
 		return nil
 	})
 
-	// Deleting the resource deletes the bucket.
+	// Deleting the resource deletes the bucket. A resource created less
+	// than 30 s ago is not trusted to be gone until that much has passed
+	// (the managed reconciler's creation grace period), and its retries
+	// back off meanwhile: a fast run waits up to a minute more.
 	if err := kube.Delete(context.Background(), cr); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, converge, "resource gone", func() error { return gone(cr) })
+	eventually(t, 2*converge, "resource gone", func() error { return gone(cr) })
 	if err := storeLacks(name); err != nil {
 		t.Error(err)
 	}
