@@ -16,6 +16,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
+	"github.com/appinfra/provider-appinfra/internal/controller/aws/awsparams"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
 	"github.com/appinfra/provider-appinfra/internal/tags"
@@ -78,18 +79,13 @@ func Drifted(want Params, got Params) []string {
 	if want.Description != got.Description {
 		fields = append(fields, fieldDescription)
 	}
-	if !sameSet(want.SubnetIDs, got.SubnetIDs) {
+	if !awsparams.SameSet(want.SubnetIDs, got.SubnetIDs) {
 		fields = append(fields, fieldSubnets)
 	}
 	if set, remove := tags.Changes(want.Tags, got.Tags); len(set)+len(remove) > 0 {
 		fields = append(fields, fieldTags)
 	}
 	return fields
-}
-
-func sameSet(a, b []string) bool {
-	a, b = slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b))
-	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
 func (e *External[T]) Observe(ctx context.Context, cr T) (managed.ExternalObservation, error) {
