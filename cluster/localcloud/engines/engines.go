@@ -23,6 +23,17 @@ type Spec struct {
 	MasterUsername string
 	MasterPassword string
 	DBName         string
+	// TLS, when set, makes a SQL engine (PostgreSQL, MariaDB) serve TLS
+	// with this certificate; it is installed again at every start, so a
+	// renewed certificate or a changed Required takes effect on the next.
+	TLS *ServerTLS
+}
+
+// ServerTLS is the certificate a SQL engine serves TLS with.
+type ServerTLS struct {
+	CertFile, KeyFile string
+	// Required refuses connections that do not use TLS.
+	Required bool
 }
 
 // Driver runs one engine. Methods other than Version may assume Version

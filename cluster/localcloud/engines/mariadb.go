@@ -200,6 +200,14 @@ func (m *MariaDB) Command(rt *Runtime, dir string, port int) (*exec.Cmd, error) 
 		"--socket=" + filepath.Join(data, "mariadbd.sock"),
 		"--pid-file=" + m.PIDFile(dir),
 	}, mariadbOptions...)
+	// An instance given a certificate (Spec.TLS) serves TLS, and only TLS
+	// when required: a connection over the socket counts as secure too.
+	if cert, key, on, required := serverTLS(dir); on {
+		args = append(args, "--ssl-cert="+cert, "--ssl-key="+key)
+		if required {
+			args = append(args, "--require-secure-transport=ON")
+		}
+	}
 	cmd := exec.Command(m.bin.server, args...)
 	cmd.Env = baseEnv()
 	cmd.Dir = dir
@@ -255,6 +263,31 @@ func (m *MariaDB) SetPassword(ctx context.Context, dir string, port int, user, p
 	return m.exec(ctx, dir, port, fmt.Sprintf("ALTER USER %s IDENTIFIED BY PASSWORD %s;\n", account(user, "%"), sqlString(hash)), hash)
 }
 
+// CreateUser implements accounts: a user that can log in from anywhere,
+// with the master user's privileges.
+func (m *MariaDB) CreateUser(ctx context.Context, dir string, port int, user, password string) error {
+	hash := nativePasswordHash(password)
+	a := account(user, "%")
+	sql := fmt.Sprintf("CREATE USER %s IDENTIFIED BY PASSWORD %s;\n", a, sqlString(hash))
+	sql += fmt.Sprintf("GRANT %s ON *.* TO %s WITH GRANT OPTION;\n", masterPrivileges, a)
+	return m.exec(ctx, dir, port, sql, hash)
+}
+
+// DropUser implements accounts.
+func (m *MariaDB) DropUser(ctx context.Context, dir string, port int, user string) error {
+	return m.exec(ctx, dir, port, fmt.Sprintf("DROP USER %s;\n", account(user, "%")), "")
+}
+
+// CreateDatabase implements accounts; MariaDB databases have no owner.
+func (m *MariaDB) CreateDatabase(ctx context.Context, dir string, port int, name, _ string) error {
+	return m.exec(ctx, dir, port, fmt.Sprintf("CREATE DATABASE %s;\n", backquote(name)), "")
+}
+
+// DropDatabase implements accounts.
+func (m *MariaDB) DropDatabase(ctx context.Context, dir string, port int, name string) error {
+	return m.exec(ctx, dir, port, fmt.Sprintf("DROP DATABASE %s;\n", backquote(name)), "")
+}
+
 // Dump implements Driver with mariadb-dump of all databases, as an RDS
 // snapshot holds the whole instance; db is not needed.
 func (m *MariaDB) Dump(ctx context.Context, dir string, port int, _ string, w io.Writer) error {
@@ -288,7 +321,13 @@ func (m *MariaDB) exec(ctx context.Context, dir string, port int, sql, secret st
 // first, is the only option file the client reads. Clients run as the
 // invoking user; only the server refuses root.
 func (m *MariaDB) client(ctx context.Context, dir string, port int, bin string, args ...string) *exec.Cmd {
-	args = append([]string{"--defaults-file=" + filepath.Join(dir, "admin.cnf"), "--port=" + strconv.Itoa(port)}, args...)
+	first := []string{"--defaults-file=" + filepath.Join(dir, "admin.cnf"), "--port=" + strconv.Itoa(port)}
+	if _, _, on, _ := serverTLS(dir); on {
+		// The admin connects over TCP: over TLS, which a server requiring
+		// it demands. Its certificate is the local cloud's own.
+		first = append(first, "--ssl")
+	}
+	args = append(first, args...)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = baseEnv()
 	return cmd

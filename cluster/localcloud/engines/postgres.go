@@ -137,23 +137,48 @@ func (p *Postgres) Init(ctx context.Context, rt *Runtime, s Spec) error {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("initdb: %w: %s", err, strings.TrimSpace(string(out)))
 	}
+	return writeHBA(rt, s.Dir, false)
+}
+
+// writeHBA writes a pg_hba that accepts only SCRAM password logins over
+// TCP from 127.0.0.1, over TLS only when required.
+func writeHBA(rt *Runtime, dir string, tlsOnly bool) error {
+	kind := "host"
+	if tlsOnly {
+		kind = "hostssl"
+	}
 	hba := "# Written by localcloud: SCRAM password logins over TCP from 127.0.0.1 only.\n" +
-		"host all all 127.0.0.1/32 scram-sha-256\n"
-	return os.WriteFile(filepath.Join(pgdata, "pg_hba.conf"), []byte(hba), 0o600)
+		kind + " all all 127.0.0.1/32 scram-sha-256\n"
+	path := filepath.Join(dir, "pgdata", "pg_hba.conf")
+	if err := os.WriteFile(path, []byte(hba), 0o600); err != nil {
+		return err
+	}
+	return rt.Own(path)
 }
 
 // Command implements Driver. Unix sockets are off, so the server needs no
-// writable socket dir and is reachable only on 127.0.0.1.
-func (p *Postgres) Command(_ *Runtime, dir string, port int) (*exec.Cmd, error) {
-	cmd := exec.Command(filepath.Join(p.bin, "postgres"),
+// writable socket dir and is reachable only on 127.0.0.1. An instance
+// given a certificate (Spec.TLS) serves TLS, and only TLS when required:
+// its pg_hba is written again at each start to say so.
+func (p *Postgres) Command(rt *Runtime, dir string, port int) (*exec.Cmd, error) {
+	cert, key, tlsOn, required := serverTLS(dir)
+	if err := writeHBA(rt, dir, tlsOn && required); err != nil {
+		return nil, err
+	}
+	args := []string{
 		"-D", filepath.Join(dir, "pgdata"),
 		"-c", "listen_addresses=127.0.0.1",
-		"-c", "port="+strconv.Itoa(port),
+		"-c", "port=" + strconv.Itoa(port),
 		"-c", "unix_socket_directories=",
 		"-c", "password_encryption=scram-sha-256",
 		// Small footprint: many instances share a developer's machine.
 		"-c", "shared_buffers=16MB",
-		"-c", "max_connections=50")
+		"-c", "max_connections=50",
+	}
+	if tlsOn {
+		args = append(args, "-c", "ssl=on", "-c", "ssl_cert_file="+cert, "-c", "ssl_key_file="+key)
+	}
+	cmd := exec.Command(filepath.Join(p.bin, "postgres"), args...)
 	cmd.Env = baseEnv()
 	cmd.Dir = dir
 	return cmd, nil
@@ -187,6 +212,35 @@ func (p *Postgres) SetPassword(ctx context.Context, dir string, port int, user, 
 		return err
 	}
 	return p.psql(ctx, dir, port, "postgres", fmt.Sprintf("ALTER ROLE %s WITH PASSWORD %s;\n", ident(user), literal(verifier)))
+}
+
+// CreateUser implements accounts: a login role that can create databases
+// and roles, as the master user can.
+func (p *Postgres) CreateUser(ctx context.Context, dir string, port int, user, password string) error {
+	verifier, err := scramVerifier(password)
+	if err != nil {
+		return err
+	}
+	return p.psql(ctx, dir, port, "postgres", fmt.Sprintf("CREATE ROLE %s WITH LOGIN CREATEDB CREATEROLE PASSWORD %s;\n", ident(user), literal(verifier)))
+}
+
+// DropUser implements accounts.
+func (p *Postgres) DropUser(ctx context.Context, dir string, port int, user string) error {
+	return p.psql(ctx, dir, port, "postgres", fmt.Sprintf("DROP ROLE %s;\n", ident(user)))
+}
+
+// CreateDatabase implements accounts.
+func (p *Postgres) CreateDatabase(ctx context.Context, dir string, port int, name, owner string) error {
+	sql := fmt.Sprintf("CREATE DATABASE %s", ident(name))
+	if owner != "" {
+		sql += " OWNER " + ident(owner)
+	}
+	return p.psql(ctx, dir, port, "postgres", sql+";\n")
+}
+
+// DropDatabase implements accounts.
+func (p *Postgres) DropDatabase(ctx context.Context, dir string, port int, name string) error {
+	return p.psql(ctx, dir, port, "postgres", fmt.Sprintf("DROP DATABASE %s;\n", ident(name)))
 }
 
 // Dump implements Driver with pg_dump's custom format, which pg_restore reads.

@@ -96,6 +96,11 @@ func (s *Supervisor) Start(ctx context.Context, id, engine string, spec Spec) (i
 			return 0, fmt.Errorf("cannot initialise %s instance %s: %w", engine, id, err)
 		}
 	}
+	if spec.TLS != nil {
+		if err := installTLS(rt, spec.Dir, spec.TLS); err != nil {
+			return 0, err
+		}
+	}
 	stopLeftover(d.PIDFile(spec.Dir), spec.Dir, d.StopSignal())
 	p, err = s.launch(ctx, d, rt, spec)
 	if err != nil {
