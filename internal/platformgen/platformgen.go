@@ -75,8 +75,20 @@ func Generate(dir string) (map[string][]byte, error) {
 		files := map[string]obj{}
 		if api == "appenvironment" {
 			files = app
-		} else if files, err = readAPI(dir, api); err != nil {
-			return nil, err
+		} else {
+			if files, err = readAPI(dir, api); err != nil {
+				return nil, err
+			}
+			name, comp, err := byCloud(api, files)
+			if err != nil {
+				return nil, err
+			}
+			if comp != nil {
+				files[name] = comp
+				if out[filepath.Join(api, name)], err = marshal(comp); err != nil {
+					return nil, err
+				}
+			}
 		}
 		for name, o := range files {
 			var v2 obj
@@ -178,7 +190,8 @@ func sameSteps(dir string) error {
 	return nil
 }
 
-// readAPI reads an API's definition.yaml and composition-*.yaml.
+// readAPI reads an API's definition.yaml and composition-*.yaml, those
+// written by hand.
 func readAPI(dir, api string) (map[string]obj, error) {
 	names, err := filepath.Glob(filepath.Join(dir, api, "*.yaml"))
 	if err != nil {
@@ -189,6 +202,9 @@ func readAPI(dir, api string) (map[string]obj, error) {
 		b, err := os.ReadFile(n)
 		if err != nil {
 			return nil, err
+		}
+		if bytes.HasPrefix(b, []byte(header)) {
+			continue // made from the others
 		}
 		o := obj{}
 		if err := yaml.Unmarshal(b, &o); err != nil {

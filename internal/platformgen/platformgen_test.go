@@ -218,7 +218,7 @@ func sourceCopy(t *testing.T, rel string, edit func(string) string) string {
 				t.Fatal(err)
 			}
 			name := filepath.Join(api, filepath.Base(f))
-			if name == rel {
+			if ok, _ := filepath.Match(rel, name); ok {
 				edited := edit(string(b))
 				if edited == string(b) {
 					t.Fatalf("the edit of %s changed nothing: the test no longer tests what it says", rel)
@@ -279,6 +279,33 @@ func TestBadSourcesAreErrors(t *testing.T) {
 			edit: func(s string) string { return strings.Replace(s, "  pipeline:\n", "  pipeline: {}\n  unused:\n", 1) },
 			want: "not a Composition with a pipeline",
 		},
+		"CloudStepsDiffer": {
+			file: "objectstore/composition-gcp.yaml",
+			edit: func(s string) string { return strings.Replace(s, "    - step: cloud-names\n", "    - step: gcp-names\n", 1) },
+			want: "the by-cloud Composition runs every step for every cloud",
+		},
+		"CloudUnlabelled": {
+			file: "objectstore/composition-gcp.yaml",
+			edit: func(s string) string { return strings.Replace(s, "    platform.appinfra.io/cloud: gcp\n", "", 1) },
+			want: "no label platform.appinfra.io/cloud",
+		},
+		"StepNamesAResource": {
+			file: "objectstore/composition-[ag]*.yaml", // both clouds' copies of the step
+			edit: func(s string) string {
+				return strings.Replace(s, "    - step: cloud-names\n", `    - step: mark-bucket
+      functionRef:
+        name: function-go-templating
+      input:
+        apiVersion: gotemplating.fn.crossplane.io/v1beta1
+        kind: GoTemplate
+        source: Inline
+        inline:
+          template: '{{ $b := index $.desired.resources "bucket" }}'
+    - step: cloud-names
+`, 1)
+			},
+			want: `names resource "bucket"`,
+		},
 		"NoVersions": {
 			file: "cache/definition.yaml",
 			edit: func(s string) string { return strings.Replace(s, "  versions:\n", "  oldVersions:\n", 1) },
@@ -320,6 +347,45 @@ func TestNewAPIIsDiscovered(t *testing.T) {
 	for _, want := range []string{"queue/namespaced/definition.yaml", "queue/namespaced/composition-aws.yaml"} {
 		if files[want] == nil {
 			t.Errorf("no %s generated; got %v", want, Paths(files))
+		}
+	}
+}
+
+// TestByCloud: an API with a Composition per cloud gets one that composes
+// the claim's cloud only: every cloud's resources, renamed, each gated by
+// a Required patch from the environment key the first step sets for the
+// composite's cloud.
+func TestByCloud(t *testing.T) {
+	g := generated(t)
+	comp := g["objectstore/composition-by-cloud.yaml"]
+	if get(comp, "metadata", "name") != "objectstore-by-cloud" || get(comp, "metadata", "labels") != nil {
+		t.Fatalf("metadata %v: want objectstore-by-cloud, without a cloud label a selector would match", get(comp, "metadata"))
+	}
+	pipeline := get(comp, "spec", "pipeline").([]any)
+	if get(pipeline, 0, "step") != "choose-cloud" {
+		t.Fatalf("the first step is %v, want choose-cloud", get(pipeline, 0, "step"))
+	}
+	c, err := composeStep(pipeline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range get(pipeline, c, "input", "resources").([]any) {
+		names = append(names, get(r, "name").(string))
+		cloud := strings.TrimPrefix(get(r, "name").(string), "bucket-")
+		if p := get(r, "patches", 0); get(p, "fromFieldPath") != "composeForCloud."+cloud || get(p, "policy", "fromFieldPath") != "Required" {
+			t.Errorf("resource %v is not gated on its cloud: first patch %v", get(r, "name"), p)
+		}
+	}
+	if !slices.Equal(names, []string{"bucket-aws", "bucket-gcp"}) {
+		t.Errorf("resources %v, want bucket-aws and bucket-gcp", names)
+	}
+	if get(g["objectstore/namespaced/composition-by-cloud.yaml"], "metadata", "name") != "objectstore-by-cloud-namespaced" {
+		t.Error("no v2 form of the by-cloud Composition")
+	}
+	for p := range g {
+		if strings.Contains(p, "by-cloud") && !strings.HasPrefix(p, "objectstore/") {
+			t.Errorf("%s: an API with one cloud got a by-cloud Composition", p)
 		}
 	}
 }

@@ -215,8 +215,10 @@ func TestAppEnvironmentNamespaced(t *testing.T) {
 	assertCloudGone(t, externalName(kinds[s3Bucket]), externalName(kinds[dbInstance]), externalName(kinds[replicationGroup]))
 }
 
-// TestObjectStoreClaimOnGCP takes the GCP composition: a GCS bucket an
-// application writes to and reads from with the Secret's endpoint.
+// TestObjectStoreClaimOnGCP: a claim that names gcp and no composition
+// gets a GCS bucket (the default composition follows the claim's cloud),
+// which an application writes to and reads from with the Secret's
+// endpoint.
 func TestObjectStoreClaimOnGCP(t *testing.T) {
 	t.Parallel()
 	ns := namespace(t, "team-media")
@@ -229,12 +231,16 @@ func TestObjectStoreClaimOnGCP(t *testing.T) {
 	if err := unstructured.SetNestedField(claim.Object, "us-central1", "spec", "parameters", "region"); err != nil {
 		t.Fatal(err)
 	}
-	// Without its selector the claim would get the default composition,
-	// AWS's: the API server refuses it and says what to add.
-	unselected := claim.DeepCopy()
-	unstructured.RemoveNestedField(unselected.Object, "spec", "compositionSelector")
-	if err := kube.Create(context.Background(), unselected); err == nil || !strings.Contains(err.Error(), "needs that cloud's composition") {
-		t.Errorf("a GCP claim without a composition selector: got %v, want a refusal naming the selector", err)
+	// A selector for another cloud than the claim's is refused at
+	// admission; the example has none, and gets the default composition,
+	// which composes the cloud the claim names.
+	otherCloud := claim.DeepCopy()
+	must(t, unstructured.SetNestedField(otherCloud.Object, "aws", "spec", "compositionSelector", "matchLabels", "platform.appinfra.io/cloud"))
+	if err := kube.Create(context.Background(), otherCloud); err == nil || !strings.Contains(err.Error(), "names another cloud") {
+		t.Errorf("a GCP claim selecting the AWS composition: got %v, want a refusal", err)
+	}
+	if _, found, _ := unstructured.NestedFieldNoCopy(claim.Object, "spec", "compositionSelector"); found {
+		t.Fatal("the GCP example selects its composition: this test is for a claim without a selector")
 	}
 	if err := kube.Create(context.Background(), claim); err != nil {
 		t.Fatal(err)
@@ -243,8 +249,11 @@ func TestObjectStoreClaimOnGCP(t *testing.T) {
 	readiness(t, claim, xr, 3*time.Minute)
 	mrs := byKind(t, composed(t, xr))
 	bucket := mrs[gcsBucket]
-	if bucket == nil {
-		t.Fatalf("no GCS bucket composed; got %v", mrs)
+	if bucket == nil || mrs[s3Bucket] != nil {
+		t.Fatalf("want a GCS bucket composed and no S3 bucket, got %v", mrs)
+	}
+	if ref, _, _ := unstructured.NestedString(xr.Object, "spec", "compositionRef", "name"); ref != "objectstore-by-cloud" {
+		t.Errorf("the composite's composition is %q, want the default, objectstore-by-cloud", ref)
 	}
 	// fake-gcs-server drops bucket labels (TOOLCHAIN.md): the claim's
 	// labels are checked on the managed resource, whose labels the

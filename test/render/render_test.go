@@ -142,70 +142,44 @@ func collectSchemas(dir string) (string, error) {
 	return dir, nil
 }
 
-// A case renders one Composition for one example.
+// A case renders one Composition for one example. The cases are data,
+// in testdata/cases.yaml, so that a new Composition needs a case there and
+// no Go.
 type renderCase struct {
-	example     string // under examples/platform, or a test claim under testdata/
-	composition string // under apis/platform
-	// namespaced renders the example claim as a v2 namespaced XR.
-	namespaced bool
-	// environments are the EnvironmentConfigs on the cluster: by default
+	Example     string `json:"example"`     // under examples/platform, or a test claim under testdata/
+	Composition string `json:"composition"` // under apis/platform
+	// Namespaced renders the example claim as a v2 namespaced XR.
+	Namespaced bool `json:"namespaced,omitempty"`
+	// Environments are the EnvironmentConfigs on the cluster: by default
 	// the example one, for environment dev.
-	environments string
-	// nothing: the case composes nothing (its composite cannot be placed).
-	nothing bool
-	// observed are composed resources as if they existed already (under
-	// testdata/observed), and contains what the output must then hold.
-	observed string
-	contains []string
+	Environments string `json:"environments,omitempty"`
+	// Nothing: the case composes nothing (its composite cannot be placed).
+	Nothing bool `json:"nothing,omitempty"`
+	// Observed are composed resources as if they existed already (under
+	// testdata/observed); the output must contain what Contains says and
+	// none of what Lacks says.
+	Observed string   `json:"observed,omitempty"`
+	Contains []string `json:"contains,omitempty"`
+	Lacks    []string `json:"lacks,omitempty"`
 }
 
-var cases = map[string]renderCase{
-	"objectstore-aws":            {example: "objectstore-aws.yaml", composition: "objectstore/composition-aws.yaml"},
-	"objectstore-gcp":            {example: "objectstore-gcp.yaml", composition: "objectstore/composition-gcp.yaml"},
-	"sqldatabase-aws":            {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml"},
-	"cache-aws":                  {example: "cache.yaml", composition: "cache/composition-aws.yaml"},
-	"appenvironment-aws":         {example: "appenvironment.yaml", composition: "appenvironment/composition-aws.yaml"},
-	"objectstore-aws-namespaced": {example: "objectstore-aws.yaml", composition: "objectstore/namespaced/composition-aws.yaml", namespaced: true},
-	"objectstore-gcp-namespaced": {example: "objectstore-gcp.yaml", composition: "objectstore/namespaced/composition-gcp.yaml", namespaced: true},
-	"sqldatabase-aws-namespaced": {example: "sqldatabase.yaml", composition: "sqldatabase/namespaced/composition-aws.yaml", namespaced: true},
-	"cache-aws-namespaced":       {example: "cache.yaml", composition: "cache/namespaced/composition-aws.yaml", namespaced: true},
-	"appenvironment-namespaced":  {example: "appenvironment-namespaced.yaml", composition: "appenvironment/namespaced/composition-aws.yaml"},
-	// A size made smaller keeps the storage the database has: RDS never
-	// shrinks it, and admission refuses a lower allocatedStorage.
-	"sqldatabase-aws-downsized": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
-		observed: "database-100gib.yaml", contains: []string{"allocatedStorage: 100", "dbInstanceClass: db.t4g.micro"}},
-	"appenvironment-aws-downsized": {example: "appenvironment.yaml", composition: "appenvironment/composition-aws.yaml",
-		observed: "database-100gib.yaml", contains: []string{"allocatedStorage: 100"}},
-	// The claim and the composite name a composed resource that is not
-	// Synced or not Ready, with the first line of why.
-	"sqldatabase-aws-refused": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
-		observed: "database-refused.yaml", contains: []string{
-			"- ResourcesReady",
-			"database-firewall: being created",
-			"crossplane.io/external-name: orders-db-x7k2p-70ef9a28ff34",
-			"database (DBInstance orders-db-x7k2p): Synced=False: update failed: cannot modify DB instance: InvalidParameterCombination: Cannot upgrade postgres from 16.3 to 9.1",
-		}},
-	// Any name Kubernetes accepts gives a valid cloud name: here 57
-	// characters with a dot, for a 40-character ElastiCache id.
-	"cache-aws-long-name": {example: "testdata/claims/cache-long-name.yaml", composition: "cache/composition-aws.yaml",
-		contains: []string{"crossplane.io/external-name: checkout-sessions-for-the-europ-92989c53"}},
-	"sqldatabase-aws-ready": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
-		observed: "database-ready.yaml", contains: []string{"message: every composed resource is Synced and Ready"}},
-	// A claim whose environment no EnvironmentConfig describes gets no
-	// database, and says why.
-	"sqldatabase-aws-no-environment": {example: "testdata/claims/sqldatabase-no-environment.yaml", composition: "sqldatabase/composition-aws.yaml", nothing: true,
-		contains: []string{"- EnvironmentReady", "no EnvironmentConfig is labelled platform.appinfra.io/environment=qa",
-			"message: 'not placed: no EnvironmentConfig", "reason: Creating", "resourceRefs: []"}},
-	// An EnvironmentConfig that would open databases to the internet is
-	// refused.
-	"sqldatabase-aws-open-environment": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
-		environments: "testdata/environments/open.yaml", nothing: true, contains: []string{"lets 0.0.0.0/0 reach databases and caches"}},
-	// An environment that serves other namespaces is refused: a team
-	// cannot place its database in another team's network by naming it.
-	"sqldatabase-aws-other-namespace": {example: "sqldatabase.yaml", composition: "sqldatabase/composition-aws.yaml",
-		environments: "testdata/environments/other-team.yaml", nothing: true, contains: []string{"EnvironmentConfig dev does not serve namespace default"}},
-	"appenvironment-aws-refused": {example: "appenvironment.yaml", composition: "appenvironment/composition-aws.yaml",
-		observed: "database-refused.yaml", contains: []string{"database (DBInstance orders-db-x7k2p): Synced=False", "bucket: being created"}},
+// renderCases reads testdata/cases.yaml.
+func renderCases(t *testing.T) map[string]renderCase {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "cases.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]renderCase{}
+	if err := yaml.UnmarshalStrict(b, &cases); err != nil {
+		t.Fatalf("testdata/cases.yaml: %v", err)
+	}
+	for name, tc := range cases {
+		if tc.Example == "" || tc.Composition == "" {
+			t.Fatalf("testdata/cases.yaml: case %s needs an example and a composition", name)
+		}
+	}
+	return cases
 }
 
 var spaces = regexp.MustCompile(`\s+`)
@@ -213,37 +187,42 @@ var spaces = regexp.MustCompile(`\s+`)
 // TestRender: every Composition renders the expected resources for its
 // example, and every rendered resource is valid against its schema.
 func TestRender(t *testing.T) {
-	for name, tc := range cases {
+	for name, tc := range renderCases(t) {
 		t.Run(name, func(t *testing.T) {
 			xr := filepath.Join(t.TempDir(), "xr.yaml")
-			example := filepath.Join(root, "examples", "platform", tc.example)
-			if strings.HasPrefix(tc.example, "testdata/") {
-				example = tc.example
+			example := filepath.Join(root, "examples", "platform", tc.Example)
+			if strings.HasPrefix(tc.Example, "testdata/") {
+				example = tc.Example
 			}
-			if err := os.WriteFile(xr, compositeFor(t, example, tc.namespaced), 0o600); err != nil {
+			if err := os.WriteFile(xr, compositeFor(t, example, tc.Namespaced), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			comp := filepath.Join(root, "apis", "platform", tc.composition)
+			comp := filepath.Join(root, "apis", "platform", tc.Composition)
 			// The XRD applies its defaults to the XR, as the API server
 			// does for a real one.
 			args := []string{"composition", "render", xr, comp, functions,
 				"--xrd=" + filepath.Join(filepath.Dir(comp), "definition.yaml"),
 				"--crossplane-binary=" + filepath.Join(xpBin, "crossplane-core")}
-			if tc.observed != "" {
-				args = append(args, "--observed-resources="+filepath.Join("testdata", "observed", tc.observed))
+			if tc.Observed != "" {
+				args = append(args, "--observed-resources="+filepath.Join("testdata", "observed", tc.Observed))
 			}
 			environments := filepath.Join(root, "examples", "platform", "environmentconfig-dev.yaml")
-			if tc.environments != "" {
-				environments = tc.environments
+			if tc.Environments != "" {
+				environments = tc.Environments
 			}
 			args = append(args, "--required-resources="+environments)
 			out := crossplane(t, args...)
 			// YAML folds long strings over lines: compare with runs of
 			// white space made one space.
 			flat := spaces.ReplaceAll(out, []byte(" "))
-			for _, c := range tc.contains {
+			for _, c := range tc.Contains {
 				if !bytes.Contains(flat, []byte(c)) {
 					t.Errorf("the rendered resources lack %q:\n%s", c, out)
+				}
+			}
+			for _, c := range tc.Lacks {
+				if bytes.Contains(flat, []byte(c)) {
+					t.Errorf("the rendered resources hold %q:\n%s", c, out)
 				}
 			}
 			golden := filepath.Join("testdata", name+".yaml")
@@ -263,7 +242,7 @@ func TestRender(t *testing.T) {
 			// spec.crossplane in the v2 layout, whatever the XRD's scope):
 			// the examples are validated as users write them, below.
 			docs := bytes.SplitN(out, []byte("\n---\n"), 2)
-			if tc.nothing {
+			if tc.Nothing {
 				if len(docs) != 1 {
 					t.Errorf("a composite that cannot be placed composed:\n%s", docs[1])
 				}
@@ -398,8 +377,8 @@ func TestEveryCompositionHasACase(t *testing.T) {
 		t.Fatal("no Composition found under apis/platform")
 	}
 	covered := map[string]bool{}
-	for _, tc := range cases {
-		covered[tc.composition] = true
+	for _, tc := range renderCases(t) {
+		covered[tc.Composition] = true
 	}
 	for _, c := range comps {
 		rel, err := filepath.Rel(filepath.Join(root, "apis", "platform"), c)
@@ -407,30 +386,32 @@ func TestEveryCompositionHasACase(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !covered[filepath.ToSlash(rel)] {
-			t.Errorf("%s has no render case: add one to cases in test/render/render_test.go", rel)
+			t.Errorf("%s has no render case: add one to test/render/testdata/cases.yaml", rel)
 		}
 	}
 }
 
-// TestCloudNeedsItsComposition: an ObjectStore for GCP without a selector
-// would get the default composition, AWS's: admission refuses it and says
-// what to add; a selector for another cloud than the claim's is refused.
-func TestCloudNeedsItsComposition(t *testing.T) {
+// TestCloudPicksTheComposition: an ObjectStore names its cloud and no
+// composition (the default follows the cloud); a selector for another
+// cloud than the claim's is refused at admission.
+func TestCloudPicksTheComposition(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(root, "examples", "platform", "objectstore-gcp.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	selector := []byte("  compositionSelector:\n    matchLabels:\n      platform.appinfra.io/cloud: gcp\n")
-	if !bytes.Contains(b, selector) {
-		t.Fatalf("the GCP example no longer selects its composition as this test expects:\n%s", b)
+	if !bytes.Contains(b, []byte("cloud: gcp")) || bytes.Contains(b, []byte("compositionSelector")) {
+		t.Fatalf("the GCP example is not a gcp claim without a selector, as this test expects:\n%s", b)
+	}
+	selector := func(cloud string) []byte {
+		return bytes.Replace(b, []byte("  writeConnectionSecretToRef:"), []byte("  compositionSelector:\n    matchLabels:\n      platform.appinfra.io/cloud: "+cloud+"\n  writeConnectionSecretToRef:"), 1)
 	}
 	cases := map[string]struct {
 		claim []byte
 		want  string
 	}{
-		"NoSelector":   {claim: bytes.Replace(b, selector, nil, 1), want: "needs that cloud's composition"},
-		"OtherCloud":   {claim: bytes.Replace(b, []byte("cloud: gcp"), []byte("cloud: aws"), 1), want: "names another cloud"},
-		"SelectorKept": {claim: b},
+		"NoSelector": {claim: b},
+		"SameCloud":  {claim: selector("gcp")},
+		"OtherCloud": {claim: selector("aws"), want: "names another cloud"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -447,4 +428,40 @@ func TestCloudNeedsItsComposition(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDefaultCompositionsExist: every XRD's default composition is one of
+// the Compositions of its API.
+func TestDefaultCompositionsExist(t *testing.T) {
+	xrds, _ := filepath.Glob(filepath.Join(root, "apis", "platform", "*", "definition.yaml"))
+	v2, _ := filepath.Glob(filepath.Join(root, "apis", "platform", "*", "namespaced", "definition.yaml"))
+	for _, x := range append(xrds, v2...) {
+		name := nameAt(t, x, "spec", "defaultCompositionRef", "name")
+		comps, _ := filepath.Glob(filepath.Join(filepath.Dir(x), "composition-*.yaml"))
+		found := false
+		for _, c := range comps {
+			found = found || nameAt(t, c, "metadata", "name") == name
+		}
+		if !found {
+			t.Errorf("%s: the default composition %q is none of %v", x, name, comps)
+		}
+	}
+}
+
+func nameAt(t *testing.T, file string, path ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o any = map[string]any{}
+	if err := yaml.Unmarshal(b, &o); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range path {
+		m, _ := o.(map[string]any)
+		o = m[k]
+	}
+	s, _ := o.(string)
+	return s
 }
