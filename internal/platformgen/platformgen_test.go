@@ -281,7 +281,9 @@ func TestBadSourcesAreErrors(t *testing.T) {
 		},
 		"CloudStepsDiffer": {
 			file: "objectstore/composition-gcp.yaml",
-			edit: func(s string) string { return strings.Replace(s, "    - step: cloud-names\n", "    - step: gcp-names\n", 1) },
+			edit: func(s string) string {
+				return strings.Replace(s, "    - step: cloud-names\n", "    - step: gcp-names\n", 1)
+			},
 			want: "the by-cloud Composition runs every step for every cloud",
 		},
 		"CloudUnlabelled": {
