@@ -2,10 +2,11 @@ package aws
 
 import (
 	"errors"
-	"strings"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+
+	"github.com/appinfra/provider-appinfra/internal/clients/errmsg"
 )
 
 // ErrorCode is the AWS error code of err ("NoSuchBucket",
@@ -75,15 +76,5 @@ func WithoutTransportDetail(err error) error {
 	default:
 		short += op.Err.Error()
 	}
-	return messageOnly{msg: strings.Replace(err.Error(), op.Error(), short, 1), err: err}
+	return errmsg.Replace(err, op, short)
 }
-
-// messageOnly is an error with another message that still unwraps to the
-// original, so codes and types stay found.
-type messageOnly struct {
-	msg string
-	err error
-}
-
-func (m messageOnly) Error() string { return m.msg }
-func (m messageOnly) Unwrap() error { return m.err }
