@@ -109,6 +109,7 @@ func connector(usage resource.ModernTracker, clients *gcpclient.Clients, newAPI 
 			}
 			return &external{gcs: g, cfg: cfg, record: record, owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec))}, nil
 		},
+		Tidy: gcpclient.WithoutTransportDetail,
 	}
 }
 

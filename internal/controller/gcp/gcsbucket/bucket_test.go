@@ -2,6 +2,8 @@ package gcsbucket
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -1269,6 +1271,21 @@ func TestConnect(t *testing.T) {
 			}
 			if diff := cmp.Diff(1, len(r.Events)); diff != "" {
 				t.Errorf("\n%s\nConnect(...).Update(...): -want events on the connector's recorder, +got:\n%s", tc.reason, diff)
+			}
+
+			// Conditions and events get Cloud Storage's code and message,
+			// not the details the client prints with them.
+			m.MockAttrs = attrsFail(googleapi.CheckResponse(&http.Response{
+				StatusCode: http.StatusServiceUnavailable,
+				Body: io.NopCloser(strings.NewReader(`{"error":{"code":503,"message":"Backend Error","errors":[{"message":"Backend Error","domain":"global","reason":"backendError"}],` +
+					`"details":[{"@type":"type.googleapis.com/google.rpc.RequestInfo","requestId":"req-1"}]}}`)),
+			}))
+			_, err = got.Observe(context.Background(), bucket())
+			if diff := cmp.Diff("cannot get bucket: 503 backendError: Backend Error", fmt.Sprint(err)); diff != "" {
+				t.Errorf("\n%s\nConnect(...).Observe(...): -want error, +got:\n%s", tc.reason, diff)
+			}
+			if ge := (*googleapi.Error)(nil); !errors.As(err, &ge) || ge.Code != http.StatusServiceUnavailable {
+				t.Errorf("\n%s\nConnect(...).Observe(...): errors.As finds no *googleapi.Error of code 503 in %v", tc.reason, err)
 			}
 
 			// A second reconcile reuses the cached config.
