@@ -15,6 +15,7 @@ package platformgen
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -37,18 +38,64 @@ const (
 // obj is a YAML object.
 type obj = map[string]any
 
-// A section of AppEnvironment: one of the APIs it bundles.
-type section struct {
-	name, api, composition string
-	// drop are the API's parameters the bundle does not take: the region
-	// is shared, the cloud is AWS.
-	drop []string
+// A bundle is an API made of others, one section each, described by the
+// bundle.yaml in its folder (apis/platform/appenvironment/bundle.yaml).
+type bundle struct {
+	// Kind and Plural are the claim's; the composite is X<Kind>.
+	Kind   string `json:"kind"`
+	Plural string `json:"plural"`
+	// Cloud is the cloud of the sections' Compositions it bundles.
+	Cloud       string `json:"cloud"`
+	Description string `json:"description"`
+	// Shared are parameters the bundle takes once, by name, with the
+	// schema of the section named.
+	Shared   map[string]string `json:"shared,omitempty"`
+	Sections []section         `json:"sections"`
 }
 
-var sections = []section{
-	{name: "objectStore", api: "objectstore", composition: "composition-aws.yaml", drop: []string{"cloud", "region", "deleteOldVersionsAfterDays"}},
-	{name: "database", api: "sqldatabase", composition: "composition-aws.yaml", drop: []string{"region"}},
-	{name: "cache", api: "cache", composition: "composition-aws.yaml", drop: []string{"region"}},
+// A section of a bundle: one of the APIs it bundles.
+type section struct {
+	Name string `json:"name"`
+	API  string `json:"api"`
+	// Drop are the API's parameters the section does not take (the shared
+	// ones, and those of another cloud).
+	Drop []string `json:"drop,omitempty"`
+}
+
+// readBundles reads the bundle.yaml of every folder under dir.
+func readBundles(dir string) (map[string]bundle, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*", "bundle.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	bundles := map[string]bundle{}
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		var bd bundle
+		if err := yaml.UnmarshalStrict(b, &bd); err != nil {
+			return nil, fmt.Errorf("%s: %w", n, err)
+		}
+		if bd.Kind == "" || bd.Plural == "" || bd.Cloud == "" || len(bd.Sections) == 0 {
+			return nil, fmt.Errorf("%s: kind, plural, cloud and sections are required", n)
+		}
+		names := map[string]bool{}
+		for _, s := range bd.Sections {
+			if s.Name == "" || s.API == "" {
+				return nil, fmt.Errorf("%s: a section needs a name and an api", n)
+			}
+			names[s.Name] = true
+		}
+		for p, from := range bd.Shared {
+			if !names[from] {
+				return nil, fmt.Errorf("%s: shared parameter %s comes from %q, which is no section", n, p, from)
+			}
+		}
+		bundles[filepath.Base(filepath.Dir(n))] = bd
+	}
+	return bundles, nil
 }
 
 // Generate reads the sources under dir (apis/platform) and returns the
@@ -58,24 +105,34 @@ func Generate(dir string) (map[string][]byte, error) {
 	if err := sameSteps(dir); err != nil {
 		return nil, err
 	}
-	app, err := appEnvironment(dir)
+	bundles, err := readBundles(dir)
 	if err != nil {
 		return nil, err
 	}
-	for name, o := range app {
-		if out[filepath.Join("appenvironment", name)], err = marshal(o); err != nil {
-			return nil, err
+	made := map[string]map[string]obj{}
+	for folder, b := range bundles {
+		if made[folder], err = bundleAPI(dir, folder, b); err != nil {
+			return nil, fmt.Errorf("%s/bundle.yaml: %w", folder, err)
+		}
+		for name, o := range made[folder] {
+			if out[filepath.Join(folder, name)], err = marshal(o); err != nil {
+				return nil, err
+			}
 		}
 	}
 	apis, err := sourceAPIs(dir)
 	if err != nil {
 		return nil, err
 	}
-	for _, api := range append(apis, "appenvironment") {
-		files := map[string]obj{}
-		if api == "appenvironment" {
-			files = app
-		} else {
+	for _, api := range apis {
+		if _, ok := bundles[api]; ok {
+			return nil, fmt.Errorf("%s: a bundle (bundle.yaml) has no hand-written definition.yaml", api)
+		}
+	}
+	names := slices.Sorted(maps.Keys(bundles))
+	for _, api := range append(apis, names...) {
+		files, bundled := made[api]
+		if !bundled {
 			if files, err = readAPI(dir, api); err != nil {
 				return nil, err
 			}
@@ -298,8 +355,10 @@ func rulesWithout(rules []any, dropped []string) []any {
 	return keep
 }
 
-// appEnvironment assembles the bundle's XRD and AWS Composition.
-func appEnvironment(dir string) (map[string]obj, error) {
+// bundleAPI assembles a bundle's XRD and Composition.
+func bundleAPI(dir, folder string, b bundle) (map[string]obj, error) {
+	compositionFile := "composition-" + b.Cloud + ".yaml"
+	var kinds []string
 	params, status := obj{}, obj{}
 	var keys []any
 	var resources []any
@@ -312,81 +371,84 @@ func appEnvironment(dir string) (map[string]obj, error) {
 	// (resources-ready, which decides the composite's readiness) ends the
 	// bundle too.
 	var lasts []any
-	var region any
-	for _, s := range sections {
-		files, err := readAPI(dir, s.api)
+	shared := obj{}
+	for _, s := range b.Sections {
+		files, err := readAPI(dir, s.API)
 		if err != nil {
 			return nil, err
 		}
 		schema, err := getObj(files["definition.yaml"], "spec", "versions", 0, "schema", "openAPIV3Schema", "properties")
 		if err != nil {
-			return nil, fmt.Errorf("%s/definition.yaml: %w", s.api, err)
+			return nil, fmt.Errorf("%s/definition.yaml: %w", s.API, err)
 		}
 		p, err := getObj(schema, "spec", "properties", "parameters")
 		if err != nil {
-			return nil, fmt.Errorf("%s/definition.yaml: %w", s.api, err)
+			return nil, fmt.Errorf("%s/definition.yaml: %w", s.API, err)
 		}
 		p = clone(p)
 		props, err := getObj(p, "properties")
 		if err != nil {
-			return nil, fmt.Errorf("%s/definition.yaml: parameters: %w", s.api, err)
+			return nil, fmt.Errorf("%s/definition.yaml: parameters: %w", s.API, err)
 		}
-		if s.name == "database" {
-			// The bundle's one region is an AWS region, as SQLDatabase
-			// describes it (ObjectStore's may be a GCS location).
-			region = props["region"]
+		for p, from := range b.Shared {
+			if from == s.Name {
+				if shared[p] = props[p]; shared[p] == nil {
+					return nil, fmt.Errorf("shared parameter %s: %s has none", p, s.API)
+				}
+			}
 		}
-		for _, d := range s.drop {
+		kinds = append(kinds, fmt.Sprint(get(files["definition.yaml"], "spec", "claimNames", "kind")))
+		for _, d := range s.Drop {
 			delete(props, d)
 		}
 		delete(p, "required")
-		p["x-kubernetes-validations"] = rulesWithout(list(p, "x-kubernetes-validations"), s.drop)
+		p["x-kubernetes-validations"] = rulesWithout(list(p, "x-kubernetes-validations"), s.Drop)
 		if len(list(p, "x-kubernetes-validations")) == 0 {
 			delete(p, "x-kubernetes-validations")
 		}
 		p["default"] = obj{}
 		st, err := getObj(schema, "status")
 		if err != nil {
-			return nil, fmt.Errorf("%s/definition.yaml: %w", s.api, err)
+			return nil, fmt.Errorf("%s/definition.yaml: %w", s.API, err)
 		}
-		status[s.name] = clone(st)
-		params[s.name] = p
+		status[s.Name] = clone(st)
+		params[s.Name] = p
 
-		comp := files[s.composition]
+		comp := files[compositionFile]
 		if comp == nil {
-			return nil, fmt.Errorf("%s: no %s", s.api, s.composition)
+			return nil, fmt.Errorf("%s: no %s", s.API, compositionFile)
 		}
 		pipeline, err := getList(comp, "spec", "pipeline")
 		if err != nil || len(pipeline) == 0 {
-			return nil, fmt.Errorf("%s/%s: no pipeline", s.api, s.composition)
+			return nil, fmt.Errorf("%s/%s: no pipeline", s.API, compositionFile)
 		}
 		if err := bundleable(pipeline); err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", s.api, s.composition, err)
+			return nil, fmt.Errorf("%s/%s: %w", s.API, compositionFile, err)
 		}
 		c, _ := composeStep(pipeline) // bundleable found it
 		before, after = addSteps(before, pipeline[:c]), addSteps(after, pipeline[c+1:])
 		lasts = append(lasts, get(pipeline, len(pipeline)-1, "step"))
 		rs, err := getList(pipeline, c, "input", "resources")
 		if err != nil {
-			return nil, fmt.Errorf("%s/%s: the compose step: %w", s.api, s.composition, err)
+			return nil, fmt.Errorf("%s/%s: the compose step: %w", s.API, compositionFile, err)
 		}
 		for _, r := range rs {
 			r, ok := r.(obj)
 			if !ok {
-				return nil, fmt.Errorf("%s/%s: a resource that is not an object", s.api, s.composition)
+				return nil, fmt.Errorf("%s/%s: a resource that is not an object", s.API, compositionFile)
 			}
 			r = clone(r)
 			for _, pt := range list(r, "patches") {
 				pt, ok := pt.(obj)
 				if !ok {
-					return nil, fmt.Errorf("%s/%s: resource %v: a patch that is not an object", s.api, s.composition, r["name"])
+					return nil, fmt.Errorf("%s/%s: resource %v: a patch that is not an object", s.API, compositionFile, r["name"])
 				}
 				if f, ok := pt["fromFieldPath"].(string); ok && pt["type"] == "FromCompositeFieldPath" &&
-					strings.HasPrefix(f, "spec.parameters.") && f != "spec.parameters.region" {
-					pt["fromFieldPath"] = "spec.parameters." + s.name + "." + strings.TrimPrefix(f, "spec.parameters.")
+					strings.HasPrefix(f, "spec.parameters.") && b.Shared[strings.TrimPrefix(f, "spec.parameters.")] == "" {
+					pt["fromFieldPath"] = "spec.parameters." + s.Name + "." + strings.TrimPrefix(f, "spec.parameters.")
 				}
 				if t, ok := pt["toFieldPath"].(string); ok && pt["type"] == "ToCompositeFieldPath" && strings.HasPrefix(t, "status.") {
-					pt["toFieldPath"] = "status." + s.name + "." + strings.TrimPrefix(t, "status.")
+					pt["toFieldPath"] = "status." + s.Name + "." + strings.TrimPrefix(t, "status.")
 				}
 			}
 			for _, cd := range list(r, "connectionDetails") {
@@ -399,27 +461,30 @@ func appEnvironment(dir string) (map[string]obj, error) {
 		i := slices.IndexFunc(after, func(st any) bool { return get(st, "step") == lasts[0] })
 		after = append(slices.Delete(slices.Clone(after), i, i+1), after[i])
 	}
-	params["region"] = region
+	for p, v := range shared {
+		params[p] = v
+	}
+	name := folder + "-" + b.Cloud
 	xrd := obj{
 		"apiVersion": "apiextensions.crossplane.io/v1",
 		"kind":       "CompositeResourceDefinition",
-		"metadata":   obj{"name": "xappenvironments." + Group},
+		"metadata":   obj{"name": "x" + b.Plural + "." + Group},
 		"spec": obj{
 			"group":                 Group,
 			"scope":                 "LegacyCluster",
-			"names":                 obj{"kind": "XAppEnvironment", "plural": "xappenvironments", "categories": []any{"appinfra-composites"}},
-			"claimNames":            obj{"kind": "AppEnvironment", "plural": "appenvironments", "categories": []any{"appinfra"}},
-			"defaultCompositionRef": obj{"name": "appenvironment-aws"},
+			"names":                 obj{"kind": "X" + b.Kind, "plural": "x" + b.Plural, "categories": []any{"appinfra-composites"}},
+			"claimNames":            obj{"kind": b.Kind, "plural": b.Plural, "categories": []any{"appinfra"}},
+			"defaultCompositionRef": obj{"name": name},
 			"connectionSecretKeys":  keys,
 			"versions": []any{obj{
 				"name": "v1alpha1", "served": true, "referenceable": true,
 				"schema": obj{"openAPIV3Schema": obj{
 					"type":        "object",
-					"description": "AppEnvironment is what one application needs: an S3 bucket, a database and a cache, with one connection Secret whose keys the application loads as environment variables.",
+					"description": b.Description,
 					"properties": obj{
 						"spec": obj{"type": "object", "properties": obj{"parameters": obj{
 							"type": "object", "default": obj{},
-							"description": "One section per part; each takes the parameters of the API of that name (ObjectStore, SQLDatabase, Cache).",
+							"description": "One section per part; each takes the parameters of the API of that name (" + strings.Join(kinds, ", ") + ").",
 							"properties":  params,
 						}}},
 						"status": obj{"type": "object", "properties": status},
@@ -431,9 +496,9 @@ func appEnvironment(dir string) (map[string]obj, error) {
 	comp := obj{
 		"apiVersion": "apiextensions.crossplane.io/v1",
 		"kind":       "Composition",
-		"metadata":   obj{"name": "appenvironment-aws", "labels": obj{Group + "/cloud": "aws"}},
+		"metadata":   obj{"name": name, "labels": obj{Group + "/cloud": b.Cloud}},
 		"spec": obj{
-			"compositeTypeRef":                  obj{"apiVersion": Group + "/v1alpha1", "kind": "XAppEnvironment"},
+			"compositeTypeRef":                  obj{"apiVersion": Group + "/v1alpha1", "kind": "X" + b.Kind},
 			"writeConnectionSecretsToNamespace": "crossplane-system",
 			"mode":                              "Pipeline",
 			"pipeline": append(append(before, obj{
@@ -442,7 +507,7 @@ func appEnvironment(dir string) (map[string]obj, error) {
 			}), after...),
 		},
 	}
-	return map[string]obj{"definition.yaml": xrd, "composition-aws.yaml": comp}, nil
+	return map[string]obj{"definition.yaml": xrd, compositionFile: comp}, nil
 }
 
 // namespacedXRD is the Crossplane v2 form of a LegacyCluster XRD: the

@@ -198,8 +198,9 @@ func TestUnderCrossplane(t *testing.T) {
 	}
 }
 
-// sourceCopy copies the hand-written sources (not the generated files)
-// into a new directory, with edit applied to the file at rel.
+// sourceCopy copies the hand-written sources (not the generated files),
+// bundle.yaml manifests included, into a new directory, with edit applied
+// to the files matching rel.
 func sourceCopy(t *testing.T, rel string, edit func(string) string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -207,12 +208,22 @@ func sourceCopy(t *testing.T, rel string, edit func(string) string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bundles, err := filepath.Glob(filepath.Join(sources, "*", "bundle.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bundles {
+		apis = append(apis, filepath.Base(filepath.Dir(b)))
+	}
 	for _, api := range apis {
 		files, err := filepath.Glob(filepath.Join(sources, api, "*.yaml"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil && bytes.HasPrefix(b, []byte(header)) {
+				continue // generated
+			}
 			b, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
@@ -307,6 +318,21 @@ func TestBadSourcesAreErrors(t *testing.T) {
 `, 1)
 			},
 			want: `names resource "bucket"`,
+		},
+		"BundleUnknownField": {
+			file: "appenvironment/bundle.yaml",
+			edit: func(s string) string { return strings.Replace(s, "cloud: aws\n", "cloud: aws\nclouds: [aws]\n", 1) },
+			want: `unknown field "clouds"`,
+		},
+		"BundleSharedFromNoSection": {
+			file: "appenvironment/bundle.yaml",
+			edit: func(s string) string { return strings.Replace(s, "  region: database\n", "  region: queue\n", 1) },
+			want: `shared parameter region comes from "queue", which is no section`,
+		},
+		"BundleOfAMissingAPI": {
+			file: "appenvironment/bundle.yaml",
+			edit: func(s string) string { return strings.Replace(s, "api: cache\n", "api: queue\n", 1) },
+			want: "no definition.yaml",
 		},
 		"NoVersions": {
 			file: "cache/definition.yaml",
