@@ -35,7 +35,7 @@ func TestAdmin(t *testing.T) {
 		body   string
 	}{
 		"Triggered":      {path: "/localcloud/admin/rds/db1/maintenance", status: http.StatusNoContent},
-		"UnknownService": {path: "/localcloud/admin/ec2/i-1/reboot", status: http.StatusNotFound, body: "rds or elasticache"},
+		"UnknownService": {path: "/localcloud/admin/ec2/i-1/reboot", status: http.StatusNotFound, body: "unknown service \"ec2\": rds"},
 		"ServiceError":   {path: "/localcloud/admin/rds/nope/stop", err: awsquery.Errorf(404, "DBInstanceNotFound", "DBInstance nope not found."), status: http.StatusNotFound, body: "DBInstanceNotFound"},
 		"InternalError":  {path: "/localcloud/admin/rds/db1/stop", err: errors.New("disk on fire"), status: http.StatusInternalServerError, body: "disk on fire"},
 	}

@@ -1,10 +1,18 @@
 // Package localcloud is the project's own local cloud: one HTTP endpoint
 // that answers AWS APIs (RDS and ElastiCache with real engines behind
 // them, and EC2's VPC, subnets and security groups), checks SigV4
-// signatures like AWS, and keeps its state in a data directory across
-// restarts. cmd/localcloud serves it; tests embed it with
+// signatures like AWS, and Google Cloud REST APIs (Cloud SQL and
+// Memorystore for Redis, real engines behind them too) with OAuth2 access
+// tokens issued for service account keys, and keeps its state in a data
+// directory across restarts. cmd/localcloud serves it; tests embed it with
 // httptest. Its CA, which signs the engines' TLS certificates, is
 // <data dir>/ca.crt and is served at GET /localcloud/ca.crt.
+//
+// AWS requests come to "/"; Google's by path: /v1/projects/... is Cloud
+// SQL (sqladmin.googleapis.com/v1/...), /v1/projects/P/locations/... is
+// Memorystore (redis.googleapis.com/v1/...), and each is also served
+// under /sqladmin/ and /redis/ for clients that keep one endpoint per
+// API; POST /localcloud/gcp/token issues access tokens.
 //
 // Every address is a loopback address. An instance or a cache in a
 // subnet group is reached at its own address in the VPC (127.0.0.0/16),
@@ -17,6 +25,7 @@ package localcloud
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log"
@@ -24,14 +33,18 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/clock"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/cloudsql"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/ec2"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/elasticache"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/gcpapi"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/rds"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/sigv4"
 )
@@ -56,7 +69,23 @@ type Config struct {
 	// Drivers run the engines; nil means engines.Default().
 	Drivers []engines.Driver
 	Logf    func(format string, args ...any)
+
+	// GCPProject is the one Google Cloud project the local cloud serves
+	// ("local-project" if empty); GCPRegion its one region ("us-central1").
+	GCPProject, GCPRegion string
+	// GCPServiceAccounts are the service accounts, by email, whose keys
+	// the token endpoint accepts (see gcpapi.NewServiceAccountKey).
+	GCPServiceAccounts map[string]*rsa.PublicKey
 }
+
+// The loopback ranges of the local cloud's Google Cloud: the project's
+// VPC network ("default", where PRIVATE addresses and Memorystore hosts
+// are) and Cloud SQL's PRIMARY (public) addresses. The AWS side has
+// 127.0.0.0/16.
+const (
+	GCPPrivateRange = "127.10.0.0/16"
+	GCPPublicRange  = "127.11.0.0/16"
+)
 
 // Cloud is a running local cloud.
 type Cloud struct {
@@ -65,6 +94,8 @@ type Cloud struct {
 	rds        *rds.Service
 	ec         *elasticache.Service
 	ec2        *ec2.Service
+	cloudSQL   *cloudsql.Service
+	gcpAuth    *gcpapi.Auth
 	clock      *clock.Clock
 	stopTicks  func()
 }
@@ -83,6 +114,12 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
+	}
+	if cfg.GCPProject == "" {
+		cfg.GCPProject = "local-project"
+	}
+	if cfg.GCPRegion == "" {
+		cfg.GCPRegion = "us-central1"
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
@@ -164,16 +201,46 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 		return nil, err
 	}
 	members.ec.Store(ec)
+	auth, err := gcpapi.NewAuth(filepath.Join(cfg.DataDir, "gcp"), cfg.GCPServiceAccounts)
+	if err != nil {
+		r.Close()
+		ec.Close()
+		_ = sup.StopAll()
+		return nil, err
+	}
+	private, public := gcpapi.NewAddresses(GCPPrivateRange), gcpapi.NewAddresses(GCPPublicRange)
+	sql, err := cloudsql.New(ctx, cloudsql.Config{
+		DataDir: filepath.Join(cfg.DataDir, "cloudsql"),
+		Project: cfg.GCPProject,
+		Region:  cfg.GCPRegion,
+		Delay:   cfg.Delay,
+		Engines: sup,
+		CA:      ca,
+		Public:  public,
+		Private: private,
+		Auth:    auth,
+		Logf:    cfg.Logf,
+	})
+	if err != nil {
+		r.Close()
+		ec.Close()
+		_ = sup.StopAll()
+		return nil, err
+	}
 	verifier := &sigv4.Verifier{Secrets: cfg.Credentials}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /localcloud/ca.crt", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(ca.PEM())
 	})
-	events := map[string]eventer{"rds": r, "elasticache": ec}
+	events := map[string]eventer{"rds": r, "elasticache": ec, "cloudsql": sql}
 	mux.HandleFunc("POST /localcloud/admin/{service}/{id}/{event}", func(w http.ResponseWriter, req *http.Request) {
 		admin(w, req, events)
 	})
+	mux.HandleFunc("POST "+gcpapi.TokenPath, auth.ServeToken)
+	sqlAPI := sql.Handler()
+	mux.Handle("/v1/", sqlAPI)
+	mux.Handle("/sqladmin/", http.StripPrefix("/sqladmin", sqlAPI))
 	mux.Handle("/", &awsquery.Endpoint{
 		Authenticate: func(req *http.Request, body []byte) (string, error) {
 			id, err := verifier.Verify(req, body)
@@ -190,9 +257,10 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 		clk.Run(tickCtx, tickEvery, func(from, to time.Time) {
 			r.Tick(from, to)
 			ec.Tick(from, to)
+			sql.Tick(from, to)
 		})
 	}()
-	return &Cloud{supervisor: sup, rds: r, ec: ec, ec2: network, handler: mux, clock: clk, stopTicks: func() { stopTicks(); <-ticked }}, nil
+	return &Cloud{supervisor: sup, rds: r, ec: ec, ec2: network, cloudSQL: sql, gcpAuth: auth, handler: mux, clock: clk, stopTicks: func() { stopTicks(); <-ticked }}, nil
 }
 
 // endpointMembers tells EC2 which security groups the endpoint at an
@@ -236,16 +304,24 @@ type eventer interface {
 func admin(w http.ResponseWriter, req *http.Request, events map[string]eventer) {
 	svc, ok := events[req.PathValue("service")]
 	if !ok {
-		http.Error(w, fmt.Sprintf("unknown service %q: rds or elasticache", req.PathValue("service")), http.StatusNotFound)
+		names := make([]string, 0, len(events))
+		for name := range events {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		http.Error(w, fmt.Sprintf("unknown service %q: %s", req.PathValue("service"), strings.Join(names, ", ")), http.StatusNotFound)
 		return
 	}
 	err := svc.Event(req.Context(), req.PathValue("id"), req.PathValue("event"))
 	var e *awsquery.Error
+	var ge *gcpapi.Error
 	switch {
 	case err == nil:
 		w.WriteHeader(http.StatusNoContent)
 	case errors.As(err, &e):
 		http.Error(w, e.Error(), e.Status)
+	case errors.As(err, &ge):
+		http.Error(w, ge.Error(), ge.Code)
 	default:
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 	}
@@ -260,6 +336,13 @@ func (c *Cloud) RDS() *rds.Service { return c.rds }
 // ElastiCache returns the ElastiCache service, for tools and tests that wait on it.
 func (c *Cloud) ElastiCache() *elasticache.Service { return c.ec }
 
+// CloudSQL returns the Cloud SQL service, for tools and tests that wait on it.
+func (c *Cloud) CloudSQL() *cloudsql.Service { return c.cloudSQL }
+
+// TrustGCPServiceAccount makes the token endpoint accept a service
+// account's key from now on, as GCPServiceAccounts does at start.
+func (c *Cloud) TrustGCPServiceAccount(email string, pub *rsa.PublicKey) { c.gcpAuth.Trust(email, pub) }
+
 // EC2 returns the EC2 service: the network and its security groups.
 func (c *Cloud) EC2() *ec2.Service { return c.ec2 }
 
@@ -272,5 +355,6 @@ func (c *Cloud) Close() error {
 	c.stopTicks()
 	c.rds.Close()
 	c.ec.Close()
+	c.cloudSQL.Close()
 	return c.supervisor.StopAll()
 }

@@ -1,0 +1,273 @@
+package cloudsql
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	sqladmin "google.golang.org/api/sqladmin/v1"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/gcpapi"
+)
+
+// Instance states, as Cloud SQL spells them.
+const (
+	statePendingCreate = "PENDING_CREATE"
+	stateRunnable      = "RUNNABLE"
+	stateMaintenance   = "MAINTENANCE"
+	statePendingDelete = "PENDING_DELETE"
+	stateFailed        = "FAILED"
+)
+
+// Operation statuses.
+const (
+	opPending = "PENDING"
+	opRunning = "RUNNING"
+	opDone    = "DONE"
+)
+
+// instance is a Cloud SQL instance as the local cloud saves it. Its state
+// lives in the lifecycle machine and is copied into State only when saved.
+type instance struct {
+	Name            string
+	DatabaseVersion string
+	// InstalledVersion is databaseInstalledVersion, e.g. POSTGRES_15_8; a
+	// maintenance moves its minor version.
+	InstalledVersion   string
+	MaintenanceVersion string
+	Region, Zone       string
+	Settings           *sqladmin.Settings
+	CreateTime         time.Time
+	State              string
+	// PublicIP is the PRIMARY address while ipv4Enabled; PrivateIP the
+	// PRIVATE one on a private network.
+	PublicIP  netip.Addr `json:",omitzero"`
+	PrivateIP netip.Addr `json:",omitzero"`
+	// EnginePort is the engine's own port on 127.0.0.1, behind the gates.
+	EnginePort int `json:",omitempty"`
+	Users      []*sqladmin.User
+	Databases  []*sqladmin.Database
+	// Operation is the operation running on the instance, if any.
+	Operation string `json:",omitempty"`
+	// Pending is a patch or update being applied, and its kind.
+	Pending *sqladmin.Settings `json:",omitempty"`
+
+	// rootPassword is held in memory only, until the engine has it.
+	rootPassword string
+}
+
+// operation is a Cloud SQL operation.
+type operation struct {
+	Name, Type, Target, User string
+	Status                   string
+	Insert, Start, End       time.Time
+	Error                    *sqladmin.OperationError `json:",omitempty"`
+}
+
+// engine is the local cloud engine behind a database version.
+func engine(version string) string {
+	if strings.HasPrefix(version, "POSTGRES_") {
+		return "postgres"
+	}
+	return "mysql"
+}
+
+// builtInUser is the user every instance has: postgres or root.
+func builtInUser(version string) string {
+	if engine(version) == "postgres" {
+		return "postgres"
+	}
+	return "root"
+}
+
+// listenPort is the port the instance's addresses serve, as on Cloud SQL.
+func listenPort(version string) int {
+	if engine(version) == "postgres" {
+		return 5432
+	}
+	return 3306
+}
+
+func (s *Service) instanceJSON(in *instance) *sqladmin.DatabaseInstance {
+	state := s.state(in.Name)
+	st := *in.Settings
+	out := &sqladmin.DatabaseInstance{
+		Kind:                       "sql#instance",
+		Name:                       in.Name,
+		Project:                    s.cfg.Project,
+		State:                      state,
+		DatabaseVersion:            in.DatabaseVersion,
+		DatabaseInstalledVersion:   in.InstalledVersion,
+		MaintenanceVersion:         in.MaintenanceVersion,
+		Settings:                   &st,
+		Etag:                       etag(in),
+		Region:                     in.Region,
+		GceZone:                    in.Zone,
+		ConnectionName:             s.cfg.Project + ":" + in.Region + ":" + in.Name,
+		SelfLink:                   s.selfLink("instances/" + in.Name),
+		InstanceType:               "CLOUD_SQL_INSTANCE",
+		BackendType:                "SECOND_GEN",
+		CreateTime:                 gcpapi.Timestamp(in.CreateTime),
+		ServiceAccountEmailAddress: "p000000000000-localcloud@gcp-sa-cloud-sql.iam.gserviceaccount.com",
+		SqlNetworkArchitecture:     "NEW_NETWORK_ARCHITECTURE",
+	}
+	ca := *s.caCert
+	ca.Instance = in.Name
+	out.ServerCaCert = &ca
+	// Cloud SQL reports no address until the instance is created.
+	if state != statePendingCreate {
+		if in.PublicIP.IsValid() {
+			out.IpAddresses = append(out.IpAddresses, &sqladmin.IpMapping{Type: "PRIMARY", IpAddress: in.PublicIP.String()})
+		}
+		if in.PrivateIP.IsValid() {
+			out.IpAddresses = append(out.IpAddresses, &sqladmin.IpMapping{Type: "PRIVATE", IpAddress: in.PrivateIP.String()})
+		}
+	}
+	return out
+}
+
+// etag changes with the settings, as Cloud SQL's does.
+func etag(in *instance) string {
+	b, _ := json.Marshal(in.Settings)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+func (s *Service) operationJSON(op *operation) *sqladmin.Operation {
+	out := &sqladmin.Operation{
+		Kind:          "sql#operation",
+		Name:          op.Name,
+		OperationType: op.Type,
+		Status:        op.Status,
+		User:          op.User,
+		InsertTime:    gcpapi.Timestamp(op.Insert),
+		StartTime:     gcpapi.Timestamp(op.Start),
+		EndTime:       gcpapi.Timestamp(op.End),
+		TargetId:      op.Target,
+		TargetProject: s.cfg.Project,
+		TargetLink:    s.selfLink("instances/" + op.Target),
+		SelfLink:      s.selfLink("operations/" + op.Name),
+	}
+	if op.Error != nil {
+		e := *op.Error
+		e.Kind = "sql#operationError"
+		out.Error = &sqladmin.OperationErrors{Kind: "sql#operationErrors", Errors: []*sqladmin.OperationError{&e}}
+	}
+	return out
+}
+
+// newOperation records an operation on target; s.mu is held.
+func (s *Service) newOperation(r *http.Request, kind, target string) *operation {
+	now := time.Now().UTC()
+	op := &operation{Name: gcpapi.UUID(), Type: kind, Target: target, User: gcpapi.Caller(r.Context()), Status: opRunning, Insert: now, Start: now}
+	s.operations[op.Name] = op
+	s.pruneOperations(target)
+	return op
+}
+
+// finish ends an operation, with an error if err is not nil; s.mu is held.
+func finish(op *operation, code string, err error) {
+	op.Status, op.End = opDone, time.Now().UTC()
+	if err != nil {
+		op.Error = &sqladmin.OperationError{Code: code, Message: err.Error()}
+	}
+}
+
+// maxOperations is how many operations the local cloud keeps per instance;
+// Cloud SQL keeps a long history, but nothing here reads far back.
+const maxOperations = 50
+
+// pruneOperations drops an instance's oldest finished operations; s.mu is held.
+func (s *Service) pruneOperations(target string) {
+	var ops []*operation
+	for _, op := range s.operations {
+		if op.Target == target {
+			ops = append(ops, op)
+		}
+	}
+	if len(ops) <= maxOperations {
+		return
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].Insert.After(ops[j].Insert) })
+	for _, op := range ops[maxOperations:] {
+		if op.Status == opDone {
+			delete(s.operations, op.Name)
+		}
+	}
+}
+
+// state is what survives a restart, as JSON in DataDir/state.json.
+type state struct {
+	Instances  []*instance
+	Operations []*operation
+}
+
+func (s *Service) statePath() string { return filepath.Join(s.cfg.DataDir, "state.json") }
+
+func (s *Service) load() error {
+	if err := os.MkdirAll(s.cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("cannot create the Cloud SQL data dir: %w", err)
+	}
+	b, err := os.ReadFile(s.statePath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cannot read the saved Cloud SQL state: %w", err)
+	}
+	var st state
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("cannot parse the saved Cloud SQL state %s: %w", s.statePath(), err)
+	}
+	for _, in := range st.Instances {
+		s.instances[in.Name] = in
+	}
+	for _, op := range st.Operations {
+		s.operations[op.Name] = op
+	}
+	return nil
+}
+
+// save writes the whole state; saveMu orders concurrent saves, each of
+// which reads the state after taking it.
+func (s *Service) save() {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	s.mu.Lock()
+	st := state{}
+	for _, in := range s.instances {
+		c := *in
+		c.State = s.state(in.Name)
+		st.Instances = append(st.Instances, &c)
+	}
+	for _, op := range s.operations {
+		c := *op
+		st.Operations = append(st.Operations, &c)
+	}
+	sort.Slice(st.Instances, func(i, j int) bool { return st.Instances[i].Name < st.Instances[j].Name })
+	sort.Slice(st.Operations, func(i, j int) bool { return st.Operations[i].Name < st.Operations[j].Name })
+	b, err := json.MarshalIndent(st, "", "  ")
+	s.mu.Unlock()
+	if err != nil {
+		s.cfg.Logf("cloudsql: cannot encode the state: %v", err)
+		return
+	}
+	tmp := s.statePath() + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		s.cfg.Logf("cloudsql: cannot save the state: %v", err)
+		return
+	}
+	if err := os.Rename(tmp, s.statePath()); err != nil {
+		s.cfg.Logf("cloudsql: cannot save the state: %v", err)
+	}
+}
