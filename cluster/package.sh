@@ -72,7 +72,7 @@ cp crossplane.yaml "$work/configuration/"
 stamp "$work/configuration/crossplane.yaml"
 # The providers this configuration was built with, at least.
 sed -i "/provider: xpkg.crossplane.io\/appinfra\/provider-appinfra-\(aws\|gcp\)$/{n;s|version: .*|version: \">=$version\"|}" "$work/configuration/crossplane.yaml"
-(cd apis/platform && find . -name '*.yaml' ! -name bundle.yaml -exec cp --parents {} "$work/configuration/" \;)
+(cd apis/platform && find . -name '*.yaml' -exec cp --parents {} "$work/configuration/" \;)
 mkdir -p "$work/configuration-examples"
 cp examples/platform/*.yaml "$work/configuration-examples/"
 "$xp" xpkg build --package-root="$work/configuration" --examples-root="$work/configuration-examples" \

@@ -38,8 +38,8 @@ const (
 // obj is a YAML object.
 type obj = map[string]any
 
-// A bundle is an API made of others, one section each, described by the
-// bundle.yaml in its folder (apis/platform/appenvironment/bundle.yaml).
+// A bundle is an API made of others, one section each, described by a
+// file of the bundles folder beside the APIs' (apis/bundles/<api>.yaml).
 type bundle struct {
 	// Kind and Plural are the claim's; the composite is X<Kind>.
 	Kind   string `json:"kind"`
@@ -62,9 +62,12 @@ type section struct {
 	Drop []string `json:"drop,omitempty"`
 }
 
-// readBundles reads the bundle.yaml of every folder under dir.
+// BundlesDir is where the bundles of the APIs under dir are described.
+func BundlesDir(dir string) string { return filepath.Join(filepath.Dir(filepath.Clean(dir)), "bundles") }
+
+// readBundles reads the bundles of the APIs under dir, by API.
 func readBundles(dir string) (map[string]bundle, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "*", "bundle.yaml"))
+	names, err := filepath.Glob(filepath.Join(BundlesDir(dir), "*.yaml"))
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +96,7 @@ func readBundles(dir string) (map[string]bundle, error) {
 				return nil, fmt.Errorf("%s: shared parameter %s comes from %q, which is no section", n, p, from)
 			}
 		}
-		bundles[filepath.Base(filepath.Dir(n))] = bd
+		bundles[strings.TrimSuffix(filepath.Base(n), ".yaml")] = bd
 	}
 	return bundles, nil
 }
@@ -112,7 +115,7 @@ func Generate(dir string) (map[string][]byte, error) {
 	made := map[string]map[string]obj{}
 	for folder, b := range bundles {
 		if made[folder], err = bundleAPI(dir, folder, b); err != nil {
-			return nil, fmt.Errorf("%s/bundle.yaml: %w", folder, err)
+			return nil, fmt.Errorf("%s: %w", filepath.Join(BundlesDir(dir), folder+".yaml"), err)
 		}
 		for name, o := range made[folder] {
 			if out[filepath.Join(folder, name)], err = marshal(o); err != nil {
@@ -126,7 +129,7 @@ func Generate(dir string) (map[string][]byte, error) {
 	}
 	for _, api := range apis {
 		if _, ok := bundles[api]; ok {
-			return nil, fmt.Errorf("%s: a bundle (bundle.yaml) has no hand-written definition.yaml", api)
+			return nil, fmt.Errorf("%s: a bundle (%s) has no hand-written definition.yaml", api, filepath.Join(BundlesDir(dir), api+".yaml"))
 		}
 	}
 	names := slices.Sorted(maps.Keys(bundles))

@@ -199,21 +199,34 @@ func TestUnderCrossplane(t *testing.T) {
 }
 
 // sourceCopy copies the hand-written sources (not the generated files),
-// bundle.yaml manifests included, into a new directory, with edit applied
-// to the files matching rel.
+// and the bundles beside them, into a new directory, with edit applied to
+// the files matching rel (relative to the APIs' folder).
 func sourceCopy(t *testing.T, rel string, edit func(string) string) string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "platform")
 	apis, err := sourceAPIs(sources)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bundles, err := filepath.Glob(filepath.Join(sources, "*", "bundle.yaml"))
+	bundles, err := filepath.Glob(filepath.Join(BundlesDir(sources), "*.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, b := range bundles {
-		apis = append(apis, filepath.Base(filepath.Dir(b)))
+		b2, err := os.ReadFile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join("..", "bundles", filepath.Base(b))
+		if ok, _ := filepath.Match(rel, name); ok {
+			b2 = []byte(edit(string(b2)))
+		}
+		if err := os.MkdirAll(BundlesDir(dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(BundlesDir(dir), filepath.Base(b)), b2, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, api := range apis {
 		files, err := filepath.Glob(filepath.Join(sources, api, "*.yaml"))
@@ -320,17 +333,17 @@ func TestBadSourcesAreErrors(t *testing.T) {
 			want: `names resource "bucket"`,
 		},
 		"BundleUnknownField": {
-			file: "appenvironment/bundle.yaml",
+			file: "../bundles/appenvironment.yaml",
 			edit: func(s string) string { return strings.Replace(s, "cloud: aws\n", "cloud: aws\nclouds: [aws]\n", 1) },
 			want: `unknown field "clouds"`,
 		},
 		"BundleSharedFromNoSection": {
-			file: "appenvironment/bundle.yaml",
+			file: "../bundles/appenvironment.yaml",
 			edit: func(s string) string { return strings.Replace(s, "  region: database\n", "  region: queue\n", 1) },
 			want: `shared parameter region comes from "queue", which is no section`,
 		},
 		"BundleOfAMissingAPI": {
-			file: "appenvironment/bundle.yaml",
+			file: "../bundles/appenvironment.yaml",
 			edit: func(s string) string { return strings.Replace(s, "api: cache\n", "api: queue\n", 1) },
 			want: "no definition.yaml",
 		},

@@ -169,11 +169,18 @@ func TestAppEnvironmentClaim(t *testing.T) {
 
 // TestAppEnvironmentNamespaced is the same bundle as a Crossplane v2
 // namespaced XR: no claim, and the Secret is composed by the pipeline.
+// Its name has 50 characters and a dot, more than ElastiCache takes for a
+// group id (40): every cloud name is derived to fit.
 func TestAppEnvironmentNamespaced(t *testing.T) {
 	t.Parallel()
 	ns := namespace(t, "team-shop-v2")
 	xr := example(t, "examples/platform/appenvironment-namespaced.yaml")
 	xr.SetNamespace(ns)
+	const longName = "checkout.sessions-for-the-european-storefront-2026"
+	if len(longName) != 50 {
+		t.Fatalf("the name has %d characters, not 50", len(longName))
+	}
+	xr.SetName(longName)
 	if err := kube.Create(context.Background(), xr); err != nil {
 		t.Fatal(err)
 	}
@@ -193,6 +200,9 @@ func TestAppEnvironmentNamespaced(t *testing.T) {
 		if kinds[k] == nil {
 			t.Fatalf("no %s composed; got %v", k, kinds)
 		}
+	}
+	if id := externalName(kinds[replicationGroup]); len(id) > 40 || !strings.HasPrefix(id, "checkout-sessions-") {
+		t.Errorf("the cache's group id %q is not derived from the XR's name to ElastiCache's 40 characters", id)
 	}
 
 	secretName, _, _ := unstructured.NestedString(xr.Object, "spec", "writeConnectionSecretToRef", "name")
