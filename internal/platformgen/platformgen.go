@@ -63,7 +63,9 @@ type section struct {
 }
 
 // BundlesDir is where the bundles of the APIs under dir are described.
-func BundlesDir(dir string) string { return filepath.Join(filepath.Dir(filepath.Clean(dir)), "bundles") }
+func BundlesDir(dir string) string {
+	return filepath.Join(filepath.Dir(filepath.Clean(dir)), "bundles")
+}
 
 // readBundles reads the bundles of the APIs under dir, by API.
 func readBundles(dir string) (map[string]bundle, error) {
