@@ -45,6 +45,7 @@ import (
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/elasticache"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/gcpapi"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/memorystore"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/rds"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/sigv4"
 )
@@ -95,6 +96,7 @@ type Cloud struct {
 	ec         *elasticache.Service
 	ec2        *ec2.Service
 	cloudSQL   *cloudsql.Service
+	redis      *memorystore.Service
 	gcpAuth    *gcpapi.Auth
 	clock      *clock.Clock
 	stopTicks  func()
@@ -227,13 +229,31 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 		_ = sup.StopAll()
 		return nil, err
 	}
+	ms, err := memorystore.New(ctx, memorystore.Config{
+		DataDir: filepath.Join(cfg.DataDir, "memorystore"),
+		Project: cfg.GCPProject,
+		Region:  cfg.GCPRegion,
+		Delay:   cfg.Delay,
+		Engines: sup,
+		CA:      ca,
+		Network: private,
+		Auth:    auth,
+		Logf:    cfg.Logf,
+	})
+	if err != nil {
+		r.Close()
+		ec.Close()
+		sql.Close()
+		_ = sup.StopAll()
+		return nil, err
+	}
 	verifier := &sigv4.Verifier{Secrets: cfg.Credentials}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /localcloud/ca.crt", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(ca.PEM())
 	})
-	events := map[string]eventer{"rds": r, "elasticache": ec, "cloudsql": sql}
+	events := map[string]eventer{"rds": r, "elasticache": ec, "cloudsql": sql, "memorystore": ms}
 	mux.HandleFunc("POST /localcloud/admin/{service}/{id}/{event}", func(w http.ResponseWriter, req *http.Request) {
 		admin(w, req, events)
 	})
@@ -241,6 +261,9 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 	sqlAPI := sql.Handler()
 	mux.Handle("/v1/", sqlAPI)
 	mux.Handle("/sqladmin/", http.StripPrefix("/sqladmin", sqlAPI))
+	redisAPI := ms.Handler()
+	mux.Handle("/v1/projects/{project}/locations/", redisAPI)
+	mux.Handle("/redis/", http.StripPrefix("/redis", redisAPI))
 	mux.Handle("/", &awsquery.Endpoint{
 		Authenticate: func(req *http.Request, body []byte) (string, error) {
 			id, err := verifier.Verify(req, body)
@@ -258,9 +281,10 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 			r.Tick(from, to)
 			ec.Tick(from, to)
 			sql.Tick(from, to)
+			ms.Tick(from, to)
 		})
 	}()
-	return &Cloud{supervisor: sup, rds: r, ec: ec, ec2: network, cloudSQL: sql, gcpAuth: auth, handler: mux, clock: clk, stopTicks: func() { stopTicks(); <-ticked }}, nil
+	return &Cloud{supervisor: sup, rds: r, ec: ec, ec2: network, cloudSQL: sql, redis: ms, gcpAuth: auth, handler: mux, clock: clk, stopTicks: func() { stopTicks(); <-ticked }}, nil
 }
 
 // endpointMembers tells EC2 which security groups the endpoint at an
@@ -297,7 +321,8 @@ type eventer interface {
 
 // admin triggers what the cloud does on its own (a maintenance window, a
 // failover, storage running low...) for tests and demos:
-// POST /localcloud/admin/{rds|elasticache}/{id}/{event}. It answers 204,
+// POST /localcloud/admin/{rds|elasticache|cloudsql|memorystore}/{id}/{event}
+// (the id of a Google Cloud resource is its instance id). It answers 204,
 // or the service's error code and message with its HTTP status. Like the
 // rest of the local cloud it listens on loopback only; it takes no
 // credentials, as the cloud's own schedule needs none.
@@ -339,6 +364,9 @@ func (c *Cloud) ElastiCache() *elasticache.Service { return c.ec }
 // CloudSQL returns the Cloud SQL service, for tools and tests that wait on it.
 func (c *Cloud) CloudSQL() *cloudsql.Service { return c.cloudSQL }
 
+// Memorystore returns the Memorystore service, for tools and tests that wait on it.
+func (c *Cloud) Memorystore() *memorystore.Service { return c.redis }
+
 // TrustGCPServiceAccount makes the token endpoint accept a service
 // account's key from now on, as GCPServiceAccounts does at start.
 func (c *Cloud) TrustGCPServiceAccount(email string, pub *rsa.PublicKey) { c.gcpAuth.Trust(email, pub) }
@@ -356,5 +384,6 @@ func (c *Cloud) Close() error {
 	c.rds.Close()
 	c.ec.Close()
 	c.cloudSQL.Close()
+	c.redis.Close()
 	return c.supervisor.StopAll()
 }

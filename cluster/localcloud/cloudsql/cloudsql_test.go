@@ -5,8 +5,6 @@ import (
 	"crypto/tls"
 	"database/sql"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -149,7 +147,7 @@ func TestPostgresInstance(t *testing.T) {
 	}
 	// While it runs, another change is refused.
 	_, busyErr := api.Instances.Patch(project, "shop-pg", &sqladmin.DatabaseInstance{Settings: &sqladmin.Settings{UserLabels: map[string]string{"x": "y"}}}).Do()
-	if diff := cmp.Diff(refusal{409, "ABORTED", "operationInProgress"}, refusalOf(busyErr)); diff != "" {
+	if diff := cmp.Diff(refusal{Code: 409, Status: "ABORTED", Reason: "operationInProgress"}, refusalOf(busyErr)); diff != "" {
 		t.Errorf("a patch during a patch: -want +got:\n%s", diff)
 	}
 	done(t, api, "patch", op, err)
@@ -166,27 +164,27 @@ func TestPostgresInstance(t *testing.T) {
 		call   func() error
 		want   refusal
 	}{
-		"StaleSettingsVersion": {reason: "A patch naming an old settingsVersion is 412 staleData.", want: refusal{412, "FAILED_PRECONDITION", "staleData"}, call: func() error {
+		"StaleSettingsVersion": {reason: "A patch naming an old settingsVersion is 412 staleData.", want: refusal{Code: 412, Status: "FAILED_PRECONDITION", Reason: "staleData"}, call: func() error {
 			_, err := api.Instances.Patch(project, "shop-pg", &sqladmin.DatabaseInstance{Settings: &sqladmin.Settings{DataDiskSizeGb: 30, SettingsVersion: 1}}).Do()
 			return err
 		}},
-		"SmallerDisk": {reason: "A disk cannot shrink.", want: refusal{400, "INVALID_ARGUMENT", "invalid"}, call: func() error {
+		"SmallerDisk": {reason: "A disk cannot shrink.", want: refusal{Code: 400, Status: "INVALID_ARGUMENT", Reason: "invalid"}, call: func() error {
 			_, err := api.Instances.Patch(project, "shop-pg", &sqladmin.DatabaseInstance{Settings: &sqladmin.Settings{DataDiskSizeGb: 15}}).Do()
 			return err
 		}},
-		"InvalidTier": {reason: "An unknown tier is 400 invalid.", want: refusal{400, "INVALID_ARGUMENT", "invalid"}, call: func() error {
+		"InvalidTier": {reason: "An unknown tier is 400 invalid.", want: refusal{Code: 400, Status: "INVALID_ARGUMENT", Reason: "invalid"}, call: func() error {
 			_, err := api.Instances.Patch(project, "shop-pg", &sqladmin.DatabaseInstance{Settings: &sqladmin.Settings{Tier: "db-custom-3-3840"}}).Do()
 			return err
 		}},
-		"UpdateWithoutVersion": {reason: "An update (PUT) must name the settingsVersion.", want: refusal{400, "INVALID_ARGUMENT", "invalid"}, call: func() error {
+		"UpdateWithoutVersion": {reason: "An update (PUT) must name the settingsVersion.", want: refusal{Code: 400, Status: "INVALID_ARGUMENT", Reason: "invalid"}, call: func() error {
 			_, err := api.Instances.Update(project, "shop-pg", &sqladmin.DatabaseInstance{Settings: &sqladmin.Settings{Tier: "db-f1-micro"}}).Do()
 			return err
 		}},
-		"AlreadyExists": {reason: "An instance name is taken: 409 instanceAlreadyExists.", want: refusal{409, "ALREADY_EXISTS", "instanceAlreadyExists"}, call: func() error {
+		"AlreadyExists": {reason: "An instance name is taken: 409 instanceAlreadyExists.", want: refusal{Code: 409, Status: "ALREADY_EXISTS", Reason: "instanceAlreadyExists"}, call: func() error {
 			_, err := api.Instances.Insert(project, pgInstance("shop-pg")).Do()
 			return err
 		}},
-		"Protected": {reason: "Deletion protection refuses a delete.", want: refusal{400, "INVALID_ARGUMENT", "invalid"}, call: func() error {
+		"Protected": {reason: "Deletion protection refuses a delete.", want: refusal{Code: 400, Status: "INVALID_ARGUMENT", Reason: "invalid"}, call: func() error {
 			_, err := api.Instances.Delete(project, "shop-pg").Do()
 			return err
 		}},
@@ -205,7 +203,7 @@ func TestPostgresInstance(t *testing.T) {
 
 	// Maintenance: MAINTENANCE while the engine restarts on the next minor.
 	before := in.DatabaseInstalledVersion
-	event(t, lc.url, "cloudsql", "shop-pg", "maintenance")
+	lc.Event(t, "cloudsql", "shop-pg", "maintenance")
 	ops, err := api.Operations.List(project).Instance("shop-pg").Do()
 	if err != nil {
 		t.Fatal(err)
@@ -223,14 +221,14 @@ func TestPostgresInstance(t *testing.T) {
 
 	// Storage runs low: the disk grows by 20/25+5 GB, and the settings
 	// version moves on, so a patch made with the old one is stale.
-	event(t, lc.url, "cloudsql", "shop-pg", "storage-low")
+	lc.Event(t, "cloudsql", "shop-pg", "storage-low")
 	in, _ = api.Instances.Get(project, "shop-pg").Do()
 	if in.Settings.DataDiskSizeGb != 25 || in.Settings.SettingsVersion != 3 {
 		t.Errorf("after storage ran low: %d GB, settingsVersion %d; want 25 GB, 3", in.Settings.DataDiskSizeGb, in.Settings.SettingsVersion)
 	}
 
 	// The local cloud restarts: the instance, its data and its address stay.
-	lc.stop()
+	lc.Stop()
 	lc = start(t, dir)
 	api = lc.sql
 	in, err = api.Instances.Get(project, "shop-pg").Do()
@@ -251,25 +249,11 @@ func TestPostgresInstance(t *testing.T) {
 	if diff := cmp.Diff([]string{"PENDING_DELETE"}, done(t, api, "delete", op, err)); diff != "" {
 		t.Errorf("states while deleting: -want +got:\n%s", diff)
 	}
-	if _, err := api.Instances.Get(project, "shop-pg").Do(); refusalOf(err) != (refusal{404, "NOT_FOUND", "instanceDoesNotExist"}) {
+	if _, err := api.Instances.Get(project, "shop-pg").Do(); refusalOf(err) != (refusal{Code: 404, Status: "NOT_FOUND", Reason: "instanceDoesNotExist"}) {
 		t.Errorf("a deleted instance: %v", err)
 	}
 	if _, err := pgQuery(host, "app", "app-pass-1", "shop", pool, "", "select 1::text"); err == nil {
 		t.Errorf("a deleted instance still answers")
-	}
-}
-
-// event triggers what Cloud SQL does on its own through the admin route.
-func event(t *testing.T, url, service, id, name string) {
-	t.Helper()
-	resp, err := http.Post(url+"/localcloud/admin/"+service+"/"+id+"/"+name, "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("event %s: %d %s", name, resp.StatusCode, b)
 	}
 }
 
@@ -328,7 +312,7 @@ func TestMySQLInstance(t *testing.T) {
 func TestRefusals(t *testing.T) {
 	lc := start(t, localcloudtest.DataDir(t))
 	api := lc.sql
-	anonymous, err := sqladmin.NewService(context.Background(), option.WithEndpoint(lc.url+"/"), option.WithoutAuthentication())
+	anonymous, err := sqladmin.NewService(context.Background(), option.WithEndpoint(lc.URL+"/"), option.WithoutAuthentication())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,33 +321,33 @@ func TestRefusals(t *testing.T) {
 		call   func() error
 		want   refusal
 	}{
-		"Unauthenticated": {reason: "No access token is 401 UNAUTHENTICATED.", want: refusal{401, "UNAUTHENTICATED", ""}, call: func() error {
+		"Unauthenticated": {reason: "No access token is 401 UNAUTHENTICATED.", want: refusal{Code: 401, Status: "UNAUTHENTICATED", Reason: ""}, call: func() error {
 			_, err := anonymous.Instances.List(project).Do()
 			return err
 		}},
-		"OtherProject": {reason: "A project the local cloud does not serve is 403 notAuthorized.", want: refusal{403, "PERMISSION_DENIED", "notAuthorized"}, call: func() error {
+		"OtherProject": {reason: "A project the local cloud does not serve is 403 notAuthorized.", want: refusal{Code: 403, Status: "PERMISSION_DENIED", Reason: "notAuthorized"}, call: func() error {
 			_, err := api.Instances.List("someone-elses").Do()
 			return err
 		}},
-		"NotFound": {reason: "An unknown instance is 404 instanceDoesNotExist.", want: refusal{404, "NOT_FOUND", "instanceDoesNotExist"}, call: func() error {
+		"NotFound": {reason: "An unknown instance is 404 instanceDoesNotExist.", want: refusal{Code: 404, Status: "NOT_FOUND", Reason: "instanceDoesNotExist"}, call: func() error {
 			_, err := api.Instances.Get(project, "nope").Do()
 			return err
 		}},
-		"BadName": {reason: "An instance name with capitals is refused.", want: refusal{400, "INVALID_ARGUMENT", "invalid"}, call: func() error {
+		"BadName": {reason: "An instance name with capitals is refused.", want: refusal{Code: 400, Status: "INVALID_ARGUMENT", Reason: "invalid"}, call: func() error {
 			_, err := api.Instances.Insert(project, &sqladmin.DatabaseInstance{Name: "Shop", DatabaseVersion: "POSTGRES_15", Settings: &sqladmin.Settings{Tier: "db-f1-micro"}}).Do()
 			return err
 		}},
-		"BadTier": {reason: "A custom tier with an odd CPU count is refused.", want: refusal{400, "INVALID_ARGUMENT", "invalid"}, call: func() error {
+		"BadTier": {reason: "A custom tier with an odd CPU count is refused.", want: refusal{Code: 400, Status: "INVALID_ARGUMENT", Reason: "invalid"}, call: func() error {
 			_, err := api.Instances.Insert(project, &sqladmin.DatabaseInstance{Name: "shop", DatabaseVersion: "POSTGRES_15", Settings: &sqladmin.Settings{Tier: "db-custom-3-7680"}}).Do()
 			return err
 		}},
-		"NoConnectivity": {reason: "No public and no private IP is refused.", want: refusal{400, "INVALID_ARGUMENT", "invalid"}, call: func() error {
+		"NoConnectivity": {reason: "No public and no private IP is refused.", want: refusal{Code: 400, Status: "INVALID_ARGUMENT", Reason: "invalid"}, call: func() error {
 			_, err := api.Instances.Insert(project, &sqladmin.DatabaseInstance{Name: "shop", DatabaseVersion: "POSTGRES_15", Settings: &sqladmin.Settings{
 				Tier: "db-f1-micro", IpConfiguration: &sqladmin.IpConfiguration{Ipv4Enabled: false, ForceSendFields: []string{"Ipv4Enabled"}},
 			}}).Do()
 			return err
 		}},
-		"UnknownOperation": {reason: "An unknown operation is 404.", want: refusal{404, "NOT_FOUND", "operationDoesNotExist"}, call: func() error {
+		"UnknownOperation": {reason: "An unknown operation is 404.", want: refusal{Code: 404, Status: "NOT_FOUND", Reason: "operationDoesNotExist"}, call: func() error {
 			_, err := api.Operations.Get(project, "5a1d0e46-0000-4000-8000-000000000000").Do()
 			return err
 		}},
@@ -377,7 +361,7 @@ func TestRefusals(t *testing.T) {
 		})
 	}
 	// The same API under /sqladmin/, for clients with one endpoint per API.
-	prefixed, err := sqladmin.NewService(context.Background(), option.WithEndpoint(lc.url+"/sqladmin/"), option.WithoutAuthentication())
+	prefixed, err := sqladmin.NewService(context.Background(), option.WithEndpoint(lc.URL+"/sqladmin/"), option.WithoutAuthentication())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,69 +4,42 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
 	sqladmin "google.golang.org/api/sqladmin/v1"
 
-	"github.com/appinfra/provider-appinfra/cluster/localcloud"
-	"github.com/appinfra/provider-appinfra/cluster/localcloud/gcpapi"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/gcptest"
 )
 
 const (
-	project = "local-project"
-	account = "deployer@local-project.iam.gserviceaccount.com"
+	project = gcptest.Project
+	account = gcptest.Account
 )
 
-// cloud is a local cloud behind httptest and a Cloud SQL client with a
-// service account key the cloud trusts.
+type refusal = gcptest.Refusal
+
+var refusalOf = gcptest.RefusalOf
+
+// cloud is a local cloud and a Cloud SQL client with a service account
+// key it trusts.
 type cloud struct {
-	c   *localcloud.Cloud
-	url string
+	*gcptest.Cloud
 	sql *sqladmin.Service
-	// stop ends the server and the cloud, as SIGTERM does.
-	stop func()
 }
 
 func start(t *testing.T, dir string) *cloud {
 	t.Helper()
-	c, err := localcloud.New(context.Background(), localcloud.Config{
-		DataDir: dir, Credentials: map[string]string{"AKID": "secret"}, Delay: 200 * time.Millisecond, Logf: t.Logf, GCPProject: project,
-	})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	srv := httptest.NewServer(c)
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		srv.Close()
-		if err := c.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	}
-	t.Cleanup(stop)
-	key, pub, err := gcpapi.NewServiceAccountKey(account, project, srv.URL+gcpapi.TokenPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.TrustGCPServiceAccount(account, pub)
-	svc, err := sqladmin.NewService(context.Background(), option.WithEndpoint(srv.URL+"/"), option.WithAuthCredentialsJSON(option.ServiceAccount, key))
+	c := gcptest.Start(t, dir)
+	svc, err := sqladmin.NewService(context.Background(), option.WithEndpoint(c.URL+"/"), option.WithAuthCredentialsJSON(option.ServiceAccount, c.Key))
 	if err != nil {
 		t.Fatalf("sqladmin.NewService: %v", err)
 	}
-	return &cloud{c: c, url: srv.URL, sql: svc, stop: stop}
+	return &cloud{Cloud: c, sql: svc}
 }
 
 // wait polls an operation until it is DONE and returns it, with the
@@ -102,30 +75,6 @@ func done(t *testing.T, svc *sqladmin.Service, what string, op *sqladmin.Operati
 		t.Fatalf("%s: the operation failed: %+v", what, got.Error.Errors[0])
 	}
 	return states
-}
-
-// refusal is what a Google error says.
-type refusal struct {
-	Code           int
-	Status, Reason string
-}
-
-func refusalOf(err error) refusal {
-	var ge *googleapi.Error
-	if !errors.As(err, &ge) {
-		return refusal{}
-	}
-	var body struct {
-		Error struct {
-			Status string `json:"status"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal([]byte(ge.Body), &body)
-	r := refusal{Code: ge.Code, Status: body.Error.Status}
-	if len(ge.Errors) > 0 {
-		r.Reason = ge.Errors[0].Reason
-	}
-	return r
 }
 
 // caPool trusts an instance's serverCaCert.

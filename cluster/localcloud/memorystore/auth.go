@@ -1,0 +1,63 @@
+package memorystore
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
+)
+
+// authState is an instance's auth file, <instance dir>/auth.json, mode
+// 0600: the nodes' admin secret and the AUTH string, which Memorystore
+// generates and getAuthString returns in clear, so it must be kept. It
+// lives beside the nodes rather than in state.json.
+type authState struct {
+	Secret     string
+	AuthString string `json:",omitempty"`
+}
+
+func (s *Service) authPath(id string) string { return filepath.Join(s.instanceDir(id), "auth.json") }
+
+func (s *Service) loadAuth(id string) (authState, error) {
+	var a authState
+	b, err := os.ReadFile(s.authPath(id))
+	if err != nil {
+		return a, err
+	}
+	return a, json.Unmarshal(b, &a)
+}
+
+func (s *Service) saveAuth(id string, a authState) error {
+	if err := os.MkdirAll(s.instanceDir(id), 0o755); err != nil {
+		return err
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	tmp := s.authPath(id) + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, s.authPath(id))
+}
+
+// redisAuth is what the nodes enforce: the AUTH string when auth is on,
+// anyone otherwise.
+func (a authState) redisAuth(enabled bool) engines.RedisAuth {
+	if !enabled || a.AuthString == "" {
+		return engines.RedisAuth{Secret: a.Secret, NoPass: true}
+	}
+	return engines.RedisAuth{Secret: a.Secret, Hashes: []string{engines.RedisPasswordHash(a.AuthString)}}
+}
+
+// randomString is a secret of n random bytes, in the URL-safe alphabet of
+// Memorystore's AUTH strings.
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
