@@ -15,6 +15,8 @@ import (
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/api/option"
+	sqladmin "google.golang.org/api/sqladmin/v1"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
@@ -40,9 +42,10 @@ func TestRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out, w := io.Pipe()
+	dataDir := localcloudtest.DataDir(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--data-dir", localcloudtest.DataDir(t), "--credentials", "AKID:secret", "--delay", "0.2s"}, w)
+		done <- run(ctx, []string{"--data-dir", dataDir, "--credentials", "AKID:secret", "--delay", "0.2s"}, w)
 		w.Close()
 	}()
 	lines := bufio.NewScanner(out)
@@ -58,6 +61,18 @@ func TestRun(t *testing.T) {
 	c := rds.New(rds.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: awscreds.NewStaticCredentialsProvider("AKID", "secret", "")})
 	if _, err := c.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{}); err != nil {
 		t.Fatalf("DescribeDBInstances: %v", err)
+	}
+	// The service account key it wrote works with Google's clients.
+	key, err := os.ReadFile(filepath.Join(dataDir, "gcp-service-account.json"))
+	if err != nil {
+		t.Fatalf("no service account key file: %v", err)
+	}
+	sql, err := sqladmin.NewService(ctx, option.WithEndpoint(url+"/"), option.WithAuthCredentialsJSON(option.ServiceAccount, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sql.Instances.List("local-project").Do(); err != nil {
+		t.Fatalf("Cloud SQL instances.list with the key file: %v", err)
 	}
 	cancel()
 	select {
