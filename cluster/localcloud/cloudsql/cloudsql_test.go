@@ -32,7 +32,15 @@ import (
 //   - Instance and operation lists come in one page; database flags are
 //     kept but not applied to the engine.
 //   - Messages of 400s marked "Invalid request:" follow Cloud SQL's form;
-//     their exact texts are not all Google's.
+//     their exact texts are not all Google's (nor is the reason "invalid"
+//     of the deletion-protection refusal checked against Google's).
+//   - Users and databases lists are those made through the API and the
+//     built-in ones, not read from the engine; MySQL users are all '%'.
+//   - A deleted instance's name can be used again at once (Cloud SQL
+//     keeps it for up to a week); one region serves all instances.
+//   - A private network is any name: PRIVATE addresses (127.10.x.x)
+//     admit every local source; only PRIMARY ones check authorized
+//     networks. Changing the TLS requirement restarts the engine.
 
 func pgInstance(name string) *sqladmin.DatabaseInstance {
 	return &sqladmin.DatabaseInstance{
@@ -117,6 +125,27 @@ func TestPostgresInstance(t *testing.T) {
 	done(t, api, "users.update", op, err)
 	if _, err := pgQuery(host, "postgres", "root-pass-2", "postgres", pool, "", "select 1::text"); err != nil {
 		t.Errorf("the root user's new password: %v", err)
+	}
+	if d, err := api.Databases.Get(project, "shop-pg", "shop").Do(); err != nil || d.Charset != "UTF8" || d.Instance != "shop-pg" {
+		t.Errorf("databases.get: %+v, %v", d, err)
+	}
+	op, err = api.Databases.Insert(project, "shop-pg", &sqladmin.Database{Name: "scratch"}).Do()
+	done(t, api, "databases.insert scratch", op, err)
+	op, err = api.Databases.Delete(project, "shop-pg", "scratch").Do()
+	done(t, api, "databases.delete", op, err)
+	dbs, err := api.Databases.List(project, "shop-pg").Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dbNames []string
+	for _, d := range dbs.Items {
+		dbNames = append(dbNames, d.Name)
+	}
+	if diff := cmp.Diff([]string{"postgres", "shop"}, dbNames); diff != "" {
+		t.Errorf("databases: -want +got:\n%s", diff)
+	}
+	if _, err := api.Databases.Get(project, "shop-pg", "scratch").Do(); refusalOf(err).Code != 404 {
+		t.Errorf("a dropped database: %v, want 404", err)
 	}
 	users, err := api.Users.List(project, "shop-pg").Do()
 	if err != nil {
@@ -303,6 +332,18 @@ func TestMySQLInstance(t *testing.T) {
 	}
 	if got, err := query("shop"); err != nil || got != "root@% shop" {
 		t.Errorf("after a restart: %q, %v", got, err)
+	}
+	// An update (PUT) replaces the settings: what the GET returned, changed.
+	in, _ = api.Instances.Get(project, "shop-my").Do()
+	in.Settings.Tier = "db-g1-small"
+	op, err = api.Instances.Update(project, "shop-my", &sqladmin.DatabaseInstance{Settings: in.Settings}).Do()
+	done(t, api, "update", op, err)
+	after, _ := api.Instances.Get(project, "shop-my").Do()
+	if after.Settings.Tier != "db-g1-small" || after.Settings.SettingsVersion != in.Settings.SettingsVersion+1 || address(t, after, "PRIMARY") != address(t, in, "PRIMARY") {
+		t.Errorf("after an update: tier %s, settingsVersion %d", after.Settings.Tier, after.Settings.SettingsVersion)
+	}
+	if got, err := query("shop"); err != nil || got != "root@% shop" {
+		t.Errorf("after an update: %q, %v", got, err)
 	}
 	op, err = api.Instances.Delete(project, "shop-my").Do()
 	done(t, api, "delete", op, err)

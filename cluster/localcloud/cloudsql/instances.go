@@ -121,7 +121,7 @@ func (s *Service) newInstance(req *instanceRequest, named map[string]any) (*inst
 	if err != nil {
 		return nil, err
 	}
-	st = withDefaults(st, named, region)
+	st = withDefaults(st, named, region, true)
 	if err := validate(version, region, st); err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func (s *Service) changeSettings(r *http.Request, replace bool) (int, any, error
 		if next, err = decodeSettings(named); err != nil {
 			return 0, nil, err
 		}
-		next = withDefaults(next, named, in.Region)
+		next = withDefaults(next, named, in.Region, false)
 	} else if next, err = decodeSettings(merge(toMap(in.Settings), named)); err != nil {
 		return 0, nil, err
 	}

@@ -103,8 +103,11 @@ func toMap(st *sqladmin.Settings) map[string]any {
 
 // withDefaults fills what Cloud SQL fills when a request leaves it out;
 // named are the fields the request named (a false storageAutoResize is a
-// value, an absent one defaults to true).
-func withDefaults(st *sqladmin.Settings, named map[string]any, region string) *sqladmin.Settings {
+// value, an absent one defaults to true). A new instance gets a public
+// address unless ipv4Enabled is sent false; an update (PUT) replaces the
+// settings, so there an absent ipv4Enabled is false, as any absent
+// boolean is.
+func withDefaults(st *sqladmin.Settings, named map[string]any, region string, insert bool) *sqladmin.Settings {
 	st.Kind = "sql#settings"
 	if st.DataDiskSizeGb == 0 {
 		st.DataDiskSizeGb = defaultDiskGB
@@ -157,7 +160,7 @@ func withDefaults(st *sqladmin.Settings, named map[string]any, region string) *s
 		st.IpConfiguration = &sqladmin.IpConfiguration{}
 	}
 	ip := st.IpConfiguration
-	if _, ok := ipNamed["ipv4Enabled"]; !ok {
+	if _, ok := ipNamed["ipv4Enabled"]; !ok && insert {
 		ip.Ipv4Enabled = true
 	}
 	if ip.SslMode == "" {

@@ -59,6 +59,13 @@ func apiError(t *testing.T, resp *http.Response) (int, string, string) {
 	return body.Error.Code, body.Error.Status, reason
 }
 
+// Where the local cloud's sign-in knowingly differs from Google's (gaps):
+//   - A trusted service account may do anything in the project: there is
+//     no IAM, only the OAuth scopes are checked.
+//   - Access tokens cannot be revoked, and self-signed JWTs (which
+//     Google's APIs take in place of an access token) are refused.
+//   - The token endpoint issues access tokens only, no ID tokens.
+
 // TestTokenFlow: a key file the local cloud made works with
 // golang.org/x/oauth2/google's service account flow, and the API refuses
 // what Google refuses.
