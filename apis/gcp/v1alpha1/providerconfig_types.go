@@ -61,6 +61,18 @@ type Endpoint struct {
 	// +kubebuilder:validation:Pattern=`^https?://`
 	// +optional
 	Storage string `json:"storage,omitempty"`
+
+	// SQLAdmin is the base URL of the Cloud SQL Admin API, for example
+	// http://127.0.0.1:4566/ for the project's local cloud.
+	// +kubebuilder:validation:Pattern=`^https?://`
+	// +optional
+	SQLAdmin string `json:"sqlAdmin,omitempty"`
+
+	// Redis is the base URL of the Memorystore for Redis API, for example
+	// http://127.0.0.1:4566/ for the project's local cloud.
+	// +kubebuilder:validation:Pattern=`^https?://`
+	// +optional
+	Redis string `json:"redis,omitempty"`
 }
 
 // A ProviderConfigSpec says which project to use and how to authenticate.

@@ -25,7 +25,7 @@ import (
 
 var calls = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "appinfra_cloud_api_calls_total",
-	Help: "Cloud API calls by service (s3, rds, elasticache, storage), operation and result (ok, or the cloud's error code; for Cloud Storage the HTTP status, per attempt).",
+	Help: "Cloud API calls by service (s3, rds, elasticache, ec2, storage, sqladmin, redis), operation and result (ok, or the cloud's error code; for Google's APIs the HTTP status, per attempt).",
 }, []string{"service", "operation", "result"})
 
 // Collectors are the package's metrics, to register once.
@@ -95,33 +95,47 @@ func knownResult(service, result string) bool {
 // Transport returns next made to count and trace each request to a Cloud
 // Storage JSON API. The Cloud Storage client retries above its transport,
 // so each attempt is a call here.
-func Transport(next http.RoundTripper) http.RoundTripper { return storageTransport{next: next} }
+func Transport(next http.RoundTripper) http.RoundTripper {
+	return GoogleTransport("storage", StorageOperation, next)
+}
 
-type storageTransport struct{ next http.RoundTripper }
+// GoogleTransport returns next made to count and trace each request to a
+// Google REST API under service, each named by operation (from its HTTP
+// method and URL path). Each attempt of a client that retries above its
+// transport is a call here.
+func GoogleTransport(service string, operation func(method, path string) string, next http.RoundTripper) http.RoundTripper {
+	return googleTransport{service: service, operation: operation, next: next}
+}
 
-func (t storageTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	op := StorageOperation(r.Method, r.URL.Path)
+type googleTransport struct {
+	service   string
+	operation func(method, path string) string
+	next      http.RoundTripper
+}
+
+func (t googleTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	op := t.operation(r.Method, r.URL.Path)
 	if !tracing.Enabled() {
 		resp, err := t.next.RoundTrip(r)
-		Count("storage", op, storageResult(resp, err))
+		Count(t.service, op, httpResult(resp, err))
 		return resp, err
 	}
-	ctx, span := tracing.Start(r.Context(), "storage."+op, trace.SpanKindClient,
-		attribute.String("rpc.service", "storage"),
+	ctx, span := tracing.Start(r.Context(), t.service+"."+op, trace.SpanKindClient,
+		attribute.String("rpc.service", t.service),
 		attribute.String("rpc.method", op))
 	resp, err := t.next.RoundTrip(r.WithContext(ctx))
-	result := storageResult(resp, err)
+	result := httpResult(resp, err)
 	if err == nil {
 		span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
 	}
-	Count("storage", op, result)
+	Count(t.service, op, result)
 	tracing.End(span, result, err)
 	return resp, err
 }
 
-// storageResult is "ok", the HTTP status of a refusal, or "error" for a
+// httpResult is "ok", the HTTP status of a refusal, or "error" for a
 // request that got no answer.
-func storageResult(resp *http.Response, err error) string {
+func httpResult(resp *http.Response, err error) string {
 	switch {
 	case err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
 		return "canceled"
@@ -178,4 +192,86 @@ func StorageOperation(method, path string) string {
 		return "unknown"
 	}
 	return op
+}
+
+// SQLAdminOperation names a Cloud SQL Admin API v1 request as the API's
+// reference does (instances.insert, instances.get, operations.get,
+// users.update...): the collection after the instance, and the verb its
+// HTTP method or custom method says; what it does not know is "unknown".
+func SQLAdminOperation(method, path string) string {
+	parts := fromVersion(path)
+	// v1/projects/{p}/{collection}[/{name}[/{sub}[/{name}]]]
+	if len(parts) < 4 {
+		return "unknown"
+	}
+	rest := parts[3:]
+	collection := rest[0]
+	if len(rest) >= 3 && collection == "instances" {
+		// A collection of an instance: users, databases, or a custom
+		// method such as instances/x/restart.
+		sub := rest[2]
+		if len(rest) == 3 && (method == http.MethodPost) && sub != "users" && sub != "databases" {
+			return "instances." + sub
+		}
+		collection, rest = sub, rest[2:]
+	}
+	named := len(rest) >= 2
+	verb := map[bool]map[string]string{
+		false: {http.MethodGet: "list", http.MethodPost: "insert", http.MethodPut: "update", http.MethodDelete: "delete"},
+		true:  {http.MethodGet: "get", http.MethodPatch: "patch", http.MethodPut: "update", http.MethodDelete: "delete"},
+	}[named][method]
+	if verb == "" {
+		return "unknown"
+	}
+	return collection + "." + verb
+}
+
+// RedisOperation names a Memorystore for Redis API v1 request as the
+// API's reference does (instances.create, instances.get,
+// instances.getAuthString, operations.get...); what it does not know is
+// "unknown".
+func RedisOperation(method, path string) string {
+	parts := fromVersion(path)
+	// v1/projects/{p}/locations/{l}/{collection}[/{name}[:{custom} or /{custom}]]
+	if len(parts) < 6 || parts[3] != "locations" {
+		return "unknown"
+	}
+	collection, rest := parts[5], parts[6:]
+	if len(rest) == 0 {
+		switch method {
+		case http.MethodGet:
+			return collection + ".list"
+		case http.MethodPost:
+			return collection + ".create"
+		}
+		return "unknown"
+	}
+	name, custom, ok := strings.Cut(rest[0], ":")
+	if len(rest) == 2 && rest[1] == "authString" && method == http.MethodGet {
+		return collection + ".getAuthString" // a GET of a sub-path
+	}
+	if ok && name != "" && custom != "" {
+		return collection + "." + custom
+	}
+	switch method {
+	case http.MethodGet:
+		return collection + ".get"
+	case http.MethodPatch:
+		return collection + ".patch"
+	case http.MethodDelete:
+		return collection + ".delete"
+	}
+	return "unknown"
+}
+
+// fromVersion is path's segments from "v1/projects", wherever an endpoint
+// override's own path puts it; nil when it has none.
+func fromVersion(path string) []string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	for i := 0; i+1 < len(parts); i++ {
+		if parts[i] == "v1" && parts[i+1] == "projects" {
+			return parts[i:]
+		}
+	}
+	return nil
 }

@@ -114,3 +114,52 @@ func TestSetupRefusesAnEndpointItCannotUse(t *testing.T) {
 		}
 	}
 }
+
+func TestSQLAdminOperation(t *testing.T) {
+	cases := map[string]struct{ method, path, want string }{
+		"Insert":        {http.MethodPost, "/v1/projects/p/instances", "instances.insert"},
+		"List":          {http.MethodGet, "/v1/projects/p/instances", "instances.list"},
+		"Get":           {http.MethodGet, "/v1/projects/p/instances/db", "instances.get"},
+		"Patch":         {http.MethodPatch, "/v1/projects/p/instances/db", "instances.patch"},
+		"Delete":        {http.MethodDelete, "/v1/projects/p/instances/db", "instances.delete"},
+		"Restart":       {http.MethodPost, "/v1/projects/p/instances/db/restart", "instances.restart"},
+		"UsersUpdate":   {http.MethodPut, "/v1/projects/p/instances/db/users", "users.update"},
+		"UsersList":     {http.MethodGet, "/v1/projects/p/instances/db/users", "users.list"},
+		"DatabaseGet":   {http.MethodGet, "/v1/projects/p/instances/db/databases/app", "databases.get"},
+		"DatabaseMake":  {http.MethodPost, "/v1/projects/p/instances/db/databases", "databases.insert"},
+		"Operation":     {http.MethodGet, "/v1/projects/p/operations/op-1", "operations.get"},
+		"UnderAPrefix":  {http.MethodGet, "/sqladmin/v1/projects/p/instances/db", "instances.get"},
+		"NotTheAPI":     {http.MethodGet, "/storage/v1/b/x", "unknown"},
+		"UnknownMethod": {http.MethodHead, "/v1/projects/p/instances", "unknown"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := SQLAdminOperation(tc.method, tc.path); got != tc.want {
+				t.Errorf("SQLAdminOperation(%s %s) = %q, want %q", tc.method, tc.path, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRedisOperation(t *testing.T) {
+	const base = "/v1/projects/p/locations/europe-west1"
+	cases := map[string]struct{ method, path, want string }{
+		"Create":        {http.MethodPost, base + "/instances", "instances.create"},
+		"List":          {http.MethodGet, base + "/instances", "instances.list"},
+		"Get":           {http.MethodGet, base + "/instances/cache", "instances.get"},
+		"Patch":         {http.MethodPatch, base + "/instances/cache", "instances.patch"},
+		"Delete":        {http.MethodDelete, base + "/instances/cache", "instances.delete"},
+		"AuthString":    {http.MethodGet, base + "/instances/cache/authString", "instances.getAuthString"},
+		"Failover":      {http.MethodPost, base + "/instances/cache:failover", "instances.failover"},
+		"Operation":     {http.MethodGet, base + "/operations/op-1", "operations.get"},
+		"NotTheAPI":     {http.MethodGet, "/v1/projects/p/instances", "unknown"},
+		"UnknownMethod": {http.MethodPut, base + "/instances/cache", "unknown"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := RedisOperation(tc.method, tc.path); got != tc.want {
+				t.Errorf("RedisOperation(%s %s) = %q, want %q", tc.method, tc.path, got, tc.want)
+			}
+		})
+	}
+}

@@ -19,6 +19,8 @@ import (
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/impersonate"
 	"google.golang.org/api/option"
+	redis "google.golang.org/api/redis/v1"
+	sqladmin "google.golang.org/api/sqladmin/v1"
 	htransport "google.golang.org/api/transport/http"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -67,9 +69,17 @@ type Config struct {
 // DefaultLimits are the Google Cloud APIs' request rate limits, per
 // ProviderConfig: Cloud Storage bucket reads are not rate limited; bucket
 // creation and deletion are (about one per two seconds per project), and
-// the server's 429s are retried with backoff.
+// the server's 429s are retried with backoff. The Cloud SQL Admin and
+// Memorystore APIs have per-minute request quotas per project (a few
+// hundred a minute by default): the provider stays well inside them,
+// 3 and 5 a second, and a project with raised quotas raises these with
+// --cloud-api-rate-limits.
 func DefaultLimits() apilimit.Limits {
-	return apilimit.Limits{"storage": {Rate: 200, Burst: 400}}
+	return apilimit.Limits{
+		"storage":  {Rate: 200, Burst: 400},
+		"sqladmin": {Rate: 3, Burst: 10},
+		"redis":    {Rate: 5, Burst: 10},
+	}
 }
 
 // StorageEndpoint is the Cloud Storage JSON API base URL, or "" for Google's.
@@ -80,26 +90,75 @@ func (c *Config) StorageEndpoint() string {
 	return c.Spec.Endpoint.Storage
 }
 
+// SQLAdminEndpoint is the Cloud SQL Admin API base URL, or "" for Google's.
+func (c *Config) SQLAdminEndpoint() string {
+	if c.Spec.Endpoint == nil {
+		return ""
+	}
+	return c.Spec.Endpoint.SQLAdmin
+}
+
+// RedisEndpoint is the Memorystore for Redis API base URL, or "" for
+// Google's.
+func (c *Config) RedisEndpoint() string {
+	if c.Spec.Endpoint == nil {
+		return ""
+	}
+	return c.Spec.Endpoint.Redis
+}
+
+// options are the client options of one API of this config: its
+// credentials, its endpoint override, and an HTTP client that counts,
+// traces and rate-limits each call around the authenticated transport
+// (which the API's client would otherwise build inside itself).
+func (c *Config) options(service, endpoint string, operation func(method, path string) string) ([]option.ClientOption, error) {
+	// The client outlives the reconcile that makes it.
+	ctx := context.Background()
+	opts := c.Options
+	if endpoint != "" {
+		opts = append(opts[:len(opts):len(opts)], option.WithEndpoint(endpoint))
+	}
+	hc, _, err := htransport.NewClient(ctx, append(opts[:len(opts):len(opts)], option.WithScopes(scope))...)
+	if err != nil {
+		return nil, errors.Wrapf(err, "cannot create the %s HTTP client", service)
+	}
+	hc.Transport = cloudcall.GoogleTransport(service, operation, apilimit.Transport(c.limits.Limiter(service), hc.Transport))
+	return append(opts[:len(opts):len(opts)], option.WithHTTPClient(hc)), nil
+}
+
 // Storage is the Cloud Storage client of this config, made once.
 func (c *Config) Storage() (*storage.Client, error) {
 	return clientcache.Value(&c.Values, "storage", func() (*storage.Client, error) {
-		// The client outlives the reconcile that makes it.
-		ctx := context.Background()
-		opts := c.Options
-		if u := c.StorageEndpoint(); u != "" {
-			opts = append(opts[:len(opts):len(opts)], option.WithEndpoint(u))
-		}
-		// Counting, tracing and the rate limit go around the
-		// authenticated transport, which the client would otherwise build
-		// inside itself.
-		hc, _, err := htransport.NewClient(ctx, append(opts[:len(opts):len(opts)], option.WithScopes(scope))...)
+		opts, err := c.options("storage", c.StorageEndpoint(), cloudcall.StorageOperation)
 		if err != nil {
-			return nil, errors.Wrap(err, "cannot create Cloud Storage HTTP client")
+			return nil, err
 		}
-		hc.Transport = cloudcall.Transport(apilimit.Transport(c.limits.Limiter("storage"), hc.Transport))
-		opts = append(opts[:len(opts):len(opts)], option.WithHTTPClient(hc))
-		sc, err := storage.NewClient(ctx, opts...)
+		sc, err := storage.NewClient(context.Background(), opts...)
 		return sc, errors.Wrap(err, "cannot create Cloud Storage client")
+	})
+}
+
+// SQLAdmin is the Cloud SQL Admin API client of this config, made once.
+func (c *Config) SQLAdmin() (*sqladmin.Service, error) {
+	return clientcache.Value(&c.Values, "sqladmin", func() (*sqladmin.Service, error) {
+		opts, err := c.options("sqladmin", c.SQLAdminEndpoint(), cloudcall.SQLAdminOperation)
+		if err != nil {
+			return nil, err
+		}
+		s, err := sqladmin.NewService(context.Background(), opts...)
+		return s, errors.Wrap(err, "cannot create Cloud SQL Admin client")
+	})
+}
+
+// Redis is the Memorystore for Redis API client of this config, made once.
+func (c *Config) Redis() (*redis.Service, error) {
+	return clientcache.Value(&c.Values, "redis", func() (*redis.Service, error) {
+		opts, err := c.options("redis", c.RedisEndpoint(), cloudcall.RedisOperation)
+		if err != nil {
+			return nil, err
+		}
+		s, err := redis.NewService(context.Background(), opts...)
+		return s, errors.Wrap(err, "cannot create Memorystore for Redis client")
 	})
 }
 
@@ -225,7 +284,14 @@ func (c *Clients) check(spec v1alpha1.ProviderConfigSpec, namespaced bool) error
 		return errors.New("impersonation needs credentials: source None cannot impersonate")
 	}
 	if spec.Endpoint != nil {
-		return c.policy.Check(namespaced, "endpoint.storage", spec.Endpoint.Storage)
+		e := spec.Endpoint
+		if err := c.policy.Check(namespaced, "endpoint.storage", e.Storage); err != nil {
+			return err
+		}
+		if err := c.policy.Check(namespaced, "endpoint.sqlAdmin", e.SQLAdmin); err != nil {
+			return err
+		}
+		return c.policy.Check(namespaced, "endpoint.redis", e.Redis)
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ import (
 	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	"github.com/appinfra/provider-appinfra/internal/clients/apilimit"
+	"github.com/appinfra/provider-appinfra/internal/clients/cloudcall"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
@@ -476,6 +477,24 @@ func TestConfig(t *testing.T) {
 			args: args{spec: withStorage(none, testEmulator), secretNamespace: "team-a",
 				policy: providerconfig.EndpointPolicy{NamespacedPrefixes: []string{"http://fake-gcs.storage.svc:4443/"}}},
 			want: want{options: []string{"withoutAuthentication"}},
+		},
+		"NamespacedSQLAdminEndpointRefused": {
+			reason: "The Cloud SQL Admin and Memorystore endpoints are held to the same policy as the storage one.",
+			args: args{spec: func() v1alpha1.ProviderConfigSpec {
+				s := none
+				s.Endpoint = &v1alpha1.Endpoint{SQLAdmin: "http://169.254.169.254/"}
+				return s
+			}(), secretNamespace: "team-a"},
+			want: want{err: cmpopts.AnyError, msg: []string{`endpoint.sqlAdmin "http://169.254.169.254/" is not allowed in a namespaced ProviderConfig`}},
+		},
+		"NamespacedRedisEndpointRefused": {
+			reason: "The Cloud SQL Admin and Memorystore endpoints are held to the same policy as the storage one.",
+			args: args{spec: func() v1alpha1.ProviderConfigSpec {
+				s := none
+				s.Endpoint = &v1alpha1.Endpoint{Redis: "http://169.254.169.254/"}
+				return s
+			}(), secretNamespace: "team-a"},
+			want: want{err: cmpopts.AnyError, msg: []string{`endpoint.redis "http://169.254.169.254/" is not allowed in a namespaced ProviderConfig`}},
 		},
 		"ClusterStorageEndpoint": {
 			reason: "A ClusterProviderConfig may set any storage endpoint.",
@@ -1051,5 +1070,71 @@ func TestStorageRateLimit(t *testing.T) {
 				t.Errorf("\n%s\nCloud Storage got %d calls, want %d", tc.reason, got, tc.sent)
 			}
 		})
+	}
+}
+
+// TestSQLAdminAndRedisClients: each API's client is made once per config,
+// at its endpoint, with the key's token, and its calls are counted under
+// the API's own operation names.
+func TestSQLAdminAndRedisClients(t *testing.T) {
+	isolate(t)
+	var paths []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/token" {
+			_, _ = w.Write([]byte(`{"access_token":"test-access-token","token_type":"Bearer","expires_in":3600}`))
+			return
+		}
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		if want := "Bearer test-access-token"; r.Header.Get("Authorization") != want {
+			t.Errorf("Authorization %q, want %q", r.Header.Get("Authorization"), want)
+		}
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}`))
+	}))
+	defer srv.Close()
+	spec := v1alpha1.ProviderConfigSpec{
+		ProjectID:   "my-project",
+		Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceSecret, SecretRef: secretRef("", "key.json")},
+		Endpoint:    &v1alpha1.Endpoint{SQLAdmin: srv.URL + "/sql/", Redis: srv.URL + "/redis/"},
+	}
+	secret := providerconfig.SecretKey{Data: []byte(serviceAccountKey(t, "my-project", testEmail, func(k map[string]string) { k["token_uri"] = srv.URL + "/token" }))}
+	cfg, err := build(spec, secret)
+	if err != nil {
+		t.Fatalf("build(...): %v", err)
+	}
+	sql1, err := cfg.SQLAdmin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql2, _ := cfg.SQLAdmin()
+	rds1, err := cfg.Redis()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rds2, _ := cfg.Redis()
+	if sql1 != sql2 || rds1 != rds2 {
+		t.Error("a config made a second client of an API")
+	}
+	sqlBefore := cloudcall.Counted("sqladmin", "instances.get", "404")
+	redisBefore := cloudcall.Counted("redis", "instances.get", "404")
+	if _, err := sql1.Instances.Get("my-project", "db").Do(); err == nil {
+		t.Error("instances.get: want the server's 404")
+	}
+	if _, err := rds1.Projects.Locations.Instances.Get("projects/my-project/locations/europe-west1/instances/cache").Do(); err == nil {
+		t.Error("instances.get: want the server's 404")
+	}
+	want := []string{"/sql/v1/projects/my-project/instances/db", "/redis/v1/projects/my-project/locations/europe-west1/instances/cache"}
+	if diff := cmp.Diff(want, paths); diff != "" {
+		t.Errorf("requests: -want, +got:\n%s", diff)
+	}
+	if got := cloudcall.Counted("sqladmin", "instances.get", "404") - sqlBefore; got != 1 {
+		t.Errorf("sqladmin instances.get 404 counted %v times, want 1", got)
+	}
+	if got := cloudcall.Counted("redis", "instances.get", "404") - redisBefore; got != 1 {
+		t.Errorf("redis instances.get 404 counted %v times, want 1", got)
 	}
 }
