@@ -166,7 +166,13 @@ func TestPostgresInstance(t *testing.T) {
 		t.Errorf("a second user of the same name: %+v, want an ERROR_RDBMS operation error", got.Error)
 	}
 
-	// A resize: a bigger disk and a bigger tier (the engine restarts).
+	// A resize: a bigger disk and a bigger tier (the engine restarts: a
+	// session open before it is cut).
+	held, err := pgConnect(host, "app", "app-pass-1", "shop", pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close(context.Background())
 	in, _ = api.Instances.Get(project, "shop-pg").Do()
 	op, err = api.Instances.Patch(project, "shop-pg", &sqladmin.DatabaseInstance{Settings: &sqladmin.Settings{
 		DataDiskSizeGb: 20, Tier: "db-custom-2-7680", SettingsVersion: in.Settings.SettingsVersion,
@@ -186,6 +192,9 @@ func TestPostgresInstance(t *testing.T) {
 	}
 	if _, err := pgQuery(host, "app", "app-pass-1", "shop", pool, "", "select 1::text"); err != nil {
 		t.Errorf("after the tier change: %v", err)
+	}
+	if _, err := held.Exec(context.Background(), "select 1"); err == nil {
+		t.Errorf("a session from before the tier change survived it: the engine did not restart")
 	}
 
 	refusals := map[string]struct {
@@ -256,12 +265,25 @@ func TestPostgresInstance(t *testing.T) {
 		t.Errorf("after storage ran low: %d GB, settingsVersion %d; want 25 GB, 3", in.Settings.DataDiskSizeGb, in.Settings.SettingsVersion)
 	}
 
+	// Only more disk: no restart, a session open before goes on.
+	held, err = pgConnect(host, "app", "app-pass-1", "shop", pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close(context.Background())
+	op, err = api.Instances.Patch(project, "shop-pg", &sqladmin.DatabaseInstance{Settings: &sqladmin.Settings{DataDiskSizeGb: 30, SettingsVersion: 3}}).Do()
+	done(t, api, "patch the disk", op, err)
+	if _, err := held.Exec(context.Background(), "select 1"); err != nil {
+		t.Errorf("a session across a disk increase: %v", err)
+	}
+	held.Close(context.Background())
+
 	// The local cloud restarts: the instance, its data and its address stay.
 	lc.Stop()
 	lc = start(t, dir)
 	api = lc.sql
 	in, err = api.Instances.Get(project, "shop-pg").Do()
-	if err != nil || in.State != "RUNNABLE" || address(t, in, "PRIMARY") != host || in.Settings.DataDiskSizeGb != 25 {
+	if err != nil || in.State != "RUNNABLE" || address(t, in, "PRIMARY") != host || in.Settings.DataDiskSizeGb != 30 {
 		t.Fatalf("after a restart: %+v, %v", in, err)
 	}
 	if got, err := pgQuery(host, "app", "app-pass-1", "shop", pool, "", "select current_database()"); err != nil || got != "shop" {

@@ -98,6 +98,19 @@ func address(t *testing.T, in *sqladmin.DatabaseInstance, kind string) string {
 	return ""
 }
 
+// pgConnect opens a session on host:5432 over TLS verified with pool.
+func pgConnect(host, user, password, db string, pool *x509.CertPool) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=5432 user=%s dbname=%s sslmode=disable connect_timeout=5", host, user, db))
+	if err != nil {
+		return nil, err
+	}
+	cfg.Password = password
+	cfg.TLSConfig = &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return pgx.ConnectConfig(ctx, cfg)
+}
+
 // pgQuery runs one query on host:5432, over TLS verified with pool (the
 // server's name is its address) unless pool is nil; from, if set, is the
 // source address the client binds.

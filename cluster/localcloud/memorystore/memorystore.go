@@ -141,12 +141,13 @@ func (s *Service) Handler() http.Handler {
 // writeError answers in the shape of Google's newer front end, which sends
 // no legacy errors[] list.
 func writeError(w http.ResponseWriter, err error) {
-	if e, ok := err.(*gcpapi.Error); ok {
-		c := *e
-		c.Reason = ""
-		err = &c
+	e, ok := err.(*gcpapi.Error)
+	if !ok {
+		e = gcpapi.Errorf(http.StatusInternalServerError, "", "Internal error encountered: %v", err)
 	}
-	gcpapi.WriteError(w, err)
+	c := *e
+	c.Reason = ""
+	gcpapi.WriteError(w, &c)
 }
 
 // checkScope refuses a project or location the local cloud does not serve,
