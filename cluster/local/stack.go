@@ -211,11 +211,14 @@ type Endpoints struct {
 	AWS string
 	// GCS is fake-gcs-server's JSON API.
 	GCS string
+	// Google serves Cloud SQL Admin and Memorystore: the local cloud's.
+	// Empty means the local cloud's own endpoint.
+	Google string
 }
 
 // Endpoints are the emulators' own endpoints.
 func (s *Stack) Endpoints() Endpoints {
-	return Endpoints{S3: s.Kumo.Endpoint, AWS: s.Cloud.Endpoint, GCS: s.GCS.Endpoint}
+	return Endpoints{S3: s.Kumo.Endpoint, AWS: s.Cloud.Endpoint, GCS: s.GCS.Endpoint, Google: s.Cloud.Endpoint}
 }
 
 // ApplyProviderConfigs applies the default AWS and GCP
@@ -227,6 +230,9 @@ func (s *Stack) ApplyProviderConfigs(ctx context.Context) error {
 // ApplyProviderConfigsVia applies the default ClusterProviderConfigs with
 // other endpoints, such as proxies in front of the emulators.
 func (s *Stack) ApplyProviderConfigsVia(ctx context.Context, e Endpoints) error {
+	if e.Google == "" {
+		e.Google = s.Cloud.Endpoint
+	}
 	cfgs, err := s.providerConfigs(e)
 	if err != nil {
 		return err
@@ -248,6 +254,13 @@ func (s *Stack) Stop() {
 // ca.crt (resourceCABundle).
 func (s *Stack) providerConfigs(e Endpoints) (string, error) {
 	ca, err := os.ReadFile(s.CloudCAFile)
+	if err != nil {
+		return "", err
+	}
+	// The local cloud writes a service account key whose token_uri is
+	// its own token endpoint, and trusts it: the GCP config signs in as
+	// with a key downloaded from Google (fake-gcs-server ignores tokens).
+	key, err := os.ReadFile(GCPKeyFile(s.CloudCAFile))
 	if err != nil {
 		return "", err
 	}
@@ -285,10 +298,29 @@ metadata:
 spec:
   projectID: local-project
   credentials:
-    source: None
+    source: Secret
+    secretRef: {namespace: crossplane-system, name: gcp-creds, key: key.json}
   endpoint:
     storage: %s
-`, AWSCredentialsSecret(id, secret), e.S3, e.AWS, e.AWS, e.AWS, indent(string(ca), "      "), e.GCS), nil
+    sqlAdmin: %s/
+    redis: %s/
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: gcp-creds
+  namespace: crossplane-system
+stringData:
+  key.json: |
+%s
+`, AWSCredentialsSecret(id, secret), e.S3, e.AWS, e.AWS, e.AWS, indent(string(ca), "      "), e.GCS,
+		strings.TrimSuffix(e.Google, "/"), strings.TrimSuffix(e.Google, "/"), indent(string(key), "    ")), nil
+}
+
+// GCPKeyFile is the service account key the local cloud whose CA is at
+// caFile writes and trusts.
+func GCPKeyFile(caFile string) string {
+	return filepath.Join(filepath.Dir(caFile), "gcp-service-account.json")
 }
 
 // AWSCredentialsSecret is the credentials Secret of the default AWS
