@@ -98,8 +98,8 @@ func TestAppEnvironmentBundlesTheThreeAPIs(t *testing.T) {
 	}
 }
 
-// TestBundleKeepsSectionSteps: a section's steps after compose (SQLDatabase
-// keeps its storage from shrinking) run in the bundle too, and in every
+// TestBundleKeepsSectionSteps: a section's steps after compose (the sizes
+// step, which keeps storage from shrinking) run in the bundle too, and in every
 // namespaced form.
 func TestBundleKeepsSectionSteps(t *testing.T) {
 	g := generated(t)
@@ -108,8 +108,8 @@ func TestBundleKeepsSectionSteps(t *testing.T) {
 		for _, st := range get(g[f], "spec", "pipeline").([]any) {
 			steps = append(steps, fmt.Sprint(get(st, "step")))
 		}
-		if !slices.Contains(steps, "storage-never-shrinks") {
-			t.Errorf("%s: steps %v lack storage-never-shrinks", f, steps)
+		if !slices.Contains(steps, "sizes") {
+			t.Errorf("%s: steps %v lack sizes", f, steps)
 		}
 		// resources-ready ends every section, and so the bundle: it
 		// decides the composite's readiness, which a later step would
@@ -284,10 +284,10 @@ func TestBadSourcesAreErrors(t *testing.T) {
 			want: "patchSets cannot be bundled",
 		},
 		"TemplateReadsParameters": {
-			file: "sqldatabase/composition-aws.yaml",
+			file: "[sc]*/composition-aws.yaml", // the sizes step of SQLDatabase and Cache
 			edit: func(s string) string {
-				return strings.Replace(s, `{{- $desired := index ($.desired.resources | default dict) "database" }}`,
-					`{{- $size := $.observed.composite.resource.spec.parameters.size }}`+"\n"+`            {{- $desired := index ($.desired.resources | default dict) "database" }}`, 1)
+				return strings.Replace(s, `            {{- $neverShrink :=`,
+					`            {{- $size := $.observed.composite.resource.spec.parameters.size }}`+"\n"+`            {{- $neverShrink :=`, 1)
 			},
 			want: "reads the composite's parameters or status",
 		},
