@@ -24,6 +24,7 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
+	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcplabels"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
@@ -66,14 +67,6 @@ func newAPI(c *gcpclient.Config) (api, error) {
 	return gcs{c: sc}, nil
 }
 
-// labels is how GCS labels store the provider's tags: folded to its
-// character set. Kubernetes names never hold an underscore, so a folded
-// dot maps back exactly (the UID label is what identifies the manager).
-var labels = ownership.Encoding{
-	Fold:   labelValue,
-	Unfold: func(s string) string { return strings.ReplaceAll(s, "_", ".") },
-}
-
 // Setup adds a controller that reconciles GCS Buckets. clients is shared by
 // every GCP controller; key is the provider's own, which marks a Bucket
 // about to create its bucket (see ownership.Intent).
@@ -82,7 +75,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients, k
 		Kube:     mgr.GetClient(),
 		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
-		Encoding: labels,
+		Encoding: gcplabels.Encoding,
 		Key:      key,
 	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.Bucket]{

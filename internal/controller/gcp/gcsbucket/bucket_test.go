@@ -30,6 +30,7 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
+	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcplabels"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler/reconcilertest"
@@ -176,7 +177,7 @@ func owners() ownership.Checker {
 		).Build(),
 		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
 		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
-		Encoding: labels,
+		Encoding: gcplabels.Encoding,
 	}
 }
 
@@ -185,7 +186,7 @@ func owners() ownership.Checker {
 func managedBy(namespace, name, uid string) map[string]string {
 	return map[string]string{
 		"crossplane-kind":      "bucket_storage_gcp_appinfra_io",
-		"crossplane-name":      labelValue(name),
+		"crossplane-name":      gcplabels.Value(name),
 		"crossplane-namespace": namespace,
 		"crossplane-uid":       uid,
 	}

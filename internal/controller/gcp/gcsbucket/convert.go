@@ -17,7 +17,7 @@ import (
 	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 
 	"github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
-	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcplabels"
 )
 
 // The fields of a bucket the provider manages, by their spec names.
@@ -37,28 +37,16 @@ const dateLayout = "2006-01-02"
 // desired is the spec with the provider's own labels added.
 func desired(cr *v1alpha1.Bucket) v1alpha1.BucketParameters {
 	p := *cr.Spec.ForProvider.DeepCopy()
-	labels := map[string]string{}
-	for k, v := range ownership.Tags(cr, v1alpha1.BucketGroupVersionKind.GroupKind()) {
-		labels[k] = labelValue(v)
-	}
-	maps.Copy(labels, p.Labels)
-	p.Labels = labels
+	p.Labels = gcplabels.Desired(cr, v1alpha1.BucketGroupVersionKind.GroupKind(), p.Labels)
 	return p
 }
-
-var (
-	notLabelChar = regexp.MustCompile(`[^a-z0-9_-]`)
-	labelValueRe = regexp.MustCompile(`^[a-z0-9_-]{0,63}$`)
-)
 
 // validate checks what admission cannot: label values (a per-value
 // pattern is over the CEL cost budget) and that every createdBefore is a
 // real date, since a rule that lost its date would match more objects.
 func validate(p v1alpha1.BucketParameters) error {
-	for k, v := range p.Labels {
-		if !labelValueRe.MatchString(v) {
-			return xperrors.Errorf("label %q has a value GCS refuses: values may hold only lower-case letters, digits, _ and -, at most 63 characters", k)
-		}
+	if err := gcplabels.Check("GCS", p.Labels); err != nil {
+		return err
 	}
 	for i, r := range p.LifecycleRules {
 		if d := r.Condition.CreatedBefore; d != nil {
@@ -68,16 +56,6 @@ func validate(p v1alpha1.BucketParameters) error {
 		}
 	}
 	return nil
-}
-
-// labelValue fits a value to GCS label rules: lower case letters, digits, _
-// and -, at most 63 characters. Kubernetes names may hold dots.
-func labelValue(v string) string {
-	v = notLabelChar.ReplaceAllString(strings.ToLower(v), "_")
-	if len(v) > 63 {
-		v = v[:63]
-	}
-	return v
 }
 
 // parameters is what a bucket's attributes say, in spec terms.

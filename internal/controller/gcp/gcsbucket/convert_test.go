@@ -22,31 +22,6 @@ func rule(t string, c v1alpha1.LifecycleCondition) v1alpha1.LifecycleRule {
 	return v1alpha1.LifecycleRule{Action: v1alpha1.LifecycleAction{Type: t}, Condition: c}
 }
 
-func TestLabelValue(t *testing.T) {
-	cases := map[string]struct {
-		reason string
-		v      string
-		want   string
-	}{
-		"Valid":      {reason: "A value that fits GCS label rules is kept.", v: "team-a_1", want: "team-a_1"},
-		"Empty":      {reason: "An empty value is allowed.", v: "", want: ""},
-		"UpperCase":  {reason: "Upper-case letters are lowered.", v: "ClusterProviderConfig", want: "clusterproviderconfig"},
-		"Dots":       {reason: "Dots, which Kubernetes names may hold, become underscores.", v: "Bucket.storage.gcp.appinfra.io", want: "bucket_storage_gcp_appinfra_io"},
-		"Other":      {reason: "Every other character becomes one underscore.", v: "a b/c:dé", want: "a_b_c_d_"},
-		"Longest":    {reason: "63 characters are kept.", v: strings.Repeat("a", 63), want: strings.Repeat("a", 63)},
-		"OneTooLong": {reason: "64 characters are cut to 63.", v: strings.Repeat("a", 64), want: strings.Repeat("a", 63)},
-		"TooLong":    {reason: "Longer values are cut to 63 characters.", v: strings.Repeat("ab", 40), want: strings.Repeat("ab", 31) + "a"},
-		"LongDotted": {reason: "Values are fitted before they are cut.", v: strings.Repeat("A.", 40), want: strings.Repeat("a_", 31) + "a"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, labelValue(tc.v)); diff != "" {
-				t.Errorf("\n%s\nlabelValue(%q): -want, +got:\n%s", tc.reason, tc.v, diff)
-			}
-		})
-	}
-}
-
 func TestDesired(t *testing.T) {
 	cases := map[string]struct {
 		reason string
