@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,6 +22,7 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/controller/aws/awsparams"
+	"github.com/appinfra/provider-appinfra/internal/dbconn"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
 	"github.com/appinfra/provider-appinfra/internal/tags"
 )
@@ -473,36 +473,17 @@ func tagList(tags map[string]string) []types.Tag {
 // connectionDetails follow the provider's connection Secret contract: see
 // docs/connection-secrets.md. password is the one RDS has; "" while it is
 // not known to be in place, and then password and url are left out, so
-// that the Secret keeps the ones clients use (publishing adds and replaces
-// keys, never removes).
+// that the Secret keeps the ones clients use.
 func connectionDetails(p v1alpha1.DBInstanceParameters, o v1alpha1.DBInstanceObservation, password string) managed.ConnectionDetails {
-	if o.Address == "" {
-		return nil
+	// RDS offers TLS; clients that can use it do (sslmode=prefer).
+	query := ""
+	if p.Engine == v1alpha1.EnginePostgres {
+		query = "sslmode=prefer"
 	}
-	port := strconv.Itoa(int(o.Port))
-	db := ptr.Deref(p.DBName, "")
-	if db == "" && p.Engine == v1alpha1.EnginePostgres {
-		db = "postgres"
-	}
-	u := url.URL{Host: o.Address + ":" + port, Path: "/" + db, User: url.UserPassword(p.MasterUsername, password)}
-	switch p.Engine {
-	case v1alpha1.EnginePostgres:
-		u.Scheme, u.RawQuery = "postgres", "sslmode=prefer"
-	default:
-		u.Scheme = "mysql"
-	}
-	cd := managed.ConnectionDetails{
-		"username": []byte(p.MasterUsername),
-		"host":     []byte(o.Address),
-		"port":     []byte(port),
-		"endpoint": []byte(o.Address),
-		"database": []byte(db),
-		"engine":   []byte(p.Engine),
-	}
-	if password != "" {
-		cd["password"], cd["url"] = []byte(password), []byte(u.String())
-	}
-	return cd
+	return dbconn.Database{
+		Engine: p.Engine, Host: o.Address, Port: int(o.Port),
+		Username: p.MasterUsername, Password: password, Name: ptr.Deref(p.DBName, ""), Query: query,
+	}.ConnectionDetails()
 }
 
 var identifierRe = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{0,62}$`)
