@@ -44,8 +44,9 @@ type bundle struct {
 	// Kind and Plural are the claim's; the composite is X<Kind>.
 	Kind   string `json:"kind"`
 	Plural string `json:"plural"`
-	// Cloud is the cloud of the sections' Compositions it bundles.
-	Cloud       string `json:"cloud"`
+	// Clouds are the clouds it has a Composition for, each from the
+	// sections' Compositions of that cloud.
+	Clouds      []string `json:"clouds"`
 	Description string `json:"description"`
 	// Shared are parameters the bundle takes once, by name, with the
 	// schema of the section named.
@@ -83,8 +84,8 @@ func readBundles(dir string) (map[string]bundle, error) {
 		if err := yaml.UnmarshalStrict(b, &bd); err != nil {
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
-		if bd.Kind == "" || bd.Plural == "" || bd.Cloud == "" || len(bd.Sections) == 0 {
-			return nil, fmt.Errorf("%s: kind, plural, cloud and sections are required", n)
+		if bd.Kind == "" || bd.Plural == "" || len(bd.Clouds) == 0 || len(bd.Sections) == 0 {
+			return nil, fmt.Errorf("%s: kind, plural, clouds and sections are required", n)
 		}
 		names := map[string]bool{}
 		for _, s := range bd.Sections {
@@ -118,6 +119,13 @@ func Generate(dir string) (map[string][]byte, error) {
 	for folder, b := range bundles {
 		if made[folder], err = bundleAPI(dir, folder, b); err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Join(BundlesDir(dir), folder+".yaml"), err)
+		}
+		name, comp, err := byCloud(folder, made[folder])
+		if err != nil {
+			return nil, err
+		}
+		if comp != nil {
+			made[folder][name] = comp
 		}
 		for name, o := range made[folder] {
 			if out[filepath.Join(folder, name)], err = marshal(o); err != nil {
@@ -315,7 +323,7 @@ func composeStep(pipeline []any) (int, error) {
 // cannot see them), and go-templating steps that do not read the
 // composite's parameters or write its status (their templates are code
 // the bundle cannot rewrite).
-func bundleable(pipeline []any) error {
+func bundleable(pipeline []any, shared []string) error {
 	c, err := composeStep(pipeline)
 	if err != nil {
 		return err
@@ -333,6 +341,10 @@ func bundleable(pipeline []any) error {
 	}
 	for i, st := range pipeline {
 		tpl, _ := get(st, "input", "inline", "template").(string)
+		for _, p := range shared {
+			// A parameter the bundle shares keeps its path.
+			tpl = strings.ReplaceAll(tpl, "spec.parameters."+p, "")
+		}
 		if i != c && (strings.Contains(tpl, "spec.parameters") || strings.Contains(tpl, "composite.resource.status")) {
 			return fmt.Errorf("step %v (%d): its template reads the composite's parameters or status, which the bundle moves into a section and cannot rewrite in a template", get(st, "step"), i)
 		}
@@ -360,22 +372,11 @@ func rulesWithout(rules []any, dropped []string) []any {
 	return keep
 }
 
-// bundleAPI assembles a bundle's XRD and Composition.
+// bundleAPI assembles a bundle's XRD and its Composition for each of its
+// clouds.
 func bundleAPI(dir, folder string, b bundle) (map[string]obj, error) {
-	compositionFile := "composition-" + b.Cloud + ".yaml"
 	var kinds []string
 	params, status := obj{}, obj{}
-	var keys []any
-	var resources []any
-	// before and after are the sections' pipeline steps before compose
-	// (the environment) and after it, such as SQLDatabase's
-	// storage-never-shrinks: they act on the resources by name, which the
-	// bundle keeps.
-	var before, after []any
-	// lasts are the sections' last steps: one that ends every section
-	// (resources-ready, which decides the composite's readiness) ends the
-	// bundle too.
-	var lasts []any
 	shared := obj{}
 	for _, s := range b.Sections {
 		files, err := readAPI(dir, s.API)
@@ -418,58 +419,28 @@ func bundleAPI(dir, folder string, b bundle) (map[string]obj, error) {
 		}
 		status[s.Name] = clone(st)
 		params[s.Name] = p
-
-		comp := files[compositionFile]
-		if comp == nil {
-			return nil, fmt.Errorf("%s: no %s", s.API, compositionFile)
-		}
-		pipeline, err := getList(comp, "spec", "pipeline")
-		if err != nil || len(pipeline) == 0 {
-			return nil, fmt.Errorf("%s/%s: no pipeline", s.API, compositionFile)
-		}
-		if err := bundleable(pipeline); err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", s.API, compositionFile, err)
-		}
-		c, _ := composeStep(pipeline) // bundleable found it
-		before, after = addSteps(before, pipeline[:c]), addSteps(after, pipeline[c+1:])
-		lasts = append(lasts, get(pipeline, len(pipeline)-1, "step"))
-		rs, err := getList(pipeline, c, "input", "resources")
-		if err != nil {
-			return nil, fmt.Errorf("%s/%s: the compose step: %w", s.API, compositionFile, err)
-		}
-		for _, r := range rs {
-			r, ok := r.(obj)
-			if !ok {
-				return nil, fmt.Errorf("%s/%s: a resource that is not an object", s.API, compositionFile)
-			}
-			r = clone(r)
-			for _, pt := range list(r, "patches") {
-				pt, ok := pt.(obj)
-				if !ok {
-					return nil, fmt.Errorf("%s/%s: resource %v: a patch that is not an object", s.API, compositionFile, r["name"])
-				}
-				if f, ok := pt["fromFieldPath"].(string); ok && pt["type"] == "FromCompositeFieldPath" &&
-					strings.HasPrefix(f, "spec.parameters.") && b.Shared[strings.TrimPrefix(f, "spec.parameters.")] == "" {
-					pt["fromFieldPath"] = "spec.parameters." + s.Name + "." + strings.TrimPrefix(f, "spec.parameters.")
-				}
-				if t, ok := pt["toFieldPath"].(string); ok && pt["type"] == "ToCompositeFieldPath" && strings.HasPrefix(t, "status.") {
-					pt["toFieldPath"] = "status." + s.Name + "." + strings.TrimPrefix(t, "status.")
-				}
-			}
-			for _, cd := range list(r, "connectionDetails") {
-				keys = append(keys, get(cd, "name"))
-			}
-			resources = append(resources, r)
-		}
-	}
-	if slices.IndexFunc(lasts, func(l any) bool { return l != lasts[0] }) < 0 {
-		i := slices.IndexFunc(after, func(st any) bool { return get(st, "step") == lasts[0] })
-		after = append(slices.Delete(slices.Clone(after), i, i+1), after[i])
 	}
 	for p, v := range shared {
 		params[p] = v
 	}
-	name := folder + "-" + b.Cloud
+	out := map[string]obj{}
+	var keys []any
+	for _, cloud := range b.Clouds {
+		comp, cloudKeys, err := bundleComposition(dir, folder, b, cloud)
+		if err != nil {
+			return nil, err
+		}
+		out["composition-"+cloud+".yaml"] = comp
+		for _, k := range cloudKeys {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	name := folder + "-" + b.Clouds[0]
+	if len(b.Clouds) > 1 {
+		name = folder + byCloudSuffix
+	}
 	xrd := obj{
 		"apiVersion": "apiextensions.crossplane.io/v1",
 		"kind":       "CompositeResourceDefinition",
@@ -498,10 +469,83 @@ func bundleAPI(dir, folder string, b bundle) (map[string]obj, error) {
 			}},
 		},
 	}
+	out["definition.yaml"] = xrd
+	return out, nil
+}
+
+// bundleComposition is a bundle's Composition for one cloud: the
+// sections' Compositions for that cloud, their parameter and status paths
+// moved into the section, their steps once each.
+func bundleComposition(dir, folder string, b bundle, cloud string) (obj, []any, error) {
+	compositionFile := "composition-" + cloud + ".yaml"
+	var keys []any
+	var resources []any
+	// before and after are the sections' pipeline steps before compose
+	// (the environment) and after it (sizes): they act on the resources
+	// by name, which the bundle keeps.
+	var before, after []any
+	// lasts are the sections' last steps: one that ends every section
+	// (resources-ready, which decides the composite's readiness) ends the
+	// bundle too.
+	var lasts []any
+	sharedNames := slices.Sorted(maps.Keys(b.Shared))
+	for _, s := range b.Sections {
+		files, err := readAPI(dir, s.API)
+		if err != nil {
+			return nil, nil, err
+		}
+		comp := files[compositionFile]
+		if comp == nil {
+			return nil, nil, fmt.Errorf("%s: no %s", s.API, compositionFile)
+		}
+		pipeline, err := getList(comp, "spec", "pipeline")
+		if err != nil || len(pipeline) == 0 {
+			return nil, nil, fmt.Errorf("%s/%s: no pipeline", s.API, compositionFile)
+		}
+		if err := bundleable(pipeline, sharedNames); err != nil {
+			return nil, nil, fmt.Errorf("%s/%s: %w", s.API, compositionFile, err)
+		}
+		c, _ := composeStep(pipeline) // bundleable found it
+		before, after = addSteps(before, pipeline[:c]), addSteps(after, pipeline[c+1:])
+		lasts = append(lasts, get(pipeline, len(pipeline)-1, "step"))
+		rs, err := getList(pipeline, c, "input", "resources")
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s/%s: the compose step: %w", s.API, compositionFile, err)
+		}
+		for _, r := range rs {
+			r, ok := r.(obj)
+			if !ok {
+				return nil, nil, fmt.Errorf("%s/%s: a resource that is not an object", s.API, compositionFile)
+			}
+			r = clone(r)
+			for _, pt := range list(r, "patches") {
+				pt, ok := pt.(obj)
+				if !ok {
+					return nil, nil, fmt.Errorf("%s/%s: resource %v: a patch that is not an object", s.API, compositionFile, r["name"])
+				}
+				if f, ok := pt["fromFieldPath"].(string); ok && pt["type"] == "FromCompositeFieldPath" &&
+					strings.HasPrefix(f, "spec.parameters.") && b.Shared[strings.TrimPrefix(f, "spec.parameters.")] == "" {
+					pt["fromFieldPath"] = "spec.parameters." + s.Name + "." + strings.TrimPrefix(f, "spec.parameters.")
+				}
+				if t, ok := pt["toFieldPath"].(string); ok && pt["type"] == "ToCompositeFieldPath" && strings.HasPrefix(t, "status.") {
+					pt["toFieldPath"] = "status." + s.Name + "." + strings.TrimPrefix(t, "status.")
+				}
+			}
+			for _, cd := range list(r, "connectionDetails") {
+				keys = append(keys, get(cd, "name"))
+			}
+			resources = append(resources, r)
+		}
+	}
+	if slices.IndexFunc(lasts, func(l any) bool { return l != lasts[0] }) < 0 {
+		i := slices.IndexFunc(after, func(st any) bool { return get(st, "step") == lasts[0] })
+		after = append(slices.Delete(slices.Clone(after), i, i+1), after[i])
+	}
+	name := folder + "-" + cloud
 	comp := obj{
 		"apiVersion": "apiextensions.crossplane.io/v1",
 		"kind":       "Composition",
-		"metadata":   obj{"name": name, "labels": obj{Group + "/cloud": b.Cloud}},
+		"metadata":   obj{"name": name, "labels": obj{Group + "/cloud": cloud}},
 		"spec": obj{
 			"compositeTypeRef":                  obj{"apiVersion": Group + "/v1alpha1", "kind": "X" + b.Kind},
 			"writeConnectionSecretsToNamespace": "crossplane-system",
@@ -512,7 +556,7 @@ func bundleAPI(dir, folder string, b bundle) (map[string]obj, error) {
 			}), after...),
 		},
 	}
-	return map[string]obj{"definition.yaml": xrd, compositionFile: comp}, nil
+	return comp, keys, nil
 }
 
 // namespacedXRD is the Crossplane v2 form of a LegacyCluster XRD: the

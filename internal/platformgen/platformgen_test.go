@@ -334,8 +334,8 @@ func TestBadSourcesAreErrors(t *testing.T) {
 		},
 		"BundleUnknownField": {
 			file: "../bundles/appenvironment.yaml",
-			edit: func(s string) string { return strings.Replace(s, "cloud: aws\n", "cloud: aws\nclouds: [aws]\n", 1) },
-			want: `unknown field "clouds"`,
+			edit: func(s string) string { return strings.Replace(s, "clouds: [aws]\n", "clouds: [aws]\ncloud: aws\n", 1) },
+			want: `unknown field "cloud"`,
 		},
 		"BundleSharedFromNoSection": {
 			file: "../bundles/appenvironment.yaml",
