@@ -47,7 +47,7 @@ type bundle struct {
 	// Clouds are the clouds it has a Composition for, each from the
 	// sections' Compositions of that cloud.
 	Clouds      []string `json:"clouds"`
-	Description string `json:"description"`
+	Description string   `json:"description"`
 	// Shared are parameters the bundle takes once, by name, with the
 	// schema of the section named.
 	Shared   map[string]string `json:"shared,omitempty"`
