@@ -1,10 +1,11 @@
 // Package gcp holds the APIs of provider-appinfra-gcp: its ProviderConfig
-// kinds and its managed resources (Cloud Storage).
+// kinds and its managed resources (Cloud Storage, Cloud SQL).
 package gcp
 
 import (
 	"k8s.io/apimachinery/pkg/runtime"
 
+	sqlv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/sql/v1alpha1"
 	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	gcpv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 )
@@ -14,6 +15,7 @@ func AddToScheme(s *runtime.Scheme) error {
 	for _, add := range []func(*runtime.Scheme) error{
 		gcpv1alpha1.SchemeBuilder.AddToScheme,
 		storagev1alpha1.SchemeBuilder.AddToScheme,
+		sqlv1alpha1.SchemeBuilder.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return err
