@@ -1,5 +1,5 @@
 // Package gcp sets up provider-appinfra-gcp's controllers: its
-// ProviderConfig kinds and its managed resources (Cloud Storage).
+// ProviderConfig kinds and its managed resources (Cloud Storage, Cloud SQL).
 package gcp
 
 import (
@@ -8,11 +8,13 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	sqlv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/sql/v1alpha1"
 	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
 	"github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcsbucket"
+	"github.com/appinfra/provider-appinfra/internal/controller/gcp/sqlinstance"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/secretkey"
 )
@@ -36,8 +38,9 @@ func Setup(mgr ctrl.Manager, o controller.Options) ([]controller.Kind, error) {
 		return nil, err
 	}
 	// A resource about to create its bucket is marked with a keyed hash
-	// (ownership.Intent), with the key the AWS provider shares: loaded
-	// before the manager starts, from the API server.
+	// (ownership.Intent), and database password versions are keyed hashes,
+	// with the key the AWS provider shares: loaded before the manager
+	// starts, from the API server.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	key, err := secretkey.LoadKey(ctx, mgr.GetAPIReader(), mgr.GetClient(), o.Namespace)
@@ -46,5 +49,6 @@ func Setup(mgr ctrl.Manager, o controller.Options) ([]controller.Kind, error) {
 	}
 	return []controller.Kind{
 		{GVK: storagev1alpha1.BucketGroupVersionKind, Setup: func() error { return gcsbucket.Setup(mgr, o.Options, clients, key) }},
+		{GVK: sqlv1alpha1.DatabaseInstanceGroupVersionKind, Setup: func() error { return sqlinstance.Setup(mgr, o.Options, clients, key) }},
 	}, nil
 }
