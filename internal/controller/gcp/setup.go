@@ -1,5 +1,6 @@
 // Package gcp sets up provider-appinfra-gcp's controllers: its
-// ProviderConfig kinds and its managed resources (Cloud Storage, Cloud SQL).
+// ProviderConfig kinds and its managed resources (Cloud Storage, Cloud SQL,
+// Memorystore for Redis).
 package gcp
 
 import (
@@ -8,12 +9,14 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	redisv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/redis/v1alpha1"
 	sqlv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/sql/v1alpha1"
 	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	"github.com/appinfra/provider-appinfra/apis/gcp/v1alpha1"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
 	"github.com/appinfra/provider-appinfra/internal/controller"
 	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcsbucket"
+	"github.com/appinfra/provider-appinfra/internal/controller/gcp/redisinstance"
 	"github.com/appinfra/provider-appinfra/internal/controller/gcp/sqlinstance"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/secretkey"
@@ -50,5 +53,6 @@ func Setup(mgr ctrl.Manager, o controller.Options) ([]controller.Kind, error) {
 	return []controller.Kind{
 		{GVK: storagev1alpha1.BucketGroupVersionKind, Setup: func() error { return gcsbucket.Setup(mgr, o.Options, clients, key) }},
 		{GVK: sqlv1alpha1.DatabaseInstanceGroupVersionKind, Setup: func() error { return sqlinstance.Setup(mgr, o.Options, clients, key) }},
+		{GVK: redisv1alpha1.InstanceGroupVersionKind, Setup: func() error { return redisinstance.Setup(mgr, o.Options, clients) }},
 	}, nil
 }
