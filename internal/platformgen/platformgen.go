@@ -52,6 +52,9 @@ type bundle struct {
 	// schema of the section named.
 	Shared   map[string]string `json:"shared,omitempty"`
 	Sections []section         `json:"sections"`
+	// Rules are CEL rules on the bundle's parameters, for what a
+	// section's rules say of a shared parameter (dropped with it).
+	Rules []any `json:"rules,omitempty"`
 }
 
 // A section of a bundle: one of the APIs it bundles.
@@ -376,6 +379,7 @@ func rulesWithout(rules []any, dropped []string) []any {
 // clouds.
 func bundleAPI(dir, folder string, b bundle) (map[string]obj, error) {
 	var kinds []string
+	var specRules []any
 	params, status := obj{}, obj{}
 	shared := obj{}
 	for _, s := range b.Sections {
@@ -396,13 +400,16 @@ func bundleAPI(dir, folder string, b bundle) (map[string]obj, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s/definition.yaml: parameters: %w", s.API, err)
 		}
+		var mine []string
 		for p, from := range b.Shared {
 			if from == s.Name {
 				if shared[p] = props[p]; shared[p] == nil {
 					return nil, fmt.Errorf("shared parameter %s: %s has none", p, s.API)
 				}
+				mine = append(mine, p)
 			}
 		}
+		specRules = append(specRules, sharedRules(asObj(get(schema, "spec")), mine)...)
 		kinds = append(kinds, fmt.Sprint(get(files["definition.yaml"], "spec", "claimNames", "kind")))
 		for _, d := range s.Drop {
 			delete(props, d)
@@ -441,6 +448,18 @@ func bundleAPI(dir, folder string, b bundle) (map[string]obj, error) {
 	if len(b.Clouds) > 1 {
 		name = folder + byCloudSuffix
 	}
+	parameters := obj{
+		"type": "object", "default": obj{},
+		"description": "One section per part; each takes the parameters of the API of that name (" + strings.Join(kinds, ", ") + ").",
+		"properties":  params,
+	}
+	if len(b.Rules) > 0 {
+		parameters["x-kubernetes-validations"] = clone(b.Rules)
+	}
+	specSchema := obj{"type": "object", "properties": obj{"parameters": parameters}}
+	if len(specRules) > 0 {
+		specSchema["x-kubernetes-validations"] = specRules
+	}
 	xrd := obj{
 		"apiVersion": "apiextensions.crossplane.io/v1",
 		"kind":       "CompositeResourceDefinition",
@@ -458,11 +477,7 @@ func bundleAPI(dir, folder string, b bundle) (map[string]obj, error) {
 					"type":        "object",
 					"description": b.Description,
 					"properties": obj{
-						"spec": obj{"type": "object", "properties": obj{"parameters": obj{
-							"type": "object", "default": obj{},
-							"description": "One section per part; each takes the parameters of the API of that name (" + strings.Join(kinds, ", ") + ").",
-							"properties":  params,
-						}}},
+						"spec":   specSchema,
 						"status": obj{"type": "object", "properties": status},
 					},
 				}},
@@ -471,6 +486,20 @@ func bundleAPI(dir, folder string, b bundle) (map[string]obj, error) {
 	}
 	out["definition.yaml"] = xrd
 	return out, nil
+}
+
+// sharedRules are a section's rules on its spec (such as a composition
+// selector that must name the claim's cloud) about a parameter the bundle
+// shares from it: the bundle keeps them on its own spec.
+func sharedRules(spec obj, shared []string) []any {
+	var keep []any
+	for _, r := range list(spec, "x-kubernetes-validations") {
+		rule, _ := get(r, "rule").(string)
+		if slices.ContainsFunc(shared, func(p string) bool { return strings.Contains(rule, "self.parameters."+p) }) {
+			keep = append(keep, clone(r))
+		}
+	}
+	return keep
 }
 
 // bundleComposition is a bundle's Composition for one cloud: the

@@ -219,7 +219,11 @@ func sourceCopy(t *testing.T, rel string, edit func(string) string) string {
 		}
 		name := filepath.Join("..", "bundles", filepath.Base(b))
 		if ok, _ := filepath.Match(rel, name); ok {
-			b2 = []byte(edit(string(b2)))
+			edited := edit(string(b2))
+			if edited == string(b2) {
+				t.Fatalf("the edit of %s changed nothing: the test no longer tests what it says", rel)
+			}
+			b2 = []byte(edited)
 		}
 		if err := os.MkdirAll(BundlesDir(dir), 0o755); err != nil {
 			t.Fatal(err)
@@ -284,7 +288,7 @@ func TestBadSourcesAreErrors(t *testing.T) {
 			want: "patchSets cannot be bundled",
 		},
 		"TemplateReadsParameters": {
-			file: "[sc]*/composition-aws.yaml", // the sizes step of SQLDatabase and Cache
+			file: "[sc]*/composition-[ag]*.yaml", // the sizes step of SQLDatabase and Cache, on both clouds
 			edit: func(s string) string {
 				return strings.Replace(s, `            {{- $neverShrink :=`,
 					`            {{- $size := $.observed.composite.resource.spec.parameters.size }}`+"\n"+`            {{- $neverShrink :=`, 1)
@@ -334,7 +338,7 @@ func TestBadSourcesAreErrors(t *testing.T) {
 		},
 		"BundleUnknownField": {
 			file: "../bundles/appenvironment.yaml",
-			edit: func(s string) string { return strings.Replace(s, "clouds: [aws]\n", "clouds: [aws]\ncloud: aws\n", 1) },
+			edit: func(s string) string { return strings.Replace(s, "clouds: [aws, gcp]\n", "clouds: [aws, gcp]\ncloud: aws\n", 1) },
 			want: `unknown field "cloud"`,
 		},
 		"BundleSharedFromNoSection": {
@@ -424,9 +428,10 @@ func TestByCloud(t *testing.T) {
 	if get(g["objectstore/namespaced/composition-by-cloud.yaml"], "metadata", "name") != "objectstore-by-cloud-namespaced" {
 		t.Error("no v2 form of the by-cloud Composition")
 	}
-	for p := range g {
-		if strings.Contains(p, "by-cloud") && !strings.HasPrefix(p, "objectstore/") {
-			t.Errorf("%s: an API with one cloud got a by-cloud Composition", p)
+	// Every API, the bundle included, has a Composition per cloud now.
+	for _, api := range []string{"sqldatabase", "cache", "appenvironment"} {
+		if g[api+"/composition-by-cloud.yaml"] == nil {
+			t.Errorf("%s has no by-cloud Composition", api)
 		}
 	}
 }
