@@ -338,7 +338,9 @@ func TestBadSourcesAreErrors(t *testing.T) {
 		},
 		"BundleUnknownField": {
 			file: "../bundles/appenvironment.yaml",
-			edit: func(s string) string { return strings.Replace(s, "clouds: [aws, gcp]\n", "clouds: [aws, gcp]\ncloud: aws\n", 1) },
+			edit: func(s string) string {
+				return strings.Replace(s, "clouds: [aws, gcp]\n", "clouds: [aws, gcp]\ncloud: aws\n", 1)
+			},
 			want: `unknown field "cloud"`,
 		},
 		"BundleSharedFromNoSection": {
