@@ -89,8 +89,8 @@ CLOUD ?= aws
 run: ## Run one provider of the family (CLOUD: aws or gcp) out of cluster against the cluster KUBECONFIG names (CRDs must be installed).
 	$(GO) run ./cmd/provider-$(CLOUD) --debug --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 0
 
-dev: ## Bring up the local stack (control plane, emulators, local cloud, Crossplane core and functions, the AWS and GCP providers), apply the example AppEnvironment claim and use its Secret. DEV_DIR (.dev) holds its state and logs.
-	cluster/dev.sh up
+dev: ## Bring up the local stack (control plane, emulators, local cloud, Crossplane core and functions, the AWS and GCP providers), apply the example AppEnvironment claim (on AWS; CLOUD=gcp: on Google Cloud) and use its Secret. DEV_DIR (.dev) holds its state and logs.
+	CLOUD=$(CLOUD) cluster/dev.sh up
 
 dev-down: ## Stop everything `make dev` started, databases and caches included (their data stays).
 	cluster/dev.sh down

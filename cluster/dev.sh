@@ -24,8 +24,18 @@ retry() { # times command...: run command every 2 s until it succeeds
   "$@"
 }
 
-# env_key KEY: a key of the AppEnvironment's Secret default/shop-env.
-env_key() { kubectl get secret -n default shop-env -o go-template="{{with index .data \"$1\"}}{{. | base64decode}}{{end}}"; }
+# The claim make dev applies: CLOUD=gcp (make dev CLOUD=gcp) takes the
+# same application to Google Cloud (Cloud SQL, Memorystore, GCS).
+cloud=${CLOUD:-aws}
+case $cloud in
+aws) claim=shop example=examples/platform/appenvironment.yaml ;;
+gcp) claim=shop-gcp example=examples/platform/appenvironment-gcp.yaml ;;
+*) echo "CLOUD must be aws or gcp, not $cloud" >&2; exit 2 ;;
+esac
+secret=$claim-env
+
+# env_key KEY: a key of the AppEnvironment's Secret default/$secret.
+env_key() { kubectl get secret -n default "$secret" -o go-template="{{with index .data \"$1\"}}{{. | base64decode}}{{end}}"; }
 
 psql_app() {
   local url; url=$(env_key DATABASE_URL)
@@ -34,14 +44,14 @@ psql_app() {
 
 ping_cache() {
   local pw; pw=$(env_key REDIS_PASSWORD)
-  [[ -n $pw ]] && REDISCLI_AUTH=$pw redis-cli --tls --cacert "$state/shop-redis-ca.crt" \
+  [[ -n $pw ]] && REDISCLI_AUTH=$pw redis-cli --tls --cacert "$state/$claim-redis-ca.crt" \
     -h "$(env_key REDIS_HOST)" -p "$(env_key REDIS_PORT)" --user default PING | sed 's/^/  /'
 }
 
 # creation_traces: the trace viewer's links to the reconciles that created
 # the claim's resources (fails while there are none yet).
 creation_traces() {
-  local t; t=$(curl -fsS "$TRACES_URL/traces.txt?claim=default/shop&span=Create")
+  local t; t=$(curl -fsS "$TRACES_URL/traces.txt?claim=default/$claim&span=Create")
   [[ -n $t ]] && echo "$t"
 }
 
@@ -108,7 +118,7 @@ quietly() {
 # of the local cloud and its engines, not only the resources' states.
 diagnose() {
   say "the claim is not Ready: what its resources and the local cloud say"
-  KUBECONFIG=$state/kubeconfig "$CROSSPLANE_CLI" resource trace -n default appenvironment.platform.appinfra.io shop -o wide || true
+  KUBECONFIG=$state/kubeconfig "$CROSSPLANE_CLI" resource trace -n default appenvironment.platform.appinfra.io "$claim" -o wide || true
   echo
   kubectl get managed -n default -o go-template='{{range .items}}{{$r := printf "%s/%s" .kind .metadata.name}}{{range .status.conditions}}{{if ne .status "True"}}{{printf "  %s %s=%s: %s\n" $r .type .status .message}}{{end}}{{end}}{{end}}' || true
   local cloud
@@ -205,39 +215,45 @@ up() {
   say "describing the dev environment's network (examples/platform/environmentconfig-dev.yaml): the local cloud's VPC, its private subnets, and the host as where applications run"
   kubectl apply -f examples/platform/environmentconfig-dev.yaml
 
-  say "applying examples/platform/appenvironment.yaml: a bucket, a PostgreSQL database and a Redis cache with one Secret, shop-env (about a minute)"
-  kubectl apply -f examples/platform/appenvironment.yaml
+  say "applying $example: a bucket, a PostgreSQL database and a Redis cache with one Secret, $secret (on $cloud; about a minute)"
+  kubectl apply -f "$example"
   # From here on the stack stays up whatever happens, for you to look at.
   trap - INT TERM EXIT
-  if ! kubectl wait --for=condition=Ready --timeout=300s -n default appenvironment.platform.appinfra.io/shop; then
+  if ! kubectl wait --for=condition=Ready --timeout=300s -n default "appenvironment.platform.appinfra.io/$claim"; then
     diagnose
     exit 1
   fi
 
   say "the claim's tree: claim -> composite -> managed resources"
-  KUBECONFIG=$state/kubeconfig "$xp" resource trace -n default appenvironment.platform.appinfra.io shop 2>/dev/null
+  KUBECONFIG=$state/kubeconfig "$xp" resource trace -n default appenvironment.platform.appinfra.io "$claim" 2>/dev/null
   say "-> the cloud resources they manage (EXTERNAL-NAME is the name in the cloud, STATUS what the cloud reports)"
   kubectl get managed -n default
 
-  say "Secret default/shop-env (what the application loads with envFrom)"
-  kubectl get secret -n default shop-env \
+  say "Secret default/$secret (what the application loads with envFrom)"
+  kubectl get secret -n default "$secret" \
     -o go-template='{{range $k, $v := .data}}{{printf "  %s\n" $k}}{{end}}'
 
   say "using it: a query, a PING and an object put and get"
   if command -v psql >/dev/null; then
     retry 30 psql_app
   else
-    echo "  (psql is not installed; DATABASE_URL is in Secret default/shop-env)"
+    echo "  (psql is not installed; DATABASE_URL is in Secret default/$secret)"
   fi
-  env_key REDIS_CA_CERT >"$state/shop-redis-ca.crt"
+  env_key REDIS_CA_CERT >"$state/$claim-redis-ca.crt"
   if command -v redis-cli >/dev/null; then
     retry 30 ping_cache
   else
-    echo "  (redis-cli is not installed; REDIS_URL is in Secret default/shop-env)"
+    echo "  (redis-cli is not installed; REDIS_URL is in Secret default/$secret)"
   fi
   local bucket; bucket=$(env_key BUCKET_NAME)
-  echo "hello from make dev" | curl -fsS -X PUT --data-binary @- "$KUMO_ENDPOINT/$bucket/hello.txt" >/dev/null
-  echo "  s3://$bucket/hello.txt: $(curl -fsS "$KUMO_ENDPOINT/$bucket/hello.txt")"
+  if [[ $cloud == gcp ]]; then
+    local gcs; gcs=$(env_key GCS_ENDPOINT); gcs=${gcs%/storage/v1/}
+    echo "hello from make dev" | curl -fsS -X POST --data-binary @- "$gcs/upload/storage/v1/b/$bucket/o?uploadType=media&name=hello.txt" >/dev/null
+    echo "  gs://$bucket/hello.txt: $(curl -fsS "$gcs/storage/v1/b/$bucket/o/hello.txt?alt=media")"
+  else
+    echo "hello from make dev" | curl -fsS -X PUT --data-binary @- "$KUMO_ENDPOINT/$bucket/hello.txt" >/dev/null
+    echo "  s3://$bucket/hello.txt: $(curl -fsS "$KUMO_ENDPOINT/$bucket/hello.txt")"
+  fi
 
   say "traces: the reconciles that created the claim's resources, down to each cloud call (all traces: $TRACES_URL)"
   # The providers send spans every few seconds.
@@ -248,9 +264,9 @@ up() {
 The local stack is up. Try:
   export KUBECONFIG=$state/kubeconfig PATH=$kube:\$PATH
   kubectl get appinfra -A                         # the claims (and v2 XRs)
-  $xp resource trace -n default appenvironment.platform.appinfra.io shop
-  eval "\$(kubectl get secret -n default shop-env -o go-template='{{range \$k, \$v := .data}}{{if ne \$k "REDIS_CA_CERT"}}export {{\$k}}='"'"'{{\$v | base64decode}}'"'"'{{"\\n"}}{{end}}{{end}}')"
-  kubectl get secret -n default shop-env -o go-template='{{index .data "REDIS_CA_CERT" | base64decode}}' > /tmp/redis-ca.crt
+  $xp resource trace -n default appenvironment.platform.appinfra.io $claim
+  eval "\$(kubectl get secret -n default $secret -o go-template='{{range \$k, \$v := .data}}{{if ne \$k "REDIS_CA_CERT"}}export {{\$k}}='"'"'{{\$v | base64decode}}'"'"'{{"\\n"}}{{end}}{{end}}')"
+  kubectl get secret -n default $secret -o go-template='{{index .data "REDIS_CA_CERT" | base64decode}}' > /tmp/redis-ca.crt
   psql "\$DATABASE_URL"
   REDISCLI_AUTH=\$REDIS_PASSWORD redis-cli --tls --cacert /tmp/redis-ca.crt --user default -h \$REDIS_HOST -p \$REDIS_PORT PING
   curl \$AWS_ENDPOINT_URL_S3/\$BUCKET_NAME/hello.txt
