@@ -16,6 +16,8 @@ import (
 	ecv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
 	rdsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
 	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
+	redisv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/redis/v1alpha1"
+	sqlv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/sql/v1alpha1"
 	gcsv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 )
 
@@ -30,7 +32,7 @@ const (
 
 // managedLists are empty lists of every managed resource kind.
 func managedLists() []client.ObjectList {
-	return []client.ObjectList{&s3v1alpha1.BucketList{}, &gcsv1alpha1.BucketList{}, &rdsv1alpha1.DBInstanceList{}, &ecv1alpha1.ReplicationGroupList{}}
+	return []client.ObjectList{&s3v1alpha1.BucketList{}, &gcsv1alpha1.BucketList{}, &rdsv1alpha1.DBInstanceList{}, &ecv1alpha1.ReplicationGroupList{}, &sqlv1alpha1.DatabaseInstanceList{}, &redisv1alpha1.InstanceList{}}
 }
 
 // seen keeps every condition message any managed resource had during the

@@ -244,6 +244,14 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if err := setupCloudSQL(ctx, cloud.Endpoint, filepath.Join(cloudOpts.Dir, "data", "gcp-service-account.json")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := setupMemorystore(ctx, cloud.Endpoint, local.GCPKeyFile(local.LocalCloudCAFile(cloudOpts))); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	ww, err := client.NewWithWatch(cp.Config, client.Options{Scheme: scheme})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
