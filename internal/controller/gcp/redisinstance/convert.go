@@ -218,12 +218,25 @@ func drifted(want, got v1alpha1.InstanceParameters) []string {
 	add(want.MemorySizeGb != got.MemorySizeGb, fieldMemory)
 	add(want.ReplicaCount != nil && *want.ReplicaCount != ptr.Deref(got.ReplicaCount, 0), fieldReplicaCount)
 	add(want.AuthEnabled != nil && *want.AuthEnabled != ptr.Deref(got.AuthEnabled, false), fieldAuthEnabled)
-	add(want.MaintenancePolicy != nil && !cmp.Equal(want.MaintenancePolicy, got.MaintenancePolicy, cmpopts.EquateEmpty()), fieldMaintenancePolicy)
+	add(want.MaintenancePolicy != nil && !sameWindows(want.MaintenancePolicy, got.MaintenancePolicy), fieldMaintenancePolicy)
 	add(want.RedisConfigs != nil && !maps.Equal(want.RedisConfigs, got.RedisConfigs), fieldRedisConfigs)
 	add(!maps.Equal(want.Labels, got.Labels), fieldLabels)
 	add(want.DisplayName != nil && *want.DisplayName != ptr.Deref(got.DisplayName, ""), fieldDisplayName)
 	add(want.RedisVersion != nil && !versionAtLeast(ptr.Deref(got.RedisVersion, ""), *want.RedisVersion), fieldRedisVersion)
 	return f
+}
+
+// sameWindows says whether two maintenance policies have the same
+// windows; no policy has none.
+func sameWindows(a, b *v1alpha1.MaintenancePolicy) bool {
+	var wa, wb []v1alpha1.WeeklyMaintenanceWindow
+	if a != nil {
+		wa = a.WeeklyMaintenanceWindow
+	}
+	if b != nil {
+		wb = b.WeeklyMaintenanceWindow
+	}
+	return slices.Equal(wa, wb)
 }
 
 // immutableDiffers lists the fields want sets that got differs in and

@@ -193,6 +193,12 @@ func TestDrifted(t *testing.T) {
 				p.RedisConfigs, p.DisplayName, p.RedisVersion = map[string]string{"a": "b"}, ptr.To("x"), ptr.To("REDIS_6_X")
 			}),
 		},
+		"NoMaintenancePolicy": {
+			reason: "A maintenance window the instance lacks (any time is Memorystore's default) is drift.",
+			want:   params(),
+			got:    params(func(p *v1alpha1.InstanceParameters) { p.MaintenancePolicy = nil }),
+			fields: []string{fieldMaintenancePolicy},
+		},
 		"EmptyRedisConfigsRemoveAll": {
 			reason: "An empty redisConfigs is managed: it removes every parameter.",
 			want:   params(func(p *v1alpha1.InstanceParameters) { p.RedisConfigs = map[string]string{} }),

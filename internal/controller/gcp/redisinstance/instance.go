@@ -152,9 +152,13 @@ func (e *external) name(cr *v1alpha1.Instance) string {
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.Instance) (managed.ExternalObservation, error) {
 	id := meta.GetExternalName(cr)
 	if err := validID(id); err != nil {
+		if meta.WasDeleted(cr) {
+			// No instance can have that id: deleting must finish.
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		}
 		return managed.ExternalObservation{}, err
 	}
-	if err := gcplabels.Check("Memorystore", cr.Spec.ForProvider.Labels); err != nil {
+	if err := gcplabels.Check("Memorystore", cr.Spec.ForProvider.Labels); err != nil && !meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, err
 	}
 	if err := e.sameProject(ctx, cr.Status.AtProvider.Name, "as status.atProvider.name records"); err != nil {

@@ -333,6 +333,21 @@ func TestObserve(t *testing.T) {
 			cr:     instance(withExternalName("App_Cache")),
 			want:   want{msg: []string{`external name "App_Cache" is not a valid Memorystore instance id`}, cr: instance(withExternalName("App_Cache"))},
 		},
+		"InvalidExternalNameWhileDeleting": {
+			reason: "No instance can have an invalid id: a resource being deleted whose external name became one goes, without a call.",
+			api:    &mockAPI{},
+			cr:     instance(withExternalName("App_Cache"), withDeletionTimestamp()),
+			want:   want{cr: instance(withExternalName("App_Cache"), withDeletionTimestamp())},
+		},
+		"BadLabelValueWhileDeleting": {
+			reason: "A label value Google would refuse does not keep a resource from being deleted.",
+			api:    &mockAPI{MockGet: getReturns(nil, apiError(http.StatusNotFound, "NOT_FOUND"))},
+			cr:     instance(withParams(func(p *v1alpha1.InstanceParameters) { p.Labels["team"] = "Cache Team" }), withDeletionTimestamp()),
+			want: want{
+				cr:    instance(withParams(func(p *v1alpha1.InstanceParameters) { p.Labels["team"] = "Cache Team" }), withDeletionTimestamp()),
+				calls: []call{get},
+			},
+		},
 		"BadLabelValue": {
 			reason: "A label value Google would refuse should be an error naming the key, before any call.",
 			api:    &mockAPI{},
