@@ -193,10 +193,11 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DatabaseInstance) (
 		return managed.ExternalObservation{}, err
 	}
 	at := cr.Status.AtProvider
-	op, failed, err := e.pendingOperation(ctx, cr)
+	pending, err := e.pendingOperation(ctx, cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
+	op := pending.running
 	in, err := e.sql.GetInstance(ctx, e.project, name)
 	switch {
 	case isNotFound(err):
@@ -225,10 +226,11 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DatabaseInstance) (
 	lateInit := reconciler.LateInitializes(cr) && lateInitialize(&cr.Spec.ForProvider, got)
 
 	// The password Cloud SQL has: the one applied, or the one an
-	// UPDATE_USER operation that is now done was setting.
+	// UPDATE_USER operation that is now done was setting. One whose
+	// operation failed, or is unknown, is sent again.
 	version, resetting := appliedPasswordVersion(cr), at.PasswordResetting
 	if resetting != "" && op == nil {
-		if failed == nil {
+		if pending.done && pending.failed == nil {
 			version = resetting
 		}
 		resetting = ""
@@ -266,10 +268,10 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DatabaseInstance) (
 		obs.ResourceUpToDate = len(fields) == 0
 		obs.Diff = reconciler.DiffFields(fields)
 	}
-	if failed != nil && !meta.WasDeleted(cr) {
+	if pending.failed != nil && !meta.WasDeleted(cr) {
 		// Said once: the operation is forgotten, and what it was to do is
 		// drift again, sent at the next update.
-		return obs, failed
+		return managed.ExternalObservation{}, pending.failed
 	}
 	return obs, nil
 }
@@ -290,27 +292,34 @@ func (e *external) beyondSettings(cr *v1alpha1.DatabaseInstance, pw secretkey.Va
 	return f
 }
 
+// An outcome is what became of the operation status says is pending.
+type outcome struct {
+	// running is the operation, if it still runs.
+	running *v1alpha1.Operation
+	// done says it finished, and failed with what error, if any. An
+	// operation Cloud SQL no longer knows is neither running nor done:
+	// what it was to do is done again if it is still needed.
+	done   bool
+	failed error
+}
+
 // pendingOperation asks Cloud SQL about the operation status says is
-// running. It returns the operation if it still runs, and its error if it
-// ended with one. An operation Cloud SQL no longer knows is forgotten. A
-// resource being deleted never waits on a read of it.
-func (e *external) pendingOperation(ctx context.Context, cr *v1alpha1.DatabaseInstance) (*v1alpha1.Operation, error, error) {
+// pending. A resource being deleted never waits on a read of it.
+func (e *external) pendingOperation(ctx context.Context, cr *v1alpha1.DatabaseInstance) (outcome, error) {
 	op := cr.Status.AtProvider.PendingOperation
 	if op == nil {
-		return nil, nil, nil
+		return outcome{}, nil
 	}
 	got, err := e.sql.GetOperation(ctx, e.project, op.Name)
 	switch {
-	case isNotFound(err):
-		return nil, nil, nil
-	case err != nil && meta.WasDeleted(cr):
-		return nil, nil, nil
+	case isNotFound(err), err != nil && meta.WasDeleted(cr):
+		return outcome{}, nil
 	case err != nil:
-		return nil, nil, xperrors.Wrapf(err, "cannot get Cloud SQL operation %s", op.Name)
+		return outcome{}, xperrors.Wrapf(err, "cannot get Cloud SQL operation %s", op.Name)
 	case got.Status != operationDone:
-		return &v1alpha1.Operation{Name: got.Name, OperationType: got.OperationType}, nil, nil
+		return outcome{running: &v1alpha1.Operation{Name: got.Name, OperationType: got.OperationType}}, nil
 	}
-	return nil, operationError(got), nil
+	return outcome{done: true, failed: operationError(got)}, nil
 }
 
 // operationError is the error a finished operation ended with, or nil.
@@ -448,7 +457,9 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DatabaseInstance) (m
 		err = xperrors.Wrap(err, "cannot patch Cloud SQL instance")
 	}
 	if hasReason(err, http.StatusConflict, "operationInProgress") {
-		return managed.ExternalUpdate{}, e.waitForRunning(ctx, cr, name)
+		err := e.waitForRunning(ctx, cr, name)
+		cr.SetConditions(condition(in, cr.Status.AtProvider.PendingOperation))
+		return managed.ExternalUpdate{}, err
 	}
 	if err != nil {
 		return managed.ExternalUpdate{}, err
@@ -476,9 +487,6 @@ func (e *external) waitForRunning(ctx context.Context, cr *v1alpha1.DatabaseInst
 	for _, op := range ops.Items {
 		if op != nil && op.Status != operationDone {
 			cr.Status.AtProvider.PendingOperation = &v1alpha1.Operation{Name: op.Name, OperationType: op.OperationType}
-			if e.observed != nil {
-				cr.SetConditions(condition(e.observed, cr.Status.AtProvider.PendingOperation))
-			}
 			return nil
 		}
 	}
