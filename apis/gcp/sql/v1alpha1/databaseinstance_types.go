@@ -146,11 +146,12 @@ type DatabaseInstanceParameters struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="databaseVersion is immutable: this provider does not upgrade major versions; create a new instance and migrate"
 	DatabaseVersion string `json:"databaseVersion"`
 
-	// Tier is the machine type: db-f1-micro, db-g1-small,
-	// db-custom-<vCPUs>-<memory MiB> (such as db-custom-2-7680), or
-	// db-n1-standard-<vCPUs> and db-n1-highmem-<vCPUs>. Changing it
-	// restarts the instance.
-	// +kubebuilder:validation:Pattern=`^db-(f1-micro|g1-small|custom-[1-9][0-9]*-[1-9][0-9]*|n1-(standard|highmem)-[1-9][0-9]*)$`
+	// Tier is the machine type, and with it the edition: db-f1-micro,
+	// db-g1-small, db-custom-<vCPUs>-<memory MiB> (such as
+	// db-custom-2-7680), db-n1-standard-<vCPUs> and db-n1-highmem-<vCPUs>
+	// are Cloud SQL Enterprise; db-perf-optimized-N-<vCPUs> is Enterprise
+	// Plus. Changing it restarts the instance.
+	// +kubebuilder:validation:Pattern=`^db-(f1-micro|g1-small|custom-[1-9][0-9]*-[1-9][0-9]*|n1-(standard|highmem)-[1-9][0-9]*|perf-optimized-N-[1-9][0-9]*)$`
 	Tier string `json:"tier"`
 
 	// DataDiskSizeGb is the least disk the instance has, in GB. With

@@ -90,6 +90,17 @@ func port(version string) int {
 	return 5432
 }
 
+// edition is the Cloud SQL edition a tier belongs to. It is sent with the
+// tier: Cloud SQL's default edition depends on the database version
+// (Enterprise Plus for the newest), and a tier of the other edition would
+// be refused.
+func edition(tier string) string {
+	if strings.HasPrefix(tier, "db-perf-optimized-") {
+		return "ENTERPRISE_PLUS"
+	}
+	return "ENTERPRISE"
+}
+
 // desired is the spec with the provider's own labels added.
 func desired(cr *v1alpha1.DatabaseInstance) v1alpha1.DatabaseInstanceParameters {
 	p := *cr.Spec.ForProvider.DeepCopy()
@@ -352,7 +363,7 @@ func mergedBackup(want v1alpha1.BackupConfiguration, got *v1alpha1.BackupConfigu
 // zeroes the client would leave out are forced into the JSON: a false is a
 // value.
 func settings(version string, p v1alpha1.DatabaseInstanceParameters) *sqladmin.Settings {
-	st := &sqladmin.Settings{Tier: p.Tier, UserLabels: p.UserLabels}
+	st := &sqladmin.Settings{Tier: p.Tier, Edition: edition(p.Tier), UserLabels: p.UserLabels}
 	force := func(set bool, field string) {
 		if set {
 			st.ForceSendFields = append(st.ForceSendFields, field)
@@ -457,7 +468,7 @@ func patchInstance(want, got v1alpha1.DatabaseInstanceParameters, fields []strin
 	for _, f := range fields {
 		switch f {
 		case fieldTier:
-			st.Tier = all.Tier
+			st.Tier, st.Edition = all.Tier, all.Edition
 		case fieldDiskSize:
 			st.DataDiskSizeGb = all.DataDiskSizeGb
 		case fieldAutoResize:

@@ -195,7 +195,7 @@ func TestInsertInstanceJSON(t *testing.T) {
 			p:      withSecureDefaults(desired(instance())),
 			want: `{"databaseVersion":"POSTGRES_15","name":"orders-db","region":"europe-west1","rootPassword":"pw","settings":{` +
 				`"availabilityType":"ZONAL","backupConfiguration":{"enabled":true,"pointInTimeRecoveryEnabled":true,"startTime":"03:00"},` +
-				`"dataDiskSizeGb":"20","dataDiskType":"PD_SSD","databaseFlags":[{"name":"max_connections","value":"50"}],"deletionProtectionEnabled":false,` +
+				`"dataDiskSizeGb":"20","dataDiskType":"PD_SSD","databaseFlags":[{"name":"max_connections","value":"50"}],"deletionProtectionEnabled":false,"edition":"ENTERPRISE",` +
 				`"ipConfiguration":{"authorizedNetworks":[{"kind":"sql#aclEntry","name":"office","value":"203.0.113.0/24"}],"ipv4Enabled":true,"requireSsl":false,"sslMode":"ENCRYPTED_ONLY"},` +
 				`"maintenanceWindow":{"day":7,"hour":0},"storageAutoResize":true,"storageAutoResizeLimit":"0","tier":"db-custom-1-3840",` +
 				`"userLabels":{"crossplane-kind":"databaseinstance_sql_gcp_appinfra_io","crossplane-name":"orders-db","crossplane-namespace":"team-a","crossplane-providerconfig":"default","crossplane-providerconfig-kind":"clusterproviderconfig","crossplane-uid":"3c9e1f20-orders-db-uid","team":"orders"}}}`,
@@ -207,16 +207,16 @@ func TestInsertInstanceJSON(t *testing.T) {
 				BackupConfiguration: &v1alpha1.BackupConfiguration{Enabled: ptr.To(true), PointInTimeRecoveryEnabled: ptr.To(true)},
 			}),
 			want: `{"databaseVersion":"MYSQL_8_0","name":"orders-db","region":"europe-west1","rootPassword":"pw","settings":{` +
-				`"backupConfiguration":{"binaryLogEnabled":true,"enabled":true},"ipConfiguration":{"requireSsl":false,"sslMode":"ENCRYPTED_ONLY"},"tier":"db-f1-micro","userLabels":{"a":"b"}}}`,
+				`"backupConfiguration":{"binaryLogEnabled":true,"enabled":true},"edition":"ENTERPRISE","ipConfiguration":{"requireSsl":false,"sslMode":"ENCRYPTED_ONLY"},"tier":"db-f1-micro","userLabels":{"a":"b"}}}`,
 		},
 		"ClientCertificates": {
-			reason: "TRUSTED_CLIENT_CERTIFICATE_REQUIRED goes with requireSsl, as Cloud SQL wants them to agree; no private network unless set.",
+			reason: "TRUSTED_CLIENT_CERTIFICATE_REQUIRED goes with requireSsl, as Cloud SQL wants them to agree; a perf-optimized tier is Enterprise Plus.",
 			p: v1alpha1.DatabaseInstanceParameters{
-				Region: testRegion, DatabaseVersion: "POSTGRES_16", Tier: "db-f1-micro",
+				Region: testRegion, DatabaseVersion: "POSTGRES_16", Tier: "db-perf-optimized-N-2",
 				IPConfiguration: &v1alpha1.IPConfiguration{IPv4Enabled: ptr.To(false), PrivateNetwork: ptr.To("projects/p/global/networks/n"), SSLMode: ptr.To(v1alpha1.SSLModeTrustedClientCert)},
 			},
 			want: `{"databaseVersion":"POSTGRES_16","name":"orders-db","region":"europe-west1","rootPassword":"pw","settings":{` +
-				`"ipConfiguration":{"ipv4Enabled":false,"privateNetwork":"projects/p/global/networks/n","requireSsl":true,"sslMode":"TRUSTED_CLIENT_CERTIFICATE_REQUIRED"},"tier":"db-f1-micro"}}`,
+				`"edition":"ENTERPRISE_PLUS","ipConfiguration":{"ipv4Enabled":false,"privateNetwork":"projects/p/global/networks/n","requireSsl":true,"sslMode":"TRUSTED_CLIENT_CERTIFICATE_REQUIRED"},"tier":"db-perf-optimized-N-2"}}`,
 		},
 	}
 	for name, tc := range cases {
@@ -243,9 +243,9 @@ func TestPatchInstanceJSON(t *testing.T) {
 		json   string
 	}{
 		"OnlyTier": {
-			reason: "Only the fields named go, with the settingsVersion seen.",
+			reason: "Only the fields named go, with the settingsVersion seen; a tier with its edition.",
 			fields: []string{fieldTier},
-			json:   `{"settings":{"settingsVersion":"7","tier":"db-custom-1-3840"}}`,
+			json:   `{"settings":{"edition":"ENTERPRISE","settingsVersion":"7","tier":"db-custom-1-3840"}}`,
 		},
 		"Zeroes": {
 			reason: "Falses and zeroes are values: they are sent.",
