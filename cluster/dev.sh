@@ -209,7 +209,12 @@ up() {
 
   say "installing the platform APIs (apis/platform: XRDs and Compositions)"
   kubectl apply -R -f apis/platform 2>&1 | grep -v '^Warning: CompositeResourceDefinition v1 is deprecated' | sed 's/^/  /' | tail -3
-  kubectl wait --for=condition=Established --timeout=120s compositeresourcedefinitions.apiextensions.crossplane.io --all >/dev/null
+  if ! kubectl wait --for=condition=Established --timeout=120s compositeresourcedefinitions.apiextensions.crossplane.io --all >/dev/null; then
+    say "the platform APIs did not become ready: what Crossplane says of them"
+    kubectl get compositeresourcedefinitions.apiextensions.crossplane.io -o go-template='{{range .items}}{{$n := .metadata.name}}{{range .status.conditions}}{{printf "  %s %s=%s %s: %s\n" $n .type .status .reason .message}}{{end}}{{end}}' || true
+    kubectl get events -A --field-selector involvedObject.kind=CompositeResourceDefinition -o go-template='{{range .items}}{{printf "  %s %s: %s\n" .involvedObject.name .reason .message}}{{end}}' 2>/dev/null | tail -20 || true
+    exit 1
+  fi
   kubectl get compositeresourcedefinitions.apiextensions.crossplane.io 2>/dev/null
 
   say "describing the dev environment's network (examples/platform/environmentconfig-dev.yaml): the local cloud's VPC, its private subnets, and the host as where applications run"

@@ -169,7 +169,8 @@ func (x *Crossplane) startRegistry(crane string) (string, error) {
 
 // initCore runs core init. Its first run can race the establishment of the
 // CRDs it has just created ("no matches for kind"): it is idempotent, so it
-// is retried.
+// is retried, for up to two minutes (on a busy machine the API server takes
+// a while to serve new CRDs; in a cluster, kubelet would restart the pod).
 func (x *Crossplane) initCore(ctx context.Context, core string, activations []string) error {
 	crds, err := moduleDir(filepath.Join(x.root, "cluster", "tools", "crossplane"), "github.com/crossplane/crossplane/v2")
 	if err != nil {
@@ -182,7 +183,8 @@ func (x *Crossplane) initCore(ctx context.Context, core string, activations []st
 	for _, a := range activations {
 		args = append(args, "--activation="+a)
 	}
-	for attempt := 1; ; attempt++ {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
 		cmd := exec.CommandContext(ctx, core, args...)
 		cmd.Env = append(os.Environ(), x.env...)
 		out, err := cmd.CombinedOutput()
@@ -190,7 +192,7 @@ func (x *Crossplane) initCore(ctx context.Context, core string, activations []st
 		if err == nil {
 			return nil
 		}
-		if attempt == 5 {
+		if time.Now().After(deadline) || ctx.Err() != nil {
 			return fmt.Errorf("crossplane core init: %w: %s", err, lastLine(out))
 		}
 		time.Sleep(2 * time.Second)
