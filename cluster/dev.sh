@@ -274,7 +274,7 @@ The local stack is up. Try:
   kubectl get secret -n default $secret -o go-template='{{index .data "REDIS_CA_CERT" | base64decode}}' > /tmp/redis-ca.crt
   psql "\$DATABASE_URL"
   REDISCLI_AUTH=\$REDIS_PASSWORD redis-cli --tls --cacert /tmp/redis-ca.crt --user default -h \$REDIS_HOST -p \$REDIS_PORT PING
-  curl \$AWS_ENDPOINT_URL_S3/\$BUCKET_NAME/hello.txt
+  $(if [[ $cloud == gcp ]]; then echo 'curl "${GCS_ENDPOINT%/storage/v1/}/storage/v1/b/$BUCKET_NAME/o/hello.txt?alt=media"'; else echo 'curl $AWS_ENDPOINT_URL_S3/$BUCKET_NAME/hello.txt'; fi)
   kubectl apply -f examples/platform/objectstore-gcp.yaml   # more claims in examples/platform
 Stop it with: make dev-down
 MSG
