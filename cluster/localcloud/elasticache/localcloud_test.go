@@ -1,10 +1,8 @@
 package elasticache_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -140,85 +138,6 @@ func endpoints(t *testing.T, c *awsec.Client, id string) (primary, reader *types
 	return ng.PrimaryEndpoint, ng.ReaderEndpoint
 }
 
-// resp is a tiny RESP client, over TLS verified against pool when set.
-type resp struct {
-	c net.Conn
-	r *bufio.Reader
-}
-
-func dial(e *types.Endpoint, pool *x509.CertPool) (*resp, error) {
-	addr := net.JoinHostPort(aws.ToString(e.Address), strconv.Itoa(int(aws.ToInt32(e.Port))))
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	var (
-		c   net.Conn
-		err error
-	)
-	if pool != nil {
-		c, err = tls.DialWithDialer(d, "tcp", addr, &tls.Config{RootCAs: pool, ServerName: aws.ToString(e.Address), MinVersion: tls.VersionTLS12})
-	} else {
-		c, err = d.Dial("tcp", addr)
-	}
-	if err != nil {
-		return nil, err
-	}
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	return &resp{c: c, r: bufio.NewReader(c)}, nil
-}
-
-func (r *resp) do(args ...string) (string, error) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := io.WriteString(r.c, b.String()); err != nil {
-		return "", err
-	}
-	line, err := r.r.ReadString('\n')
-	if err != nil {
-		return "", err
-	}
-	line = strings.TrimRight(line, "\r\n")
-	switch {
-	case line == "$-1":
-		return "", nil
-	case line[0] == '+' || line[0] == ':':
-		return line[1:], nil
-	case line[0] == '-':
-		return "", errors.New(line[1:])
-	case line[0] == '$':
-		v, err := r.r.ReadString('\n')
-		return strings.TrimRight(v, "\r\n"), err
-	}
-	return "", fmt.Errorf("unexpected reply %q", line)
-}
-
-// run AUTHs with token on a fresh connection and runs cmd.
-func run(e *types.Endpoint, pool *x509.CertPool, token string, cmd ...string) (string, error) {
-	c, err := dial(e, pool)
-	if err != nil {
-		return "", err
-	}
-	defer c.c.Close()
-	if _, err := c.do("AUTH", token); err != nil {
-		return "", err
-	}
-	return c.do(cmd...)
-}
-
-// eventually retries f until it succeeds, for what replication makes true
-// a moment later.
-func eventually(t *testing.T, what string, f func() error) {
-	t.Helper()
-	var err error
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if err = f(); err == nil {
-			return
-		}
-	}
-	t.Fatalf("%s: %v", what, err)
-}
-
 // TestRedisReplicationGroup drives a group of real Redis servers through
 // its life with the SDK: TLS with the published CA, a token, a replica
 // serving reads, ROTATE then SET, a replica added, a restart of the local
@@ -269,25 +188,25 @@ func TestRedisReplicationGroup(t *testing.T) {
 		t.Fatalf("the reader endpoint %d is the primary's", aws.ToInt32(reader.Port))
 	}
 
-	if pong, err := run(primary, pool, firstTok, "PING"); err != nil || pong != "PONG" {
+	if pong, err := localcloudtest.Redis(addr(primary), pool, firstTok, "PING"); err != nil || pong != "PONG" {
 		t.Fatalf("PING over TLS with the token: %q, %v", pong, err)
 	}
-	if _, err := run(primary, pool, firstTok, "SET", "greeting", "hello"); err != nil {
+	if _, err := localcloudtest.Redis(addr(primary), pool, firstTok, "SET", "greeting", "hello"); err != nil {
 		t.Fatalf("SET: %v", err)
 	}
-	if v, err := run(primary, pool, firstTok, "GET", "greeting"); err != nil || v != "hello" {
+	if v, err := localcloudtest.Redis(addr(primary), pool, firstTok, "GET", "greeting"); err != nil || v != "hello" {
 		t.Errorf("GET on the primary: %q, %v", v, err)
 	}
-	eventually(t, "GET on the reader endpoint", func() error {
-		if v, err := run(reader, pool, firstTok, "GET", "greeting"); err != nil || v != "hello" {
+	localcloudtest.Eventually(t, "GET on the reader endpoint", func() error {
+		if v, err := localcloudtest.Redis(addr(reader), pool, firstTok, "GET", "greeting"); err != nil || v != "hello" {
 			return fmt.Errorf("got %q, %v", v, err)
 		}
 		return nil
 	})
-	if _, err := run(reader, pool, firstTok, "SET", "x", "y"); err == nil || !strings.Contains(err.Error(), "READONLY") {
+	if _, err := localcloudtest.Redis(addr(reader), pool, firstTok, "SET", "x", "y"); err == nil || !strings.Contains(err.Error(), "READONLY") {
 		t.Errorf("SET on the replica: want READONLY, got %v", err)
 	}
-	if v, err := run(primary, nil, firstTok, "PING"); err == nil {
+	if v, err := localcloudtest.Redis(addr(primary), nil, firstTok, "PING"); err == nil {
 		t.Errorf("plain TCP to a TLS group answered %q", v)
 	}
 	if redisCLI, err := exec.LookPath("redis-cli"); err == nil {
@@ -316,8 +235,8 @@ func TestRedisReplicationGroup(t *testing.T) {
 			t.Errorf("%s: statuses: -want +got:\n%s", step.strategy, diff)
 		}
 		for name, e := range map[string]*types.Endpoint{"primary": primary, "reader": reader} {
-			_, errFirst := run(e, pool, firstTok, "PING")
-			_, errSecond := run(e, pool, secondTok, "PING")
+			_, errFirst := localcloudtest.Redis(addr(e), pool, firstTok, "PING")
+			_, errSecond := localcloudtest.Redis(addr(e), pool, secondTok, "PING")
 			got := map[string]string{"first": yesNo(errFirst), "second": yesNo(errSecond)}
 			if diff := cmp.Diff(map[string]string{"first": step.firstWorks, "second": "yes"}, got); diff != "" {
 				t.Errorf("%s on the %s: tokens that work: -want +got:\n%s", step.strategy, name, diff)
@@ -339,7 +258,7 @@ func TestRedisReplicationGroup(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DescribeCacheClusters: %v", err)
 	}
-	if v, err := run(clusters.CacheClusters[0].CacheNodes[0].Endpoint, pool, secondTok, "GET", "greeting"); err != nil || v != "hello" {
+	if v, err := localcloudtest.Redis(addr(clusters.CacheClusters[0].CacheNodes[0].Endpoint), pool, secondTok, "GET", "greeting"); err != nil || v != "hello" {
 		t.Errorf("GET on the new replica: %q, %v", v, err)
 	}
 
@@ -351,11 +270,11 @@ func TestRedisReplicationGroup(t *testing.T) {
 	url, _ = start(t, dir)
 	c = client(url)
 	primary, reader = endpoints(t, c, "app-cache")
-	if v, err := run(primary, pool, secondTok, "GET", "greeting"); err != nil || v != "hello" {
+	if v, err := localcloudtest.Redis(addr(primary), pool, secondTok, "GET", "greeting"); err != nil || v != "hello" {
 		t.Errorf("GET on the primary after restart: %q, %v", v, err)
 	}
-	eventually(t, "GET on the reader after restart", func() error {
-		if v, err := run(reader, pool, secondTok, "GET", "greeting"); err != nil || v != "hello" {
+	localcloudtest.Eventually(t, "GET on the reader after restart", func() error {
+		if v, err := localcloudtest.Redis(addr(reader), pool, secondTok, "GET", "greeting"); err != nil || v != "hello" {
 			return fmt.Errorf("got %q, %v", v, err)
 		}
 		return nil
@@ -486,9 +405,9 @@ func TestRedisFailover(t *testing.T) {
 	waitFor(t, c, "app-cache", "available")
 	primary, reader := endpoints(t, c, "app-cache")
 	// Written up to the moment of the call: the failover loses none of it.
-	if err := session(primary, pool, firstTok, func(r *resp) error {
+	if err := localcloudtest.WithRedis(addr(primary), pool, firstTok, func(r *localcloudtest.RedisConn) error {
 		for i := range 100 {
-			if _, err := r.do("SET", fmt.Sprintf("before-%d", i), "kept"); err != nil {
+			if _, err := r.Do("SET", fmt.Sprintf("before-%d", i), "kept"); err != nil {
 				return err
 			}
 		}
@@ -509,18 +428,18 @@ func TestRedisFailover(t *testing.T) {
 	}
 	checkFailedOver(t, c, "app-cache-002", primary, reader)
 	checkKept(t, primary, pool)
-	if _, err := run(primary, pool, firstTok, "SET", "after", "written"); err != nil {
+	if _, err := localcloudtest.Redis(addr(primary), pool, firstTok, "SET", "after", "written"); err != nil {
 		t.Fatalf("SET on the primary endpoint after the failover: %v", err)
 	}
 	for _, id := range []string{"app-cache-001", "app-cache-003"} {
 		e := nodeEndpoint(t, c, id)
-		eventually(t, "GET on replica "+id, func() error {
-			if v, err := run(e, pool, firstTok, "GET", "after"); err != nil || v != "written" {
+		localcloudtest.Eventually(t, "GET on replica "+id, func() error {
+			if v, err := localcloudtest.Redis(addr(e), pool, firstTok, "GET", "after"); err != nil || v != "written" {
 				return fmt.Errorf("got %q, %v", v, err)
 			}
 			return nil
 		})
-		if _, err := run(e, pool, firstTok, "SET", "x", "y"); err == nil || !strings.Contains(err.Error(), "READONLY") {
+		if _, err := localcloudtest.Redis(addr(e), pool, firstTok, "SET", "x", "y"); err == nil || !strings.Contains(err.Error(), "READONLY") {
 			t.Errorf("SET on replica %s: want READONLY, got %v", id, err)
 		}
 	}
@@ -530,7 +449,7 @@ func TestRedisFailover(t *testing.T) {
 	url, _ = start(t, dir)
 	c = client(url)
 	checkFailedOver(t, c, "app-cache-002", primary, reader)
-	if v, err := run(primary, pool, firstTok, "GET", "after"); err != nil || v != "written" {
+	if v, err := localcloudtest.Redis(addr(primary), pool, firstTok, "GET", "after"); err != nil || v != "written" {
 		t.Errorf("GET on the primary endpoint after the restart: %q, %v", v, err)
 	}
 
@@ -549,34 +468,21 @@ func TestRedisFailover(t *testing.T) {
 	}
 	checkFailedOver(t, c, "app-cache-001", primary, reader)
 	checkKept(t, primary, pool)
-	if v, err := run(primary, pool, firstTok, "GET", "after"); err != nil || v != "written" {
+	if v, err := localcloudtest.Redis(addr(primary), pool, firstTok, "GET", "after"); err != nil || v != "written" {
 		t.Errorf("GET after the second failover: %q, %v", v, err)
 	}
-	if _, err := run(primary, pool, firstTok, "SET", "again", "written"); err != nil {
+	if _, err := localcloudtest.Redis(addr(primary), pool, firstTok, "SET", "again", "written"); err != nil {
 		t.Errorf("SET on the primary endpoint after the second failover: %v", err)
 	}
-}
-
-// session runs f on one connection, AUTHed with token.
-func session(e *types.Endpoint, pool *x509.CertPool, token string, f func(*resp) error) error {
-	c, err := dial(e, pool)
-	if err != nil {
-		return err
-	}
-	defer c.c.Close()
-	if _, err := c.do("AUTH", token); err != nil {
-		return err
-	}
-	return f(c)
 }
 
 // checkKept checks that the keys TestRedisFailover wrote before its first
 // failover are all there.
 func checkKept(t *testing.T, e *types.Endpoint, pool *x509.CertPool) {
 	t.Helper()
-	err := session(e, pool, firstTok, func(r *resp) error {
+	err := localcloudtest.WithRedis(addr(e), pool, firstTok, func(r *localcloudtest.RedisConn) error {
 		for i := range 100 {
-			if v, err := r.do("GET", fmt.Sprintf("before-%d", i)); err != nil || v != "kept" {
+			if v, err := r.Do("GET", fmt.Sprintf("before-%d", i)); err != nil || v != "kept" {
 				return fmt.Errorf("GET before-%d: %q, %v", i, v, err)
 			}
 		}

@@ -74,20 +74,32 @@ func (r *RedisConn) Do(args ...string) (string, error) {
 	return "", fmt.Errorf("unexpected reply %q", line)
 }
 
-// Redis runs cmd on a fresh connection to addr, after AUTH with password
-// unless it is empty.
-func Redis(addr string, pool *x509.CertPool, password string, cmd ...string) (string, error) {
+// WithRedis runs f on a fresh connection to addr, after AUTH with
+// password unless it is empty.
+func WithRedis(addr string, pool *x509.CertPool, password string, f func(*RedisConn) error) error {
 	c, err := DialRedis(addr, pool)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer c.Close()
 	if password != "" {
 		if _, err := c.Do("AUTH", password); err != nil {
-			return "", err
+			return err
 		}
 	}
-	return c.Do(cmd...)
+	return f(c)
+}
+
+// Redis runs cmd on a fresh connection to addr, after AUTH with password
+// unless it is empty.
+func Redis(addr string, pool *x509.CertPool, password string, cmd ...string) (string, error) {
+	var reply string
+	err := WithRedis(addr, pool, password, func(c *RedisConn) error {
+		var err error
+		reply, err = c.Do(cmd...)
+		return err
+	})
+	return reply, err
 }
 
 // Eventually retries f until it succeeds, for what replication or a
