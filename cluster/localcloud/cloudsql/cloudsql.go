@@ -175,14 +175,7 @@ func (s *Service) Close() {
 
 // Wait blocks until no operation is running on instance name or ctx ends.
 func (s *Service) Wait(ctx context.Context, name string) error {
-	for s.machine.Busy(key(name)) {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return nil
+	return s.machine.Wait(ctx, key(name))
 }
 
 // key is an instance's key in the lifecycle machine and the supervisor.

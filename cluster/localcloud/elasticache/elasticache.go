@@ -143,14 +143,7 @@ func (s *Service) Close() {
 // Wait blocks until no transition is running for group id or ctx ends;
 // tests and tools use it instead of sleeping.
 func (s *Service) Wait(ctx context.Context, id string) error {
-	for s.machine.Busy(key(strings.ToLower(id))) {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return nil
+	return s.machine.Wait(ctx, key(strings.ToLower(id)))
 }
 
 // SnapshotFile returns where snapshot name's RDB file is (or will be).

@@ -76,6 +76,19 @@ func (m *Machine) Busy(key string) bool {
 	return ok
 }
 
+// Wait blocks until no transition is running for key or ctx ends; tests
+// and tools use it instead of sleeping.
+func (m *Machine) Wait(ctx context.Context, key string) error {
+	for m.Busy(key) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
 // Set records a state without running anything, e.g. when restoring saved
 // resources. It cancels a running transition for key.
 func (m *Machine) Set(key, state string) {

@@ -126,3 +126,25 @@ func TestCloseKeepsState(t *testing.T) {
 		t.Errorf("after Close: want creating (resumed after a restart), got %s", st)
 	}
 }
+
+func TestWait(t *testing.T) {
+	release := make(chan struct{})
+	m := New(nil)
+	m.Start("db", Transition{Steps: []Step{{State: "creating", Do: func(context.Context) error { <-release; return nil }}}, Final: "available"})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := m.Wait(ctx, "db"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Wait while the transition runs: want %v, got %v", context.DeadlineExceeded, err)
+	}
+	close(release)
+	if err := m.Wait(context.Background(), "db"); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	if got, _ := m.State("db"); got != "available" {
+		t.Errorf("state after Wait: want available, got %s", got)
+	}
+	if err := m.Wait(context.Background(), "unknown"); err != nil {
+		t.Errorf("Wait for a key without a transition: %v", err)
+	}
+}

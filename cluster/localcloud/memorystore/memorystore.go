@@ -194,14 +194,7 @@ func (s *Service) Close() {
 
 // Wait blocks until no operation runs on instance id or ctx ends.
 func (s *Service) Wait(ctx context.Context, id string) error {
-	for s.machine.Busy(key(id)) {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return nil
+	return s.machine.Wait(ctx, key(id))
 }
 
 func key(id string) string { return "memorystore/" + id }

@@ -129,14 +129,7 @@ func (s *Service) Close() {
 // Wait blocks until no transition is running for id or ctx ends; tests and
 // tools use it instead of sleeping.
 func (s *Service) Wait(ctx context.Context, id string) error {
-	for s.machine.Busy(key(id)) {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return nil
+	return s.machine.Wait(ctx, key(id))
 }
 
 func (s *Service) arn(kind, id string) string {
