@@ -276,14 +276,20 @@ func externalName(u *unstructured.Unstructured) string {
 
 // byKind indexes composed resources by kind, and by kind and composition
 // resource name ("SecurityGroup.ec2.aws.appinfra.io/database-firewall"),
-// for kinds a composite has several of.
+// for kinds a composite has several of. A by-cloud Composition names its
+// resources <name>-<cloud> (database-firewall-aws): they are indexed by
+// <name> too.
 func byKind(t *testing.T, mrs []*unstructured.Unstructured) map[string]*unstructured.Unstructured {
 	t.Helper()
 	out := map[string]*unstructured.Unstructured{}
 	for _, mr := range mrs {
 		k := mr.GroupVersionKind().GroupKind().String()
 		out[k] = mr
-		out[k+"/"+mr.GetAnnotations()["crossplane.io/composition-resource-name"]] = mr
+		name := mr.GetAnnotations()["crossplane.io/composition-resource-name"]
+		out[k+"/"+name] = mr
+		if cloud := mr.GetLabels()["platform.appinfra.io/cloud"]; cloud != "" {
+			out[k+"/"+strings.TrimSuffix(name, "-"+cloud)] = mr
+		}
 	}
 	return out
 }

@@ -126,7 +126,8 @@ func TestAppEnvironmentClaim(t *testing.T) {
 				return err
 			}
 			status, msg := condition(o, "ResourcesReady")
-			if status != "False" || !strings.Contains(msg, "database (DBInstance ") || !strings.Contains(msg, "Synced=False") || !strings.Contains(msg, "InvalidParameterCombination") {
+			// The default Composition (by cloud) names it database-aws.
+			if status != "False" || !strings.Contains(msg, "database-aws (DBInstance ") || !strings.Contains(msg, "Synced=False") || !strings.Contains(msg, "InvalidParameterCombination") {
 				return fmt.Errorf("%s ResourcesReady is %s: %q", o.GetKind(), status, msg)
 			}
 		}
