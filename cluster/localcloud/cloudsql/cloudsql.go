@@ -35,6 +35,7 @@ import (
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/gate"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/gcpapi"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/lifecycle"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // Scopes are the OAuth scopes Cloud SQL accepts.
@@ -83,7 +84,7 @@ type Service struct {
 	instances  map[string]*instance
 	operations map[string]*operation
 
-	saveMu sync.Mutex
+	store *statefile.Store
 }
 
 // New loads the saved state and brings the instances back: engines of
@@ -101,6 +102,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("cannot read the local cloud's CA: %w", err)
 	}
 	s := &Service{cfg: cfg, gates: gate.NewSet(cfg.OpenGate), caCert: caCert, instances: map[string]*instance{}, operations: map[string]*operation{}}
+	s.store = statefile.New(cfg.DataDir, "Cloud SQL", &s.mu)
 	s.machine = lifecycle.New(s.changed)
 	if err := s.load(); err != nil {
 		return nil, err

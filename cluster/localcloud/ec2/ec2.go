@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // Namespace is the XML namespace of EC2 API version 2016-11-15.
@@ -53,7 +54,7 @@ type Service struct {
 	// owners; the services that hold them save them (see addresses.go).
 	addresses map[netip.Addr]string
 
-	saveMu sync.Mutex
+	store *statefile.Store
 }
 
 // New loads the saved security groups from cfg.DataDir; the network is
@@ -63,6 +64,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Logf = log.Printf
 	}
 	s := &Service{cfg: cfg, network: Layout(cfg.Region), groups: map[string]*group{}, addresses: map[netip.Addr]string{}}
+	s.store = statefile.New(cfg.DataDir, "EC2", &s.mu)
 	if err := s.load(); err != nil {
 		return nil, err
 	}

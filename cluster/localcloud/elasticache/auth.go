@@ -3,12 +3,11 @@ package elasticache
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // Values of AuthTokenUpdateStrategy.
@@ -31,26 +30,12 @@ func (s *Service) authPath(id string) string { return filepath.Join(s.groupDir(i
 
 func (s *Service) loadAuth(id string) (authState, error) {
 	var a authState
-	b, err := os.ReadFile(s.authPath(id))
-	if err != nil {
-		return a, err
-	}
-	return a, json.Unmarshal(b, &a)
+	err := statefile.ReadJSON(s.authPath(id), &a)
+	return a, err
 }
 
 func (s *Service) saveAuth(id string, a authState) error {
-	if err := os.MkdirAll(s.groupDir(id), 0o755); err != nil {
-		return err
-	}
-	b, err := json.Marshal(a)
-	if err != nil {
-		return err
-	}
-	tmp := s.authPath(id) + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, s.authPath(id))
+	return statefile.WriteJSON(s.authPath(id), a)
 }
 
 // newAuth is a new group's auth: a fresh admin secret, and the token's

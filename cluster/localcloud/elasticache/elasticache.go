@@ -34,6 +34,7 @@ import (
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/gate"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/lifecycle"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // Namespace is the XML namespace of ElastiCache API version 2015-02-02.
@@ -84,7 +85,7 @@ type Service struct {
 	snapshots    map[string]*snapshot
 	subnetGroups map[string]*subnetGroup
 
-	saveMu sync.Mutex
+	store *statefile.Store
 }
 
 // New loads the saved state from cfg.DataDir and brings its groups back:
@@ -98,6 +99,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("ElastiCache needs the local cloud's CA for transit encryption")
 	}
 	s := &Service{cfg: cfg, gates: gate.NewSet(cfg.OpenGate), groups: map[string]*group{}, snapshots: map[string]*snapshot{}, subnetGroups: map[string]*subnetGroup{}}
+	s.store = statefile.New(cfg.DataDir, "ElastiCache", &s.mu)
 	s.machine = lifecycle.New(func(string, string) { s.save() })
 	if err := s.load(); err != nil {
 		return nil, err

@@ -3,11 +3,10 @@ package memorystore
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
-	"os"
 	"path/filepath"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // authState is an instance's auth file, <instance dir>/auth.json, mode
@@ -23,26 +22,12 @@ func (s *Service) authPath(id string) string { return filepath.Join(s.instanceDi
 
 func (s *Service) loadAuth(id string) (authState, error) {
 	var a authState
-	b, err := os.ReadFile(s.authPath(id))
-	if err != nil {
-		return a, err
-	}
-	return a, json.Unmarshal(b, &a)
+	err := statefile.ReadJSON(s.authPath(id), &a)
+	return a, err
 }
 
 func (s *Service) saveAuth(id string, a authState) error {
-	if err := os.MkdirAll(s.instanceDir(id), 0o755); err != nil {
-		return err
-	}
-	b, err := json.Marshal(a)
-	if err != nil {
-		return err
-	}
-	tmp := s.authPath(id) + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, s.authPath(id))
+	return statefile.WriteJSON(s.authPath(id), a)
 }
 
 // redisAuth is what the nodes enforce: the AUTH string when auth is on,

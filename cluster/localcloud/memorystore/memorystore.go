@@ -36,6 +36,7 @@ import (
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/gate"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/gcpapi"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/lifecycle"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // Engines runs the Redis processes; *engines.Supervisor satisfies it.
@@ -78,7 +79,7 @@ type Service struct {
 	instances  map[string]*instance
 	operations map[string]*operation
 
-	saveMu sync.Mutex
+	store *statefile.Store
 }
 
 // New loads the saved state and brings the instances back.
@@ -94,6 +95,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("cannot read the local cloud's CA: %w", err)
 	}
 	s := &Service{cfg: cfg, gates: gate.NewSet(cfg.OpenGate), caCert: ca, instances: map[string]*instance{}, operations: map[string]*operation{}}
+	s.store = statefile.New(cfg.DataDir, "Memorystore", &s.mu)
 	s.machine = lifecycle.New(s.changed)
 	if err := s.load(); err != nil {
 		return nil, err

@@ -2,13 +2,8 @@ package memorystore
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
 	"net/http"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
@@ -246,22 +241,10 @@ type state struct {
 	Operations []*operation
 }
 
-func (s *Service) statePath() string { return filepath.Join(s.cfg.DataDir, "state.json") }
-
 func (s *Service) load() error {
-	if err := os.MkdirAll(s.cfg.DataDir, 0o755); err != nil {
-		return fmt.Errorf("cannot create the Memorystore data dir: %w", err)
-	}
-	b, err := os.ReadFile(s.statePath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("cannot read the saved Memorystore state: %w", err)
-	}
 	var st state
-	if err := json.Unmarshal(b, &st); err != nil {
-		return fmt.Errorf("cannot parse the saved Memorystore state %s: %w", s.statePath(), err)
+	if _, err := s.store.Load(&st); err != nil {
+		return err
 	}
 	for _, in := range st.Instances {
 		s.instances[in.ID] = in
@@ -272,34 +255,24 @@ func (s *Service) load() error {
 	return nil
 }
 
+// save writes the whole state, each instance with its current state.
 func (s *Service) save() {
-	s.saveMu.Lock()
-	defer s.saveMu.Unlock()
-	s.mu.Lock()
-	st := state{}
-	for _, in := range s.instances {
-		c := *in
-		c.State = s.state(in.ID)
-		st.Instances = append(st.Instances, &c)
-	}
-	for _, op := range s.operations {
-		c := *op
-		st.Operations = append(st.Operations, &c)
-	}
-	sort.Slice(st.Instances, func(i, j int) bool { return st.Instances[i].ID < st.Instances[j].ID })
-	sort.Slice(st.Operations, func(i, j int) bool { return st.Operations[i].Name < st.Operations[j].Name })
-	b, err := json.MarshalIndent(st, "", "  ")
-	s.mu.Unlock()
+	err := s.store.Save(func() any {
+		st := state{}
+		for _, in := range s.instances {
+			c := *in
+			c.State = s.state(in.ID)
+			st.Instances = append(st.Instances, &c)
+		}
+		for _, op := range s.operations {
+			c := *op
+			st.Operations = append(st.Operations, &c)
+		}
+		sort.Slice(st.Instances, func(i, j int) bool { return st.Instances[i].ID < st.Instances[j].ID })
+		sort.Slice(st.Operations, func(i, j int) bool { return st.Operations[i].Name < st.Operations[j].Name })
+		return st
+	})
 	if err != nil {
-		s.cfg.Logf("memorystore: cannot encode the state: %v", err)
-		return
-	}
-	tmp := s.statePath() + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		s.cfg.Logf("memorystore: cannot save the state: %v", err)
-		return
-	}
-	if err := os.Rename(tmp, s.statePath()); err != nil {
-		s.cfg.Logf("memorystore: cannot save the state: %v", err)
+		s.cfg.Logf("memorystore: %v", err)
 	}
 }

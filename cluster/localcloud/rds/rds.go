@@ -21,6 +21,7 @@ import (
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/engines"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/gate"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/lifecycle"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // Namespace is the XML namespace of RDS API version 2014-10-31.
@@ -75,7 +76,7 @@ type Service struct {
 	snapshots    map[string]*snapshot
 	subnetGroups map[string]*subnetGroup
 
-	saveMu sync.Mutex
+	store *statefile.Store
 }
 
 // New loads the saved state from cfg.DataDir and brings its instances back:
@@ -86,6 +87,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		cfg.Logf = log.Printf
 	}
 	s := &Service{cfg: cfg, gates: gate.NewSet(cfg.OpenGate), instances: map[string]*instance{}, snapshots: map[string]*snapshot{}, subnetGroups: map[string]*subnetGroup{}}
+	s.store = statefile.New(cfg.DataDir, "RDS", &s.mu)
 	s.machine = lifecycle.New(func(string, string) { s.save() })
 	if err := s.load(); err != nil {
 		return nil, err
