@@ -18,6 +18,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // ValkeyVersion is the version the valkey engine reports when no
@@ -355,7 +357,7 @@ func copyTLS(rt *Runtime, dir string, t RedisTLS) error {
 			return err
 		}
 		dst := filepath.Join(tlsDir, name)
-		if err := writeAtomic(dst, b, 0o600); err != nil {
+		if err := statefile.Write(dst, b, 0o600); err != nil {
 			return err
 		}
 		if err := rt.Own(dst); err != nil {
@@ -372,11 +374,11 @@ func writeRedisFiles(rt *Runtime, dir string, st redisSettings) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, redisSettingsFile), b, 0o600); err != nil {
+	if err := statefile.Write(filepath.Join(dir, redisSettingsFile), b, 0o600); err != nil {
 		return err
 	}
 	conf := filepath.Join(dir, redisConfFile)
-	if err := writeAtomic(conf, []byte(redisConf(dir, st)), 0o600); err != nil {
+	if err := statefile.Write(conf, []byte(redisConf(dir, st)), 0o600); err != nil {
 		return err
 	}
 	return rt.Own(conf)

@@ -18,6 +18,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // The CA's files in the local cloud's data dir. ca.crt is public: clients
@@ -134,7 +136,7 @@ func (ca *CA) create(dir, keyFile string) error {
 	if err := writeKey(keyFile, key); err != nil {
 		return err
 	}
-	return writeAtomic(ca.CertFile, ca.pem, 0o644)
+	return statefile.Write(ca.CertFile, ca.pem, 0o644)
 }
 
 // PEM returns the CA certificate, PEM-encoded.
@@ -183,7 +185,7 @@ func (ca *CA) IssueServer(certFile, keyFile string, ips ...netip.Addr) error {
 	if err := writeKey(keyFile, key); err != nil {
 		return err
 	}
-	return writeAtomic(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	return statefile.Write(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
 }
 
 func (ca *CA) validServer(certFile, keyFile string, ips []netip.Addr) bool {
@@ -247,19 +249,7 @@ func writeKey(path string, key *ecdsa.PrivateKey) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
-}
-
-// writeAtomic replaces path with b, so a reader never sees half a file.
-func writeAtomic(path string, b []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, mode); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, mode); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return statefile.Write(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
 }
 
 func serialNumber() (*big.Int, error) {

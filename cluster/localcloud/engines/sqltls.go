@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // Files of a SQL engine's TLS set-up, in the instance's directory. Redis
@@ -34,7 +36,7 @@ func installTLS(rt *Runtime, dir string, t *ServerTLS) error {
 			return fmt.Errorf("cannot read the instance's TLS files: %w", err)
 		}
 		dst := filepath.Join(tlsDir, name)
-		if err := writeAtomic(dst, b, 0o600); err != nil {
+		if err := statefile.Write(dst, b, 0o600); err != nil {
 			return err
 		}
 		if err := rt.Own(dst); err != nil {

@@ -11,8 +11,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // ServiceAccountKey is a service account's JSON key file, as Google issues
@@ -113,7 +114,7 @@ func EnsureServiceAccountKey(path, email, project, tokenURI string) (*rsa.Public
 		if err != nil {
 			return nil, err
 		}
-		return pub, writeKeyFile(path, key)
+		return pub, statefile.Write(path, key, 0o600) // it holds a private key
 	}
 	if err != nil {
 		return nil, err
@@ -137,17 +138,5 @@ func EnsureServiceAccountKey(path, email, project, tokenURI string) (*rsa.Public
 	if err != nil {
 		return nil, err
 	}
-	return pub, writeKeyFile(path, out)
-}
-
-// writeKeyFile writes a key file, mode 0600: it holds a private key.
-func writeKeyFile(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return pub, statefile.Write(path, out, 0o600)
 }
