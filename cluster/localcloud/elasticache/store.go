@@ -2,8 +2,8 @@ package elasticache
 
 import (
 	"fmt"
-	"slices"
-	"strings"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // state is what survives a restart, as JSON in DataDir/state.json. It
@@ -39,25 +39,14 @@ func (s *Service) load() error {
 // save writes the whole state, each group with its current status.
 func (s *Service) save() {
 	err := s.store.Save(func() any {
-		st := state{}
-		for _, g := range s.groups {
-			c := *g
-			c.Status = s.status(g.ID)
-			c.Members = cloneMembers(g.Members)
-			st.Groups = append(st.Groups, &c)
+		return state{
+			Groups: statefile.Records(s.groups, func(g *group) {
+				g.Status = s.status(g.ID)
+				g.Members = cloneMembers(g.Members)
+			}),
+			Snapshots:    statefile.Records(s.snapshots, nil),
+			SubnetGroups: statefile.Records(s.subnetGroups, nil),
 		}
-		for _, sn := range s.snapshots {
-			c := *sn
-			st.Snapshots = append(st.Snapshots, &c)
-		}
-		for _, sg := range s.subnetGroups {
-			c := *sg
-			st.SubnetGroups = append(st.SubnetGroups, &c)
-		}
-		slices.SortFunc(st.Groups, func(a, b *group) int { return strings.Compare(a.ID, b.ID) })
-		slices.SortFunc(st.Snapshots, func(a, b *snapshot) int { return strings.Compare(a.Name, b.Name) })
-		slices.SortFunc(st.SubnetGroups, func(a, b *subnetGroup) int { return strings.Compare(a.Name, b.Name) })
-		return st
 	})
 	if err != nil {
 		s.cfg.Logf("elasticache: %v", err)

@@ -10,6 +10,7 @@ import (
 	redis "google.golang.org/api/redis/v1"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/gcpapi"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
 // Instance states, as Memorystore spells them.
@@ -258,19 +259,10 @@ func (s *Service) load() error {
 // save writes the whole state, each instance with its current state.
 func (s *Service) save() {
 	err := s.store.Save(func() any {
-		st := state{}
-		for _, in := range s.instances {
-			c := *in
-			c.State = s.state(in.ID)
-			st.Instances = append(st.Instances, &c)
+		return state{
+			Instances:  statefile.Records(s.instances, func(in *instance) { in.State = s.state(in.ID) }),
+			Operations: statefile.Records(s.operations, nil),
 		}
-		for _, op := range s.operations {
-			c := *op
-			st.Operations = append(st.Operations, &c)
-		}
-		sort.Slice(st.Instances, func(i, j int) bool { return st.Instances[i].ID < st.Instances[j].ID })
-		sort.Slice(st.Operations, func(i, j int) bool { return st.Operations[i].Name < st.Operations[j].Name })
-		return st
 	})
 	if err != nil {
 		s.cfg.Logf("memorystore: %v", err)

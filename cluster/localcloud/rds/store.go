@@ -1,6 +1,6 @@
 package rds
 
-import "sort"
+import "github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 
 // state is what survives a restart, as JSON in DataDir/state.json.
 type state struct {
@@ -30,24 +30,11 @@ func (s *Service) load() error {
 // save writes the whole state, each instance with its current status.
 func (s *Service) save() {
 	err := s.store.Save(func() any {
-		st := state{}
-		for _, in := range s.instances {
-			c := *in
-			c.Status = s.status(in.ID)
-			st.Instances = append(st.Instances, &c)
+		return state{
+			Instances:    statefile.Records(s.instances, func(in *instance) { in.Status = s.status(in.ID) }),
+			Snapshots:    statefile.Records(s.snapshots, nil),
+			SubnetGroups: statefile.Records(s.subnetGroups, nil),
 		}
-		for _, sn := range s.snapshots {
-			c := *sn
-			st.Snapshots = append(st.Snapshots, &c)
-		}
-		for _, g := range s.subnetGroups {
-			c := *g
-			st.SubnetGroups = append(st.SubnetGroups, &c)
-		}
-		sort.Slice(st.Instances, func(i, j int) bool { return st.Instances[i].ID < st.Instances[j].ID })
-		sort.Slice(st.Snapshots, func(i, j int) bool { return st.Snapshots[i].ID < st.Snapshots[j].ID })
-		sort.Slice(st.SubnetGroups, func(i, j int) bool { return st.SubnetGroups[i].Name < st.SubnetGroups[j].Name })
-		return st
 	})
 	if err != nil {
 		s.cfg.Logf("rds: %v", err)

@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 )
 
@@ -108,4 +110,20 @@ func (s *Store) Save(snapshot func() any) error {
 		return fmt.Errorf("cannot save the state: %w", err)
 	}
 	return nil
+}
+
+// Records is a snapshot of a service's records for Save: a copy of each,
+// changed by fix when it is set (to record what the service keeps
+// elsewhere, such as its state), in the order of their keys, so that the
+// file changes only with them.
+func Records[T any](m map[string]*T, fix func(*T)) []*T {
+	var out []*T
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		c := *m[k]
+		if fix != nil {
+			fix(&c)
+		}
+		out = append(out, &c)
+	}
+	return out
 }

@@ -140,3 +140,18 @@ func TestWrite(t *testing.T) {
 		t.Errorf("ReadJSON of a missing file: want fs.ErrNotExist, got %v", err)
 	}
 }
+
+func TestRecords(t *testing.T) {
+	live := map[string]*record{"b": {Name: "b"}, "a": {Name: "a", Count: 1}}
+	got := Records(live, func(r *record) { r.Count++ })
+	want := []*record{{Name: "a", Count: 2}, {Name: "b", Count: 1}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Records: -want +got:\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]*record{"b": {Name: "b"}, "a": {Name: "a", Count: 1}}, live); diff != "" {
+		t.Errorf("the live records changed: -want +got:\n%s", diff)
+	}
+	if got := Records[record](nil, nil); got != nil {
+		t.Errorf("Records of none: want nil (saved as null, as before), got %v", got)
+	}
+}
