@@ -26,11 +26,11 @@ retry() { # times command...: run command every 2 s until it succeeds
 
 # The claim make dev applies: CLOUD=gcp (make dev CLOUD=gcp) takes the
 # same application to Google Cloud (Cloud SQL, Memorystore, GCS).
-cloud=${CLOUD:-aws}
-case $cloud in
+claim_cloud=${CLOUD:-aws}
+case $claim_cloud in
 aws) claim=shop example=examples/platform/appenvironment.yaml ;;
 gcp) claim=shop-gcp example=examples/platform/appenvironment-gcp.yaml ;;
-*) echo "CLOUD must be aws or gcp, not $cloud" >&2; exit 2 ;;
+*) echo "CLOUD must be aws or gcp, not $claim_cloud" >&2; exit 2 ;;
 esac
 secret=$claim-env
 
@@ -122,7 +122,7 @@ diagnose() {
   echo
   kubectl get managed -n default -o go-template='{{range .items}}{{$r := printf "%s/%s" .kind .metadata.name}}{{range .status.conditions}}{{if ne .status "True"}}{{printf "  %s %s=%s: %s\n" $r .type .status .message}}{{end}}{{end}}{{end}}' || true
   local cloud
-  cloud=$(grep -E '(rds|elasticache): .*(failed|cannot)' "$state/processes.log" | tail -n 5 || true)
+  local cloud; cloud=$(grep -E '(rds|elasticache): .*(failed|cannot)' "$state/processes.log" | tail -n 5 || true)
   if [[ -n $cloud ]]; then
     echo "  the local cloud says:"
     echo "$cloud" | sed 's/^/    /'
@@ -220,7 +220,7 @@ up() {
   say "describing the dev environment's network (examples/platform/environmentconfig-dev.yaml): the local cloud's VPC, its private subnets, and the host as where applications run"
   kubectl apply -f examples/platform/environmentconfig-dev.yaml
 
-  say "applying $example: a bucket, a PostgreSQL database and a Redis cache with one Secret, $secret (on $cloud; about a minute)"
+  say "applying $example: a bucket, a PostgreSQL database and a Redis cache with one Secret, $secret (on $claim_cloud; about a minute)"
   kubectl apply -f "$example"
   # From here on the stack stays up whatever happens, for you to look at.
   trap - INT TERM EXIT
@@ -251,7 +251,7 @@ up() {
     echo "  (redis-cli is not installed; REDIS_URL is in Secret default/$secret)"
   fi
   local bucket; bucket=$(env_key BUCKET_NAME)
-  if [[ $cloud == gcp ]]; then
+  if [[ $claim_cloud == gcp ]]; then
     local gcs; gcs=$(env_key GCS_ENDPOINT); gcs=${gcs%/storage/v1/}
     echo "hello from make dev" | curl -fsS -X POST --data-binary @- "$gcs/upload/storage/v1/b/$bucket/o?uploadType=media&name=hello.txt" >/dev/null
     echo "  gs://$bucket/hello.txt: $(curl -fsS "$gcs/storage/v1/b/$bucket/o/hello.txt?alt=media")"
@@ -274,7 +274,7 @@ The local stack is up. Try:
   kubectl get secret -n default $secret -o go-template='{{index .data "REDIS_CA_CERT" | base64decode}}' > /tmp/redis-ca.crt
   psql "\$DATABASE_URL"
   REDISCLI_AUTH=\$REDIS_PASSWORD redis-cli --tls --cacert /tmp/redis-ca.crt --user default -h \$REDIS_HOST -p \$REDIS_PORT PING
-  $(if [[ $cloud == gcp ]]; then echo 'curl "${GCS_ENDPOINT%/storage/v1/}/storage/v1/b/$BUCKET_NAME/o/hello.txt?alt=media"'; else echo 'curl $AWS_ENDPOINT_URL_S3/$BUCKET_NAME/hello.txt'; fi)
+  $(if [[ $claim_cloud == gcp ]]; then echo 'curl "${GCS_ENDPOINT%/storage/v1/}/storage/v1/b/$BUCKET_NAME/o/hello.txt?alt=media"'; else echo 'curl $AWS_ENDPOINT_URL_S3/$BUCKET_NAME/hello.txt'; fi)
   kubectl apply -f examples/platform/objectstore-gcp.yaml   # more claims in examples/platform
 Stop it with: make dev-down
 MSG
