@@ -122,7 +122,7 @@ diagnose() {
   echo
   kubectl get managed -n default -o go-template='{{range .items}}{{$r := printf "%s/%s" .kind .metadata.name}}{{range .status.conditions}}{{if ne .status "True"}}{{printf "  %s %s=%s: %s\n" $r .type .status .message}}{{end}}{{end}}{{end}}' || true
   local cloud
-  local cloud; cloud=$(grep -E '(rds|elasticache): .*(failed|cannot)' "$state/processes.log" | tail -n 5 || true)
+  cloud=$(grep -E '(rds|elasticache): .*(failed|cannot)' "$state/processes.log" | tail -n 5 || true)
   if [[ -n $cloud ]]; then
     echo "  the local cloud says:"
     echo "$cloud" | sed 's/^/    /'
