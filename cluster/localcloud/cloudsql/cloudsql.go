@@ -82,7 +82,7 @@ type Service struct {
 
 	mu         sync.Mutex
 	instances  map[string]*instance
-	operations map[string]*operation
+	operations *gcpapi.Operations[*operation]
 
 	store *statefile.Store
 }
@@ -101,7 +101,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the local cloud's CA: %w", err)
 	}
-	s := &Service{cfg: cfg, gates: gate.NewSet(cfg.OpenGate), caCert: caCert, instances: map[string]*instance{}, operations: map[string]*operation{}}
+	s := &Service{cfg: cfg, gates: gate.NewSet(cfg.OpenGate), caCert: caCert, instances: map[string]*instance{}, operations: gcpapi.NewOperations[*operation]()}
 	s.store = statefile.New(cfg.DataDir, "Cloud SQL", &s.mu)
 	s.machine = lifecycle.New(s.changed)
 	if err := s.load(); err != nil {

@@ -39,9 +39,7 @@ func (s *Service) Event(_ context.Context, name, event string) error {
 	}
 	switch event {
 	case "maintenance":
-		now := time.Now().UTC()
-		op := &operation{Name: gcpapi.UUID(), Type: "MAINTENANCE", Target: name, User: maintenanceUser, Status: opRunning, Insert: now, Start: now}
-		s.operations[op.Name] = op
+		op := s.newOperation(maintenanceUser, "MAINTENANCE", name)
 		in.Operation = op.Name
 		s.machine.Start(key(name), s.restartTransition(name, stateMaintenance, func(in *instance) {
 			in.InstalledVersion = nextMinor(in.InstalledVersion)

@@ -82,7 +82,7 @@ func (s *Service) insertInstance(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	s.instances[in.Name] = in
-	op := s.newOperation(r, "CREATE", in.Name)
+	op := s.newOperation(gcpapi.Caller(r.Context()), "CREATE", in.Name)
 	in.Operation = op.Name
 	s.machine.Start(key(in.Name), s.createTransition(in.Name, true))
 	out := s.operationJSON(op)
@@ -234,7 +234,7 @@ func (s *Service) changeSettings(r *http.Request, replace bool) (int, any, error
 	}
 	next.SettingsVersion = in.Settings.SettingsVersion + 1
 	in.Pending = next
-	op := s.newOperation(r, "UPDATE", name)
+	op := s.newOperation(gcpapi.Caller(r.Context()), "UPDATE", name)
 	in.Operation = op.Name
 	s.machine.Start(key(name), s.updateTransition(name))
 	go s.save()
@@ -275,7 +275,7 @@ func (s *Service) deleteInstance(r *http.Request) (int, any, error) {
 	if in.Settings.DeletionProtectionEnabled {
 		return 0, nil, invalid("The instance is protected. Please disable the deletion protection and try again. To disable deletion protection, update the instance settings with deletionProtectionEnabled set to false.")
 	}
-	op := s.newOperation(r, "DELETE", name)
+	op := s.newOperation(gcpapi.Caller(r.Context()), "DELETE", name)
 	in.Operation = op.Name
 	s.machine.Start(key(name), s.deleteTransition(name))
 	go s.save()
@@ -297,7 +297,7 @@ func (s *Service) restartInstance(r *http.Request) (int, any, error) {
 	if s.state(name) != stateRunnable || in.Settings.ActivationPolicy == "NEVER" {
 		return 0, nil, errNotRunning()
 	}
-	op := s.newOperation(r, "RESTART", name)
+	op := s.newOperation(gcpapi.Caller(r.Context()), "RESTART", name)
 	in.Operation = op.Name
 	s.machine.Start(key(name), s.restartTransition(name, stateRunnable, nil))
 	go s.save()

@@ -4,9 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"net/http"
 	"net/netip"
-	"sort"
 	"strings"
 	"time"
 
@@ -69,6 +67,11 @@ type operation struct {
 	Insert, Start, End       time.Time
 	Error                    *sqladmin.OperationError `json:",omitempty"`
 }
+
+func (op *operation) OperationName() string   { return op.Name }
+func (op *operation) OperationTarget() string { return op.Target }
+func (op *operation) Inserted() time.Time     { return op.Insert }
+func (op *operation) Finished() bool          { return op.Status == opDone }
 
 // engine is the local cloud engine behind a database version.
 func engine(version string) string {
@@ -162,12 +165,12 @@ func (s *Service) operationJSON(op *operation) *sqladmin.Operation {
 	return out
 }
 
-// newOperation records an operation on target; s.mu is held.
-func (s *Service) newOperation(r *http.Request, kind, target string) *operation {
+// newOperation records an operation of kind by user on target; s.mu is
+// held.
+func (s *Service) newOperation(user, kind, target string) *operation {
 	now := time.Now().UTC()
-	op := &operation{Name: gcpapi.UUID(), Type: kind, Target: target, User: gcpapi.Caller(r.Context()), Status: opRunning, Insert: now, Start: now}
-	s.operations[op.Name] = op
-	s.pruneOperations(target)
+	op := &operation{Name: gcpapi.UUID(), Type: kind, Target: target, User: user, Status: opRunning, Insert: now, Start: now}
+	s.operations.Add(op)
 	return op
 }
 
@@ -176,29 +179,6 @@ func finish(op *operation, code string, err error) {
 	op.Status, op.End = opDone, time.Now().UTC()
 	if err != nil {
 		op.Error = &sqladmin.OperationError{Code: code, Message: err.Error()}
-	}
-}
-
-// maxOperations is how many operations the local cloud keeps per instance;
-// Cloud SQL keeps a long history, but nothing here reads far back.
-const maxOperations = 50
-
-// pruneOperations drops an instance's oldest finished operations; s.mu is held.
-func (s *Service) pruneOperations(target string) {
-	var ops []*operation
-	for _, op := range s.operations {
-		if op.Target == target {
-			ops = append(ops, op)
-		}
-	}
-	if len(ops) <= maxOperations {
-		return
-	}
-	sort.Slice(ops, func(i, j int) bool { return ops[i].Insert.After(ops[j].Insert) })
-	for _, op := range ops[maxOperations:] {
-		if op.Status == opDone {
-			delete(s.operations, op.Name)
-		}
 	}
 }
 
@@ -217,7 +197,7 @@ func (s *Service) load() error {
 		s.instances[in.Name] = in
 	}
 	for _, op := range st.Operations {
-		s.operations[op.Name] = op
+		s.operations.Add(op)
 	}
 	return nil
 }
@@ -227,7 +207,7 @@ func (s *Service) save() {
 	err := s.store.Save(func() any {
 		return state{
 			Instances:  statefile.Records(s.instances, func(in *instance) { in.State = s.state(in.Name) }),
-			Operations: statefile.Records(s.operations, nil),
+			Operations: statefile.Records(s.operations.ByName(), nil),
 		}
 	})
 	if err != nil {

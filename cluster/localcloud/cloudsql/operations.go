@@ -2,7 +2,6 @@ package cloudsql
 
 import (
 	"net/http"
-	"sort"
 
 	sqladmin "google.golang.org/api/sqladmin/v1"
 
@@ -12,7 +11,7 @@ import (
 func (s *Service) getOperation(r *http.Request) (int, any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	op, ok := s.operations[r.PathValue("operation")]
+	op, ok := s.operations.Get(r.PathValue("operation"))
 	if !ok {
 		return 0, nil, gcpapi.Errorf(http.StatusNotFound, "operationDoesNotExist", "The Cloud SQL operation does not exist.")
 	}
@@ -27,16 +26,10 @@ func (s *Service) listOperations(r *http.Request) (int, any, error) {
 	if name == "" {
 		return 0, nil, gcpapi.Errorf(http.StatusBadRequest, "required", "Required parameter: instance.")
 	}
-	var ops []*operation
-	for _, op := range s.operations {
-		if op.Target == name {
-			ops = append(ops, op)
-		}
-	}
+	ops := s.operations.Of(name)
 	if _, ok := s.instances[name]; !ok && len(ops) == 0 {
 		return 0, nil, errNotFound()
 	}
-	sort.Slice(ops, func(i, j int) bool { return ops[i].Insert.After(ops[j].Insert) })
 	out := &sqladmin.OperationsListResponse{Kind: "sql#operationsList", Items: []*sqladmin.Operation{}}
 	for _, op := range ops {
 		out.Items = append(out.Items, s.operationJSON(op))

@@ -27,7 +27,7 @@ func (s *Service) changed(k, _ string) {
 	if !s.machine.Busy(k) {
 		s.mu.Lock()
 		if in, ok := s.instances[name]; ok && in.Operation != "" {
-			if op := s.operations[in.Operation]; op != nil && op.Status != opDone {
+			if op, ok := s.operations.Get(in.Operation); ok && op.Status != opDone {
 				finish(op, "", nil)
 			}
 			in.Operation = ""
@@ -45,7 +45,7 @@ func (s *Service) failed(name, what string) func(error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if in, ok := s.instances[name]; ok {
-			if op := s.operations[in.Operation]; op != nil {
+			if op, ok := s.operations.Get(in.Operation); ok {
 				finish(op, "INTERNAL_ERROR", fmt.Errorf("An internal error occurred while processing the %s: %v", what, err))
 			}
 		}
@@ -155,7 +155,7 @@ func (s *Service) deleteTransition(name string) lifecycle.Transition {
 			if in, ok := s.instances[name]; ok {
 				s.cfg.Public.Release(in.PublicIP)
 				s.cfg.Private.Release(in.PrivateIP)
-				if op := s.operations[in.Operation]; op != nil {
+				if op, ok := s.operations.Get(in.Operation); ok {
 					finish(op, "", nil)
 				}
 			}
@@ -346,7 +346,7 @@ func (s *Service) restore(ctx context.Context) {
 			s.mu.Lock()
 			in := s.instances[name]
 			pending := in.Pending != nil
-			if op := s.operations[in.Operation]; op != nil && !pending {
+			if op, ok := s.operations.Get(in.Operation); ok && !pending {
 				finish(op, "", nil)
 				in.Operation = ""
 			}

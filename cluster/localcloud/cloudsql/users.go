@@ -52,7 +52,7 @@ func (s *Service) engineOp(r *http.Request, kind, name string, work func(ctx con
 		s.mu.Unlock()
 		return 0, nil, err
 	}
-	op := s.newOperation(r, kind, name)
+	op := s.newOperation(gcpapi.Caller(r.Context()), kind, name)
 	in.Operation = op.Name
 	s.mu.Unlock()
 

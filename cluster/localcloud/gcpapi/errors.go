@@ -2,7 +2,8 @@
 // Google's JSON error shape, OAuth2 access tokens issued for service
 // account keys (the JWT-bearer flow golang.org/x/oauth2/google and
 // cloud.google.com/go/auth use) and checked on every call, JSON bodies,
-// operation names and the loopback addresses resources are reached at.
+// long-running operations (their names and the history a service keeps of
+// them) and the loopback addresses resources are reached at.
 package gcpapi
 
 import (

@@ -369,7 +369,7 @@ func (s *Service) deleteInstance(r *http.Request) (int, any, error) {
 	if in.Operation != "" && s.state(id) != stateCreating {
 		return 0, nil, failedPrecondition("Conflicting operation in progress: instance %s is %s.", s.instanceName(id), s.state(id))
 	}
-	if prev := s.operations[in.Operation]; prev != nil {
+	if prev, ok := s.operations.Get(in.Operation); ok {
 		// A delete supersedes a create, as on Memorystore: the create's
 		// operation ends with an error.
 		s.finish(prev, nil, 10, "The instance was deleted while it was being created.")
@@ -427,7 +427,7 @@ func (s *Service) getOperation(r *http.Request) (int, any, error) {
 	name := s.parent() + "/operations/" + r.PathValue("operation")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	op, ok := s.operations[name]
+	op, ok := s.operations.Get(name)
 	if !ok {
 		return 0, nil, errNotFound(name)
 	}
@@ -437,13 +437,8 @@ func (s *Service) getOperation(r *http.Request) (int, any, error) {
 func (s *Service) listOperations(*http.Request) (int, any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ops := make([]*operation, 0, len(s.operations))
-	for _, op := range s.operations {
-		ops = append(ops, op)
-	}
-	sort.Slice(ops, func(i, j int) bool { return ops[i].Create.After(ops[j].Create) })
 	out := []map[string]any{}
-	for _, op := range ops {
+	for _, op := range s.operations.Of("") {
 		out = append(out, s.operationJSON(op))
 	}
 	return http.StatusOK, map[string]any{"operations": out}, nil

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/netip"
-	"sort"
 	"time"
 
 	redis "google.golang.org/api/redis/v1"
@@ -89,6 +88,11 @@ type operation struct {
 	ErrMsg   string          `json:",omitempty"`
 	Response json.RawMessage `json:",omitempty"`
 }
+
+func (op *operation) OperationName() string   { return op.Name }
+func (op *operation) OperationTarget() string { return op.Target }
+func (op *operation) Inserted() time.Time     { return op.Create }
+func (op *operation) Finished() bool          { return op.Done }
 
 func (in *instance) port() int64 {
 	if in.TransitEncryptionMode == "SERVER_AUTHENTICATION" {
@@ -180,8 +184,7 @@ func (s *Service) operationJSON(op *operation) map[string]any {
 func (s *Service) newOperation(id, verb string) *operation {
 	now := time.Now().UTC()
 	op := &operation{Name: s.parent() + "/operations/" + gcpapi.OperationID(now), Target: id, Verb: verb, Create: now}
-	s.operations[op.Name] = op
-	s.pruneOperations(id)
+	s.operations.Add(op)
 	return op
 }
 
@@ -209,26 +212,6 @@ func (s *Service) finish(op *operation, in *instance, code int, msg string) {
 // codeInternal is google.rpc.Code INTERNAL.
 const codeInternal = 13
 
-const maxOperations = 50
-
-func (s *Service) pruneOperations(id string) {
-	var ops []*operation
-	for _, op := range s.operations {
-		if op.Target == id {
-			ops = append(ops, op)
-		}
-	}
-	if len(ops) <= maxOperations {
-		return
-	}
-	sort.Slice(ops, func(i, j int) bool { return ops[i].Create.After(ops[j].Create) })
-	for _, op := range ops[maxOperations:] {
-		if op.Done {
-			delete(s.operations, op.Name)
-		}
-	}
-}
-
 func errNotFound(name string) error {
 	return gcpapi.Errorf(http.StatusNotFound, "", "Resource '%s' was not found", name).WithDetail(map[string]any{
 		"@type": "type.googleapis.com/google.rpc.ResourceInfo", "resourceName": name,
@@ -251,7 +234,7 @@ func (s *Service) load() error {
 		s.instances[in.ID] = in
 	}
 	for _, op := range st.Operations {
-		s.operations[op.Name] = op
+		s.operations.Add(op)
 	}
 	return nil
 }
@@ -261,7 +244,7 @@ func (s *Service) save() {
 	err := s.store.Save(func() any {
 		return state{
 			Instances:  statefile.Records(s.instances, func(in *instance) { in.State = s.state(in.ID) }),
-			Operations: statefile.Records(s.operations, nil),
+			Operations: statefile.Records(s.operations.ByName(), nil),
 		}
 	})
 	if err != nil {

@@ -26,7 +26,7 @@ func (s *Service) changed(k, _ string) {
 	if !s.machine.Busy(k) {
 		s.mu.Lock()
 		if in, ok := s.instances[id]; ok && in.Operation != "" {
-			if op := s.operations[in.Operation]; op != nil && !op.Done {
+			if op, ok := s.operations.Get(in.Operation); ok && !op.Done {
 				s.finish(op, in, 0, "")
 			}
 			in.Operation = ""
@@ -46,8 +46,8 @@ func (s *Service) failed(id, what string) func(error) {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		for _, op := range s.operations {
-			if op.Target == id && !op.Done {
+		for _, op := range s.operations.Of(id) {
+			if !op.Done {
 				s.finish(op, nil, codeInternal, fmt.Sprintf("The %s of the instance failed: %v", what, err))
 			}
 		}
@@ -208,7 +208,7 @@ func (s *Service) removeInstance(id string) error {
 	if in, ok := s.instances[id]; ok {
 		s.cfg.Network.Release(in.Host)
 		s.cfg.Network.Release(in.ReadHost)
-		if op := s.operations[in.Operation]; op != nil && op.Verb == "delete" {
+		if op, ok := s.operations.Get(in.Operation); ok && op.Verb == "delete" {
 			s.finish(op, nil, 0, "")
 		}
 	}
@@ -479,7 +479,7 @@ func (s *Service) restore(ctx context.Context) {
 			s.mu.Lock()
 			in := s.instances[id]
 			pending := in.Pending != nil
-			if op := s.operations[in.Operation]; op != nil && !pending {
+			if op, ok := s.operations.Get(in.Operation); ok && !pending {
 				s.finish(op, in, 0, "")
 				in.Operation = ""
 			}
