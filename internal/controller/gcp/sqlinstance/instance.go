@@ -187,9 +187,15 @@ type external struct {
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.DatabaseInstance) (managed.ExternalObservation, error) {
 	name := meta.GetExternalName(cr)
 	if err := validName(name, e.project); err != nil {
+		if meta.WasDeleted(cr) {
+			// No instance can have that ID: deleting must finish.
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		}
 		return managed.ExternalObservation{}, err
 	}
-	if err := gcplabels.Check("Cloud SQL", cr.Spec.ForProvider.UserLabels); err != nil {
+	// Labels are sent by inserts and patches, never by a deletion, which
+	// a label Cloud SQL refuses must not hold up.
+	if err := gcplabels.Check("Cloud SQL", cr.Spec.ForProvider.UserLabels); err != nil && !meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, err
 	}
 	at := cr.Status.AtProvider

@@ -567,6 +567,22 @@ func TestObserve(t *testing.T) {
 			want: want{err: cmpopts.AnyError, msg: []string{`label "team" has a value Cloud SQL refuses`},
 				cr: instance(withParams(func(p *v1alpha1.DatabaseInstanceParameters) { p.UserLabels = map[string]string{"team": "Orders"} }))},
 		},
+		"InvalidExternalNameWhileDeleting": {
+			reason: "No instance can have an ID Cloud SQL refuses: a resource being deleted whose external name is one goes, without a call.",
+			api:    &mockAPI{},
+			cr:     instance(withExternalName("Orders_DB"), deleting()),
+			want:   want{o: managed.ExternalObservation{ResourceExists: false}, cr: instance(withExternalName("Orders_DB"), deleting())},
+		},
+		"BadLabelValueWhileDeleting": {
+			reason: "A label value Cloud SQL refuses does not keep a resource from being deleted: its instance is read (and then deleted) as any other.",
+			api:    &mockAPI{MockGetInstance: getFails(apiError(http.StatusNotFound, "instanceDoesNotExist"))},
+			cr:     instance(deleting(), withParams(func(p *v1alpha1.DatabaseInstanceParameters) { p.UserLabels = map[string]string{"team": "Orders"} })),
+			want: want{
+				o:     managed.ExternalObservation{ResourceExists: false},
+				cr:    instance(deleting(), withParams(func(p *v1alpha1.DatabaseInstanceParameters) { p.UserLabels = map[string]string{"team": "Orders"} })),
+				calls: []call{get},
+			},
+		},
 		"NotFound": {
 			reason: "A 404 means the instance does not exist.",
 			api:    &mockAPI{MockGetInstance: getFails(apiError(http.StatusNotFound, "instanceDoesNotExist"))},
