@@ -259,6 +259,11 @@ func (e *external) operationDone(ctx context.Context, cr *v1alpha1.Instance) (fa
 		// Memorystore deletes operations some hours after they end.
 		cr.Status.AtProvider.Operation = nil
 		return nil, nil
+	case err != nil && meta.WasDeleted(cr):
+		// A resource being deleted never waits on a read of its operation
+		// (a 403, say): the instance's own state says whether it is gone.
+		cr.Status.AtProvider.Operation = nil
+		return nil, nil
 	case err != nil:
 		return nil, xperrors.Wrapf(err, "cannot get the instance's %s operation", op.Verb)
 	case !got.Done:

@@ -592,6 +592,12 @@ func TestObserve(t *testing.T) {
 			cr:     instance(withOperation("update")),
 			want:   want{msg: []string{"cannot get the instance's update operation: boom"}, cr: instance(withOperation("update")), calls: []call{getOp}},
 		},
+		"OperationUnreadableWhileDeleting": {
+			reason: "A resource being deleted does not wait on a read of its operation (a 403, say): it is forgotten, and the instance read.",
+			api:    &mockAPI{MockGetOperation: opReturns(apiError(http.StatusForbidden, "PERMISSION_DENIED")), MockGet: getReturns(nil, apiError(http.StatusNotFound, "NOT_FOUND"))},
+			cr:     instance(withOperation("delete"), withDeletionTimestamp()),
+			want:   want{cr: instance(withDeletionTimestamp()), calls: []call{getOp, get}},
+		},
 		"OperationFailed": {
 			reason: "An update Memorystore could not make is said once, with the status filled and the operation forgotten: the next reconcile sends it again.",
 			api: &mockAPI{MockGetOperation: operationIs(true, &redis.Status{Code: 9, Message: "Insufficient capacity"}),
