@@ -114,9 +114,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 // Handler serves the API under /v1/projects/; every call needs a token
 // with one of Scopes.
 func (s *Service) Handler() http.Handler {
-	mux := http.NewServeMux()
 	const p = "/v1/projects/{project}"
-	routes := map[string]func(*http.Request) (int, any, error){
+	routes := map[string]gcpapi.Route{
 		"POST " + p + "/instances":                             s.insertInstance,
 		"GET " + p + "/instances":                              s.listInstances,
 		"GET " + p + "/instances/{instance}":                   s.getInstance,
@@ -136,30 +135,14 @@ func (s *Service) Handler() http.Handler {
 		"GET " + p + "/instances/{instance}/databases/{db}":    s.getDatabase,
 		"DELETE " + p + "/instances/{instance}/databases/{db}": s.deleteDatabase,
 	}
-	for pattern, h := range routes {
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			if err := s.checkProject(r.PathValue("project")); err != nil {
-				gcpapi.WriteError(w, err)
-				return
-			}
-			code, out, err := h(r)
-			if err != nil {
-				gcpapi.WriteError(w, err)
-				return
-			}
-			gcpapi.WriteJSON(w, code, out)
-		})
-	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		gcpapi.WriteError(w, gcpapi.Errorf(http.StatusNotFound, "notFound", "The local cloud's Cloud SQL does not serve %s %s.", r.Method, r.URL.Path))
-	})
-	return s.cfg.Auth.Require(mux, Scopes...)
+	api := gcpapi.API{Name: "Cloud SQL", Routes: routes, Check: s.checkProject}
+	return s.cfg.Auth.Require(api.Handler(), Scopes...)
 }
 
 // checkProject refuses every project but the configured one, as Cloud SQL
 // refuses a project the caller has no access to.
-func (s *Service) checkProject(project string) error {
-	if project != s.cfg.Project {
+func (s *Service) checkProject(r *http.Request) error {
+	if r.PathValue("project") != s.cfg.Project {
 		return gcpapi.Errorf(http.StatusForbidden, "notAuthorized", "The client is not authorized to make this request.")
 	}
 	return nil

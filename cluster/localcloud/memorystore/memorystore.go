@@ -107,9 +107,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 // Handler serves the API under /v1/projects/{project}/locations/; every
 // call needs a token with the cloud-platform scope.
 func (s *Service) Handler() http.Handler {
-	mux := http.NewServeMux()
 	const l = "/v1/projects/{project}/locations/{location}"
-	routes := map[string]func(*http.Request) (int, any, error){
+	routes := map[string]gcpapi.Route{
 		"POST " + l + "/instances":                      s.createInstance,
 		"GET " + l + "/instances":                       s.listInstances,
 		"GET " + l + "/instances/{instance}":            s.getInstance,
@@ -120,36 +119,8 @@ func (s *Service) Handler() http.Handler {
 		"GET " + l + "/operations/{operation}":          s.getOperation,
 		"GET " + l + "/operations":                      s.listOperations,
 	}
-	for pattern, h := range routes {
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			if err := s.checkScope(r); err != nil {
-				writeError(w, err)
-				return
-			}
-			code, out, err := h(r)
-			if err != nil {
-				writeError(w, err)
-				return
-			}
-			gcpapi.WriteJSON(w, code, out)
-		})
-	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, gcpapi.Errorf(http.StatusNotFound, "", "The local cloud's Memorystore does not serve %s %s.", r.Method, r.URL.Path))
-	})
-	return s.cfg.Auth.Require(mux, gcpapi.CloudPlatformScope)
-}
-
-// writeError answers in the shape of Google's newer front end, which sends
-// no legacy errors[] list.
-func writeError(w http.ResponseWriter, err error) {
-	e, ok := err.(*gcpapi.Error)
-	if !ok {
-		e = gcpapi.Errorf(http.StatusInternalServerError, "", "Internal error encountered: %v", err)
-	}
-	c := *e
-	c.Reason = ""
-	gcpapi.WriteError(w, &c)
+	api := gcpapi.API{Name: "Memorystore", Routes: routes, Check: s.checkScope, NewerFrontEnd: true}
+	return s.cfg.Auth.Require(api.Handler(), gcpapi.CloudPlatformScope)
 }
 
 // checkScope refuses a project or location the local cloud does not serve,
