@@ -18,10 +18,6 @@ package cloudsql
 
 import (
 	"context"
-	"crypto/sha1"
-	"crypto/x509"
-	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"log"
 	"net/http"
@@ -191,22 +187,17 @@ func (s *Service) selfLink(path string) string {
 
 // sslCert describes a PEM certificate as Cloud SQL's SslCert.
 func sslCert(certPEM []byte) (*sqladmin.SslCert, error) {
-	block, _ := pem.Decode(certPEM)
-	if block == nil {
-		return nil, fmt.Errorf("no PEM certificate")
-	}
-	c, err := x509.ParseCertificate(block.Bytes)
+	c, err := gcpapi.DescribeCertificate(certPEM)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha1.Sum(c.Raw)
 	return &sqladmin.SslCert{
 		Kind:             "sql#sslCert",
-		Cert:             string(certPEM),
-		CertSerialNumber: c.SerialNumber.String(),
-		CommonName:       c.Subject.CommonName,
-		CreateTime:       gcpapi.Timestamp(c.NotBefore),
-		ExpirationTime:   gcpapi.Timestamp(c.NotAfter),
-		Sha1Fingerprint:  hex.EncodeToString(sum[:]),
+		Cert:             c.PEM,
+		CertSerialNumber: c.SerialNumber,
+		CommonName:       c.CommonName,
+		CreateTime:       c.CreateTime,
+		ExpirationTime:   c.ExpireTime,
+		Sha1Fingerprint:  c.SHA1Fingerprint,
 	}, nil
 }

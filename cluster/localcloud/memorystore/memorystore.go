@@ -18,10 +18,6 @@ package memorystore
 
 import (
 	"context"
-	"crypto/sha1"
-	"crypto/x509"
-	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"log"
 	"net/http"
@@ -195,20 +191,15 @@ func (s *Service) instanceName(id string) string { return s.parent() + "/instanc
 
 // tlsCertificate describes a PEM certificate as Memorystore's TlsCertificate.
 func tlsCertificate(certPEM []byte) (*redis.TlsCertificate, error) {
-	block, _ := pem.Decode(certPEM)
-	if block == nil {
-		return nil, fmt.Errorf("no PEM certificate")
-	}
-	c, err := x509.ParseCertificate(block.Bytes)
+	c, err := gcpapi.DescribeCertificate(certPEM)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha1.Sum(c.Raw)
 	return &redis.TlsCertificate{
-		Cert:            string(certPEM),
-		SerialNumber:    c.SerialNumber.String(),
-		CreateTime:      gcpapi.Timestamp(c.NotBefore),
-		ExpireTime:      gcpapi.Timestamp(c.NotAfter),
-		Sha1Fingerprint: hex.EncodeToString(sum[:]),
+		Cert:            c.PEM,
+		SerialNumber:    c.SerialNumber,
+		CreateTime:      c.CreateTime,
+		ExpireTime:      c.ExpireTime,
+		Sha1Fingerprint: c.SHA1Fingerprint,
 	}, nil
 }
