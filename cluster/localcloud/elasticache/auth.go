@@ -29,9 +29,7 @@ type authState struct {
 func (s *Service) authPath(id string) string { return filepath.Join(s.groupDir(id), "auth.json") }
 
 func (s *Service) loadAuth(id string) (authState, error) {
-	var a authState
-	err := statefile.ReadJSON(s.authPath(id), &a)
-	return a, err
+	return statefile.ReadJSON[authState](s.authPath(id))
 }
 
 func (s *Service) saveAuth(id string, a authState) error {

@@ -43,14 +43,16 @@ func WriteJSON(path string, v any) error {
 	return Write(path, b, 0o600)
 }
 
-// ReadJSON reads what WriteJSON wrote into v; a missing file is an error
-// that errors.Is fs.ErrNotExist.
-func ReadJSON(path string, v any) error {
+// ReadJSON reads what WriteJSON wrote; a missing file is an error that
+// errors.Is fs.ErrNotExist.
+func ReadJSON[T any](path string) (T, error) {
+	var v T
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return v, err
 	}
-	return json.Unmarshal(b, v)
+	err = json.Unmarshal(b, &v)
+	return v, err
 }
 
 // Store is a service's state.json in its data dir: everything the service

@@ -129,14 +129,14 @@ func TestWrite(t *testing.T) {
 	if _, err := os.Stat(path + ".tmp"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the temporary file: want gone, got %v", err)
 	}
-	var got map[string]string
-	if err := ReadJSON(path, &got); err != nil {
+	got, err := ReadJSON[map[string]string](path)
+	if err != nil {
 		t.Fatalf("ReadJSON: %v", err)
 	}
 	if diff := cmp.Diff(map[string]string{"Secret": "s3cret"}, got); diff != "" {
 		t.Errorf("ReadJSON: -want +got:\n%s", diff)
 	}
-	if err := ReadJSON(filepath.Join(filepath.Dir(path), "missing.json"), &got); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := ReadJSON[map[string]string](filepath.Join(filepath.Dir(path), "missing.json")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("ReadJSON of a missing file: want fs.ErrNotExist, got %v", err)
 	}
 }
