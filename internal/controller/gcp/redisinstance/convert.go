@@ -447,11 +447,14 @@ func serverCA(in *redis.Instance) string {
 }
 
 // connectionDetails follow the provider's connection Secret contract: see
-// docs/connection-secrets.md. auth is the instance's AUTH string, "" when
-// AUTH is off or it was not read: password and url are then left out for
-// an instance with AUTH, and the Secret keeps the ones it has (publishing
-// adds and replaces keys, never removes).
-func connectionDetails(in *redis.Instance, auth string) managed.ConnectionDetails {
+// docs/connection-secrets.md. password and url are credentials, published
+// only once they work: when the instance is settled (READY, no operation
+// of the provider's running) and, with AUTH, its AUTH string (auth) was
+// read. Otherwise they are left out and the Secret keeps the ones it has
+// (publishing merges keys into the Secret, never removes one): while AUTH
+// is turned on or off, neither the new string nor a url without it works
+// yet.
+func connectionDetails(in *redis.Instance, auth string, settled bool) managed.ConnectionDetails {
 	if in.Host == "" {
 		return nil
 	}
@@ -469,7 +472,7 @@ func connectionDetails(in *redis.Instance, auth string) managed.ConnectionDetail
 	if ca := serverCA(in); ca != "" {
 		cd["ca.crt"] = []byte(ca)
 	}
-	if in.AuthEnabled && auth == "" {
+	if !settled || (in.AuthEnabled && auth == "") {
 		return cd
 	}
 	u := url.URL{Scheme: "redis", Host: in.Host + ":" + port}

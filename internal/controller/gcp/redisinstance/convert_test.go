@@ -486,19 +486,21 @@ func TestObservation(t *testing.T) {
 func TestConnectionDetails(t *testing.T) {
 	const ca = "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----\n"
 	cases := map[string]struct {
-		reason string
-		in     *redis.Instance
-		auth   string
-		want   managed.ConnectionDetails
+		reason  string
+		in      *redis.Instance
+		auth    string
+		settled bool
+		want    managed.ConnectionDetails
 	}{
 		"Creating": {
 			reason: "Nothing is published before Memorystore reports the endpoint.",
 			in:     cloudInstance(func(in *redis.Instance) { in.Host = "" }),
 		},
 		"TLSAndAuth": {
-			reason: "With TLS and AUTH: both endpoints, the CAs, the AUTH string as password, and a rediss:// url with it (URL-escaped).",
-			in:     cloudInstance(),
-			auth:   "s3cr/t",
+			reason:  "With TLS and AUTH: both endpoints, the CAs, the AUTH string as password, and a rediss:// url with it (URL-escaped).",
+			in:      cloudInstance(),
+			auth:    "s3cr/t",
+			settled: true,
 			want: managed.ConnectionDetails{
 				"host": []byte("10.0.0.3"), "port": []byte("6378"), "endpoint": []byte("10.0.0.3"),
 				"readerHost": []byte("10.0.0.4"), "readerPort": []byte("6378"), "ca.crt": []byte(ca),
@@ -506,17 +508,35 @@ func TestConnectionDetails(t *testing.T) {
 			},
 		},
 		"AuthNotRead": {
-			reason: "An instance with AUTH whose AUTH string was not read gets no password or url: the Secret keeps the ones it has.",
-			in:     cloudInstance(),
+			reason:  "An instance with AUTH whose AUTH string was not read gets no password or url: the Secret keeps the ones it has.",
+			in:      cloudInstance(),
+			settled: true,
 			want: managed.ConnectionDetails{
 				"host": []byte("10.0.0.3"), "port": []byte("6378"), "endpoint": []byte("10.0.0.3"),
 				"readerHost": []byte("10.0.0.4"), "readerPort": []byte("6378"), "ca.crt": []byte(ca),
+			},
+		},
+		"Busy": {
+			reason: "While the instance is busy (AUTH being turned on, which generates a new string, say) no password or url is published, even with an AUTH string: the Secret keeps the ones that work.",
+			in:     cloudInstance(func(in *redis.Instance) { in.State = "UPDATING" }),
+			auth:   "s3cr/t",
+			want: managed.ConnectionDetails{
+				"host": []byte("10.0.0.3"), "port": []byte("6378"), "endpoint": []byte("10.0.0.3"),
+				"readerHost": []byte("10.0.0.4"), "readerPort": []byte("6378"), "ca.crt": []byte(ca),
+			},
+		},
+		"AuthTurnedOffWhileBusy": {
+			reason: "An instance whose authEnabled reads false while it is busy (AUTH being turned off) gets no url without a password yet: the server may still ask for AUTH.",
+			in: &redis.Instance{Host: "10.0.0.3", Port: 6379, State: "UPDATING", TransitEncryptionMode: v1alpha1.TransitEncryptionDisabled},
+			want: managed.ConnectionDetails{
+				"host": []byte("10.0.0.3"), "port": []byte("6379"), "endpoint": []byte("10.0.0.3"),
 			},
 		},
 		"Plain": {
 			reason: "Without TLS or AUTH, nor read replicas: a redis:// url, no CA, no reader.",
 			in: &redis.Instance{Host: "10.0.0.3", Port: 6379, TransitEncryptionMode: v1alpha1.TransitEncryptionDisabled,
 				ServerCaCerts: []*redis.TlsCertificate{{Cert: "ignored"}}},
+			settled: true,
 			want: managed.ConnectionDetails{
 				"host": []byte("10.0.0.3"), "port": []byte("6379"), "endpoint": []byte("10.0.0.3"), "url": []byte("redis://10.0.0.3:6379"),
 			},
@@ -524,7 +544,7 @@ func TestConnectionDetails(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, connectionDetails(tc.in, tc.auth)); diff != "" {
+			if diff := cmp.Diff(tc.want, connectionDetails(tc.in, tc.auth, tc.settled)); diff != "" {
 				t.Errorf("\n%s\nconnectionDetails(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})

@@ -211,11 +211,12 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Instance) (managed.
 		ResourceUpToDate:        true,
 		ResourceLateInitialized: lateInit,
 	}
-	auth, err := e.authString(ctx, name, in)
+	settled := !busy(in.State, op)
+	auth, err := e.authString(ctx, name, in, settled)
 	if err != nil && !meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, err
 	}
-	obs.ConnectionDetails = connectionDetails(in, auth)
+	obs.ConnectionDetails = connectionDetails(in, auth, settled)
 	if !busy(in.State, op) {
 		// Compared with the spec as it was before late initialisation,
 		// which fills only fields the spec did not set.
@@ -226,20 +227,17 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Instance) (managed.
 }
 
 // authString is the instance's AUTH string when AUTH is on and the
-// instance has an endpoint to publish. While the instance is created or
-// deleted it is not asked for; while it is otherwise busy (AUTH being
-// turned on, say) a refusal leaves it out, and the Secret keeps what it
-// has until the instance is READY.
-func (e *external) authString(ctx context.Context, name string, in *redis.Instance) (string, error) {
-	if !in.AuthEnabled || in.Host == "" || in.State == stateCreating || in.State == stateDeleting {
+// instance is settled (READY, no operation of the provider's running):
+// only then is it published, since while the instance is busy (AUTH being
+// turned on, which generates a new string, say) the string read may not
+// work yet. A settled instance whose string cannot be read is an error.
+func (e *external) authString(ctx context.Context, name string, in *redis.Instance, settled bool) (string, error) {
+	if !in.AuthEnabled || in.Host == "" || !settled {
 		return "", nil
 	}
 	a, err := e.ms.GetAuthString(ctx, name)
-	switch {
-	case err != nil && in.State == stateReady:
+	if err != nil {
 		return "", xperrors.Wrap(err, "cannot get the instance's AUTH string")
-	case err != nil:
-		return "", nil
 	}
 	return a.AuthString, nil
 }

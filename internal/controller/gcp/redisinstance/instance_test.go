@@ -300,7 +300,16 @@ func observed(mods ...func(*redis.Instance)) v1alpha1.InstanceObservation {
 }
 
 // connection is what cloudInstance() publishes with its AUTH string read.
-func connection() managed.ConnectionDetails { return connectionDetails(cloudInstance(), testAuth) }
+func connection() managed.ConnectionDetails { return connectionDetails(cloudInstance(), testAuth, true) }
+
+// withheld is what cloudInstance(mods...) publishes while it is busy: no
+// password and no url, so that the Secret keeps the ones it has.
+func withheld(mods ...func(*redis.Instance)) managed.ConnectionDetails {
+	cd := connectionDetails(cloudInstance(mods...), testAuth, true)
+	delete(cd, "password")
+	delete(cd, "url")
+	return cd
+}
 
 func newExternal(m *mockAPI) (*external, *reconcilertest.Recorder) {
 	rec := &reconcilertest.Recorder{}
@@ -449,7 +458,7 @@ func TestObserve(t *testing.T) {
 			cr: instance(withPolicies(xpv2.ManagementActionObserve), withParams(func(p *v1alpha1.InstanceParameters) { p.AuthEnabled = nil })),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: false,
-					ConnectionDetails: connectionDetails(cloudInstance(func(in *redis.Instance) { in.Labels = nil }), testAuth)},
+					ConnectionDetails: connectionDetails(cloudInstance(func(in *redis.Instance) { in.Labels = nil }), testAuth, true)},
 				diff: true,
 				cr: instance(withPolicies(xpv2.ManagementActionObserve), withParams(func(p *v1alpha1.InstanceParameters) { p.AuthEnabled = nil }),
 					withAtProvider(observed(func(in *redis.Instance) { in.Labels, in.ReplicaCount = nil, 0 })), withConditions(xpv2.Available())),
@@ -480,7 +489,7 @@ func TestObserve(t *testing.T) {
 			cr:     instance(withParams(func(p *v1alpha1.InstanceParameters) { p.AuthEnabled = ptr.To(false) })),
 			want: want{
 				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true,
-					ConnectionDetails: connectionDetails(cloudInstance(func(in *redis.Instance) { in.AuthEnabled = false }), "")},
+					ConnectionDetails: connectionDetails(cloudInstance(func(in *redis.Instance) { in.AuthEnabled = false }), "", true)},
 				cr: instance(withParams(func(p *v1alpha1.InstanceParameters) { p.AuthEnabled = ptr.To(false) }),
 					withAtProvider(observed(func(in *redis.Instance) { in.AuthEnabled = false })), withConditions(xpv2.Available())),
 				calls: []call{get},
@@ -512,35 +521,45 @@ func TestObserve(t *testing.T) {
 			api:    &mockAPI{MockGet: getReturns(cloudInstance(func(in *redis.Instance) { in.State, in.MemorySizeGb = stateCreating, 6 }), nil)},
 			cr:     instance(),
 			want: want{
-				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true,
-					ConnectionDetails: connectionDetails(cloudInstance(), "")},
+				o:  managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: withheld()},
 				cr: instance(withAtProvider(observed(func(in *redis.Instance) { in.State, in.MemorySizeGb = stateCreating, 6 })),
 					withConditions(xpv2.Creating().WithMessage("Memorystore reports the instance CREATING"))),
 				calls: []call{get},
 			},
 		},
 		"MaintenanceWithDrift": {
-			reason: "An instance in MAINTENANCE is Unavailable, saying so, and its drift waits: no change is sent while it is busy.",
-			api: &mockAPI{MockGet: getReturns(cloudInstance(func(in *redis.Instance) { in.State, in.MemorySizeGb = "MAINTENANCE", 6 }), nil),
-				MockGetAuthString: authReturns(nil)},
-			cr: instance(),
+			reason: "An instance in MAINTENANCE is Unavailable, saying so, and its drift waits: no change is sent while it is busy, and no credential published.",
+			api:    &mockAPI{MockGet: getReturns(cloudInstance(func(in *redis.Instance) { in.State, in.MemorySizeGb = "MAINTENANCE", 6 }), nil)},
+			cr:     instance(),
 			want: want{
-				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
+				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: withheld()},
 				cr: instance(withAtProvider(observed(func(in *redis.Instance) { in.State, in.MemorySizeGb = "MAINTENANCE", 6 })),
 					withConditions(xpv2.Unavailable().WithMessage("Memorystore reports the instance MAINTENANCE"))),
-				calls: []call{get, auth},
+				calls: []call{get},
 			},
 		},
-		"AuthStringRefusedWhileBusy": {
-			reason: "While the instance is busy (AUTH being turned on, say) a refused AUTH string is left out, not an error: the Secret keeps what it has.",
-			api: &mockAPI{MockGet: getReturns(cloudInstance(func(in *redis.Instance) { in.State = "UPDATING" }), nil),
-				MockGetAuthString: authReturns(apiError(http.StatusBadRequest, "FAILED_PRECONDITION"))},
-			cr: instance(),
+		"AuthTurningOn": {
+			reason: "While AUTH is turned on (UPDATING, authEnabled already true) the new AUTH string is neither asked for nor published, nor a url: the Secret keeps the ones that work until the instance is READY.",
+			api:    &mockAPI{MockGet: getReturns(cloudInstance(func(in *redis.Instance) { in.State = "UPDATING" }), nil)},
+			cr:     instance(),
 			want: want{
-				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connectionDetails(cloudInstance(), "")},
+				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: withheld()},
 				cr: instance(withAtProvider(observed(func(in *redis.Instance) { in.State = "UPDATING" })),
 					withConditions(xpv2.Unavailable().WithMessage("Memorystore reports the instance UPDATING"))),
-				calls: []call{get, auth},
+				calls: []call{get},
+			},
+		},
+		"AuthTurningOff": {
+			reason: "While AUTH is turned off (authEnabled already false) a url without a password is not published: the server may still ask for AUTH.",
+			api:    &mockAPI{MockGet: getReturns(cloudInstance(func(in *redis.Instance) { in.State, in.AuthEnabled = "UPDATING", false }), nil)},
+			cr:     instance(withParams(func(p *v1alpha1.InstanceParameters) { p.AuthEnabled = ptr.To(false) })),
+			want: want{
+				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true,
+					ConnectionDetails: withheld(func(in *redis.Instance) { in.AuthEnabled = false })},
+				cr: instance(withParams(func(p *v1alpha1.InstanceParameters) { p.AuthEnabled = ptr.To(false) }),
+					withAtProvider(observed(func(in *redis.Instance) { in.State, in.AuthEnabled = "UPDATING", false })),
+					withConditions(xpv2.Unavailable().WithMessage("Memorystore reports the instance UPDATING"))),
+				calls: []call{get},
 			},
 		},
 		"AuthStringFailed": {
@@ -554,15 +573,15 @@ func TestObserve(t *testing.T) {
 			},
 		},
 		"OperationRunning": {
-			reason: "While the provider's own operation runs the instance is busy, even if Memorystore still shows it READY: its drift waits, the operation stays in status.",
+			reason: "While the provider's own operation runs the instance is busy, even if Memorystore still shows it READY: its drift waits, the operation stays in status, and no credential is published (the patch may turn AUTH on).",
 			api: &mockAPI{MockGetOperation: operationIs(false, nil),
-				MockGet: getReturns(cloudInstance(func(in *redis.Instance) { in.MemorySizeGb = 6 }), nil), MockGetAuthString: authReturns(nil)},
+				MockGet: getReturns(cloudInstance(func(in *redis.Instance) { in.MemorySizeGb = 6 }), nil)},
 			cr: instance(withOperation("update")),
 			want: want{
-				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
+				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: withheld()},
 				cr: instance(withAtProvider(observed(func(in *redis.Instance) { in.MemorySizeGb = 6 })), withOperation("update"),
 					withConditions(xpv2.Available())),
-				calls: []call{getOp, get, auth},
+				calls: []call{getOp, get},
 			},
 		},
 		"OperationDone": {
