@@ -27,11 +27,8 @@ const maintenanceUser = "cloud-sql-maintenance@system.gserviceaccount.com"
 func (s *Service) Event(_ context.Context, name, event string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in, ok := s.instances[name]
-	if !ok {
-		return errNotFound()
-	}
-	if err := s.busy(in); err != nil {
+	in, err := s.idle(name)
+	if err != nil {
 		return err
 	}
 	if s.state(name) != stateRunnable {
@@ -39,9 +36,7 @@ func (s *Service) Event(_ context.Context, name, event string) error {
 	}
 	switch event {
 	case "maintenance":
-		op := s.newOperation(maintenanceUser, "MAINTENANCE", name)
-		in.Operation = op.Name
-		s.machine.Start(key(name), s.restartTransition(name, stateMaintenance, func(in *instance) {
+		s.startOperation(maintenanceUser, "MAINTENANCE", in, s.restartTransition(name, stateMaintenance, func(in *instance) {
 			in.InstalledVersion = nextMinor(in.InstalledVersion)
 			in.MaintenanceVersion = maintenanceVersion(in.InstalledVersion, time.Now())
 		}))

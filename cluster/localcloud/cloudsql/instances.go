@@ -52,13 +52,17 @@ func errNotRunning() error {
 	return invalid("Invalid request since instance is not running.")
 }
 
-// busy refuses a change to an instance while an operation runs on it;
-// s.mu is held.
-func (s *Service) busy(in *instance) error {
-	if in.Operation != "" || s.machine.Busy(key(in.Name)) {
-		return errInProgress()
+// idle returns instance name if no operation runs on it: Cloud SQL
+// refuses a change to an instance while one does. s.mu is held.
+func (s *Service) idle(name string) (*instance, error) {
+	in, ok := s.instances[name]
+	if !ok {
+		return nil, errNotFound()
 	}
-	return nil
+	if in.Operation != "" || s.machine.Busy(key(name)) {
+		return nil, errInProgress()
+	}
+	return in, nil
 }
 
 // insertInstance validates at once, as Cloud SQL does, and answers a
@@ -82,9 +86,7 @@ func (s *Service) insertInstance(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	s.instances[in.Name] = in
-	op := s.newOperation(gcpapi.Caller(r.Context()), "CREATE", in.Name)
-	in.Operation = op.Name
-	s.machine.Start(key(in.Name), s.createTransition(in.Name, true))
+	op := s.startOperation(gcpapi.Caller(r.Context()), "CREATE", in, s.createTransition(in.Name, true))
 	out := s.operationJSON(op)
 	s.mu.Unlock()
 	s.save()
@@ -188,11 +190,8 @@ func (s *Service) changeSettings(r *http.Request, replace bool) (int, any, error
 	name := r.PathValue("instance")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in, ok := s.instances[name]
-	if !ok {
-		return 0, nil, errNotFound()
-	}
-	if err := s.busy(in); err != nil {
+	in, err := s.idle(name)
+	if err != nil {
 		return 0, nil, err
 	}
 	if st := s.state(name); st != stateRunnable {
@@ -234,9 +233,7 @@ func (s *Service) changeSettings(r *http.Request, replace bool) (int, any, error
 	}
 	next.SettingsVersion = in.Settings.SettingsVersion + 1
 	in.Pending = next
-	op := s.newOperation(gcpapi.Caller(r.Context()), "UPDATE", name)
-	in.Operation = op.Name
-	s.machine.Start(key(name), s.updateTransition(name))
+	op := s.startOperation(gcpapi.Caller(r.Context()), "UPDATE", in, s.updateTransition(name))
 	go s.save()
 	return http.StatusOK, s.operationJSON(op), nil
 }
@@ -265,19 +262,14 @@ func (s *Service) deleteInstance(r *http.Request) (int, any, error) {
 	name := r.PathValue("instance")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in, ok := s.instances[name]
-	if !ok {
-		return 0, nil, errNotFound()
-	}
-	if err := s.busy(in); err != nil {
+	in, err := s.idle(name)
+	if err != nil {
 		return 0, nil, err
 	}
 	if in.Settings.DeletionProtectionEnabled {
 		return 0, nil, invalid("The instance is protected. Please disable the deletion protection and try again. To disable deletion protection, update the instance settings with deletionProtectionEnabled set to false.")
 	}
-	op := s.newOperation(gcpapi.Caller(r.Context()), "DELETE", name)
-	in.Operation = op.Name
-	s.machine.Start(key(name), s.deleteTransition(name))
+	op := s.startOperation(gcpapi.Caller(r.Context()), "DELETE", in, s.deleteTransition(name))
 	go s.save()
 	return http.StatusOK, s.operationJSON(op), nil
 }
@@ -287,19 +279,14 @@ func (s *Service) restartInstance(r *http.Request) (int, any, error) {
 	name := r.PathValue("instance")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in, ok := s.instances[name]
-	if !ok {
-		return 0, nil, errNotFound()
-	}
-	if err := s.busy(in); err != nil {
+	in, err := s.idle(name)
+	if err != nil {
 		return 0, nil, err
 	}
 	if s.state(name) != stateRunnable || in.Settings.ActivationPolicy == "NEVER" {
 		return 0, nil, errNotRunning()
 	}
-	op := s.newOperation(gcpapi.Caller(r.Context()), "RESTART", name)
-	in.Operation = op.Name
-	s.machine.Start(key(name), s.restartTransition(name, stateRunnable, nil))
+	op := s.startOperation(gcpapi.Caller(r.Context()), "RESTART", in, s.restartTransition(name, stateRunnable, nil))
 	go s.save()
 	return http.StatusOK, s.operationJSON(op), nil
 }

@@ -11,6 +11,7 @@ import (
 	sqladmin "google.golang.org/api/sqladmin/v1"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/gcpapi"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/lifecycle"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
@@ -171,6 +172,16 @@ func (s *Service) newOperation(user, kind, target string) *operation {
 	now := time.Now().UTC()
 	op := &operation{Name: gcpapi.UUID(), Type: kind, Target: target, User: user, Status: opRunning, Insert: now, Start: now}
 	s.operations.Add(op)
+	return op
+}
+
+// startOperation answers a change to instance in with an operation of
+// kind by user, which t carries out; the operation ends with t (see
+// changed). s.mu is held.
+func (s *Service) startOperation(user, kind string, in *instance, t lifecycle.Transition) *operation {
+	op := s.newOperation(user, kind, in.Name)
+	in.Operation = op.Name
+	s.machine.Start(key(in.Name), t)
 	return op
 }
 

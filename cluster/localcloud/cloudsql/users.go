@@ -30,11 +30,8 @@ func (s *Service) userJSON(instanceName, name, version string) *sqladmin.User {
 // runnable returns an instance that can take a users or databases call:
 // it exists, runs, and has no operation running. s.mu is held.
 func (s *Service) runnable(name string) (*instance, error) {
-	in, ok := s.instances[name]
-	if !ok {
-		return nil, errNotFound()
-	}
-	if err := s.busy(in); err != nil {
+	in, err := s.idle(name)
+	if err != nil {
 		return nil, err
 	}
 	if s.state(name) != stateRunnable || in.Settings.ActivationPolicy == "NEVER" {

@@ -35,15 +35,13 @@ func (s *Service) Event(_ context.Context, id, event string) error {
 		if err := s.ready(in); err != nil {
 			return err
 		}
-		op := s.newOperation(id, "maintenance")
-		in.Operation = op.Name
+		t := s.maintenanceTransition(id)
 		if in.Tier == "STANDARD_HA" {
-			s.machine.Start(key(id), s.failoverTransition(id, stateMaintenance, func(in *instance) {
+			t = s.failoverTransition(id, stateMaintenance, func(in *instance) {
 				in.MaintenanceVersion = maintenanceVersion(time.Now())
-			}))
-		} else {
-			s.machine.Start(key(id), s.maintenanceTransition(id))
+			})
 		}
+		s.startOperation("maintenance", in, t)
 	default:
 		return gcpapi.Errorf(http.StatusBadRequest, "", "Unknown event %q; the local cloud's Memorystore knows %s.", event, strings.Join(Events, ", "))
 	}

@@ -65,9 +65,7 @@ func (s *Service) createInstance(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	s.instances[id] = in
-	op := s.newOperation(id, "create")
-	in.Operation = op.Name
-	s.machine.Start(key(id), s.createTransition(id, true))
+	op := s.startOperation("create", in, s.createTransition(id, true))
 	out := s.operationJSON(op)
 	s.mu.Unlock()
 	s.save()
@@ -339,9 +337,7 @@ func (s *Service) patchInstance(r *http.Request) (int, any, error) {
 	next.Nodes = in.Nodes
 	next.Flush = in.Tier == "BASIC" && next.MemorySizeGB != in.MemorySizeGB
 	in.Pending = &next
-	op := s.newOperation(id, "update")
-	in.Operation = op.Name
-	s.machine.Start(key(id), s.updateTransition(id))
+	op := s.startOperation("update", in, s.updateTransition(id))
 	go s.save()
 	return http.StatusOK, s.operationJSON(op), nil
 }
@@ -374,9 +370,7 @@ func (s *Service) deleteInstance(r *http.Request) (int, any, error) {
 		// operation ends with an error.
 		s.finish(prev, nil, 10, "The instance was deleted while it was being created.")
 	}
-	op := s.newOperation(id, "delete")
-	in.Operation = op.Name
-	s.machine.Start(key(id), s.deleteTransition(id))
+	op := s.startOperation("delete", in, s.deleteTransition(id))
 	go s.save()
 	return http.StatusOK, s.operationJSON(op), nil
 }

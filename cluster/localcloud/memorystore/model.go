@@ -9,6 +9,7 @@ import (
 	redis "google.golang.org/api/redis/v1"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/gcpapi"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/lifecycle"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
@@ -180,11 +181,15 @@ func (s *Service) operationJSON(op *operation) map[string]any {
 	return out
 }
 
-// newOperation records an operation on instance id; s.mu is held.
-func (s *Service) newOperation(id, verb string) *operation {
+// startOperation answers a change to instance in with an operation of
+// verb, which t carries out; the operation ends with t (see changed).
+// s.mu is held.
+func (s *Service) startOperation(verb string, in *instance, t lifecycle.Transition) *operation {
 	now := time.Now().UTC()
-	op := &operation{Name: s.parent() + "/operations/" + gcpapi.OperationID(now), Target: id, Verb: verb, Create: now}
+	op := &operation{Name: s.parent() + "/operations/" + gcpapi.OperationID(now), Target: in.ID, Verb: verb, Create: now}
 	s.operations.Add(op)
+	in.Operation = op.Name
+	s.machine.Start(key(in.ID), t)
 	return op
 }
 

@@ -269,10 +269,7 @@ func (s *Service) startFailover(id string) (*operation, error) {
 	if in.Tier != "STANDARD_HA" {
 		return nil, failedPrecondition("Failover is supported for STANDARD_HA instances only; %s is %s.", s.instanceName(id), in.Tier)
 	}
-	op := s.newOperation(id, "failover")
-	in.Operation = op.Name
-	s.machine.Start(key(id), s.failoverTransition(id, stateFailingOver, nil))
-	return op, nil
+	return s.startOperation("failover", in, s.failoverTransition(id, stateFailingOver, nil)), nil
 }
 
 // maintenanceTransition: MAINTENANCE while a BASIC instance restarts
