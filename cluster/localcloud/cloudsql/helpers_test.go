@@ -2,9 +2,7 @@ package cloudsql_test
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	sqladmin "google.golang.org/api/sqladmin/v1"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/gcptest"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
 
 const (
@@ -100,12 +99,10 @@ func address(t *testing.T, in *sqladmin.DatabaseInstance, kind string) string {
 
 // pgConnect opens a session on host:5432 over TLS verified with pool.
 func pgConnect(host, user, password, db string, pool *x509.CertPool) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=5432 user=%s dbname=%s sslmode=disable connect_timeout=5", host, user, db))
+	cfg, err := localcloudtest.Postgres(host, 5432, user, password, db, pool)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Password = password
-	cfg.TLSConfig = &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return pgx.ConnectConfig(ctx, cfg)
@@ -115,26 +112,13 @@ func pgConnect(host, user, password, db string, pool *x509.CertPool) (*pgx.Conn,
 // server's name is its address) unless pool is nil; from, if set, is the
 // source address the client binds.
 func pgQuery(host, user, password, db string, pool *x509.CertPool, from string, query string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=5432 user=%s dbname=%s sslmode=disable connect_timeout=5", host, user, db))
+	cfg, err := localcloudtest.Postgres(host, 5432, user, password, db, pool)
 	if err != nil {
 		return "", err
-	}
-	cfg.Password = password
-	if pool != nil {
-		cfg.TLSConfig = &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12}
 	}
 	if from != "" {
 		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
 		cfg.DialFunc = d.DialContext
 	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close(ctx)
-	var out string
-	err = conn.QueryRow(ctx, query).Scan(&out)
-	return out, err
+	return localcloudtest.PostgresQuery(cfg, query)
 }

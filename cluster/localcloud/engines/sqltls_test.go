@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
 )
@@ -33,26 +32,14 @@ func tlsFixture(t *testing.T, dir string, required bool) (*ServerTLS, *x509.Cert
 	return st, pool
 }
 
-// pgQuery runs one query with pgx, over TLS verified with pool unless pool is nil.
+// pgQuery runs one query on 127.0.0.1:port, over TLS verified with pool
+// unless pool is nil.
 func pgQuery(port int, user, password, db string, pool *x509.CertPool, query string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=127.0.0.1 port=%d user=%s dbname=%s sslmode=disable", port, user, db))
+	cfg, err := localcloudtest.Postgres("127.0.0.1", port, user, password, db, pool)
 	if err != nil {
 		return "", err
 	}
-	cfg.Password = password
-	if pool != nil {
-		cfg.TLSConfig = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
-	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close(ctx)
-	var out string
-	err = conn.QueryRow(ctx, query).Scan(&out)
-	return out, err
+	return localcloudtest.PostgresQuery(cfg, query)
 }
 
 // TestPostgresTLS: an instance given a certificate serves TLS with it,
