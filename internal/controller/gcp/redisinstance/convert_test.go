@@ -527,7 +527,7 @@ func TestConnectionDetails(t *testing.T) {
 		},
 		"AuthTurnedOffWhileBusy": {
 			reason: "An instance whose authEnabled reads false while it is busy (AUTH being turned off) gets no url without a password yet: the server may still ask for AUTH.",
-			in: &redis.Instance{Host: "10.0.0.3", Port: 6379, State: "UPDATING", TransitEncryptionMode: v1alpha1.TransitEncryptionDisabled},
+			in:     &redis.Instance{Host: "10.0.0.3", Port: 6379, State: "UPDATING", TransitEncryptionMode: v1alpha1.TransitEncryptionDisabled},
 			want: managed.ConnectionDetails{
 				"host": []byte("10.0.0.3"), "port": []byte("6379"), "endpoint": []byte("10.0.0.3"),
 			},

@@ -300,7 +300,9 @@ func observed(mods ...func(*redis.Instance)) v1alpha1.InstanceObservation {
 }
 
 // connection is what cloudInstance() publishes with its AUTH string read.
-func connection() managed.ConnectionDetails { return connectionDetails(cloudInstance(), testAuth, true) }
+func connection() managed.ConnectionDetails {
+	return connectionDetails(cloudInstance(), testAuth, true)
+}
 
 // withheld is what cloudInstance(mods...) publishes while it is busy: no
 // password and no url, so that the Secret keeps the ones it has.
@@ -521,7 +523,7 @@ func TestObserve(t *testing.T) {
 			api:    &mockAPI{MockGet: getReturns(cloudInstance(func(in *redis.Instance) { in.State, in.MemorySizeGb = stateCreating, 6 }), nil)},
 			cr:     instance(),
 			want: want{
-				o:  managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: withheld()},
+				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: withheld()},
 				cr: instance(withAtProvider(observed(func(in *redis.Instance) { in.State, in.MemorySizeGb = stateCreating, 6 })),
 					withConditions(xpv2.Creating().WithMessage("Memorystore reports the instance CREATING"))),
 				calls: []call{get},
