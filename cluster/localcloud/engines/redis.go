@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/resp"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
 
@@ -206,7 +207,7 @@ func (r *Redis) Ready(ctx context.Context, dir string, port int) error {
 		return err
 	}
 	defer c.Close()
-	return c.ok("PING")
+	return c.Run("PING")
 }
 
 // Bootstrap implements Driver; ConfigureRedis or Init did everything.
@@ -242,7 +243,7 @@ func (r *Redis) Dump(ctx context.Context, dir string, port int, _ string, w io.W
 	}
 	defer c.Close()
 	for {
-		err = c.ok("SAVE")
+		err = c.Run("SAVE")
 		// A background save (from a save point) may be running: wait for it.
 		if err == nil || !strings.Contains(err.Error(), "in progress") {
 			break
@@ -312,7 +313,7 @@ func (s *Supervisor) RedisSynced(ctx context.Context, id string) error {
 		return err
 	}
 	defer c.Close()
-	v, err := c.do("INFO", "replication")
+	v, err := c.Do("INFO", "replication")
 	if err != nil {
 		return err
 	}
@@ -464,7 +465,7 @@ func readRedisSettings(dir string) (redisSettings, error) {
 }
 
 // adminConn connects to a node as the local cloud's own user.
-func adminConn(ctx context.Context, dir string, port int) (*redisConn, error) {
+func adminConn(ctx context.Context, dir string, port int) (*resp.Conn, error) {
 	st, err := readRedisSettings(dir)
 	if err != nil {
 		return nil, err
@@ -477,7 +478,7 @@ func adminConn(ctx context.Context, dir string, port int) (*redisConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.ok("AUTH", redisAdmin, st.Auth.Secret); err != nil {
+	if err := c.Run("AUTH", redisAdmin, st.Auth.Secret); err != nil {
 		_ = c.Close()
 		return nil, fmt.Errorf("cannot log in as %s: %w", redisAdmin, err)
 	}
@@ -501,11 +502,11 @@ func applyRedisLive(ctx context.Context, dir string, port int, st redisSettings,
 			args = append(args, "#"+h)
 		}
 	}
-	if err := c.ok(args...); err != nil {
+	if err := c.Run(args...); err != nil {
 		return fmt.Errorf("cannot change the default user's passwords: %w", err)
 	}
 	if primary != 0 {
-		if err := c.ok("REPLICAOF", "127.0.0.1", strconv.Itoa(primary)); err != nil {
+		if err := c.Run("REPLICAOF", "127.0.0.1", strconv.Itoa(primary)); err != nil {
 			return fmt.Errorf("cannot point the replica at its primary: %w", err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/localcloudtest"
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/resp"
 )
 
 func TestCA(t *testing.T) {
@@ -123,13 +124,13 @@ func as(ctx context.Context, port int, caFile, password string, cmds ...[]string
 	}
 	defer c.Close()
 	if password != "" {
-		if err := c.ok("AUTH", password); err != nil {
+		if err := c.Run("AUTH", password); err != nil {
 			return nil, err
 		}
 	}
 	var last any
 	for _, cmd := range cmds {
-		if last, err = c.do(cmd...); err != nil {
+		if last, err = c.Do(cmd...); err != nil {
 			return nil, err
 		}
 	}
@@ -243,7 +244,7 @@ func TestRedisPlainAndRestart(t *testing.T) {
 	if _, err := as(ctx, port, "", "", []string{"PING"}); err == nil {
 		t.Errorf("a stopped node still answers")
 	}
-	var re RedisError
+	var re resp.Error
 	if _, err := as(ctx, port, "", "", []string{"PING"}); errors.As(err, &re) {
 		t.Errorf("want a connection error, got a Redis reply %v", re)
 	}

@@ -1,77 +1,58 @@
 package localcloudtest
 
 import (
-	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"io"
 	"net"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/resp"
 )
 
-// RedisConn is a tiny RESP client for the tests that talk to the local
-// cloud's Redis nodes.
+// RedisConn is a connection to one of the local cloud's Redis nodes, for
+// the tests, which compare its replies as text.
 type RedisConn struct {
-	c net.Conn
-	r *bufio.Reader
+	c *resp.Conn
 }
 
 // DialRedis connects to addr (host:port), over TLS verified against pool,
 // for the server name host, when pool is set.
 func DialRedis(addr string, pool *x509.CertPool) (*RedisConn, error) {
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	var (
-		c   net.Conn
-		err error
-	)
+	var cfg *tls.Config
 	if pool != nil {
 		host, _, _ := net.SplitHostPort(addr)
-		c, err = tls.DialWithDialer(d, "tcp", addr, &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12})
-	} else {
-		c, err = d.Dial("tcp", addr)
+		cfg = &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12}
 	}
+	c, err := resp.Dial(context.Background(), addr, cfg)
 	if err != nil {
 		return nil, err
 	}
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	return &RedisConn{c: c, r: bufio.NewReader(c)}, nil
+	return &RedisConn{c: c}, nil
 }
 
 // Close closes the connection.
 func (r *RedisConn) Close() error { return r.c.Close() }
 
-// Do sends a command and reads a simple, integer or bulk reply; an error
-// reply is an error, a nil bulk string "".
+// Do sends a command and returns a simple, integer or bulk reply as text;
+// an error reply is an error, a nil bulk string "".
 func (r *RedisConn) Do(args ...string) (string, error) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := io.WriteString(r.c, b.String()); err != nil {
-		return "", err
-	}
-	line, err := r.r.ReadString('\n')
+	reply, err := r.c.Do(args...)
 	if err != nil {
 		return "", err
 	}
-	line = strings.TrimRight(line, "\r\n")
-	switch {
-	case line == "$-1":
+	switch v := reply.(type) {
+	case nil:
 		return "", nil
-	case line != "" && (line[0] == '+' || line[0] == ':'):
-		return line[1:], nil
-	case line != "" && line[0] == '-':
-		return "", errors.New(line[1:])
-	case line != "" && line[0] == '$':
-		v, err := r.r.ReadString('\n')
-		return strings.TrimRight(v, "\r\n"), err
+	case string:
+		return v, nil
+	case int64:
+		return strconv.FormatInt(v, 10), nil
 	}
-	return "", fmt.Errorf("unexpected reply %q", line)
+	return "", fmt.Errorf("unexpected reply %v", reply)
 }
 
 // WithRedis runs f on a fresh connection to addr, after AUTH with
