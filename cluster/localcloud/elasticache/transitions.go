@@ -13,10 +13,6 @@ import (
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/lifecycle"
 )
 
-// syncTimeout bounds how long a new replica may take to sync with its
-// primary before the step fails.
-const syncTimeout = 60 * time.Second
-
 // createTransition: creating (the nodes start, the replicas sync) ->
 // available. Nodes that run already are kept, so it also resumes a
 // creation a restart interrupted.
@@ -196,21 +192,9 @@ func (s *Service) startNode(ctx context.Context, groupID string, p nodePlan, pri
 	return port, s.syncGates(groupID)
 }
 
-// waitSynced polls until a replica has synced with its primary.
+// waitSynced waits until a member cluster has synced with its primary.
 func (s *Service) waitSynced(ctx context.Context, clusterID string) error {
-	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
-	defer cancel()
-	for {
-		err := s.cfg.Engines.RedisSynced(ctx, nodeKey(clusterID))
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("replica %s did not sync with its primary: %w", clusterID, err)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return engines.WaitRedisSynced(ctx, s.cfg.Engines.RedisSynced, nodeKey(clusterID))
 }
 
 // converge does what a modification asked: a staged failover happens,

@@ -324,6 +324,28 @@ func (s *Supervisor) RedisSynced(ctx context.Context, id string) error {
 	return nil
 }
 
+// RedisSyncTimeout bounds how long a replica may take to sync with its
+// primary.
+const RedisSyncTimeout = 60 * time.Second
+
+// WaitRedisSynced polls synced (Supervisor.RedisSynced) until replica id
+// has synced with its primary, for RedisSyncTimeout at most.
+func WaitRedisSynced(ctx context.Context, synced func(ctx context.Context, id string) error, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, RedisSyncTimeout)
+	defer cancel()
+	for {
+		err := synced(ctx, id)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("replica %s did not sync with its primary: %w", id, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 // writeRedisNode writes dir's settings, configuration and TLS files.
 func writeRedisNode(rt *Runtime, dir string, n RedisNode) (redisSettings, error) {
 	st := redisSettings{Primary: n.Primary, TLS: n.TLS != nil, Auth: n.Auth}

@@ -327,3 +327,30 @@ func TestRedisDriverPassword(t *testing.T) {
 		t.Errorf("after SetPassword: the first password gives %v (want an error), the second %v", errFirst, errSecond)
 	}
 }
+
+// TestWaitRedisSynced: the wait polls until the replica has synced, and
+// gives up with the replica's last refusal when ctx ends.
+func TestWaitRedisSynced(t *testing.T) {
+	errNotYet := errors.New("the replica's link to its primary is not up yet")
+	calls := 0
+	synced := func(_ context.Context, id string) error {
+		if id != "r" {
+			t.Errorf("synced asked about %q, want r", id)
+		}
+		if calls++; calls < 3 {
+			return errNotYet
+		}
+		return nil
+	}
+	if err := WaitRedisSynced(context.Background(), synced, "r"); err != nil || calls != 3 {
+		t.Errorf("WaitRedisSynced: %v after %d polls; want nil after 3", err, calls)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Millisecond)
+	defer cancel()
+	never := func(context.Context, string) error { return errNotYet }
+	err := WaitRedisSynced(ctx, never, "r")
+	if !errors.Is(err, errNotYet) || !strings.Contains(err.Error(), "replica r did not sync") {
+		t.Errorf("WaitRedisSynced of a replica that never syncs: want %v naming replica r, got %v", errNotYet, err)
+	}
+}

@@ -16,9 +16,6 @@ import (
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/lifecycle"
 )
 
-// syncTimeout bounds how long a replica may take to sync with its primary.
-const syncTimeout = 60 * time.Second
-
 // changed is the machine's OnChange: once a transition has ended, the
 // operation it ran is done, with the instance as its response.
 func (s *Service) changed(k, _ string) {
@@ -234,7 +231,7 @@ func (s *Service) failoverTransition(id, state string, before func(*instance)) l
 			}
 			from, to := in.Nodes[0].ID, in.Nodes[1].ID
 			s.mu.Unlock()
-			if err := s.waitSynced(ctx, nodeKey(id, to)); err != nil {
+			if err := engines.WaitRedisSynced(ctx, s.cfg.Engines.RedisSynced, nodeKey(id, to)); err != nil {
 				return err
 			}
 			// The primary stops first: Redis waits for its replicas to
@@ -378,7 +375,7 @@ func (s *Service) startNodes(ctx context.Context, id string) error {
 			primaryPort = port
 			continue
 		}
-		if err := s.waitSynced(ctx, nodeKey(id, n.ID)); err != nil {
+		if err := engines.WaitRedisSynced(ctx, s.cfg.Engines.RedisSynced, nodeKey(id, n.ID)); err != nil {
 			return err
 		}
 	}
@@ -387,22 +384,6 @@ func (s *Service) startNodes(ctx context.Context, id string) error {
 	s.mu.Unlock()
 	s.save()
 	return s.openGates(id)
-}
-
-func (s *Service) waitSynced(ctx context.Context, nodeID string) error {
-	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
-	defer cancel()
-	for {
-		err := s.cfg.Engines.RedisSynced(ctx, nodeID)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("replica %s did not sync with its primary: %w", nodeID, err)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 // openGates puts a gate on the host, forwarding to the primary, and on the
