@@ -34,6 +34,9 @@ const (
 // operationDone is the status of a finished operation.
 const operationDone = "DONE"
 
+// operationCreate is the type of an instances.insert's operation.
+const operationCreate = "CREATE"
+
 // servingOperations are the operation types during which the instance
 // serves connections as usual: they change users and databases, or read.
 // Any other (UPDATE, RESTART, MAINTENANCE...) may restart the engine.
@@ -558,6 +561,8 @@ func condition(in *sqladmin.DatabaseInstance, op *v1alpha1.Operation) xpv2.Condi
 	switch in.State {
 	case stateRunnable:
 		switch {
+		case op != nil && op.OperationType == operationCreate:
+			return xpv2.Creating().WithMessage(fmt.Sprintf("Cloud SQL is finishing operation CREATE (%s)", op.Name))
 		case op != nil && servingOperations[op.OperationType]:
 			return xpv2.Available().WithMessage(fmt.Sprintf("Cloud SQL is running operation %s (%s); the instance serves meanwhile", op.OperationType, op.Name))
 		case op != nil:

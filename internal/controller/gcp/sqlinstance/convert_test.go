@@ -323,6 +323,10 @@ func TestCondition(t *testing.T) {
 		"NoReason":   {in: cloudInstance(inState("SUSPENDED")), want: xpv2.Unavailable().WithMessage("Cloud SQL reports the instance SUSPENDED (no reason given): it serves nothing until the cause is resolved")},
 		"Restarting": {in: cloudInstance(), op: &v1alpha1.Operation{Name: "o", OperationType: "RESTART"}, want: xpv2.Unavailable().WithMessage("Cloud SQL is running operation RESTART (o), which may restart the instance; changes wait until it is done")},
 		"BackingUp":  {in: cloudInstance(), op: &v1alpha1.Operation{Name: "o", OperationType: "BACKUP_VOLUME"}, want: xpv2.Available().WithMessage("Cloud SQL is running operation BACKUP_VOLUME (o); the instance serves meanwhile")},
+		"FinishingCreate": {
+			in: cloudInstance(), op: &v1alpha1.Operation{Name: "o", OperationType: "CREATE"},
+			want: xpv2.Creating().WithMessage("Cloud SQL is finishing operation CREATE (o)"),
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -207,7 +207,14 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DatabaseInstance) (
 	in, err := e.sql.GetInstance(ctx, e.project, name)
 	switch {
 	case isNotFound(err):
-		return managed.ExternalObservation{ResourceExists: false}, nil
+		// A create that failed (a network without private services
+		// access, say) left no instance: why is said once, the operation
+		// forgotten, and the next reconcile inserts again.
+		cr.Status.AtProvider.PendingOperation = op
+		if meta.WasDeleted(cr) {
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		}
+		return managed.ExternalObservation{ResourceExists: false}, pending.failed
 	case hasStatus(err, http.StatusForbidden):
 		return managed.ExternalObservation{}, reconciler.StuckDeleting(cr, xperrors.Errorf("instance %q cannot be read with these credentials: they lack cloudsql.instances.get in project %s, or the project is not theirs", name, e.project))
 	case err != nil:
@@ -352,7 +359,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.DatabaseInstance) (m
 	if err != nil {
 		return managed.ExternalCreation{}, err
 	}
-	_, err = e.sql.InsertInstance(ctx, e.project, insertInstance(name, withSecureDefaults(desired(cr)), pw.Data))
+	op, err := e.sql.InsertInstance(ctx, e.project, insertInstance(name, withSecureDefaults(desired(cr)), pw.Data))
 	if hasReason(err, http.StatusConflict, "instanceAlreadyExists") {
 		return managed.ExternalCreation{}, e.adopt(ctx, cr, name)
 	}
@@ -363,6 +370,19 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.DatabaseInstance) (m
 	// its status, so the version applied is noted in an annotation too.
 	cr.Status.AtProvider.PasswordSecretVersion = pw.Version
 	meta.AddAnnotations(cr, map[string]string{annotationPasswordVersion: pw.Version})
+	// The insert runs on after it answers, and can fail then: it is
+	// polled as the provider's own operation, so that a failure is said
+	// (Observe) rather than an instance inserted again at every poll. The
+	// runtime saves the status after Create, and the provider's client
+	// keeps it across the runtime's save of the annotations; only a
+	// conflict in that save loses it, and then the next poll finds the
+	// instance, or inserts again.
+	if op != nil && op.Status != operationDone {
+		cr.Status.AtProvider.PendingOperation = &v1alpha1.Operation{Name: op.Name, OperationType: op.OperationType}
+	}
+	if op != nil && op.Status == operationDone {
+		return managed.ExternalCreation{}, operationError(op)
+	}
 	return managed.ExternalCreation{}, nil
 }
 

@@ -631,6 +631,55 @@ func TestObserve(t *testing.T) {
 				calls: []call{get},
 			},
 		},
+		"CreateFailed": {
+			reason: "An insert whose operation failed after it answered, leaving no instance, is said once with Cloud SQL's code and message, and forgotten: the next reconcile inserts again.",
+			api: &mockAPI{
+				MockGetOperation: opIs(func() *sqladmin.Operation {
+					op := done("CREATE")
+					op.Error = &sqladmin.OperationErrors{Errors: []*sqladmin.OperationError{{Code: "INTERNAL_ERROR", Message: "the network lacks private services access"}}}
+					return op
+				}(), nil),
+				MockGetInstance: getFails(apiError(http.StatusNotFound, "instanceDoesNotExist")),
+			},
+			cr: instance(withAt(func(o *v1alpha1.DatabaseInstanceObservation) {
+				o.PendingOperation = &v1alpha1.Operation{Name: testOp, OperationType: "CREATE"}
+			})),
+			want: want{
+				err:   cmpopts.AnyError,
+				msg:   []string{"Cloud SQL operation CREATE (" + testOp + ") failed: INTERNAL_ERROR: the network lacks private services access"},
+				cr:    instance(),
+				calls: []call{{Op: "operations.get", Name: testProject + "/" + testOp}, get},
+			},
+		},
+		"CreateFailedWhileDeleting": {
+			reason: "A resource being deleted whose create failed, leaving no instance, goes.",
+			api: &mockAPI{
+				MockGetOperation: opIs(failedOp("CREATE"), nil),
+				MockGetInstance:  getFails(apiError(http.StatusNotFound, "instanceDoesNotExist")),
+			},
+			cr: instance(deleting(), withAt(func(o *v1alpha1.DatabaseInstanceObservation) {
+				o.PendingOperation = &v1alpha1.Operation{Name: testOp, OperationType: "CREATE"}
+			})),
+			want: want{
+				o:     managed.ExternalObservation{ResourceExists: false},
+				cr:    instance(deleting()),
+				calls: []call{{Op: "operations.get", Name: testProject + "/" + testOp}, get},
+			},
+		},
+		"CreateFinishing": {
+			reason: "An instance RUNNABLE while its insert's operation still runs is Creating, naming the operation, which stays pending.",
+			api:    &mockAPI{MockGetOperation: opIs(running("CREATE"), nil), MockGetInstance: gets(cloudInstance())},
+			cr: inSync(withAt(func(o *v1alpha1.DatabaseInstanceObservation) {
+				o.PendingOperation = &v1alpha1.Operation{Name: testOp, OperationType: "CREATE"}
+			})),
+			want: want{
+				o: managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: connection()},
+				cr: inSync(withAt(func(o *v1alpha1.DatabaseInstanceObservation) {
+					o.PendingOperation = &v1alpha1.Operation{Name: testOp, OperationType: "CREATE"}
+				}), withConditions(xpv2.Creating().WithMessage("Cloud SQL is finishing operation CREATE ("+testOp+")"))),
+				calls: []call{{Op: "operations.get", Name: testProject + "/" + testOp}, get},
+			},
+		},
 		"PendingCreate": {
 			reason: "An instance Cloud SQL is creating is Creating and up to date, whatever differs: nothing can be changed yet. No address, no connection details, no database read.",
 			api: &mockAPI{MockGetInstance: gets(cloudInstance(inState("PENDING_CREATE"), withSettings(func(s *sqladmin.Settings) { s.Tier = "db-f1-micro" }), func(in *sqladmin.DatabaseInstance) {
@@ -1009,10 +1058,11 @@ func TestCreate(t *testing.T) {
 		err         error
 		msg         []string
 		calls       []string
-		annotation  bool   // the password version annotation is written
-		intentGone  bool   // the creation-intent mark was removed
-		password    string // what the Secret holds afterwards; "*" for a generated one
-		rootMatches bool   // the insert sent the Secret's password as rootPassword
+		pending     *v1alpha1.Operation // status.atProvider.pendingOperation afterwards
+		annotation  bool                // the password version annotation is written
+		intentGone  bool                // the creation-intent mark was removed
+		password    string              // what the Secret holds afterwards; "*" for a generated one
+		rootMatches bool                // the insert sent the Secret's password as rootPassword
 	}
 	cases := map[string]struct {
 		reason string
@@ -1038,13 +1088,28 @@ func TestCreate(t *testing.T) {
 			api:    &mockAPI{MockInsertInstance: answers(running("CREATE"), nil)},
 			kube:   cluster(t, nil),
 			cr:     instance(),
-			want:   want{calls: []string{"instances.insert"}, annotation: true, password: "*", rootMatches: true},
+			want: want{calls: []string{"instances.insert"}, pending: &v1alpha1.Operation{Name: testOp, OperationType: "CREATE"},
+				annotation: true, password: "*", rootMatches: true},
 		},
 		"UsesPassword": {
 			reason: "A password already in its Secret is the one the instance is created with.",
 			api:    &mockAPI{MockInsertInstance: answers(running("CREATE"), nil)},
 			cr:     instance(),
+			want: want{calls: []string{"instances.insert"}, pending: &v1alpha1.Operation{Name: testOp, OperationType: "CREATE"},
+				annotation: true, password: testPassword, rootMatches: true},
+		},
+		"InsertDoneAtOnce": {
+			reason: "An insert whose operation is done when it answers leaves nothing pending.",
+			api:    &mockAPI{MockInsertInstance: answers(done("CREATE"), nil)},
+			cr:     instance(),
 			want:   want{calls: []string{"instances.insert"}, annotation: true, password: testPassword, rootMatches: true},
+		},
+		"InsertFailedAtOnce": {
+			reason: "An insert whose operation failed by the time it answered is an error with Cloud SQL's code and message.",
+			api:    &mockAPI{MockInsertInstance: answers(failedOp("CREATE"), nil)},
+			cr:     instance(),
+			want: want{err: cmpopts.AnyError, msg: []string{"Cloud SQL operation CREATE (" + testOp + ") failed: INTERNAL_ERROR"},
+				calls: []string{"instances.insert"}, annotation: true, password: testPassword, rootMatches: true},
 		},
 		"SecretUnreadable": {
 			reason: "A password Secret that cannot be read stops the create before Cloud SQL hears of it.",
@@ -1111,6 +1176,9 @@ func TestCreate(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want.calls, ops, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("\n%s\nCreate(...): -want calls, +got calls:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.want.pending, tc.cr.Status.AtProvider.PendingOperation); diff != "" {
+				t.Errorf("\n%s\nCreate(...): -want pending operation, +got:\n%s", tc.reason, diff)
 			}
 			stored := storedPassword(t, kube)
 			switch tc.want.password {
