@@ -690,6 +690,12 @@ func TestCloudSQLBadSpecRefusedAtAdmission(t *testing.T) {
 		"CIDR": {reason: "an authorized network that is not an IPv4 address or range", obj: sqlInstance("it-sql-bad-cidr", p(func(p *v1alpha1.DatabaseInstanceParameters) {
 			p.IPConfiguration.AuthorizedNetworks[0].Value = "10.0.0.300/8"
 		})), want: "authorizedNetworks[0].value"},
+		"PostgresN1": {reason: "a db-n1 tier for PostgreSQL, which Cloud SQL refuses (only custom or shared-core)", obj: sqlInstance("it-sql-bad-pg-n1", p(func(p *v1alpha1.DatabaseInstanceParameters) {
+			p.Tier = "db-n1-standard-2"
+		})), want: "db-n1-* tiers are for MYSQL_* only"},
+		"EnterprisePlusHDD": {reason: "an HDD with an Enterprise Plus tier, which stores on SSD only", obj: sqlInstance("it-sql-bad-plus-hdd", p(func(p *v1alpha1.DatabaseInstanceParameters) {
+			p.Tier, p.DataDiskType = "db-perf-optimized-N-2", ptr.To("PD_HDD")
+		})), want: "Enterprise Plus stores on PD_SSD only"},
 		"SSLMode":     {reason: "an unknown TLS mode", obj: sqlInstance("it-sql-bad-ssl", p(func(p *v1alpha1.DatabaseInstanceParameters) { p.IPConfiguration.SSLMode = ptr.To("REQUIRED") })), want: "supported values"},
 		"NoAddress":   {reason: "no public address and no private network", obj: sqlInstance("it-sql-bad-ip", p(func(p *v1alpha1.DatabaseInstanceParameters) { p.IPConfiguration.IPv4Enabled = ptr.To(false) })), want: "needs a public address"},
 		"ReservedKey": {reason: "a label key the provider reserves", obj: sqlInstance("it-sql-bad-label", p(func(p *v1alpha1.DatabaseInstanceParameters) { p.UserLabels = map[string]string{"crossplane-name": "x"} })), want: "crossplane- (reserved)"},

@@ -133,6 +133,8 @@ type DatabaseFlag struct {
 // unset is neither changed nor removed; the late-initialised ones take the
 // instance's values.
 // +kubebuilder:validation:XValidation:rule="!has(self.storageAutoResizeLimit) || self.storageAutoResizeLimit == 0 || !has(self.dataDiskSizeGb) || self.storageAutoResizeLimit >= self.dataDiskSizeGb",message="storageAutoResizeLimit must be 0 (no limit) or at least dataDiskSizeGb"
+// +kubebuilder:validation:XValidation:rule="!self.databaseVersion.startsWith('POSTGRES_') || !self.tier.startsWith('db-n1-')",message="db-n1-* tiers are for MYSQL_* only: Cloud SQL allows only custom (db-custom-*), shared-core (db-f1-micro, db-g1-small) or db-perf-optimized-N-* tiers for PostgreSQL"
+// +kubebuilder:validation:XValidation:rule="!has(self.dataDiskType) || self.dataDiskType != 'PD_HDD' || !self.tier.startsWith('db-perf-optimized-')",message="dataDiskType PD_HDD cannot go with a db-perf-optimized-N-* tier: Cloud SQL Enterprise Plus stores on PD_SSD only"
 type DatabaseInstanceParameters struct {
 	// Region of the instance. Immutable: an instance cannot move.
 	// +kubebuilder:validation:Pattern=`^[a-z]+-[a-z]+[0-9]+$`
@@ -146,11 +148,13 @@ type DatabaseInstanceParameters struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="databaseVersion is immutable: this provider does not upgrade major versions; create a new instance and migrate"
 	DatabaseVersion string `json:"databaseVersion"`
 
-	// Tier is the machine type, and with it the edition: db-f1-micro,
-	// db-g1-small, db-custom-<vCPUs>-<memory MiB> (such as
-	// db-custom-2-7680), db-n1-standard-<vCPUs> and db-n1-highmem-<vCPUs>
-	// are Cloud SQL Enterprise; db-perf-optimized-N-<vCPUs> is Enterprise
-	// Plus. Changing it restarts the instance.
+	// Tier is the machine type, and with it the edition. Cloud SQL
+	// Enterprise: db-custom-<vCPUs>-<memory MiB> (such as
+	// db-custom-2-7680), the shared-core db-f1-micro and db-g1-small, and,
+	// for MYSQL_* only (Cloud SQL refuses them for PostgreSQL),
+	// db-n1-standard-<vCPUs> and db-n1-highmem-<vCPUs>. Enterprise Plus:
+	// db-perf-optimized-N-<vCPUs>, on PD_SSD only. Changing it restarts
+	// the instance.
 	// +kubebuilder:validation:Pattern=`^db-(f1-micro|g1-small|custom-[1-9][0-9]*-[1-9][0-9]*|n1-(standard|highmem)-[1-9][0-9]*|perf-optimized-N-[1-9][0-9]*)$`
 	Tier string `json:"tier"`
 
