@@ -1,7 +1,6 @@
 package ec2
 
 import (
-	"fmt"
 	"net/netip"
 
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
@@ -26,40 +25,21 @@ func (s *Service) AllocateAddress(subnetID, owner string) (netip.Addr, error) {
 	if !ok {
 		return netip.Addr{}, errSubnetNotFound(subnetID)
 	}
-	p := netip.MustParsePrefix(cidr)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := p.Addr()
-	for range reservedLow {
-		a = a.Next()
+	a, ok := s.addresses.Allocate(netip.MustParsePrefix(cidr), reservedLow, 1, owner)
+	if !ok {
+		return netip.Addr{}, awsquery.Errorf(400, "InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", subnetID)
 	}
-	for last := lastAddr(p); a.Less(last); a = a.Next() {
-		if _, taken := s.addresses[a]; !taken {
-			s.addresses[a] = owner
-			return a, nil
-		}
-	}
-	return netip.Addr{}, awsquery.Errorf(400, "InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", subnetID)
+	return a, nil
 }
 
 // ClaimAddress gives owner back an address it saved, when the local cloud
 // starts again; an address another owner holds is refused.
 func (s *Service) ClaimAddress(addr netip.Addr, owner string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if other, taken := s.addresses[addr]; taken && other != owner {
-		return fmt.Errorf("address %s of %s is %s's already", addr, owner, other)
-	}
-	s.addresses[addr] = owner
-	return nil
+	return s.addresses.Claim(addr, owner)
 }
 
 // ReleaseAddress frees an address, once its resource is gone.
-func (s *Service) ReleaseAddress(addr netip.Addr) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.addresses, addr)
-}
+func (s *Service) ReleaseAddress(addr netip.Addr) { s.addresses.Release(addr) }
 
 // DefaultSecurityGroup returns a VPC's default group, which a resource
 // placed in the VPC without security groups gets, as on AWS.
@@ -73,22 +53,5 @@ func (s *Service) DefaultSecurityGroup(vpc string) (string, bool) {
 // freeAddresses is what DescribeSubnets reports available: a subnet's
 // addresses but the reserved ones and those handed out.
 func (s *Service) freeAddresses(cidr string) int32 {
-	p := netip.MustParsePrefix(cidr)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := addresses(cidr)
-	for a := range s.addresses {
-		if p.Contains(a) {
-			n--
-		}
-	}
-	return n
-}
-
-// lastAddr is an IPv4 prefix's broadcast address.
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Masked().Addr().As4()
-	host := uint32(1)<<(32-p.Bits()) - 1
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) | host
-	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	return addresses(cidr) - int32(s.addresses.HeldIn(netip.MustParsePrefix(cidr)))
 }

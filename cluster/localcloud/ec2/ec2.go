@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"sync"
 
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/addrpool"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/statefile"
 )
@@ -50,9 +51,10 @@ type Service struct {
 
 	mu     sync.Mutex
 	groups map[string]*group
+
 	// addresses are the endpoints' addresses handed out, with their
 	// owners; the services that hold them save them (see addresses.go).
-	addresses map[netip.Addr]string
+	addresses addrpool.Pool
 
 	store *statefile.Store
 }
@@ -63,7 +65,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
-	s := &Service{cfg: cfg, network: Layout(cfg.Region), groups: map[string]*group{}, addresses: map[netip.Addr]string{}}
+	s := &Service{cfg: cfg, network: Layout(cfg.Region), groups: map[string]*group{}}
 	s.store = statefile.New(cfg.DataDir, "EC2", &s.mu)
 	if err := s.load(); err != nil {
 		return nil, err

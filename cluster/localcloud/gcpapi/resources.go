@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"sync"
 	"time"
+
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/addrpool"
 )
 
 // TimeFormat is how Google's JSON APIs write a timestamp (RFC 3339, UTC,
@@ -49,14 +50,12 @@ func OperationID(now time.Time) string {
 // No method calls out, so a service may call them holding its lock.
 type Addresses struct {
 	prefix netip.Prefix
-
-	mu   sync.Mutex
-	held map[netip.Addr]string
+	pool   addrpool.Pool
 }
 
 // NewAddresses serves the range cidr, e.g. "127.10.0.0/16".
 func NewAddresses(cidr string) *Addresses {
-	return &Addresses{prefix: netip.MustParsePrefix(cidr), held: map[netip.Addr]string{}}
+	return &Addresses{prefix: netip.MustParsePrefix(cidr)}
 }
 
 // Prefix is the range served.
@@ -64,39 +63,16 @@ func (a *Addresses) Prefix() netip.Prefix { return a.prefix }
 
 // Allocate hands the lowest free address to owner until Release.
 func (a *Addresses) Allocate(owner string) (netip.Addr, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	addr := a.prefix.Masked().Addr()
-	for range 4 {
-		addr = addr.Next()
+	addr, ok := a.pool.Allocate(a.prefix, 4, 0, owner)
+	if !ok {
+		return netip.Addr{}, Errorf(http.StatusServiceUnavailable, "", "The local cloud has no free address left in %s.", a.prefix)
 	}
-	for ; a.prefix.Contains(addr); addr = addr.Next() {
-		if _, taken := a.held[addr]; !taken {
-			a.held[addr] = owner
-			return addr, nil
-		}
-	}
-	return netip.Addr{}, Errorf(http.StatusServiceUnavailable, "", "The local cloud has no free address left in %s.", a.prefix)
+	return addr, nil
 }
 
 // Claim gives owner back an address it saved; one another owner holds is
 // refused.
-func (a *Addresses) Claim(addr netip.Addr, owner string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if other, taken := a.held[addr]; taken && other != owner {
-		return fmt.Errorf("address %s of %s is %s's already", addr, owner, other)
-	}
-	a.held[addr] = owner
-	return nil
-}
+func (a *Addresses) Claim(addr netip.Addr, owner string) error { return a.pool.Claim(addr, owner) }
 
 // Release frees an address once its resource is gone.
-func (a *Addresses) Release(addr netip.Addr) {
-	if !addr.IsValid() {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.held, addr)
-}
+func (a *Addresses) Release(addr netip.Addr) { a.pool.Release(addr) }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/appinfra/provider-appinfra/cluster/localcloud/addrpool"
 	"github.com/appinfra/provider-appinfra/cluster/localcloud/awsquery"
 )
 
@@ -16,48 +17,27 @@ type Addresses struct {
 	// CIDR returns a subnet's range.
 	CIDR func(subnetID string) string
 
-	mu   sync.Mutex
-	held map[netip.Addr]string
+	pool addrpool.Pool
 }
 
 func (a *Addresses) AllocateAddress(subnetID, owner string) (netip.Addr, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.held == nil {
-		a.held = map[netip.Addr]string{}
+	addr, ok := a.pool.Allocate(netip.MustParsePrefix(a.CIDR(subnetID)), 4, 1, owner)
+	if !ok {
+		return netip.Addr{}, awsquery.Errorf(400, "InsufficientFreeAddressesInSubnet", "subnet %s is full", subnetID)
 	}
-	p := netip.MustParsePrefix(a.CIDR(subnetID))
-	for addr := p.Addr().Next().Next().Next().Next(); p.Contains(addr); addr = addr.Next() {
-		if _, taken := a.held[addr]; !taken {
-			a.held[addr] = owner
-			return addr, nil
-		}
-	}
-	return netip.Addr{}, awsquery.Errorf(400, "InsufficientFreeAddressesInSubnet", "subnet %s is full", subnetID)
+	return addr, nil
 }
 
 func (a *Addresses) ClaimAddress(addr netip.Addr, owner string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.held == nil {
-		a.held = map[netip.Addr]string{}
-	}
-	a.held[addr] = owner
-	return nil
+	return a.pool.Claim(addr, owner)
 }
 
-func (a *Addresses) ReleaseAddress(addr netip.Addr) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.held, addr)
-}
+func (a *Addresses) ReleaseAddress(addr netip.Addr) { a.pool.Release(addr) }
 
 // Held is every address handed out, with its owner.
 func (a *Addresses) Held() map[string]string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	out := map[string]string{}
-	for addr, owner := range a.held {
+	for addr, owner := range a.pool.Held() {
 		out[addr.String()] = owner
 	}
 	return out
