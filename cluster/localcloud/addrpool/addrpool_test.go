@@ -8,50 +8,39 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// TestPool: addresses are handed out lowest first, come back when
+// released, and are claimed back only by their owner.
 func TestPool(t *testing.T) {
 	var p Pool
 	subnet := netip.MustParsePrefix("127.0.1.0/24")
-	alloc := func(low, high int, owner string) func() string {
-		return func() string {
-			a, ok := p.Allocate(subnet, low, high, owner)
-			if !ok {
-				return "none free"
-			}
-			return a.String()
-		}
+	a, _ := p.Allocate(subnet, 4, 1, "a")
+	b, _ := p.Allocate(subnet, 4, 1, "b")
+	p.Release(a)
+	p.Release(netip.Addr{})
+	c, _ := p.Allocate(subnet, 4, 1, "c")
+	errs := []string{}
+	for _, claim := range []struct{ addr, owner string }{{"127.0.1.5", "b"}, {"127.0.1.5", "x"}, {"127.0.1.9", "d"}} {
+		errs = append(errs, fmt.Sprint(p.Claim(netip.MustParseAddr(claim.addr), claim.owner)))
 	}
-	claim := func(addr, owner string) func() string {
-		return func() string {
-			if err := p.Claim(netip.MustParseAddr(addr), owner); err != nil {
-				return "error " + err.Error()
-			}
-			return "claimed"
-		}
+
+	type result struct {
+		A, B, C string
+		Claims  []string
+		Held    map[netip.Addr]string
+		HeldIn  int
 	}
-	steps := []struct {
-		reason   string
-		do       func() string
-		want     string
-		wantHeld int
-	}{
-		{reason: "The first address after the reserved ones.", do: alloc(4, 1, "a"), want: "127.0.1.4", wantHeld: 1},
-		{reason: "Each owner gets its own.", do: alloc(4, 1, "b"), want: "127.0.1.5", wantHeld: 2},
-		{reason: "A released address is free again.", do: func() string { p.Release(netip.MustParseAddr("127.0.1.4")); return "released" }, want: "released", wantHeld: 1},
-		{reason: "The lowest free address comes first.", do: alloc(4, 1, "c"), want: "127.0.1.4", wantHeld: 2},
-		{reason: "Releasing no address changes nothing.", do: func() string { p.Release(netip.Addr{}); return "released" }, want: "released", wantHeld: 2},
-		{reason: "An owner claims back what it saved.", do: claim("127.0.1.5", "b"), want: "claimed", wantHeld: 2},
-		{reason: "Another owner cannot claim it.", do: claim("127.0.1.5", "x"), want: "error address 127.0.1.5 of x is b's already", wantHeld: 2},
-		{reason: "A saved address comes back.", do: claim("127.0.1.9", "d"), want: "claimed", wantHeld: 3},
+	want := result{
+		A: "127.0.1.4", B: "127.0.1.5", C: "127.0.1.4",
+		Claims: []string{"<nil>", "address 127.0.1.5 of x is b's already", "<nil>"},
+		Held:   map[netip.Addr]string{netip.MustParseAddr("127.0.1.4"): "c", netip.MustParseAddr("127.0.1.5"): "b", netip.MustParseAddr("127.0.1.9"): "d"},
+		HeldIn: 3,
 	}
-	for i, st := range steps {
-		got := st.do()
-		if diff := cmp.Diff(fmt.Sprint(st.want, " held=", st.wantHeld), fmt.Sprint(got, " held=", p.HeldIn(subnet))); diff != "" {
-			t.Errorf("step %d: %s\n-want +got:\n%s", i, st.reason, diff)
-		}
+	got := result{A: a.String(), B: b.String(), C: c.String(), Claims: errs, Held: p.Held(), HeldIn: p.HeldIn(subnet)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("-want +got:\n%s", diff)
 	}
-	want := map[netip.Addr]string{netip.MustParseAddr("127.0.1.4"): "c", netip.MustParseAddr("127.0.1.5"): "b", netip.MustParseAddr("127.0.1.9"): "d"}
-	if diff := cmp.Diff(want, p.Held()); diff != "" {
-		t.Errorf("Held: -want +got:\n%s", diff)
+	if n := p.HeldIn(netip.MustParsePrefix("127.0.2.0/24")); n != 0 {
+		t.Errorf("HeldIn another subnet: want 0, got %d", n)
 	}
 }
 
