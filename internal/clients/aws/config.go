@@ -112,6 +112,18 @@ type Clients struct {
 	policy  providerconfig.EndpointPolicy
 	limits  apilimit.Limits
 	cache   *clientcache.Cache[*Config]
+	// apiOptions go into every Config's SDK configuration, so every
+	// client made from it has them.
+	apiOptions []func(*middleware.Stack) error
+}
+
+// An Option changes how Clients build Configs.
+type Option func(*Clients)
+
+// WithAPIOptions adds API options to every client of every Config, STS's
+// for role chains and web identities included: a plan's read-only guard.
+func WithAPIOptions(o ...func(*middleware.Stack) error) Option {
+	return func(c *Clients) { c.apiOptions = append(c.apiOptions, o...) }
 }
 
 // NewClients reads configs through kube (cached) and credentials Secrets
@@ -119,8 +131,12 @@ type Clients struct {
 // providerconfig.RecentSecrets): see docs/operations.md on the Secrets the
 // provider reads. Each Config keeps its services' requests within limits (nil: no
 // limits).
-func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy, limits apilimit.Limits) *Clients {
-	return &Clients{kube: kube, secrets: secrets, policy: policy, limits: limits, cache: clientcache.New(idle, (*Config).close)}
+func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy, limits apilimit.Limits, opts ...Option) *Clients {
+	c := &Clients{kube: kube, secrets: secrets, policy: policy, limits: limits, cache: clientcache.New(idle, (*Config).close)}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // Stats says how many Configs are cached and how many were built.
@@ -164,7 +180,7 @@ func (c *Clients) config(ctx context.Context, ref providerconfig.Ref[v1alpha1.Pr
 	}
 	key.Version = ref.Version() + "/" + secret.ResourceVersion
 	cfg, err := c.cache.Get(key, func() (*Config, error) {
-		cfg, err := build(ctx, spec, secret, region)
+		cfg, err := build(ctx, spec, secret, region, c.apiOptions...)
 		if err != nil {
 			return nil, err
 		}
@@ -204,8 +220,11 @@ func (c *Clients) check(ref providerconfig.Ref[v1alpha1.ProviderConfigSpec]) err
 
 // build makes the SDK configuration. It runs once per config version; the
 // credentials cache and HTTP transport it makes are reused until then.
-func build(ctx context.Context, spec v1alpha1.ProviderConfigSpec, secret providerconfig.SecretKey, region string) (*Config, error) {
+func build(ctx context.Context, spec v1alpha1.ProviderConfigSpec, secret providerconfig.SecretKey, region string, apiOptions ...func(*middleware.Stack) error) (*Config, error) {
 	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
+	if len(apiOptions) > 0 {
+		opts = append(opts, config.WithAPIOptions(apiOptions))
+	}
 	switch spec.Credentials.Source {
 	case v1alpha1.CredentialsSourceSecret:
 		creds, err := parseSharedCredentials(secret.Data, spec.Credentials.Profile)

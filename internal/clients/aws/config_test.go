@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	corev1 "k8s.io/api/core/v1"
@@ -914,5 +917,38 @@ func TestRetriesHaveNoQuota(t *testing.T) {
 	}
 	if got, want := sent.Load(), int32(3*calls); got != want {
 		t.Errorf("%d calls to a failing service made %d attempts, want %d: every call retries, however many failed before", calls, got, want)
+	}
+}
+
+// TestWithAPIOptions: options given to Clients are on every client made
+// from its Configs, before the call is sent (a plan's read-only guard).
+func TestWithAPIOptions(t *testing.T) {
+	isolate(t)
+	var sent atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		sent.Add(1)
+	}))
+	defer srv.Close()
+	errRefused := errors.New("refused")
+	refuse := func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("Refuse",
+			func(context.Context, middleware.InitializeInput, middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				return middleware.InitializeOutput{}, middleware.Metadata{}, errRefused
+			}), middleware.After)
+	}
+	k := kube(t)
+	cfg, err := NewClients(k, k, providerconfig.EndpointPolicy{}, nil, WithAPIOptions(refuse)).Connect(context.Background(), bucketUsing(teamAWS), "eu-west-1")
+	if err != nil {
+		t.Fatalf("Connect(...): %v", err)
+	}
+	cl := rds.NewFromConfig(cfg.AWS, func(o *rds.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	if _, err := cl.DeleteDBInstance(context.Background(), &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("db")}); !errors.Is(err, errRefused) {
+		t.Errorf("DeleteDBInstance(...): got %v, want the option's refusal", err)
+	}
+	if _, err := cfg.sts().GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); !errors.Is(err, errRefused) {
+		t.Errorf("GetCallerIdentity(...): got %v, want the option's refusal: STS, which role chains use, has it too", err)
+	}
+	if n := sent.Load(); n != 0 {
+		t.Errorf("the service got %d calls, want none", n)
 	}
 }

@@ -64,7 +64,15 @@ type Config struct {
 
 	// limits make the token bucket of each API, once per Config.
 	limits apilimit.Limits
+
+	// wrap, if set, wraps each API's authenticated transport.
+	wrap Wrap
 }
+
+// A Wrap wraps the transport of an API's client (storage, sqladmin, redis,
+// cloudresourcemanager) below counting and rate limiting, just above
+// authentication: a plan's read-only guard.
+type Wrap func(service string, next http.RoundTripper) http.RoundTripper
 
 // DefaultLimits are the Google Cloud APIs' request rate limits, per
 // ProviderConfig: Cloud Storage bucket reads are not rate limited; bucket
@@ -122,6 +130,9 @@ func (c *Config) options(service, endpoint string, operation func(method, path s
 	if err != nil {
 		return nil, errors.Wrapf(err, "cannot create the %s HTTP client", service)
 	}
+	if c.wrap != nil {
+		hc.Transport = c.wrap(service, hc.Transport)
+	}
 	hc.Transport = cloudcall.GoogleTransport(service, operation, apilimit.Transport(c.limits.Limiter(service), hc.Transport))
 	return append(opts[:len(opts):len(opts)], option.WithHTTPClient(hc)), nil
 }
@@ -174,7 +185,16 @@ func (c *Config) ProjectNumber(ctx context.Context) string {
 		return ""
 	}
 	n, _ := clientcache.Value(&c.Values, "projectNumber", func() (string, error) {
-		svc, err := crm.NewService(ctx, c.Options...)
+		opts := c.Options
+		if c.wrap != nil {
+			hc, _, err := htransport.NewClient(ctx, append(opts[:len(opts):len(opts)], option.WithScopes(scope))...)
+			if err != nil {
+				return "", err
+			}
+			hc.Transport = c.wrap("cloudresourcemanager", hc.Transport)
+			opts = append(opts[:len(opts):len(opts)], option.WithHTTPClient(hc))
+		}
+		svc, err := crm.NewService(ctx, opts...)
 		if err != nil {
 			return "", err
 		}
@@ -208,14 +228,25 @@ type Clients struct {
 	policy  providerconfig.EndpointPolicy
 	limits  apilimit.Limits
 	cache   *clientcache.Cache[*Config]
+	wrap    Wrap
 }
+
+// An Option changes how Clients build Configs.
+type Option func(*Clients)
+
+// WithTransport wraps the transport of every API client of every Config.
+func WithTransport(w Wrap) Option { return func(c *Clients) { c.wrap = w } }
 
 // NewClients reads configs through kube (cached) and credentials Secrets
 // through secrets, which should neither list nor watch them (a
 // providerconfig.RecentSecrets). Each Config keeps its APIs' requests
 // within limits (nil: no limits).
-func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy, limits apilimit.Limits) *Clients {
-	return &Clients{kube: kube, secrets: secrets, policy: policy, limits: limits, cache: clientcache.New(idle, func(c *Config) { c.Values.Close() })}
+func NewClients(kube, secrets client.Reader, policy providerconfig.EndpointPolicy, limits apilimit.Limits, opts ...Option) *Clients {
+	c := &Clients{kube: kube, secrets: secrets, policy: policy, limits: limits, cache: clientcache.New(idle, func(c *Config) { c.Values.Close() })}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // Stats says how many Configs are cached and how many were built.
@@ -263,6 +294,7 @@ func (c *Clients) config(ctx context.Context, ref providerconfig.Ref[v1alpha1.Pr
 		// Set before the Config is shared: reconciles read it concurrently.
 		cfg.ProviderConfigName = ref.Name
 		cfg.limits = c.limits
+		cfg.wrap = c.wrap
 		return cfg, nil
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"context"
+	"errors"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -1138,3 +1139,64 @@ func TestSQLAdminAndRedisClients(t *testing.T) {
 		t.Errorf("redis instances.get 404 counted %v times, want 1", got)
 	}
 }
+
+// TestWithTransport: the wrap given to Clients is around every API
+// client's transport, Resource Manager's included, and sees each request
+// before it is sent (a plan's read-only guard).
+func TestWithTransport(t *testing.T) {
+	isolate(t)
+	var sent atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/token" {
+			_, _ = w.Write([]byte(`{"access_token":"test-access-token","token_type":"Bearer","expires_in":3600}`))
+			return
+		}
+		sent.Add(1)
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	var mu sync.Mutex
+	var seen []string
+	wrap := func(service string, next http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			seen = append(seen, service+" "+r.Method)
+			mu.Unlock()
+			return nil, errors.New("refused")
+		})
+	}
+	spec := v1alpha1.ProviderConfigSpec{
+		ProjectID:   "my-project",
+		Credentials: v1alpha1.Credentials{Source: v1alpha1.CredentialsSourceSecret, SecretRef: secretRef("", "key.json")},
+		Endpoint:    &v1alpha1.Endpoint{SQLAdmin: srv.URL + "/sql/"},
+	}
+	secret := providerconfig.SecretKey{Data: []byte(serviceAccountKey(t, "my-project", testEmail, func(k map[string]string) { k["token_uri"] = srv.URL + "/token" }))}
+	cfg, err := build(spec, secret)
+	if err != nil {
+		t.Fatalf("build(...): %v", err)
+	}
+	cfg.wrap = NewClients(nil, nil, allowTestTokenURI, nil, WithTransport(wrap)).wrap
+	s, err := cfg.SQLAdmin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Instances.Delete("my-project", "db").Do(); err == nil {
+		t.Error("instances.delete: want the wrap's refusal")
+	}
+	// Resource Manager is asked only without an endpoint override.
+	cfg.Spec.Endpoint = nil
+	if n := cfg.ProjectNumber(context.Background()); n != "" {
+		t.Errorf("ProjectNumber() = %q, want none: the wrap refused the lookup", n)
+	}
+	if diff := cmp.Diff([]string{"sqladmin DELETE", "cloudresourcemanager GET"}, seen); diff != "" {
+		t.Errorf("requests the wrap saw: -want, +got:\n%s", diff)
+	}
+	if n := sent.Load(); n != 0 {
+		t.Errorf("the server got %d API requests, want none", n)
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
