@@ -4,6 +4,7 @@ package dbinstance
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -57,18 +58,15 @@ const busyPoll = 10 * time.Second
 // every AWS controller.
 func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, versionKey []byte) error {
 	passwords := secretkey.Store{Kube: mgr.GetClient(), Key: versionKey}
-	owners := ownership.Checker{
-		Kube:     mgr.GetClient(),
-		Kind:     v1alpha1.DBInstanceGroupVersionKind.GroupKind(),
-		NewList:  func() client.ObjectList { return &v1alpha1.DBInstanceList{} },
-		Encoding: ownership.Exact,
-	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.DBInstance]{
 		GVK:    v1alpha1.DBInstanceGroupVersionKind,
 		Object: &v1alpha1.DBInstance{},
 		List:   &v1alpha1.DBInstanceList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.DBInstance] {
-			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners, passwords)
+			return Connector(reconciler.Deps{
+				Kube: mgr.GetClient(), Usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
+				Record: record, Key: versionKey,
+			}, clients)
 		},
 		// While RDS is creating or modifying, look sooner than the poll;
 		// not in a state that lasts (stopped, storage-optimization, one
@@ -90,6 +88,18 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 			return nil
 		},
 	})
+}
+
+// Connector returns how DBInstances connect to RDS: Setup's, and a plan's,
+// which observes with the same external client through read-only clients.
+func Connector(d reconciler.Deps, clients *awsclient.Clients) *reconciler.Connector[*v1alpha1.DBInstance, *awsclient.Config] {
+	owners := ownership.Checker{
+		Kube:     d.Kube,
+		Kind:     v1alpha1.DBInstanceGroupVersionKind.GroupKind(),
+		NewList:  func() client.ObjectList { return &v1alpha1.DBInstanceList{} },
+		Encoding: ownership.Exact,
+	}
+	return connector(d.Usage, clients, newAPI, d.Record, owners, secretkey.Store{Kube: d.Kube, Key: d.Key})
 }
 
 func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI func(*awsclient.Config) api, record event.Recorder, owners ownership.Checker, passwords secretkey.Store) *reconciler.Connector[*v1alpha1.DBInstance, *awsclient.Config] {
@@ -114,6 +124,7 @@ type external struct {
 	passwords secretkey.Store
 
 	observed *observed
+	compared *reconciler.Comparison
 }
 
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (managed.ExternalObservation, error) {
@@ -162,17 +173,22 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 		ResourceLateInitialized: lateInit,
 		ConnectionDetails:       connectionDetails(cr.Spec.ForProvider, got.observation, sentPassword(cr, pw)),
 	}
-	if !isBusy(got.status) {
-		fields := sendable(drifted(desired(cr), got), got.status)
-		if err == nil && !pw.Is(version) && !pw.Is(resetting) {
-			// A new password in the Secret, or none at all: an instance
-			// this resource did not create (adopted, or its Secret
-			// lost) gets a password it knows at the next update.
-			fields = append(fields, fieldPassword)
-		}
-		obs.ResourceUpToDate = len(fields) == 0
-		obs.Diff = reconciler.DiffFields(fields)
+	want := desired(cr)
+	fields := sendable(drifted(want, got), got.status)
+	if err == nil && !pw.Is(version) && !pw.Is(resetting) {
+		// A new password in the Secret, or none at all: an instance this
+		// resource did not create (adopted, or its Secret lost) gets a
+		// password it knows at the next update.
+		fields = append(fields, fieldPassword)
 	}
+	e.compared = &reconciler.Comparison{Fields: fields, Want: want, Got: comparable(got)}
+	if isBusy(got.status) {
+		// Compared for a plan only: nothing is sent until RDS settles.
+		e.compared.Waiting = "RDS reports the instance " + got.status + ": the provider changes it once it is available"
+		return obs, nil
+	}
+	obs.ResourceUpToDate = len(fields) == 0
+	obs.Diff = reconciler.DiffFields(fields)
 	return obs, nil
 }
 
@@ -332,3 +348,37 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 }
 
 func (e *external) Disconnect(context.Context) error { return nil }
+
+// Compared is what the last Observe compared (reconciler.Compared).
+func (e *external) Compared() *reconciler.Comparison { return e.compared }
+
+// comparable is what the instance has, in spec terms, with its tags.
+func comparable(got observed) v1alpha1.DBInstanceParameters {
+	p := got.params
+	p.Tags = got.tags
+	return p
+}
+
+// Deletion says what Delete would do (reconciler.Deleter), from the same
+// input it sends (deleteInput) and what Observe read.
+func (e *external) Deletion(cr *v1alpha1.DBInstance) reconciler.Deletion {
+	id := meta.GetExternalName(cr)
+	in := deleteInput(id, cr.GetUID(), cr.Spec.ForProvider)
+	var d reconciler.Deletion
+	if aws.ToBool(in.SkipFinalSnapshot) {
+		d.Lost = append(d.Lost, fmt.Sprintf("DB instance %q and every database in it: skipFinalSnapshot is true, so no final snapshot is taken", id))
+	} else {
+		d.Lost = append(d.Lost, fmt.Sprintf("DB instance %q", id))
+		d.Kept = append(d.Kept, fmt.Sprintf("its data, in the final snapshot %q taken as it is deleted (with the master password it had then)", aws.ToString(in.FinalDBSnapshotIdentifier)))
+	}
+	// The provider leaves DeleteAutomatedBackups to RDS, whose default
+	// removes them with the instance.
+	d.Lost = append(d.Lost, "its automated backups: RDS removes them with the instance")
+	if r := cr.Spec.ForProvider.MasterPasswordSecretRef; r.Name != "" {
+		d.Lost = append(d.Lost, fmt.Sprintf("the master password Secret %q, if the provider generated it", r.Name))
+	}
+	if e.observed != nil && ptr.Deref(e.observed.params.DeletionProtection, false) && ptr.Deref(cr.Spec.ForProvider.DeletionProtection, true) {
+		d.Refused = "deletion protection is on: RDS refuses to delete the instance until spec.forProvider.deletionProtection is false"
+	}
+	return d
+}

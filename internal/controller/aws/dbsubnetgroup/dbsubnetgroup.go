@@ -46,20 +46,29 @@ func newAPI(c *awsclient.Config) api { return c.RDS() }
 // Setup adds a controller that reconciles DBSubnetGroups. clients is
 // shared by every AWS controller.
 func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) error {
-	owners := ownership.Checker{
-		Kube:     mgr.GetClient(),
-		Kind:     v1alpha1.DBSubnetGroupGroupVersionKind.GroupKind(),
-		NewList:  func() client.ObjectList { return &v1alpha1.DBSubnetGroupList{} },
-		Encoding: ownership.Exact,
-	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.DBSubnetGroup]{
 		GVK:    v1alpha1.DBSubnetGroupGroupVersionKind,
 		Object: &v1alpha1.DBSubnetGroup{},
 		List:   &v1alpha1.DBSubnetGroupList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.DBSubnetGroup] {
-			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
+			return Connector(reconciler.Deps{
+				Kube: mgr.GetClient(), Usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), Record: record,
+			}, clients)
 		},
 	})
+}
+
+// Connector returns how DBSubnetGroups connect to RDS: Setup's, and a
+// plan's, which observes with the same external client through read-only
+// clients.
+func Connector(d reconciler.Deps, clients *awsclient.Clients) *reconciler.Connector[*v1alpha1.DBSubnetGroup, *awsclient.Config] {
+	owners := ownership.Checker{
+		Kube:     d.Kube,
+		Kind:     v1alpha1.DBSubnetGroupGroupVersionKind.GroupKind(),
+		NewList:  func() client.ObjectList { return &v1alpha1.DBSubnetGroupList{} },
+		Encoding: ownership.Exact,
+	}
+	return connector(d.Usage, clients, newAPI, d.Record, owners)
 }
 
 func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI func(*awsclient.Config) api, record event.Recorder, owners ownership.Checker) *reconciler.Connector[*v1alpha1.DBSubnetGroup, *awsclient.Config] {

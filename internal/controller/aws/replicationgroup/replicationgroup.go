@@ -4,12 +4,14 @@ package replicationgroup
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache/types"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -55,27 +57,15 @@ const busyPoll = 10 * time.Second
 // shared by every AWS controller.
 func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, versionKey []byte) error {
 	tokens := secretkey.Store{Kube: mgr.GetClient(), Key: versionKey}
-	owners := ownership.Checker{
-		Kube:     mgr.GetClient(),
-		Kind:     v1alpha1.ReplicationGroupGroupVersionKind.GroupKind(),
-		NewList:  func() client.ObjectList { return &v1alpha1.ReplicationGroupList{} },
-		Encoding: ownership.Exact,
-	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.ReplicationGroup]{
 		GVK:    v1alpha1.ReplicationGroupGroupVersionKind,
 		Object: &v1alpha1.ReplicationGroup{},
 		List:   &v1alpha1.ReplicationGroupList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.ReplicationGroup] {
-			return &reconciler.Connector[*v1alpha1.ReplicationGroup, *awsclient.Config]{
-				Usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
-				Client: func(ctx context.Context, cr *v1alpha1.ReplicationGroup) (*awsclient.Config, error) {
-					return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
-				},
-				External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.ReplicationGroup], error) {
-					return &external{ec: newAPI(cfg), record: record, owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec)), tokens: tokens, ca: resourceCA(cfg)}, nil
-				},
-				Tidy: awsclient.WithoutTransportDetail,
-			}
+			return Connector(reconciler.Deps{
+				Kube: mgr.GetClient(), Usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
+				Record: record, Key: versionKey,
+			}, clients)
 		},
 		PollInterval: func(mg resource.Managed, d time.Duration) time.Duration {
 			cr, ok := mg.(*v1alpha1.ReplicationGroup)
@@ -103,6 +93,29 @@ func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, v
 	})
 }
 
+// Connector returns how ReplicationGroups connect to ElastiCache: Setup's,
+// and a plan's, which observes with the same external client through
+// read-only clients.
+func Connector(d reconciler.Deps, clients *awsclient.Clients) *reconciler.Connector[*v1alpha1.ReplicationGroup, *awsclient.Config] {
+	tokens := secretkey.Store{Kube: d.Kube, Key: d.Key}
+	owners := ownership.Checker{
+		Kube:     d.Kube,
+		Kind:     v1alpha1.ReplicationGroupGroupVersionKind.GroupKind(),
+		NewList:  func() client.ObjectList { return &v1alpha1.ReplicationGroupList{} },
+		Encoding: ownership.Exact,
+	}
+	return &reconciler.Connector[*v1alpha1.ReplicationGroup, *awsclient.Config]{
+		Usage: d.Usage,
+		Client: func(ctx context.Context, cr *v1alpha1.ReplicationGroup) (*awsclient.Config, error) {
+			return clients.Connect(ctx, cr, cr.Spec.ForProvider.Region)
+		},
+		External: func(cfg *awsclient.Config) (managed.TypedExternalClient[*v1alpha1.ReplicationGroup], error) {
+			return &external{ec: newAPI(cfg), record: d.Record, owners: owners.ForAdoption(providerconfig.AdoptionOf(cfg.Spec)), tokens: tokens, ca: resourceCA(cfg)}, nil
+		},
+		Tidy: awsclient.WithoutTransportDetail,
+	}
+}
+
 // external holds one reconcile's client. Observe keeps what it read so
 // that Update acts on it without reading the group again.
 type external struct {
@@ -118,6 +131,7 @@ type external struct {
 	now func() time.Time
 
 	observed *observed
+	compared *reconciler.Comparison
 }
 
 func resourceCA(cfg *awsclient.Config) string {
@@ -219,18 +233,23 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ReplicationGroup) (
 		ResourceLateInitialized: lateInit,
 		ConnectionDetails:       e.details(cr, got.observation, tok),
 	}
-	if !isBusy(got.status) {
-		fields := drifted(desired(cr), got)
-		if step := e.tokenStep(cr, tok); err == nil && (step == tokenRotate || step == tokenSet) {
-			// A new token in the Secret, a rotation whose grace period is
-			// over, or no token at all: a group this resource did not
-			// create (adopted, or its Secret lost) gets a token it knows
-			// at the next update.
-			fields = append(fields, fieldAuthToken)
-		}
-		obs.ResourceUpToDate = len(fields) == 0
-		obs.Diff = reconciler.DiffFields(fields)
+	want := desired(cr)
+	fields := drifted(want, got)
+	if step := e.tokenStep(cr, tok); err == nil && (step == tokenRotate || step == tokenSet) {
+		// A new token in the Secret, a rotation whose grace period is
+		// over, or no token at all: a group this resource did not create
+		// (adopted, or the Secret lost) gets a token it knows at the next
+		// update.
+		fields = append(fields, fieldAuthToken)
 	}
+	e.compared = &reconciler.Comparison{Fields: fields, Want: want, Got: comparable(got)}
+	if isBusy(got.status) {
+		// Compared for a plan only: nothing is sent while the group is busy.
+		e.compared.Waiting = "ElastiCache reports the group " + got.status + ": the provider changes it once it is available"
+		return obs, nil
+	}
+	obs.ResourceUpToDate = len(fields) == 0
+	obs.Diff = reconciler.DiffFields(fields)
 	return obs, nil
 }
 
@@ -415,6 +434,39 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.ReplicationGroup) (m
 		return managed.ExternalDelete{}, nil
 	}
 	return managed.ExternalDelete{}, errors.Wrap(err, "cannot delete replication group")
+}
+
+// Compared is what the last Observe compared (reconciler.Compared).
+func (e *external) Compared() *reconciler.Comparison { return e.compared }
+
+// comparable is what the group has, in spec terms: with its tags, and
+// what its primary's cluster reported when last described.
+func comparable(got observed) v1alpha1.ReplicationGroupParameters {
+	p := got.params
+	p.Tags = got.tags
+	if n := got.node; n != nil {
+		p.SecurityGroupIDs = n.SecurityGroupIDs
+		p.CacheParameterGroupName = ptr.To(n.CacheParameterGroupName)
+		p.PreferredMaintenanceWindow = ptr.To(n.PreferredMaintenanceWindow)
+	}
+	return p
+}
+
+// Deletion says what Delete would do (reconciler.Deleter): it sends the
+// spec's finalSnapshotIdentifier, and nothing else keeps the data.
+func (e *external) Deletion(cr *v1alpha1.ReplicationGroup) reconciler.Deletion {
+	id := meta.GetExternalName(cr)
+	var d reconciler.Deletion
+	if s := cr.Spec.ForProvider.FinalSnapshotIdentifier; s != nil {
+		d.Lost = append(d.Lost, fmt.Sprintf("replication group %q and its nodes", id))
+		d.Kept = append(d.Kept, fmt.Sprintf("its data, in the final snapshot %q taken as it is deleted", *s))
+	} else {
+		d.Lost = append(d.Lost, fmt.Sprintf("replication group %q and every key in it: finalSnapshotIdentifier is not set, so no final snapshot is taken", id))
+	}
+	if r := cr.Spec.ForProvider.AuthTokenSecretRef; r != nil {
+		d.Lost = append(d.Lost, fmt.Sprintf("the auth token Secret %q, if the provider generated it", r.Name))
+	}
+	return d
 }
 
 // observeNode fills in what ElastiCache reports per node, not per group:

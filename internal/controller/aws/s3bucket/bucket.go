@@ -3,6 +3,7 @@ package s3bucket
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -63,22 +64,31 @@ func newAPI(c *awsclient.Config) api {
 // every AWS controller; key is the provider's own, which marks a Bucket
 // about to create its bucket (see ownership.Intent).
 func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients, key []byte) error {
-	owners := ownership.Checker{
-		Kube:     mgr.GetClient(),
-		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
-		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
-		Encoding: ownership.Exact,
-		Key:      key,
-	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.Bucket]{
 		IntentKey: key,
 		GVK:       v1alpha1.BucketGroupVersionKind,
 		Object:    &v1alpha1.Bucket{},
 		List:      &v1alpha1.BucketList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.Bucket] {
-			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
+			return Connector(reconciler.Deps{
+				Kube: mgr.GetClient(), Usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
+				Record: record, Key: key,
+			}, clients)
 		},
 	})
+}
+
+// Connector returns how Buckets connect to S3: Setup's, and a plan's,
+// which observes with the same external client through read-only clients.
+func Connector(d reconciler.Deps, clients *awsclient.Clients) *reconciler.Connector[*v1alpha1.Bucket, *awsclient.Config] {
+	owners := ownership.Checker{
+		Kube:     d.Kube,
+		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
+		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
+		Encoding: ownership.Exact,
+		Key:      d.Key,
+	}
+	return connector(d.Usage, clients, newAPI, d.Record, owners)
 }
 
 func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI func(*awsclient.Config) api, record event.Recorder, owners ownership.Checker) *reconciler.Connector[*v1alpha1.Bucket, *awsclient.Config] {
@@ -107,6 +117,7 @@ type external struct {
 	owner    *string
 	known    bool
 	observed *observed
+	compared *reconciler.Comparison
 }
 
 // observed is what Observe read of a bucket.
@@ -173,10 +184,11 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	}
 	cr.Status.AtProvider = observation(name, got, e.endpoint())
 	cr.SetConditions(xpv2.Available())
+	e.compared = &reconciler.Comparison{Fields: drifted(want, got.params), Want: want, Got: got.params}
 
 	return managed.ExternalObservation{
 		ResourceExists:          true,
-		ResourceUpToDate:        len(drifted(want, got.params)) == 0,
+		ResourceUpToDate:        len(e.compared.Fields) == 0,
 		ResourceLateInitialized: lateInit,
 		Diff:                    diff(want, got.params),
 		ConnectionDetails:       connectionDetails(cr.Status.AtProvider, name),
@@ -293,6 +305,18 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 }
 
 func (e *external) Disconnect(context.Context) error { return nil }
+
+// Compared is what the last Observe compared (reconciler.Compared).
+func (e *external) Compared() *reconciler.Comparison { return e.compared }
+
+// Deletion says what Delete would do (reconciler.Deleter): S3 deletes no
+// bucket that holds objects, and the provider deletes none.
+func (e *external) Deletion(cr *v1alpha1.Bucket) reconciler.Deletion {
+	return reconciler.Deletion{
+		Lost: []string{fmt.Sprintf("bucket %q with its configuration (tags, versioning, encryption, public access block, policy), if it is empty; its name is then free for any account to take", meta.GetExternalName(cr))},
+		Kept: []string{"every object and object version: S3 deletes no bucket that holds any, and the provider deletes none, so a bucket that is not empty is kept and the resource waits, saying so"},
+	}
+}
 
 // expectOwner learns, once per reconcile (and once per config: the config
 // caches it), which account must own the bucket.

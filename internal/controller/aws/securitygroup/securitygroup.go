@@ -50,20 +50,29 @@ func newAPI(c *awsclient.Config) api { return c.EC2() }
 // Setup adds a controller that reconciles SecurityGroups. clients is shared
 // by every AWS controller.
 func Setup(mgr ctrl.Manager, o controller.Options, clients *awsclient.Clients) error {
-	owners := ownership.Checker{
-		Kube:     mgr.GetClient(),
-		Kind:     v1alpha1.SecurityGroupGroupVersionKind.GroupKind(),
-		NewList:  func() client.ObjectList { return &v1alpha1.SecurityGroupList{} },
-		Encoding: ownership.Exact,
-	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.SecurityGroup]{
 		GVK:    v1alpha1.SecurityGroupGroupVersionKind,
 		Object: &v1alpha1.SecurityGroup{},
 		List:   &v1alpha1.SecurityGroupList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.SecurityGroup] {
-			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
+			return Connector(reconciler.Deps{
+				Kube: mgr.GetClient(), Usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}), Record: record,
+			}, clients)
 		},
 	})
+}
+
+// Connector returns how SecurityGroups connect to EC2: Setup's, and a
+// plan's, which observes with the same external client through read-only
+// clients.
+func Connector(d reconciler.Deps, clients *awsclient.Clients) *reconciler.Connector[*v1alpha1.SecurityGroup, *awsclient.Config] {
+	owners := ownership.Checker{
+		Kube:     d.Kube,
+		Kind:     v1alpha1.SecurityGroupGroupVersionKind.GroupKind(),
+		NewList:  func() client.ObjectList { return &v1alpha1.SecurityGroupList{} },
+		Encoding: ownership.Exact,
+	}
+	return connector(d.Usage, clients, newAPI, d.Record, owners)
 }
 
 func connector(usage resource.ModernTracker, clients *awsclient.Clients, newAPI func(*awsclient.Config) api, record event.Recorder, owners ownership.Checker) *reconciler.Connector[*v1alpha1.SecurityGroup, *awsclient.Config] {
@@ -87,6 +96,7 @@ type external struct {
 	owners ownership.Checker
 
 	observed *types.SecurityGroup
+	compared *reconciler.Comparison
 }
 
 // The fields Update may change, by their spec names.
@@ -132,7 +142,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.SecurityGroup) (man
 	e.observed = got
 	cr.Status.AtProvider = observation(got)
 	cr.SetConditions(xpv2.Available())
-	fields := drifted(desired(cr), got)
+	want := desired(cr)
+	fields := drifted(want, got)
+	e.compared = &reconciler.Comparison{Fields: fields, Want: comparable(want), Got: observedComparable(got)}
 	return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: len(fields) == 0, Diff: reconciler.DiffFields(fields)}, nil
 }
 
@@ -218,6 +230,36 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.SecurityGroup) (mana
 }
 
 func (e *external) Disconnect(context.Context) error { return nil }
+
+// Compared is what the last Observe compared (reconciler.Compared).
+func (e *external) Compared() *reconciler.Comparison { return e.compared }
+
+// comparable is what drifted compares of the spec: its rules, one
+// permission each, and its tags.
+func comparable(want v1alpha1.SecurityGroupParameters) map[string]any {
+	c := map[string]any{fieldIngress: permissionStrings(wanted(want.Ingress)), fieldTags: want.Tags}
+	if want.Egress != nil {
+		c[fieldEgress] = permissionStrings(wanted(*want.Egress))
+	}
+	return c
+}
+
+// observedComparable is the same of the group EC2 described.
+func observedComparable(got *types.SecurityGroup) map[string]any {
+	return map[string]any{
+		fieldIngress: permissionStrings(observedPermissions(got.IpPermissions)),
+		fieldEgress:  permissionStrings(observedPermissions(got.IpPermissionsEgress)),
+		fieldTags:    tagMap(got.Tags),
+	}
+}
+
+func permissionStrings(ps []permission) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range sorted(ps) {
+		out = append(out, p.String())
+	}
+	return out
+}
 
 // desired is the spec with the provider's ownership tags added.
 func desired(cr *v1alpha1.SecurityGroup) v1alpha1.SecurityGroupParameters {

@@ -24,9 +24,9 @@ import (
 
 // Params are what a subnet group is made of.
 type Params struct {
-	Description string
-	SubnetIDs   []string
-	Tags        map[string]string
+	Description string            `json:"description"`
+	SubnetIDs   []string          `json:"subnetIDs"`
+	Tags        map[string]string `json:"tags"`
 }
 
 // Observed is a subnet group as its service describes it.
@@ -64,6 +64,7 @@ type External[T resource.ModernManaged] struct {
 	SetStatus func(T, Observed)
 
 	observed *Observed
+	compared *reconciler.Comparison
 }
 
 // The fields Update may change, by their spec names.
@@ -102,9 +103,14 @@ func (e *External[T]) Observe(ctx context.Context, cr T) (managed.ExternalObserv
 	e.observed = got
 	e.SetStatus(cr, *got)
 	cr.SetConditions(xpv2.Available())
-	fields := Drifted(e.Desired(cr), got.Params)
+	want := e.Desired(cr)
+	fields := Drifted(want, got.Params)
+	e.compared = &reconciler.Comparison{Fields: fields, Want: want, Got: got.Params}
 	return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: len(fields) == 0, Diff: reconciler.DiffFields(fields)}, nil
 }
+
+// Compared is what the last Observe compared (reconciler.Compared).
+func (e *External[T]) Compared() *reconciler.Comparison { return e.compared }
 
 func (e *External[T]) Create(ctx context.Context, cr T) (managed.ExternalCreation, error) {
 	cr.SetConditions(xpv2.Creating())

@@ -5,6 +5,7 @@ package gcsbucket
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -71,22 +72,32 @@ func newAPI(c *gcpclient.Config) (api, error) {
 // every GCP controller; key is the provider's own, which marks a Bucket
 // about to create its bucket (see ownership.Intent).
 func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients, key []byte) error {
-	owners := ownership.Checker{
-		Kube:     mgr.GetClient(),
-		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
-		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
-		Encoding: gcplabels.Encoding,
-		Key:      key,
-	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.Bucket]{
 		IntentKey: key,
 		GVK:       v1alpha1.BucketGroupVersionKind,
 		Object:    &v1alpha1.Bucket{},
 		List:      &v1alpha1.BucketList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.Bucket] {
-			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &gcpv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
+			return Connector(reconciler.Deps{
+				Kube: mgr.GetClient(), Usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &gcpv1alpha1.ProviderConfigUsage{}),
+				Record: record, Key: key,
+			}, clients)
 		},
 	})
+}
+
+// Connector returns how Buckets connect to Cloud Storage: Setup's, and a
+// plan's, which observes with the same external client through read-only
+// clients.
+func Connector(d reconciler.Deps, clients *gcpclient.Clients) *reconciler.Connector[*v1alpha1.Bucket, *gcpclient.Config] {
+	owners := ownership.Checker{
+		Kube:     d.Kube,
+		Kind:     v1alpha1.BucketGroupVersionKind.GroupKind(),
+		NewList:  func() client.ObjectList { return &v1alpha1.BucketList{} },
+		Encoding: gcplabels.Encoding,
+		Key:      d.Key,
+	}
+	return connector(d.Usage, clients, newAPI, d.Record, owners)
 }
 
 func connector(usage resource.ModernTracker, clients *gcpclient.Clients, newAPI func(*gcpclient.Config) (api, error), record event.Recorder, owners ownership.Checker) *reconciler.Connector[*v1alpha1.Bucket, *gcpclient.Config] {
@@ -114,6 +125,7 @@ type external struct {
 	record   event.Recorder
 	owners   ownership.Checker
 	observed *storage.BucketAttrs
+	compared *reconciler.Comparison
 }
 
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalObservation, error) {
@@ -152,10 +164,11 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	want := desired(cr)
 	cr.Status.AtProvider = observation(attrs)
 	cr.SetConditions(xpv2.Available())
+	e.compared = &reconciler.Comparison{Fields: drifted(want, got), Want: want, Got: got}
 
 	return managed.ExternalObservation{
 		ResourceExists:          true,
-		ResourceUpToDate:        len(drifted(want, got)) == 0,
+		ResourceUpToDate:        len(e.compared.Fields) == 0,
 		ResourceLateInitialized: lateInit,
 		Diff:                    diff(want, got),
 		ConnectionDetails:       e.connectionDetails(name, attrs.Location),
@@ -243,6 +256,18 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 
 // Disconnect leaves the client open: it is the config's, shared and cached.
 func (e *external) Disconnect(context.Context) error { return nil }
+
+// Compared is what the last Observe compared (reconciler.Compared).
+func (e *external) Compared() *reconciler.Comparison { return e.compared }
+
+// Deletion says what Delete would do (reconciler.Deleter): Cloud Storage
+// deletes no bucket that holds objects, and the provider deletes none.
+func (e *external) Deletion(cr *v1alpha1.Bucket) reconciler.Deletion {
+	return reconciler.Deletion{
+		Lost: []string{fmt.Sprintf("bucket %q with its configuration (labels, versioning, lifecycle rules, retention policy), if it is empty; its name is then free for any project to take", meta.GetExternalName(cr))},
+		Kept: []string{"every object and noncurrent version: Cloud Storage deletes no bucket that holds any, and the provider deletes none, so a bucket that is not empty is kept and the resource waits, saying so"},
+	}
+}
 
 // sameProject refuses a bucket of another project than the config's: it
 // would be adopted, written and reported under the wrong project.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -90,21 +91,30 @@ const busyPoll = 10 * time.Second
 // Setup adds a controller that reconciles Memorystore Instances. clients
 // is shared by every GCP controller.
 func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients) error {
-	owners := ownership.Checker{
-		Kube:     mgr.GetClient(),
-		Kind:     v1alpha1.InstanceGroupVersionKind.GroupKind(),
-		NewList:  func() client.ObjectList { return &v1alpha1.InstanceList{} },
-		Encoding: gcplabels.Encoding,
-	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.Instance]{
 		GVK:    v1alpha1.InstanceGroupVersionKind,
 		Object: &v1alpha1.Instance{},
 		List:   &v1alpha1.InstanceList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.Instance] {
-			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &gcpv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners)
+			return Connector(reconciler.Deps{
+				Kube: mgr.GetClient(), Usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &gcpv1alpha1.ProviderConfigUsage{}), Record: record,
+			}, clients)
 		},
 		PollInterval: pollInterval,
 	})
+}
+
+// Connector returns how Instances connect to Memorystore: Setup's, and a
+// plan's, which observes with the same external client through read-only
+// clients.
+func Connector(d reconciler.Deps, clients *gcpclient.Clients) *reconciler.Connector[*v1alpha1.Instance, *gcpclient.Config] {
+	owners := ownership.Checker{
+		Kube:     d.Kube,
+		Kind:     v1alpha1.InstanceGroupVersionKind.GroupKind(),
+		NewList:  func() client.ObjectList { return &v1alpha1.InstanceList{} },
+		Encoding: gcplabels.Encoding,
+	}
+	return connector(d.Usage, clients, newAPI, d.Record, owners)
 }
 
 // pollInterval checks a busy instance (or one whose operation runs) every
@@ -142,6 +152,7 @@ type external struct {
 	record   event.Recorder
 	owners   ownership.Checker
 	observed *redis.Instance
+	compared *reconciler.Comparison
 }
 
 // name is the full name of cr's instance in the config's project.
@@ -217,10 +228,14 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Instance) (managed.
 		return managed.ExternalObservation{}, err
 	}
 	obs.ConnectionDetails = connectionDetails(in, auth, settled)
-	if !busy(in.State, op) {
-		// Compared with the spec as it was before late initialisation,
-		// which fills only fields the spec did not set.
-		obs.ResourceUpToDate = len(drifted(want, got)) == 0
+	// Compared with the spec as it was before late initialisation, which
+	// fills only fields the spec did not set.
+	e.compared = &reconciler.Comparison{Fields: drifted(want, got), Want: want, Got: got}
+	if busy(in.State, op) {
+		// Compared for a plan only: nothing is sent while it is busy.
+		e.compared.Waiting = "Memorystore reports the instance " + in.State + " or an operation running: the provider changes it once it is READY and idle"
+	} else {
+		obs.ResourceUpToDate = len(e.compared.Fields) == 0
 		obs.Diff = diff(want, got)
 	}
 	return obs, nil
@@ -409,6 +424,15 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Instance) (managed.E
 
 // Disconnect leaves the client open: it is the config's, shared and cached.
 func (e *external) Disconnect(context.Context) error { return nil }
+
+// Compared is what the last Observe compared (reconciler.Compared).
+func (e *external) Compared() *reconciler.Comparison { return e.compared }
+
+// Deletion says what Delete would do (reconciler.Deleter): Memorystore
+// keeps nothing of a deleted instance.
+func (e *external) Deletion(cr *v1alpha1.Instance) reconciler.Deletion {
+	return reconciler.Deletion{Lost: []string{fmt.Sprintf("Memorystore instance %q and every key in it: the provider takes no export or snapshot first", meta.GetExternalName(cr))}}
+}
 
 func hasCode(err error, code int) bool {
 	var ge *googleapi.Error

@@ -113,18 +113,15 @@ func passwordRef(cr *v1alpha1.DatabaseInstance) secretkey.Ref {
 // shared by every GCP controller; versionKey hashes password versions.
 func Setup(mgr ctrl.Manager, o controller.Options, clients *gcpclient.Clients, versionKey []byte) error {
 	passwords := secretkey.Store{Kube: mgr.GetClient(), Key: versionKey}
-	owners := ownership.Checker{
-		Kube:     mgr.GetClient(),
-		Kind:     v1alpha1.DatabaseInstanceGroupVersionKind.GroupKind(),
-		NewList:  func() client.ObjectList { return &v1alpha1.DatabaseInstanceList{} },
-		Encoding: gcplabels.Encoding,
-	}
 	return reconciler.Setup(mgr, o, reconciler.Kind[*v1alpha1.DatabaseInstance]{
 		GVK:    v1alpha1.DatabaseInstanceGroupVersionKind,
 		Object: &v1alpha1.DatabaseInstance{},
 		List:   &v1alpha1.DatabaseInstanceList{},
 		Connector: func(record event.Recorder) managed.TypedExternalConnector[*v1alpha1.DatabaseInstance] {
-			return connector(resource.NewProviderConfigUsageTracker(mgr.GetClient(), &gcpv1alpha1.ProviderConfigUsage{}), clients, newAPI, record, owners, passwords)
+			return Connector(reconciler.Deps{
+				Kube: mgr.GetClient(), Usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &gcpv1alpha1.ProviderConfigUsage{}),
+				Record: record, Key: versionKey,
+			}, clients)
 		},
 		// While Cloud SQL creates, maintains or runs an operation, look
 		// sooner than the poll.
@@ -155,6 +152,19 @@ func pollSoon(o v1alpha1.DatabaseInstanceObservation) bool {
 	return o.PendingOperation != nil
 }
 
+// Connector returns how DatabaseInstances connect to Cloud SQL: Setup's,
+// and a plan's, which observes with the same external client through
+// read-only clients.
+func Connector(d reconciler.Deps, clients *gcpclient.Clients) *reconciler.Connector[*v1alpha1.DatabaseInstance, *gcpclient.Config] {
+	owners := ownership.Checker{
+		Kube:     d.Kube,
+		Kind:     v1alpha1.DatabaseInstanceGroupVersionKind.GroupKind(),
+		NewList:  func() client.ObjectList { return &v1alpha1.DatabaseInstanceList{} },
+		Encoding: gcplabels.Encoding,
+	}
+	return connector(d.Usage, clients, newAPI, d.Record, owners, secretkey.Store{Kube: d.Kube, Key: d.Key})
+}
+
 func connector(usage resource.ModernTracker, clients *gcpclient.Clients, newAPI func(*gcpclient.Config) (api, error), record event.Recorder, owners ownership.Checker, passwords secretkey.Store) *reconciler.Connector[*v1alpha1.DatabaseInstance, *gcpclient.Config] {
 	return &reconciler.Connector[*v1alpha1.DatabaseInstance, *gcpclient.Config]{
 		Usage: usage,
@@ -182,6 +192,7 @@ type external struct {
 	passwords secretkey.Store
 
 	observed *sqladmin.DatabaseInstance
+	compared *reconciler.Comparison
 }
 
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.DatabaseInstance) (managed.ExternalObservation, error) {
@@ -275,9 +286,13 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DatabaseInstance) (
 		ResourceLateInitialized: lateInit,
 		ConnectionDetails:       connectionDetails(e.project, cr.Spec.ForProvider, in, cr.Status.AtProvider.Database, pw.IfSent(version)),
 	}
-	if !busy(in.State, op) {
-		fields := drifted(desired(cr), got)
-		fields = append(fields, e.beyondSettings(cr, pw, pwErr)...)
+	want := desired(cr)
+	fields := append(drifted(want, got), e.beyondSettings(cr, pw, pwErr)...)
+	e.compared = &reconciler.Comparison{Fields: fields, Want: want, Got: got}
+	if busy(in.State, op) {
+		// Compared for a plan only: nothing is sent while Cloud SQL is busy.
+		e.compared.Waiting = "Cloud SQL reports the instance " + in.State + " or an operation running: the provider changes it once it is RUNNABLE and idle"
+	} else {
 		obs.ResourceUpToDate = len(fields) == 0
 		obs.Diff = reconciler.DiffFields(fields)
 	}
@@ -553,6 +568,27 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.DatabaseInstance) (m
 	default:
 		return managed.ExternalDelete{}, xperrors.Wrap(err, "cannot delete Cloud SQL instance")
 	}
+}
+
+// Compared is what the last Observe compared (reconciler.Compared).
+func (e *external) Compared() *reconciler.Comparison { return e.compared }
+
+// Deletion says what Delete would do (reconciler.Deleter): the provider
+// takes no final backup, and Cloud SQL deletes the instance's backups
+// with it.
+func (e *external) Deletion(cr *v1alpha1.DatabaseInstance) reconciler.Deletion {
+	name := meta.GetExternalName(cr)
+	d := reconciler.Deletion{Lost: []string{
+		fmt.Sprintf("Cloud SQL instance %q and every database in it: the provider takes no final backup", name),
+		"its automated and on-demand backups: Cloud SQL deletes them with the instance",
+	}}
+	if r := cr.Spec.ForProvider.MasterPasswordSecretRef; r.Name != "" {
+		d.Lost = append(d.Lost, fmt.Sprintf("the master password Secret %q, if the provider generated it", r.Name))
+	}
+	if in := e.observed; in != nil && in.Settings != nil && in.Settings.DeletionProtectionEnabled && ptr.Deref(cr.Spec.ForProvider.DeletionProtectionEnabled, true) {
+		d.Refused = "deletion protection is on: the provider does not delete the instance until spec.forProvider.deletionProtectionEnabled is false"
+	}
+	return d
 }
 
 // waitToDelete says, once per operation (events fold repeats), which
