@@ -24,6 +24,10 @@ func RecordDrift(record event.Recorder, o resource.Object, fields []string) {
 // its external resource: without Delete, deleting mg orphans it.
 func Deletes(mg resource.Managed) bool { return allows(mg, xpv2.ManagementActionDelete) }
 
+// Updates reports whether mg's management policies let the provider change
+// its external resource: without Update, drift is observed, not corrected.
+func Updates(mg resource.Managed) bool { return allows(mg, xpv2.ManagementActionUpdate) }
+
 // LateInitializes reports whether mg's management policies let the provider
 // fill unset spec fields from the external resource. Without that, Observe
 // must leave the spec alone: the runtime persists the whole object when it

@@ -1,0 +1,112 @@
+package plan
+
+import (
+	"encoding/json"
+	"reflect"
+	"regexp"
+	"sort"
+)
+
+// secretName matches the names of fields whose values are, or lead to,
+// credentials: their values are never shown, at any depth.
+var secretName = regexp.MustCompile(`(?i)password|secret|token|authstring|credential|privatekey`)
+
+// secret says whether a field path names a credential.
+func secret(path string) bool { return secretName.MatchString(path) }
+
+// asMap is v as JSON would have it: a struct's fields by their JSON
+// names. A v that is not an object gives nil.
+func asMap(v any) map[string]any {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	m := map[string]any{}
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// flatten writes v's leaves into out under dotted paths from prefix:
+// objects are walked, anything else (lists included) is a leaf.
+func flatten(prefix string, v any, out map[string]any) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		out[prefix] = v
+		return
+	}
+	for k, e := range m {
+		p := k
+		if prefix != "" {
+			p = prefix + "." + k
+		}
+		flatten(p, e, out)
+	}
+}
+
+// leafChanges are the leaves of before and after under prefix that differ,
+// sorted by path, a secret's redacted.
+func leafChanges(prefix string, before, after any) []Change {
+	b, a := map[string]any{}, map[string]any{}
+	if before != nil {
+		flatten(prefix, before, b)
+	}
+	if after != nil {
+		flatten(prefix, after, a)
+	}
+	paths := map[string]bool{}
+	for p := range b {
+		paths[p] = true
+	}
+	for p := range a {
+		paths[p] = true
+	}
+	var out []Change
+	for p := range paths {
+		if reflect.DeepEqual(b[p], a[p]) {
+			continue
+		}
+		out = append(out, change(p, b[p], a[p]))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}
+
+// change is one field's change, a secret's redacted.
+func change(path string, before, after any) Change {
+	if secret(path) {
+		return Change{Field: path, Redacted: true}
+	}
+	return Change{Field: path, Before: before, After: after}
+}
+
+// fieldChanges are the changes of the fields a controller's comparison
+// found, from the two sides it compared: each field's leaves that differ,
+// or, where the controller's comparison is not plain equality (a version
+// matched at its precision, storage that may exceed the spec), the whole
+// field.
+func fieldChanges(fields []string, want, got any) []Change {
+	w, g := asMap(want), asMap(got)
+	var out []Change
+	for _, f := range fields {
+		if secret(f) {
+			out = append(out, Change{Field: f, Redacted: true})
+			continue
+		}
+		leaves := leafChanges(f, g[f], w[f])
+		if len(leaves) == 0 {
+			leaves = []Change{change(f, g[f], w[f])}
+		}
+		out = append(out, leaves...)
+	}
+	return out
+}
+
+// specChanges are the leaves of two objects' specs that differ.
+func specChanges(before, after map[string]any) []Change {
+	return leafChanges("", before["spec"], after["spec"])
+}
