@@ -88,6 +88,9 @@ var (
 	apiRequests apiLog // what the provider sent to the API server
 
 	kube client.Client
+	// adminKubeconfig is kube's credentials as a kubeconfig file's content,
+	// for tests that run commands as a user would (appinfra plan).
+	adminKubeconfig []byte
 	// traces receives the provider's spans; flushTraces sends the last.
 	traces      *traceview.Receiver
 	flushTraces func(context.Context) error
@@ -145,6 +148,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer cp.Stop()
+	adminKubeconfig = cp.Kubeconfig
 
 	kumo, err := local.StartKumo(root, io.Discard)
 	if err != nil {

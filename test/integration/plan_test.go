@@ -1,0 +1,491 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	rdsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
+	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
+	sqlv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/sql/v1alpha1"
+	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
+	"github.com/appinfra/provider-appinfra/internal/plan"
+)
+
+// The tests of `appinfra plan` run the command as a user would, with a
+// kubeconfig, against resources the real reconciler created. Each checks
+// the predicted action, fields and exit code; that the plan attempted no
+// write (its guards' count, in the report, and the clouds' own call logs
+// behind the proxies: only reads for the resource while it ran); that no
+// secret value is in its output; and, for updates, that once the change
+// is applied the provider's first write is the one predicted.
+
+// planFile writes objs as a YAML file of the test's, as a user keeps them:
+// apiVersion, kind, name, namespace, labels, annotations and spec.
+func planFile(t *testing.T, objs ...client.Object) string {
+	t.Helper()
+	var docs []string
+	for _, o := range objs {
+		gvks, _, err := kube.Scheme().ObjectKinds(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]any{"name": o.GetName(), "namespace": o.GetNamespace()}
+		if l := o.GetLabels(); len(l) > 0 {
+			m["labels"] = l
+		}
+		if a := o.GetAnnotations(); len(a) > 0 {
+			m["annotations"] = a
+		}
+		doc := map[string]any{"apiVersion": gvks[0].GroupVersion().String(), "kind": gvks[0].Kind, "metadata": m, "spec": withoutNulls(u["spec"])}
+		b, err := yaml.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, string(b))
+	}
+	p := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(p, []byte(strings.Join(docs, "---\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// withoutNulls drops what a Go object has unset (null) but a file would
+// leave out.
+func withoutNulls(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := map[string]any{}
+	for k, e := range m {
+		if e != nil {
+			out[k] = withoutNulls(e)
+		}
+	}
+	return out
+}
+
+// kubeconfigFile writes the admin's kubeconfig, impersonating user (with
+// no groups) when user is not "": the API server then authorises each
+// request as that user.
+func kubeconfigFile(t *testing.T, user string) string {
+	t.Helper()
+	cfg, err := clientcmd.Load(adminKubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user != "" {
+		for _, a := range cfg.AuthInfos {
+			a.Impersonate = user
+		}
+	}
+	p := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// runPlan runs `appinfra plan` with args, -o json, and returns its report
+// and exit code. Its output is checked for secrets.
+func runPlan(t *testing.T, kubeconfig string, args ...string) (plan.Report, int) {
+	t.Helper()
+	out, code := runPlanOutput(t, kubeconfig, append(args, "-o", "json")...)
+	var r plan.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("appinfra plan %v: output is not a report: %v\n%s", args, err, out)
+	}
+	if r.ExitCode != code {
+		t.Errorf("appinfra plan %v: exited %d, its report says %d", args, code, r.ExitCode)
+	}
+	if len(r.ReadOnly.RefusedCalls) != 0 {
+		t.Errorf("appinfra plan %v: its guards refused %v: the plan tried to write", args, r.ReadOnly.RefusedCalls)
+	}
+	return r, code
+}
+
+// runPlanOutput runs `appinfra plan` with args and returns what it wrote
+// to standard output and its exit code.
+func runPlanOutput(t *testing.T, kubeconfig string, args ...string) (string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := plan.Main(context.Background(), append([]string{"plan", "--kubeconfig", kubeconfig}, args...), strings.NewReader(""), &stdout, &stderr)
+	if stderr.Len() > 0 {
+		t.Logf("appinfra plan %v: stderr: %s", args, stderr.String())
+	}
+	noSecretIn(t, "appinfra plan output", stdout.String()+stderr.String())
+	return stdout.String(), code
+}
+
+// credentialKey matches the keys of Secrets that hold credentials:
+// passwords, tokens, keys, and URLs that carry a password.
+var credentialKey = regexp.MustCompile(`(?i)password|token|secret|credential|key|url`)
+
+// noSecretIn checks that out holds none of the secrets the tests gave or
+// learnt (canaries), nor a credential read from any Secret of the
+// cluster: passwords, tokens, keys.
+func noSecretIn(t *testing.T, what, out string) {
+	t.Helper()
+	canaryMu.Lock()
+	secrets := append([]string(nil), canaries...)
+	canaryMu.Unlock()
+	l := &corev1.SecretList{}
+	if err := kube.List(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range l.Items {
+		for k, v := range s.Data {
+			if credentialKey.MatchString(k) && len(v) >= 16 {
+				secrets = append(secrets, string(v))
+			}
+		}
+	}
+	for _, s := range secrets {
+		if strings.Contains(out, s) {
+			t.Errorf("%s holds a secret value (%d characters)", what, len(s))
+		}
+	}
+}
+
+// the one resource of a report.
+func only(t *testing.T, r plan.Report) plan.Resource {
+	t.Helper()
+	if len(r.Resources) != 1 {
+		t.Fatalf("report has %d resources, want 1: %+v", len(r.Resources), r)
+	}
+	return r.Resources[0]
+}
+
+func changeFields(cs []plan.Change) map[string][2]any {
+	out := map[string][2]any{}
+	for _, c := range cs {
+		out[c.Field] = [2]any{c.Before, c.After}
+	}
+	return out
+}
+
+// checkOnlyReads fails if a call after start in calls is not a read.
+func checkOnlyReads[C any](t *testing.T, what string, calls []C, start int, read func(C) bool) {
+	t.Helper()
+	for _, c := range calls[start:] {
+		if !read(c) {
+			t.Errorf("%s: %+v was sent while the plan ran: only reads may be (the provider's polls of an in-sync resource read too)", what, c)
+		}
+	}
+}
+
+// firstWrite waits for the first call after start that is not a read.
+func firstWrite[C any](t *testing.T, what string, calls func() []C, start int, read func(C) bool) C {
+	t.Helper()
+	var w C
+	eventually(t, dbConverge, what+": the provider's first write", func() error {
+		for _, c := range calls()[start:] {
+			if !read(c) {
+				w = c
+				return nil
+			}
+		}
+		return fmt.Errorf("no write yet")
+	})
+	return w
+}
+
+func awsRead(c call) bool {
+	return strings.HasPrefix(c.Op, "Describe") || strings.HasPrefix(c.Op, "List")
+}
+
+func s3Read(c call) bool { return !c.write() }
+
+func sqlRead(c sqlCall) bool {
+	return strings.HasSuffix(c.Op, ".get") || strings.HasSuffix(c.Op, ".list")
+}
+
+// TestPlanS3Bucket: a tag change is an update of that tag alone; a new
+// bucket is a create; a user who may not read the credentials gets the
+// Kubernetes side and is told why the cloud was not read; applying the
+// change makes PutBucketTagging the provider's first write.
+func TestPlanS3Bucket(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	name := "it-plan-tags"
+	cr := bucket(name, func(b *s3v1alpha1.Bucket) { b.Spec.ForProvider.Tags = map[string]string{"team": "a", "tier": "gold"} })
+	create(t, cr)
+	eventually(t, converge, "bucket Ready", func() error { return ready(cr) })
+	admin := kubeconfigFile(t, "")
+
+	changed := bucket(name, func(b *s3v1alpha1.Bucket) { b.Spec.ForProvider.Tags = map[string]string{"team": "b", "tier": "gold"} })
+	file := planFile(t, changed)
+	start := len(s3calls.of(name))
+	r, code := runPlan(t, admin, "-f", file)
+	checkOnlyReads(t, "S3", s3calls.of(name), start, s3Read)
+	res := only(t, r)
+	if code != plan.ExitChanges || res.Action != plan.ActionUpdate || res.Destructive {
+		t.Errorf("exit %d, action %s (destructive %t): want 2 and a non-destructive update: %+v", code, res.Action, res.Destructive, res)
+	}
+	if diff := cmp.Diff(map[string][2]any{"tags.team": {"a", "b"}}, changeFields(res.Changes)); diff != "" {
+		t.Errorf("changes: -want, +got:\n%s", diff)
+	}
+	out, _ := runPlanOutput(t, admin, "-f", file, "-o", "json")
+	t.Logf("appinfra plan -f bucket.yaml -o json:\n%s", out)
+	if !res.Cloud.Read || !res.Cloud.Exists || res.Kubernetes.DryRun != "accepted" || r.ReadOnly.CloudReads == 0 {
+		t.Errorf("cloud %+v, kubernetes %+v, reads %d: want the cloud read and the dry run accepted", res.Cloud, res.Kubernetes, r.ReadOnly.CloudReads)
+	}
+
+	t.Run("Create", func(t *testing.T) {
+		fresh := "it-plan-new"
+		start := len(s3calls.of(fresh))
+		r, code := runPlan(t, admin, "-f", planFile(t, bucket(fresh)))
+		checkOnlyReads(t, "S3", s3calls.of(fresh), start, s3Read)
+		if res := only(t, r); code != plan.ExitChanges || res.Action != plan.ActionCreate || res.Kubernetes.Exists {
+			t.Errorf("exit %d, %+v: want 2 and a create", code, res)
+		}
+		if err := kube.Get(ctx, key(ns, fresh), &s3v1alpha1.Bucket{}); err == nil {
+			t.Error("the dry run created the resource")
+		}
+		if err := storeLacks(fresh); err != nil {
+			t.Error(err)
+		}
+		// Applied, the provider's first write is the bucket's creation.
+		start = len(s3calls.of(fresh))
+		nb := bucket(fresh)
+		create(t, nb)
+		if w := firstWrite(t, "S3", func() []call { return s3calls.of(fresh) }, start, s3Read); w.Op != "PUT" {
+			t.Errorf("the provider's first write is %q, want PUT (CreateBucket)", w.Op)
+		}
+		eventually(t, converge, "new bucket Ready", func() error { return ready(nb) })
+	})
+
+	t.Run("CredentialsForbidden", func(t *testing.T) {
+		// A user who may apply Buckets and read the config, not Secrets.
+		user := "plan-no-secrets"
+		role := &rbacv1.ClusterRole{
+			ObjectMeta: metav1.ObjectMeta{Name: user},
+			Rules: []rbacv1.PolicyRule{
+				{APIGroups: []string{"s3.aws.appinfra.io"}, Resources: []string{"buckets"}, Verbs: []string{"get", "list", "patch", "create"}},
+				{APIGroups: []string{"aws.appinfra.io"}, Resources: []string{"clusterproviderconfigs", "providerconfigs"}, Verbs: []string{"get", "list"}},
+			},
+		}
+		binding := &rbacv1.ClusterRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: user},
+			RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: user},
+			Subjects:   []rbacv1.Subject{{APIGroup: "rbac.authorization.k8s.io", Kind: "User", Name: user}},
+		}
+		create(t, role)
+		create(t, binding)
+		r, code := runPlan(t, kubeconfigFile(t, user), "-f", file)
+		res := only(t, r)
+		if code != plan.ExitChanges || res.Action != plan.ActionUpdate || res.Kubernetes.DryRun != "accepted" {
+			t.Errorf("exit %d, %+v: want 2, an update from the spec's change, and the dry run accepted", code, res)
+		}
+		if res.Cloud.Read || !strings.Contains(res.Cloud.Unavailable, "forbidden") {
+			t.Errorf("cloud %+v: want it not read, saying the user may not read the credentials", res.Cloud)
+		}
+		if diff := cmp.Diff([]plan.Change{{Field: "forProvider.tags.team", Before: "a", After: "b"}}, res.Kubernetes.SpecChanges); diff != "" {
+			t.Errorf("spec changes: -want, +got:\n%s", diff)
+		}
+		text, _ := runPlanOutput(t, kubeconfigFile(t, user), "-f", file)
+		t.Logf("appinfra plan -f bucket.yaml, as a user who may not read Secrets:\n%s", text)
+	})
+
+	// Applied, the provider's first write is the predicted one.
+	start = len(s3calls.of(name))
+	edit(t, cr, "tags changed", func(b *s3v1alpha1.Bucket) { b.Spec.ForProvider.Tags = changed.Spec.ForProvider.Tags })
+	if w := firstWrite(t, "S3", func() []call { return s3calls.of(name) }, start, s3Read); w.Op != "PUT ?tagging" {
+		t.Errorf("the provider's first write is %q, want PUT ?tagging (PutBucketTagging)", w.Op)
+	}
+}
+
+// TestPlanDBInstance: a class change is an update of the class; a lower
+// engineVersion is refused at admission, which the plan says needs a
+// replacement the provider refuses; --delete says the instance goes and a
+// final snapshot of it stays; then the class change applied makes
+// ModifyDBInstance the provider's first write.
+func TestPlanDBInstance(t *testing.T) {
+	t.Parallel()
+	const name = "it-plan-db"
+	withVersion := func(d *rdsv1alpha1.DBInstance) { d.Spec.ForProvider.EngineVersion = ptr.To("15") }
+	cr := dbInstance(name, withVersion)
+	create(t, cr)
+	eventually(t, dbConverge, "instance Ready", func() error { return ready(cr) })
+	addCanary(connSecret(t, name+"-master")["password"])
+	admin := kubeconfigFile(t, "")
+
+	bigger := dbInstance(name, withVersion, func(d *rdsv1alpha1.DBInstance) { d.Spec.ForProvider.DBInstanceClass = "db.t4g.small" })
+	file := planFile(t, bigger)
+	start := len(rdsCalls.of(name))
+	r, code := runPlan(t, admin, "-f", file)
+	res := only(t, r)
+	if code != plan.ExitChanges || res.Action != plan.ActionUpdate {
+		t.Errorf("exit %d, %+v: want 2 and an update", code, res)
+	}
+	if diff := cmp.Diff(map[string][2]any{"dbInstanceClass": {"db.t4g.micro", "db.t4g.small"}}, changeFields(res.Changes)); diff != "" {
+		t.Errorf("changes: -want, +got:\n%s", diff)
+	}
+	// The same plan, as a person reads it.
+	text, code := runPlanOutput(t, admin, "-f", file)
+	t.Logf("appinfra plan -f db.yaml (exit %d):\n%s", code, text)
+	if code != plan.ExitChanges || !strings.Contains(text, `dbInstanceClass: "db.t4g.micro" -> "db.t4g.small"`) {
+		t.Errorf("text output (exit %d) lacks the class change:\n%s", code, text)
+	}
+
+	t.Run("EngineVersionDown", func(t *testing.T) {
+		lower := dbInstance(name, func(d *rdsv1alpha1.DBInstance) { d.Spec.ForProvider.EngineVersion = ptr.To("14") })
+		r, code := runPlan(t, admin, "-f", planFile(t, lower))
+		res := only(t, r)
+		if code != plan.ExitDestructive || res.Action != plan.ActionReplace || !res.Destructive {
+			t.Errorf("exit %d, %+v: want 3 and a replacement", code, res)
+		}
+		if res.Kubernetes.DryRun != "refused" || !strings.Contains(res.Kubernetes.Message, "engineVersion cannot go down") || res.Cloud.Read {
+			t.Errorf("kubernetes %+v, cloud %+v: want the API server's refusal, and the cloud not read", res.Kubernetes, res.Cloud)
+		}
+		text, _ := runPlanOutput(t, admin, "-f", planFile(t, lower))
+		t.Logf("appinfra plan -f db-14.yaml:\n%s", text)
+	})
+
+	t.Run("Delete", func(t *testing.T) {
+		r, code := runPlan(t, admin, "--delete", "-f", file)
+		res := only(t, r)
+		if code != plan.ExitDestructive || res.Action != plan.ActionDelete || !res.Destructive || res.Deletion == nil {
+			t.Fatalf("exit %d, %+v: want 3 and a destructive delete", code, res)
+		}
+		snapshot := fmt.Sprintf("%s-final-%s", name, strings.ReplaceAll(string(cr.UID), "-", "")[:8])
+		if kept := strings.Join(res.Deletion.Kept, "; "); !strings.Contains(kept, snapshot) {
+			t.Errorf("kept %q: want the final snapshot %s", kept, snapshot)
+		}
+		if lost := strings.Join(res.Deletion.Lost, "; "); !strings.Contains(lost, "automated backups") {
+			t.Errorf("lost %q: want the automated backups", lost)
+		}
+		if err := kube.Get(context.Background(), client.ObjectKeyFromObject(cr), &rdsv1alpha1.DBInstance{}); err != nil {
+			t.Errorf("the resource after the plan: %v", err)
+		}
+		text, _ := runPlanOutput(t, admin, "--delete", "-f", file)
+		t.Logf("appinfra plan --delete -f db.yaml:\n%s", text)
+	})
+	checkOnlyReads(t, "RDS", rdsCalls.of(name), start, awsRead)
+	if db, err := describe(name); err != nil || *db.DBInstanceClass != "db.t4g.micro" {
+		t.Fatalf("the instance after the plans: %v; want it as it was", err)
+	}
+
+	start = len(rdsCalls.of(name))
+	edit(t, cr, "class changed", func(d *rdsv1alpha1.DBInstance) { d.Spec.ForProvider.DBInstanceClass = "db.t4g.small" })
+	if w := firstWrite(t, "RDS", func() []call { return rdsCalls.of(name) }, start, awsRead); w.Op != "ModifyDBInstance" {
+		t.Errorf("the provider's first write is %s, want ModifyDBInstance", w.Op)
+	}
+}
+
+// TestPlanReplicationGroupNoChange: a group as its file says is no change,
+// its auth token included (compared by its keyed version).
+func TestPlanReplicationGroupNoChange(t *testing.T) {
+	t.Parallel()
+	const name = "it-plan-cache"
+	cr := replicationGroup(name)
+	create(t, cr)
+	eventually(t, dbConverge, "group Ready", func() error { return ready(cr) })
+	addCanary(connSecret(t, name+"-token")["token"])
+
+	start := len(rdsCalls.of(name))
+	r, code := runPlan(t, kubeconfigFile(t, ""), "-f", planFile(t, replicationGroup(name)))
+	checkOnlyReads(t, "ElastiCache", rdsCalls.of(name), start, awsRead)
+	res := only(t, r)
+	if code != plan.ExitNoChange || res.Action != plan.ActionNoChange || len(res.Changes) != 0 || !res.Cloud.Read {
+		t.Errorf("exit %d, %+v: want 0 and no change, read from the cloud", code, res)
+	}
+	if len(res.Kubernetes.SpecChanges) != 0 {
+		t.Errorf("spec changes %+v: applying the same object changes nothing", res.Kubernetes.SpecChanges)
+	}
+}
+
+// TestPlanGCSBucketVersioning: versioning turned on is that field's update
+// alone; applied, the provider's first write is the PATCH.
+func TestPlanGCSBucketVersioning(t *testing.T) {
+	t.Parallel()
+	name := "it-plan-gcs"
+	off := func(b *storagev1alpha1.Bucket) { b.Spec.ForProvider.Versioning = ptr.To(false) }
+	cr := gcsBucketCR(name, off)
+	create(t, cr)
+	eventually(t, converge, "bucket Ready", func() error { return ready(cr) })
+
+	start := len(gcsRecorder.Requests(name))
+	r, code := runPlan(t, kubeconfigFile(t, ""), "-f", planFile(t, gcsBucketCR(name, func(b *storagev1alpha1.Bucket) { b.Spec.ForProvider.Versioning = ptr.To(true) })))
+	for _, req := range gcsRecorder.Requests(name)[start:] {
+		if req.Method != "GET" {
+			t.Errorf("%s %v was sent while the plan ran: only reads may be", req.Method, req.Query)
+		}
+	}
+	res := only(t, r)
+	if code != plan.ExitChanges || res.Action != plan.ActionUpdate {
+		t.Errorf("exit %d, %+v: want 2 and an update", code, res)
+	}
+	if diff := cmp.Diff(map[string][2]any{"versioning": {false, true}}, changeFields(res.Changes)); diff != "" {
+		t.Errorf("changes: -want, +got:\n%s", diff)
+	}
+
+	start = len(gcsRecorder.Requests(name))
+	edit(t, cr, "versioning on", func(b *storagev1alpha1.Bucket) { b.Spec.ForProvider.Versioning = ptr.To(true) })
+	var first string
+	eventually(t, converge, "the provider's first write", func() error {
+		for _, req := range gcsRecorder.Requests(name)[start:] {
+			if req.Method != "GET" {
+				first = req.Method + " " + fmt.Sprint(req.Body)
+				return nil
+			}
+		}
+		return fmt.Errorf("no write yet")
+	})
+	if !strings.HasPrefix(first, "PATCH ") || !strings.Contains(first, "versioning") {
+		t.Errorf("the provider's first write is %s, want a PATCH of versioning", first)
+	}
+}
+
+// TestPlanCloudSQLTier: a new tier is an update of the tier; applied, the
+// provider's first write is instances.patch.
+func TestPlanCloudSQLTier(t *testing.T) {
+	t.Parallel()
+	const name = "it-plan-sql"
+	cr := sqlInstance(name)
+	create(t, cr)
+	eventually(t, sqlConverge, "instance Ready", func() error { return ready(cr) })
+	addCanary(connSecret(t, name+"-master")["password"])
+
+	const tier = "db-custom-2-7680"
+	start := len(sqlCalls.of(name))
+	r, code := runPlan(t, kubeconfigFile(t, ""), "-f", planFile(t, sqlInstance(name, func(d *sqlv1alpha1.DatabaseInstance) { d.Spec.ForProvider.Tier = tier })))
+	checkOnlyReads(t, "Cloud SQL", sqlCalls.of(name), start, sqlRead)
+	res := only(t, r)
+	if code != plan.ExitChanges || res.Action != plan.ActionUpdate {
+		t.Errorf("exit %d, %+v: want 2 and an update", code, res)
+	}
+	if diff := cmp.Diff(map[string][2]any{"tier": {"db-custom-1-3840", tier}}, changeFields(res.Changes)); diff != "" {
+		t.Errorf("changes: -want, +got:\n%s", diff)
+	}
+
+	start = len(sqlCalls.of(name))
+	edit(t, cr, "tier changed", func(d *sqlv1alpha1.DatabaseInstance) { d.Spec.ForProvider.Tier = tier })
+	if w := firstWrite(t, "Cloud SQL", func() []sqlCall { return sqlCalls.of(name) }, start, sqlRead); w.Op != "instances.patch" {
+		t.Errorf("the provider's first write is %s, want instances.patch", w.Op)
+	}
+}
