@@ -279,6 +279,24 @@ func TestPlanS3Bucket(t *testing.T) {
 		eventually(t, converge, "new bucket Ready", func() error { return ready(nb) })
 	})
 
+	t.Run("NotAManagedResource", func(t *testing.T) {
+		// The composition layer is not planned yet: a claim (here any
+		// other kind) in the file makes the plan incomplete.
+		p := filepath.Join(t.TempDir(), "mixed.yaml")
+		doc := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: it-plan-cm}\ndata: {a: b}\n---\n"
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, append([]byte(doc), b...), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r, code := runPlan(t, admin, "-f", p)
+		if code != plan.ExitError || len(r.Resources) != 2 || r.Resources[0].Action != plan.ActionError || !strings.Contains(r.Resources[0].Reason, "not planned") || r.Resources[1].Action != plan.ActionUpdate {
+			t.Errorf("exit %d, %+v: want 1, the ConfigMap not planned and the Bucket's update still said", code, r.Resources)
+		}
+	})
+
 	t.Run("CredentialsForbidden", func(t *testing.T) {
 		// A user who may apply Buckets and read the config, not Secrets.
 		user := "plan-no-secrets"
@@ -416,6 +434,14 @@ func TestPlanReplicationGroupNoChange(t *testing.T) {
 	}
 	if len(res.Kubernetes.SpecChanges) != 0 {
 		t.Errorf("spec changes %+v: applying the same object changes nothing", res.Kubernetes.SpecChanges)
+	}
+
+	// KIND/NAME plans the group as it is in the cluster: no drift.
+	start = len(rdsCalls.of(name))
+	r, code = runPlan(t, kubeconfigFile(t, ""), "replicationgroup/"+name, "-n", ns)
+	checkOnlyReads(t, "ElastiCache", rdsCalls.of(name), start, awsRead)
+	if res := only(t, r); code != plan.ExitNoChange || res.Action != plan.ActionNoChange || res.Source != "cluster" || res.Kubernetes.DryRun != "skipped" || !res.Cloud.Read {
+		t.Errorf("KIND/NAME: exit %d, %+v: want 0, no change, read from the cloud", code, res)
 	}
 }
 
