@@ -147,8 +147,9 @@ up() {
   kube=$(cluster/tools.sh kubectl)
   kubectl() { "$kube/kubectl" --kubeconfig "$state/kubeconfig" "$@"; }
 
-  say "building the providers (provider-aws, provider-gcp) and devstack (log: $state/build.log)"
-  quietly "$state/build.log" go build -o bin/ ./cmd/provider-aws ./cmd/provider-gcp
+  say "building the providers (provider-aws, provider-gcp), appinfra (bin/kubectl-appinfra links to it) and devstack (log: $state/build.log)"
+  quietly "$state/build.log" go build -o bin/ ./cmd/provider-aws ./cmd/provider-gcp ./cmd/appinfra
+  ln -sf appinfra bin/kubectl-appinfra
   quietly "$state/build.log" go build -o bin/devstack ./cmd/devstack
 
   say "starting the control plane, kumo, fake-gcs-server, the local cloud, a package registry, Crossplane core and its functions on 127.0.0.1"
@@ -276,6 +277,7 @@ The local stack is up. Try:
   REDISCLI_AUTH=\$REDIS_PASSWORD redis-cli --tls --cacert /tmp/redis-ca.crt --user default -h \$REDIS_HOST -p \$REDIS_PORT PING
   $(if [[ $claim_cloud == gcp ]]; then echo 'curl "${GCS_ENDPOINT%/storage/v1/}/storage/v1/b/$BUCKET_NAME/o/hello.txt?alt=media"'; else echo 'curl $AWS_ENDPOINT_URL_S3/$BUCKET_NAME/hello.txt'; fi)
   kubectl apply -f examples/platform/objectstore-gcp.yaml   # more claims in examples/platform
+  bin/appinfra plan -f examples/s3/bucket.yaml   # what applying it would do, in the cluster and the cloud (docs/plan.md)
 Stop it with: make dev-down
 MSG
 }
