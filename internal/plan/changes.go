@@ -76,12 +76,33 @@ func leafChanges(prefix string, before, after any) []Change {
 	return out
 }
 
-// change is one field's change, a secret's redacted.
+// change is one field's change, redacted when its path names a secret or
+// either value holds a field that does (a list of objects is a leaf).
 func change(path string, before, after any) Change {
-	if secret(path) {
+	if secret(path) || holdsSecret(before) || holdsSecret(after) {
 		return Change{Field: path, Redacted: true}
 	}
 	return Change{Field: path, Before: before, After: after}
+}
+
+// holdsSecret says whether v has, at any depth, a field whose name is a
+// secret's.
+func holdsSecret(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if secret(k) || holdsSecret(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if holdsSecret(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // fieldChanges are the changes of the fields a controller's comparison

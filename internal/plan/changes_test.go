@@ -66,6 +66,19 @@ func TestFieldChanges(t *testing.T) {
 	}
 }
 
+// TestSecretInAList: a list is a leaf; one whose items hold a secret's
+// field is redacted whole.
+func TestSecretInAList(t *testing.T) {
+	want := map[string]any{"users": []any{map[string]any{"name": "app", "password": "hunter2-but-longer"}}, "flags": []any{map[string]any{"name": "a", "value": "1"}}}
+	got := map[string]any{"users": []any{}, "flags": []any{}}
+	if diff := cmp.Diff([]Change{
+		{Field: "users", Redacted: true},
+		{Field: "flags", Before: []any{}, After: []any{map[string]any{"name": "a", "value": "1"}}},
+	}, fieldChanges([]string{"users", "flags"}, want, got)); diff != "" {
+		t.Errorf("fieldChanges(...): -want, +got:\n%s", diff)
+	}
+}
+
 func TestSpecChanges(t *testing.T) {
 	before := map[string]any{"spec": map[string]any{"forProvider": map[string]any{"region": "us-east-1", "versioning": "Enabled", "tags": map[string]any{"a": "1"}}}}
 	after := map[string]any{"spec": map[string]any{"forProvider": map[string]any{"region": "us-east-1", "versioning": "Suspended", "tags": map[string]any{"a": "2"}}, "managementPolicies": []any{"Observe"}}}
