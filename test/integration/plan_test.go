@@ -125,6 +125,13 @@ func runPlan(t *testing.T, kubeconfig string, args ...string) (plan.Report, int)
 	if len(r.ReadOnly.RefusedCalls) != 0 {
 		t.Errorf("appinfra plan %v: its guards refused %v: the plan tried to write", args, r.ReadOnly.RefusedCalls)
 	}
+	// The guards count every cloud call they let through: a plan that read
+	// the cloud and counted none read it around them.
+	for _, res := range r.Resources {
+		if res.Cloud.Read && r.ReadOnly.CloudReads == 0 {
+			t.Errorf("appinfra plan %v: %s %s was read from the cloud, but the guards counted no read", args, res.Kind, res.Name)
+		}
+	}
 	return r, code
 }
 
