@@ -31,7 +31,7 @@ check-generate: generate ## Fail if generated files or go.mod/go.sum are not up 
 	@git diff --exit-code -- apis package go.mod go.sum || { echo "generated files or go.mod changed: run 'make generate' and 'go mod tidy', and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- apis package)" || { git status --porcelain -- apis package; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
-build: ## Build the provider family into bin/: provider-aws (S3, RDS, ElastiCache) and provider-gcp (Cloud Storage), and the appinfra command (with bin/kubectl-appinfra, the kubectl plugin, linked to it).
+build: ## Build the provider family into bin/: provider-aws (S3, RDS, ElastiCache, EC2 security groups) and provider-gcp (Cloud Storage, Cloud SQL, Memorystore), and the appinfra command (with bin/kubectl-appinfra, the kubectl plugin, linked to it).
 	$(GO) build -o bin/ ./cmd/provider-aws ./cmd/provider-gcp ./cmd/appinfra
 	ln -sf appinfra bin/kubectl-appinfra
 
