@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -300,16 +301,42 @@ func startWithEnv(log io.Writer, env []string, path string, args ...string) (*Pr
 // WaitListening polls addr until it accepts a connection. When the process
 // exits first it says so at once, with the last lines it wrote.
 func (p *Process) WaitListening(addr string, timeout time.Duration) error {
-	return waitTCP(addr, timeout, func() error {
-		if !p.Exited() {
-			return nil
+	return waitTCP(addr, timeout, p.whyNotServing)
+}
+
+// whyNotServing says why p never will serve, once it has exited.
+func (p *Process) whyNotServing() error {
+	if !p.Exited() {
+		return nil
+	}
+	said := "its last words: " + p.tail.lastLines(5)
+	if p.tail == nil {
+		said = "its output is in " + p.logName
+	}
+	return fmt.Errorf("%s exited (%v) before it served; %s", filepath.Base(p.cmd.Path), p.cmd.ProcessState, said)
+}
+
+// WaitServing waits until url answers an HTTP request (with any status):
+// a process may accept connections before it serves, and do work in
+// between that its callers need done (the local cloud writes its GCP key
+// file there).
+func (p *Process) WaitServing(url string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	hc := &http.Client{Timeout: time.Second}
+	for {
+		resp, err := hc.Get(url)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			return resp.Body.Close()
 		}
-		said := "its last words: " + p.tail.lastLines(5)
-		if p.tail == nil {
-			said = "its output is in " + p.logName
+		if err := p.whyNotServing(); err != nil {
+			return err
 		}
-		return fmt.Errorf("%s exited (%v) before it served; %s", filepath.Base(p.cmd.Path), p.cmd.ProcessState, said)
-	})
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // tailWriter keeps the last max bytes written to it.
@@ -477,7 +504,8 @@ func StartLocalCloud(root string, o LocalCloudOptions) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.WaitListening(addr, 30*time.Second); err != nil {
+	// Serving, not only listening: it writes its GCP key file in between.
+	if err := p.WaitServing("http://"+addr+"/", 60*time.Second); err != nil {
 		p.Stop()
 		return nil, fmt.Errorf("the local cloud did not start: %w", err)
 	}

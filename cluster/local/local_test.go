@@ -1,6 +1,8 @@
 package local
 
 import (
+	"net"
+	"net/http"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -37,6 +39,51 @@ func TestWaitListeningSaysWhyAProcessNeverServed(t *testing.T) {
 	if waited := time.Since(start); waited > 30*time.Second {
 		t.Errorf("WaitListening took %s to notice the exit", waited)
 	}
+}
+
+// TestWaitServingWaitsForWhatComesBeforeServing: a process that listens,
+// then does work its callers need (the local cloud writes its GCP key
+// file), then serves, is waited for past the work: a TCP connect alone
+// returned while the file was missing, and the fault suite failed on a
+// slow machine.
+func TestWaitServingWaitsForWhatComesBeforeServing(t *testing.T) {
+	if addr := os.Getenv("APPINFRA_TEST_SERVE_LATE"); addr != "" {
+		serveLate(addr)
+		return
+	}
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	marker := filepath.Join(t.TempDir(), "written-before-serving")
+	// The child is this test binary running serveLate.
+	p, err := Start(&strings.Builder{}, "env", "APPINFRA_TEST_SERVE_LATE="+addr, "APPINFRA_TEST_MARKER="+marker,
+		os.Args[0], "-test.run=^TestWaitServingWaitsForWhatComesBeforeServing$")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	if err := p.WaitServing("http://"+addr+"/", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("WaitServing returned before the work done ahead of serving: %v", err)
+	}
+}
+
+// serveLate listens on addr, works a while, writes $APPINFRA_TEST_MARKER
+// and only then serves HTTP.
+func serveLate(addr string) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		os.Exit(2)
+	}
+	time.Sleep(time.Second)
+	if err := os.WriteFile(os.Getenv("APPINFRA_TEST_MARKER"), nil, 0o600); err != nil {
+		os.Exit(3)
+	}
+	_ = http.Serve(l, http.NotFoundHandler())
 }
 
 // TestProcessLoggingToAFileOutlivesTheCallersCopy: a process whose log is
