@@ -254,7 +254,7 @@ func observe[T resource.ModernManaged, C any](ctx context.Context, p *Planner, k
 	}
 	r.Cloud.Read, r.Cloud.Exists = true, obs.ResourceExists
 	if deleting {
-		return deletion(r, cr, ext)
+		return deletion(ctx, r, cr, ext)
 	}
 	if !obs.ResourceExists {
 		if !ownership.MayCreate(cr) {
@@ -312,8 +312,10 @@ func withoutCredentials(fields []string) []string {
 	return out
 }
 
-// deletion says what deleting cr would do in the cloud.
-func deletion[T resource.ModernManaged](r Resource, cr T, ext any) Resource {
+// deletion says what deleting cr would do in the cloud: as read from the
+// cloud by a controller that can (reconciler.DeletionReader), else for
+// either case.
+func deletion[T resource.ModernManaged](ctx context.Context, r Resource, cr T, ext any) Resource {
 	if !reconciler.Deletes(cr) {
 		r.Action = ActionOrphan
 		r.Reason = fmt.Sprintf("the management policies exclude Delete: the resource goes from Kubernetes, and the cloud resource %q stays as it is", r.ExternalName)
@@ -324,7 +326,16 @@ func deletion[T resource.ModernManaged](r Resource, cr T, ext any) Resource {
 		return r
 	}
 	d := reconciler.Deletion{Lost: []string{fmt.Sprintf("%s %q (it holds no data)", r.Kind, r.ExternalName)}}
-	if dl, ok := ext.(reconciler.Deleter[T]); ok {
+	switch dl := ext.(type) {
+	case reconciler.DeletionReader[T]:
+		read, err := dl.ReadDeletion(ctx, cr)
+		if err != nil {
+			d = dl.Deletion(cr)
+			r.Notes = append(r.Notes, "what the deletion would meet could not be read ("+reconciler.Shorten(err).Error()+"), so what it loses and keeps is said for either case")
+			break
+		}
+		d = read
+	case reconciler.Deleter[T]:
 		d = dl.Deletion(cr)
 	}
 	r.Action, r.Destructive = ActionDelete, true
@@ -332,7 +343,7 @@ func deletion[T resource.ModernManaged](r Resource, cr T, ext any) Resource {
 	r.Deletion = &Deletion{Lost: d.Lost, Kept: d.Kept, Refused: d.Refused}
 	if d.Refused != "" {
 		r.Destructive = false
-		r.Reason = "the provider would refuse to delete the cloud resource, and the resource would stay, deleting, until that changes"
+		r.Reason = "the cloud resource would not be deleted now (refused says why), and the resource would stay, deleting, until that changes"
 	}
 	return r
 }

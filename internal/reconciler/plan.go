@@ -62,8 +62,9 @@ type Deletion struct {
 	Lost []string
 	// Kept is what stays (a final snapshot, a bucket that is not empty).
 	Kept []string
-	// Refused, if set, is why the provider would not delete the cloud
-	// resource now (deletion protection is on).
+	// Refused, if set, is why the cloud resource would not be deleted
+	// now: the provider refuses (deletion protection is on), or the cloud
+	// does (a bucket that holds objects).
 	Refused string
 }
 
@@ -71,4 +72,14 @@ type Deletion struct {
 // to the resource it last observed.
 type Deleter[T resource.Managed] interface {
 	Deletion(cr T) Deletion
+}
+
+// A DeletionReader is a Deleter that can also read, from the cloud, what
+// its Delete would meet (whether a bucket holds objects), with the clients
+// its Observe read through, and only reading: a plan prefers it, and falls
+// back to Deletion, which says what happens either way, when the read
+// fails.
+type DeletionReader[T resource.Managed] interface {
+	Deleter[T]
+	ReadDeletion(ctx context.Context, cr T) (Deletion, error)
 }
