@@ -3,7 +3,6 @@ package s3bucket
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -44,7 +43,13 @@ type api interface {
 	PutBucketTagging(ctx context.Context, in *s3.PutBucketTaggingInput, opts ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error)
 	GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, opts ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
 	PutBucketPolicy(ctx context.Context, in *s3.PutBucketPolicyInput, opts ...func(*s3.Options)) (*s3.PutBucketPolicyOutput, error)
+	// A plan lists at most one object, and one version, to say what a
+	// deletion would meet (ReadDeletion); the reconciler never lists.
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, opts ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
 }
+
+var _ reconciler.DeletionReader[*v1alpha1.Bucket] = &external{}
 
 // newAPI returns the S3 client of a cached config, made once per config.
 func newAPI(c *awsclient.Config) api {
@@ -309,13 +314,23 @@ func (e *external) Disconnect(context.Context) error { return nil }
 // Compared is what the last Observe compared (reconciler.Compared).
 func (e *external) Compared() *reconciler.Comparison { return e.compared }
 
-// Deletion says what Delete would do (reconciler.Deleter): S3 deletes no
-// bucket that holds objects, and the provider deletes none.
+// Deletion says what Delete would do (reconciler.Deleter), whether the
+// bucket is empty or not: S3 deletes no bucket that holds objects, and the
+// provider deletes none.
 func (e *external) Deletion(cr *v1alpha1.Bucket) reconciler.Deletion {
-	return reconciler.Deletion{
-		Lost: []string{fmt.Sprintf("bucket %q with its configuration (tags, versioning, encryption, public access block, policy), if it is empty; its name is then free for any account to take", meta.GetExternalName(cr))},
-		Kept: []string{"every object and object version: S3 deletes no bucket that holds any, and the provider deletes none, so a bucket that is not empty is kept and the resource waits, saying so"},
+	return deletion(meta.GetExternalName(cr), unread)
+}
+
+// ReadDeletion says what Delete would do to the bucket as it is now
+// (reconciler.DeletionReader): whether it holds anything S3 refuses to
+// delete a bucket over is read, listing at most one of each.
+func (e *external) ReadDeletion(ctx context.Context, cr *v1alpha1.Bucket) (reconciler.Deletion, error) {
+	name := meta.GetExternalName(cr)
+	c, err := e.contents(ctx, name)
+	if err != nil {
+		return reconciler.Deletion{}, err
 	}
+	return deletion(name, c), nil
 }
 
 // expectOwner learns, once per reconcile (and once per config: the config

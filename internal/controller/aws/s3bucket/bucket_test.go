@@ -65,6 +65,8 @@ type mockAPI struct {
 	MockPutBucketTagging     func(ctx context.Context, in *s3.PutBucketTaggingInput, opts ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error)
 	MockGetBucketPolicy      func(ctx context.Context, in *s3.GetBucketPolicyInput, opts ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
 	MockPutBucketPolicy      func(ctx context.Context, in *s3.PutBucketPolicyInput, opts ...func(*s3.Options)) (*s3.PutBucketPolicyOutput, error)
+	MockListObjectsV2        func(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	MockListObjectVersions   func(ctx context.Context, in *s3.ListObjectVersionsInput, opts ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
 }
 
 var _ api = &mockAPI{}
@@ -187,6 +189,22 @@ func (m *mockAPI) PutBucketPolicy(ctx context.Context, in *s3.PutBucketPolicyInp
 		return nil, unexpected("PutBucketPolicy")
 	}
 	return m.MockPutBucketPolicy(ctx, in, opts...)
+}
+
+func (m *mockAPI) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	m.called("ListObjectsV2", in)
+	if m.MockListObjectsV2 == nil {
+		return nil, unexpected("ListObjectsV2")
+	}
+	return m.MockListObjectsV2(ctx, in, opts...)
+}
+
+func (m *mockAPI) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, opts ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
+	m.called("ListObjectVersions", in)
+	if m.MockListObjectVersions == nil {
+		return nil, unexpected("ListObjectVersions")
+	}
+	return m.MockListObjectVersions(ctx, in, opts...)
 }
 
 func apiError(code string) error {

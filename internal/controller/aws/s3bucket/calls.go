@@ -151,3 +151,48 @@ func (e *external) apply(ctx context.Context, name string, want v1alpha1.BucketP
 	}
 	return nil
 }
+
+// contents reads what the bucket holds that DeleteBucket would refuse
+// over: "All objects (including all object versions and delete markers)
+// in the bucket must be deleted before the bucket itself can be deleted"
+// (S3's DeleteBucket reference). An object is looked for first
+// (ListObjectsV2), then, in a bucket that was ever versioned, an object
+// version or delete marker (ListObjectVersions: a versioned bucket whose
+// objects were all deleted keeps them); each lists at most one.
+func (e *external) contents(ctx context.Context, name string) (contents, error) {
+	if err := e.expectOwner(ctx); err != nil {
+		return unread, err
+	}
+	b := aws.String(name)
+	objects, err := e.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b, MaxKeys: aws.Int32(1), ExpectedBucketOwner: e.owner})
+	if err != nil {
+		return unread, errors.Wrap(err, "cannot list the bucket's objects")
+	}
+	if len(objects.Contents) > 0 {
+		return holdsObjects, nil
+	}
+	if !e.everVersioned(ctx, name) {
+		return empty, nil
+	}
+	versions, err := e.s3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: b, MaxKeys: aws.Int32(1), ExpectedBucketOwner: e.owner})
+	if err != nil {
+		return unread, errors.Wrap(err, "cannot list the bucket's object versions")
+	}
+	if len(versions.Versions)+len(versions.DeleteMarkers) > 0 {
+		return holdsVersions, nil
+	}
+	return empty, nil
+}
+
+// everVersioned says whether the bucket's versioning was ever turned on
+// (it is Enabled, or Suspended since): a bucket that never was holds no
+// version or delete marker that ListObjectsV2 does not list. What Observe
+// read is used when it read versioning; a bucket whose versioning cannot
+// be read is taken to have been.
+func (e *external) everVersioned(ctx context.Context, name string) bool {
+	if e.observed != nil && e.observed.params.Versioning != nil {
+		return *e.observed.params.Versioning != ""
+	}
+	out, err := e.s3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(name), ExpectedBucketOwner: e.owner})
+	return err != nil || out.Status != ""
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/reconciler"
 )
 
 // The sub-configurations of a bucket, by their spec field names. Each is
@@ -391,6 +392,40 @@ func validName(name string) error {
 		return nil
 	}
 	return xperrors.Errorf("external name %q is not a valid S3 bucket name: %s", name, why)
+}
+
+// contents is what a bucket holds, as far as deleting it goes.
+type contents int
+
+const (
+	// unread: what the bucket holds is not known.
+	unread contents = iota
+	empty
+	// holdsObjects: at least one object.
+	holdsObjects
+	// holdsVersions: no object, but object versions or delete markers.
+	holdsVersions
+)
+
+// deletion says what deleting bucket name does, given what it holds.
+func deletion(name string, c contents) reconciler.Deletion {
+	bucket := fmt.Sprintf("bucket %q with its configuration (tags, versioning, encryption, public access block, policy)", name)
+	const free = "its name is then free for any account to take"
+	refused := func(what string) string {
+		return fmt.Sprintf("bucket %q holds %s: S3 refuses to delete it, the provider deletes no object, and the resource stays deleting until it is emptied (every object, object version and delete marker), or until Delete is removed from spec.managementPolicies to leave the bucket behind", name, what)
+	}
+	switch c {
+	case empty:
+		return reconciler.Deletion{Lost: []string{bucket + ": it holds no object, object version or delete marker; " + free}}
+	case holdsObjects:
+		return reconciler.Deletion{Kept: []string{bucket + ", and every object in it"}, Refused: refused("objects")}
+	case holdsVersions:
+		return reconciler.Deletion{Kept: []string{bucket + ", and its object versions and delete markers"}, Refused: refused("object versions or delete markers (no current object)")}
+	}
+	return reconciler.Deletion{
+		Lost: []string{bucket + ", if it is empty; " + free},
+		Kept: []string{"every object and object version: S3 deletes no bucket that holds any, and the provider deletes none, so a bucket that is not empty is kept and the resource waits, saying so"},
+	}
 }
 
 func isNotFound(err error) bool  { return awsclient.HasCode(err, "NotFound", "NoSuchBucket") }
