@@ -5,12 +5,12 @@ package gcsbucket
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/googleapi"
+	"google.golang.org/api/iterator"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -38,7 +38,11 @@ type api interface {
 	Create(ctx context.Context, bucket, project string, attrs *storage.BucketAttrs) error
 	Update(ctx context.Context, bucket string, metageneration int64, u storage.BucketAttrsToUpdate) (*storage.BucketAttrs, error)
 	Delete(ctx context.Context, bucket string) error
+	// HoldsObjects is a plan's (ReadDeletion): the reconciler never lists.
+	HoldsObjects(ctx context.Context, bucket string) (bool, error)
 }
+
+var _ reconciler.DeletionReader[*v1alpha1.Bucket] = &external{}
 
 type gcs struct{ c *storage.Client }
 
@@ -56,6 +60,21 @@ func (g gcs) Update(ctx context.Context, b string, metageneration int64, u stora
 }
 
 func (g gcs) Delete(ctx context.Context, b string) error { return g.c.Bucket(b).Delete(ctx) }
+
+// HoldsObjects says whether a bucket holds an object, live or noncurrent,
+// listing at most one (objects.list, maxResults=1, versions=true).
+// Noncurrent versions are always asked for: buckets.delete "fails if there
+// are any live or noncurrent objects in the bucket", and a bucket whose
+// Object Versioning was turned off keeps those it had.
+func (g gcs) HoldsObjects(ctx context.Context, b string) (bool, error) {
+	it := g.c.Bucket(b).Objects(ctx, &storage.Query{Versions: true})
+	it.PageInfo().MaxSize = 1
+	_, err := it.Next()
+	if errors.Is(err, iterator.Done) {
+		return false, nil
+	}
+	return err == nil, err
+}
 
 // newAPI returns the Cloud Storage client of a cached config: it is made
 // once per config and closed when the config is evicted, never per
@@ -260,13 +279,23 @@ func (e *external) Disconnect(context.Context) error { return nil }
 // Compared is what the last Observe compared (reconciler.Compared).
 func (e *external) Compared() *reconciler.Comparison { return e.compared }
 
-// Deletion says what Delete would do (reconciler.Deleter): Cloud Storage
-// deletes no bucket that holds objects, and the provider deletes none.
+// Deletion says what Delete would do (reconciler.Deleter), whether the
+// bucket is empty or not: Cloud Storage deletes no bucket that holds
+// objects, and the provider deletes none.
 func (e *external) Deletion(cr *v1alpha1.Bucket) reconciler.Deletion {
-	return reconciler.Deletion{
-		Lost: []string{fmt.Sprintf("bucket %q with its configuration (labels, versioning, lifecycle rules, retention policy), if it is empty; its name is then free for any project to take", meta.GetExternalName(cr))},
-		Kept: []string{"every object and noncurrent version: Cloud Storage deletes no bucket that holds any, and the provider deletes none, so a bucket that is not empty is kept and the resource waits, saying so"},
+	return deletion(meta.GetExternalName(cr), nil)
+}
+
+// ReadDeletion says what Delete would do to the bucket as it is now
+// (reconciler.DeletionReader): whether it holds an object is read,
+// listing at most one.
+func (e *external) ReadDeletion(ctx context.Context, cr *v1alpha1.Bucket) (reconciler.Deletion, error) {
+	name := meta.GetExternalName(cr)
+	holds, err := e.gcs.HoldsObjects(ctx, name)
+	if err != nil {
+		return reconciler.Deletion{}, xperrors.Wrap(err, "cannot list the bucket's objects")
 	}
+	return deletion(name, &holds), nil
 }
 
 // sameProject refuses a bucket of another project than the config's: it

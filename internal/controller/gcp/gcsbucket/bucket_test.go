@@ -61,6 +61,7 @@ type mockAPI struct {
 	MockCreate func(ctx context.Context, bucket, project string, attrs *storage.BucketAttrs) error
 	MockUpdate func(ctx context.Context, bucket string, metageneration int64, u storage.BucketAttrsToUpdate) (*storage.BucketAttrs, error)
 	MockDelete func(ctx context.Context, bucket string) error
+	MockHolds  func(ctx context.Context, bucket string) (bool, error)
 	MockClose  func() error
 }
 
@@ -98,6 +99,14 @@ func (m *mockAPI) Delete(ctx context.Context, bucket string) error {
 		return unexpected("Delete")
 	}
 	return m.MockDelete(ctx, bucket)
+}
+
+func (m *mockAPI) HoldsObjects(ctx context.Context, bucket string) (bool, error) {
+	m.calls = append(m.calls, call{Op: "HoldsObjects", Bucket: bucket})
+	if m.MockHolds == nil {
+		return false, unexpected("HoldsObjects")
+	}
+	return m.MockHolds(ctx, bucket)
 }
 
 func (m *mockAPI) Close() error {

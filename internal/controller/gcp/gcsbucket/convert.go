@@ -1,6 +1,7 @@
 package gcsbucket
 
 import (
+	"fmt"
 	"maps"
 	"net"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	"github.com/appinfra/provider-appinfra/internal/controller/gcp/gcplabels"
+	"github.com/appinfra/provider-appinfra/internal/reconciler"
 )
 
 // The fields of a bucket the provider manages, by their spec names.
@@ -378,4 +380,24 @@ func validName(name string) error {
 		return nil
 	}
 	return xperrors.Errorf("external name %q is not a valid GCS bucket name: %s", name, why)
+}
+
+// deletion says what deleting bucket name does, given whether it holds an
+// object (live or noncurrent); nil when that is not known.
+func deletion(name string, holds *bool) reconciler.Deletion {
+	bucket := fmt.Sprintf("bucket %q with its configuration (labels, versioning, lifecycle rules, retention policy)", name)
+	const free = "its name is then free for any project to take"
+	switch {
+	case holds == nil:
+		return reconciler.Deletion{
+			Lost: []string{bucket + ", if it is empty; " + free},
+			Kept: []string{"every object and noncurrent version: Cloud Storage deletes no bucket that holds any, and the provider deletes none, so a bucket that is not empty is kept and the resource waits, saying so"},
+		}
+	case *holds:
+		return reconciler.Deletion{
+			Kept:    []string{bucket + ", and every object and noncurrent version in it"},
+			Refused: fmt.Sprintf("bucket %q holds objects: Cloud Storage refuses to delete it, the provider deletes no object, and the resource stays deleting until it is emptied (every object and noncurrent version), or until Delete is removed from spec.managementPolicies to leave the bucket behind", name),
+		}
+	}
+	return reconciler.Deletion{Lost: []string{bucket + ": it holds no object or noncurrent version; " + free}}
 }
