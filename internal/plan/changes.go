@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"regexp"
 	"sort"
@@ -48,15 +49,50 @@ func flatten(prefix string, v any, out map[string]any) {
 	}
 }
 
+// flattenLists is flatten that walks lists too, their items as [i]: for
+// documents whose lists are long and hold no secret values (a
+// Composition's pipeline).
+func flattenLists(prefix string, v any, out map[string]any) {
+	switch t := v.(type) {
+	case map[string]any:
+		if len(t) == 0 {
+			out[prefix] = v
+			return
+		}
+		for k, e := range t {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			flattenLists(p, e, out)
+		}
+	case []any:
+		if len(t) == 0 {
+			out[prefix] = v
+			return
+		}
+		for i, e := range t {
+			flattenLists(fmt.Sprintf("%s[%d]", prefix, i), e, out)
+		}
+	default:
+		out[prefix] = v
+	}
+}
+
 // leafChanges are the leaves of before and after under prefix that differ,
 // sorted by path, a secret's redacted.
 func leafChanges(prefix string, before, after any) []Change {
+	return diff(flatten, prefix, before, after)
+}
+
+// diff is leafChanges with the flattening given.
+func diff(flat func(string, any, map[string]any), prefix string, before, after any) []Change {
 	b, a := map[string]any{}, map[string]any{}
 	if before != nil {
-		flatten(prefix, before, b)
+		flat(prefix, before, b)
 	}
 	if after != nil {
-		flatten(prefix, after, a)
+		flat(prefix, after, a)
 	}
 	paths := map[string]bool{}
 	for p := range b {

@@ -17,6 +17,7 @@ import (
 
 	apisaws "github.com/appinfra/provider-appinfra/apis/aws"
 	apisgcp "github.com/appinfra/provider-appinfra/apis/gcp"
+	"github.com/appinfra/provider-appinfra/internal/plan/composition"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 )
 
@@ -30,10 +31,14 @@ const (
 
 const usage = `Usage: appinfra plan [flags] [-f FILE]... [KIND/NAME]...
 
-Says what applying the managed resources of FILE (or deleting them, with
---delete) would do, in the cluster and in the cloud, without changing
-either. KIND/NAME plans a resource as it is in the cluster: whether its
-cloud resource has drifted. FILE - reads standard input.
+Says what applying the managed resources, claims, composites and
+Compositions of FILE (or deleting them, with --delete) would do, in the
+cluster and in the cloud, without changing either. Claims, composites and
+Compositions are rendered with Crossplane's render engine (the crossplane
+CLI) and the real functions; each managed resource they would compose is
+planned as one of FILE's. KIND/NAME plans a managed resource as it is in
+the cluster: whether its cloud resource has drifted. FILE - reads
+standard input.
 
 Exit codes: 0 no change, 1 error, 2 changes, 3 destructive changes
 (replacement, deletion). See docs/plan.md.
@@ -76,6 +81,10 @@ func planCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	fieldManager := fs.String("field-manager", "kubectl", "The field manager the dry run applies as, as kubectl apply --server-side --field-manager does.")
 	prefixes := fs.String("namespaced-endpoint-prefixes", "", "The providers' --namespaced-endpoint-prefixes, comma-separated: endpoints a namespaced ProviderConfig may use.")
 	timeout := fs.Duration("timeout", 2*time.Minute, "How long planning one resource may take.")
+	xpCLI := fs.String("crossplane", envOr("APPINFRA_CROSSPLANE", "crossplane"), "The crossplane CLI, which renders Compositions ($APPINFRA_CROSSPLANE).")
+	xpCore := fs.String("crossplane-binary", os.Getenv("APPINFRA_CROSSPLANE_BINARY"), "Crossplane core's binary, render's engine ($APPINFRA_CROSSPLANE_BINARY; default: render runs Crossplane's image with Docker).")
+	fnFile := fs.String("functions", os.Getenv("APPINFRA_FUNCTIONS"), "A file of Function objects render runs, as crossplane composition render takes ($APPINFRA_FUNCTIONS; default: the cluster's Functions, which render runs with Docker).")
+	fnBin := fs.String("function-bin", os.Getenv("APPINFRA_FUNCTION_BIN"), "A directory with a binary per function, named as the cluster's Function: the plan runs them itself, on 127.0.0.1 ($APPINFRA_FUNCTION_BIN).")
 
 	// Flags may come before and after KIND/NAME arguments.
 	var named []string
@@ -133,7 +142,12 @@ func planCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			policy.NamespacedPrefixes = append(policy.NamespacedPrefixes, p)
 		}
 	}
-	p := New(ctx, kube, Options{ProviderNamespace: *providerNS, FieldManager: *fieldManager, Endpoints: policy, Timeout: *timeout})
+	fns := &composition.Functions{File: *fnFile, BinDir: *fnBin}
+	defer fns.Close()
+	p := New(ctx, kube, Options{
+		ProviderNamespace: *providerNS, FieldManager: *fieldManager, Endpoints: policy, Timeout: *timeout,
+		Composing: Composing{Renderer: composition.Renderer{CLI: *xpCLI, CoreBinary: *xpCore}, Functions: fns},
+	})
 
 	var in []Input
 	for _, f := range fileArgs {
@@ -172,4 +186,12 @@ func planCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return ExitError
 	}
 	return report.ExitCode
+}
+
+// envOr is the environment variable's value, or def.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }

@@ -27,6 +27,7 @@ import (
 	awsclient "github.com/appinfra/provider-appinfra/internal/clients/aws"
 	gcpclient "github.com/appinfra/provider-appinfra/internal/clients/gcp"
 	"github.com/appinfra/provider-appinfra/internal/ownership"
+	"github.com/appinfra/provider-appinfra/internal/plan/composition"
 	"github.com/appinfra/provider-appinfra/internal/plan/readonly"
 	"github.com/appinfra/provider-appinfra/internal/providerconfig"
 	"github.com/appinfra/provider-appinfra/internal/reconciler"
@@ -45,6 +46,8 @@ type Options struct {
 	Endpoints providerconfig.EndpointPolicy
 	// Timeout bounds the planning of one resource.
 	Timeout time.Duration
+	// Composing renders claims', composites' and Compositions' pipelines.
+	Composing Composing
 }
 
 // A Planner plans changes to managed resources with a user's Kubernetes
@@ -60,6 +63,9 @@ type Planner struct {
 	// noKey says why credential versions cannot be compared, if they
 	// cannot: the user may not read the providers' key.
 	noKey string
+	// compose and state are the composition layer's.
+	compose Composing
+	state   compositeState
 }
 
 // A planner plans the resources of one kind.
@@ -79,6 +85,14 @@ type Input struct {
 	Source string
 	// Delete plans deleting it rather than applying it.
 	Delete bool
+	// FieldManager applies Object in the dry run; Options.FieldManager
+	// when empty. A composed resource is applied as Crossplane applies it.
+	FieldManager string
+	// Composed: Crossplane, not the user, would apply or delete it (a
+	// composite's resource). Its deletion is the garbage collector's, so
+	// the user's dry-run delete is not asked; an apply the user may not
+	// dry-run is planned from the rendered object as it is.
+	Composed bool
 }
 
 // New returns a Planner that reads and dry-runs with kube.
@@ -90,7 +104,16 @@ func New(ctx context.Context, kube client.Client, o Options) *Planner {
 		o.Timeout = 2 * time.Minute
 	}
 	g := &readonly.Guard{}
-	p := &Planner{kube: kube, read: g.Kube(kube), guard: g, o: o, kinds: map[schema.GroupVersionKind]planner{}}
+	p := &Planner{kube: kube, read: g.Kube(kube), guard: g, o: o, kinds: map[schema.GroupVersionKind]planner{}, compose: o.Composing}
+	if p.compose.Functions == nil {
+		p.compose.Functions = &composition.Functions{}
+	}
+	if p.compose.Functions.Kube == nil {
+		p.compose.Functions.Kube = p.read
+	}
+	if p.compose.Renderer.CLI == "" {
+		p.compose.Renderer.CLI = "crossplane"
+	}
 	key, noKey := readKey(ctx, p.read, o.ProviderNamespace)
 	p.noKey = noKey
 	d := reconciler.Deps{Kube: p.read, Usage: reconciler.NoUsage, Record: event.NewNopRecorder(), Key: key}
@@ -148,10 +171,7 @@ func (p *Planner) Plan(ctx context.Context, in []Input) *Report {
 func (p *Planner) one(ctx context.Context, in Input) Resource {
 	k, ok := p.kinds[in.GVK]
 	if !ok {
-		return Resource{
-			APIVersion: in.GVK.GroupVersion().String(), Kind: in.GVK.Kind, Namespace: in.Key.Namespace, Name: in.Key.Name, Source: in.Source,
-			Action: ActionError, Reason: "not planned: only the managed resources of provider-appinfra-aws and provider-appinfra-gcp are; claims, composites and Compositions (the composition layer) are not yet",
-		}
+		return p.composition(ctx, in)
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
 	defer cancel()
@@ -175,14 +195,17 @@ func (k kind[T, C]) plan(ctx context.Context, p *Planner, in Input) Resource {
 			r.Action, r.Reason = ActionNoChange, "not in the cluster: nothing to delete"
 			return r
 		}
-		obj := k.new()
-		obj.SetNamespace(in.Key.Namespace)
-		obj.SetName(in.Key.Name)
-		if err := p.kube.Delete(ctx, obj, client.DryRunAll, client.Preconditions{UID: ptrTo(live.GetUID())}); err != nil {
-			r.Kubernetes.DryRun, r.Kubernetes.Message = "refused", err.Error()
-			return r.fail(ActionRefused, "the API server refuses to delete it")
+		r.Kubernetes.DryRun = "skipped" // the garbage collector deletes a composed resource
+		if !in.Composed {
+			obj := k.new()
+			obj.SetNamespace(in.Key.Namespace)
+			obj.SetName(in.Key.Name)
+			if err := p.kube.Delete(ctx, obj, client.DryRunAll, client.Preconditions{UID: ptrTo(live.GetUID())}); err != nil {
+				r.Kubernetes.DryRun, r.Kubernetes.Message = "refused", err.Error()
+				return r.fail(ActionRefused, "the API server refuses to delete it")
+			}
+			r.Kubernetes.DryRun = "accepted"
 		}
-		r.Kubernetes.DryRun = "accepted"
 		desired = live
 	case in.Object == nil:
 		if !r.Kubernetes.Exists {
@@ -193,7 +216,19 @@ func (k kind[T, C]) plan(ctx context.Context, p *Planner, in Input) Resource {
 	default:
 		u := in.Object.DeepCopy()
 		u.SetNamespace(in.Key.Namespace)
-		err := p.kube.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(p.o.FieldManager), client.ForceOwnership, client.DryRunAll)
+		manager := in.FieldManager
+		if manager == "" {
+			manager = p.o.FieldManager
+		}
+		err := p.kube.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(manager), client.ForceOwnership, client.DryRunAll)
+		if in.Composed && kerrors.IsForbidden(err) {
+			// Crossplane applies it, not the user: plan the rendered
+			// object as it is (without the API server's defaults).
+			r.Notes = append(r.Notes, "you may not dry-run applying it ("+reason(err)+"); Crossplane would apply it: planned from the rendered object, without the API server's defaults")
+			u, err = in.Object.DeepCopy(), nil
+			u.SetNamespace(in.Key.Namespace)
+			r.Kubernetes.DryRun = "skipped"
+		}
 		if err != nil {
 			c := classify(err)
 			r.Kubernetes.DryRun, r.Kubernetes.Message = "refused", c.message
@@ -204,7 +239,9 @@ func (k kind[T, C]) plan(ctx context.Context, p *Planner, in Input) Resource {
 			}
 			return r.fail(ActionRefused, "the API server refuses it")
 		}
-		r.Kubernetes.DryRun = "accepted"
+		if r.Kubernetes.DryRun == "" {
+			r.Kubernetes.DryRun = "accepted"
+		}
 		desired = k.new()
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, desired); err != nil {
 			return r.fail(ActionError, "cannot read the dry run's answer: "+err.Error())

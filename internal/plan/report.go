@@ -61,6 +61,10 @@ type Summary struct {
 	Refused     int `json:"refused"`
 	Errors      int `json:"errors"`
 	Destructive int `json:"destructive"`
+	// Composites are the claims, composites and Compositions planned; the
+	// counts above are of the resources they compose (and of a
+	// composite's own refusal, replacement or error).
+	Composites int `json:"composites"`
 }
 
 // ReadOnly is what the plan's guards counted (package readonly).
@@ -96,6 +100,35 @@ type Resource struct {
 	// Deletion says what a delete loses and keeps.
 	Deletion *Deletion `json:"deletion,omitempty"`
 	Notes    []string  `json:"notes,omitempty"`
+	// Composition is, for a claim, a composite or a Composition, what it
+	// is composed with and what its pipeline said.
+	Composition *CompositionUse `json:"composition,omitempty"`
+	// Composed are, for a claim or a composite, its composed resources;
+	// for a Composition, the claims and composites that use it.
+	Composed []Resource `json:"composed,omitempty"`
+}
+
+// CompositionUse is how a claim or composite is composed.
+type CompositionUse struct {
+	// Name is the Composition's.
+	Name string `json:"name,omitempty"`
+	// Revision is the CompositionRevision it is pinned to
+	// (compositionUpdatePolicy Manual), if it is.
+	Revision string `json:"revision,omitempty"`
+	// Composite is a claim's composite resource (KIND/NAME).
+	Composite string `json:"composite,omitempty"`
+	// Claim is a composite's claim (NAMESPACE/NAME).
+	Claim string `json:"claim,omitempty"`
+	// Results are the pipeline's function results: what Crossplane would
+	// record as events on the composite (Warning or Normal).
+	Results []FunctionResult `json:"results,omitempty"`
+}
+
+// FunctionResult is one function result of a render.
+type FunctionResult struct {
+	Severity string `json:"severity"`
+	Reason   string `json:"reason,omitempty"`
+	Message  string `json:"message"`
 }
 
 // Kubernetes is the API server's side of a resource.
@@ -152,7 +185,19 @@ type Deletion struct {
 func (r *Report) finish() {
 	r.APIVersion, r.Kind = SchemaVersion, "Plan"
 	s := Summary{}
-	for _, res := range r.Resources {
+	var count func(res Resource)
+	count = func(res Resource) {
+		for _, c := range res.Composed {
+			count(c)
+		}
+		if res.Composition != nil {
+			s.Composites++
+			switch res.Action {
+			case ActionRefused, ActionError, ActionReplace:
+			default:
+				return // its resources say what changes
+			}
+		}
 		switch res.Action {
 		case ActionCreate:
 			s.Create++
@@ -174,6 +219,9 @@ func (r *Report) finish() {
 		if res.Destructive {
 			s.Destructive++
 		}
+	}
+	for _, res := range r.Resources {
+		count(res)
 	}
 	r.Summary = s
 	if r.ReadOnly.RefusedCalls == nil {
@@ -209,45 +257,7 @@ var symbols = map[Action]string{
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	for _, res := range r.Resources {
-		fmt.Fprintf(&b, "%s %s %s/%s: %s\n", symbols[res.Action], res.Kind, res.Namespace, res.Name, res.Action)
-		fmt.Fprintf(&b, "    %s\n", res.Reason)
-		if res.ExternalName != "" && res.ExternalName != res.Name {
-			fmt.Fprintf(&b, "    cloud name: %s\n", res.ExternalName)
-		}
-		if res.Kubernetes.DryRun == "refused" && res.Kubernetes.Message != "" {
-			fmt.Fprintf(&b, "    the API server says: %s\n", res.Kubernetes.Message)
-		}
-		for _, c := range res.Changes {
-			fmt.Fprintf(&b, "    %s\n", c)
-		}
-		if len(res.Changes) == 0 && res.Action != ActionNoChange {
-			for _, c := range res.Kubernetes.SpecChanges {
-				fmt.Fprintf(&b, "    spec.%s\n", c)
-			}
-		}
-		if d := res.Deletion; d != nil {
-			for _, l := range d.Lost {
-				fmt.Fprintf(&b, "    loses: %s\n", l)
-			}
-			for _, k := range d.Kept {
-				fmt.Fprintf(&b, "    keeps: %s\n", k)
-			}
-			if d.Refused != "" {
-				fmt.Fprintf(&b, "    refused: %s\n", d.Refused)
-			}
-		}
-		c := res.Cloud
-		switch {
-		case c.Unavailable != "":
-			fmt.Fprintf(&b, "    cloud not read: %s\n", c.Unavailable)
-		case c.Error != "":
-			fmt.Fprintf(&b, "    the provider would report: %s\n", c.Error)
-		case c.Waiting != "":
-			fmt.Fprintf(&b, "    waits: %s\n", c.Waiting)
-		}
-		for _, n := range res.Notes {
-			fmt.Fprintf(&b, "    note: %s\n", n)
-		}
+		writeResource(&b, "", res)
 		b.WriteString("\n")
 	}
 	s := r.Summary
@@ -279,4 +289,75 @@ func show(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// writeResource writes one resource's block, indented by in, and those it
+// composes below it.
+func writeResource(b *strings.Builder, in string, res Resource) {
+	name := res.Name
+	if res.Namespace != "" {
+		name = res.Namespace + "/" + name
+	}
+	fmt.Fprintf(b, "%s%s %s %s: %s\n", in, symbols[res.Action], res.Kind, name, res.Action)
+	fmt.Fprintf(b, "%s    %s\n", in, res.Reason)
+	if u := res.Composition; u != nil {
+		if u.Composite != "" {
+			fmt.Fprintf(b, "%s    composite: %s\n", in, u.Composite)
+		}
+		if u.Claim != "" {
+			fmt.Fprintf(b, "%s    claim: %s\n", in, u.Claim)
+		}
+		if u.Name != "" {
+			c := u.Name
+			if u.Revision != "" {
+				c += ", pinned to revision " + u.Revision
+			}
+			fmt.Fprintf(b, "%s    composition: %s\n", in, c)
+		}
+		for _, r := range u.Results {
+			if r.Severity != "Normal" { // progress notes (-o json has them)
+				fmt.Fprintf(b, "%s    function result (%s): %s\n", in, r.Severity, r.Message)
+			}
+		}
+	}
+	if res.ExternalName != "" && res.ExternalName != res.Name {
+		fmt.Fprintf(b, "%s    cloud name: %s\n", in, res.ExternalName)
+	}
+	if res.Kubernetes.DryRun == "refused" && res.Kubernetes.Message != "" {
+		fmt.Fprintf(b, "%s    the API server says: %s\n", in, res.Kubernetes.Message)
+	}
+	for _, c := range res.Changes {
+		fmt.Fprintf(b, "%s    %s\n", in, c)
+	}
+	if len(res.Changes) == 0 && res.Action != ActionNoChange {
+		for _, c := range res.Kubernetes.SpecChanges {
+			fmt.Fprintf(b, "%s    spec.%s\n", in, c)
+		}
+	}
+	if d := res.Deletion; d != nil {
+		for _, l := range d.Lost {
+			fmt.Fprintf(b, "%s    loses: %s\n", in, l)
+		}
+		for _, k := range d.Kept {
+			fmt.Fprintf(b, "%s    keeps: %s\n", in, k)
+		}
+		if d.Refused != "" {
+			fmt.Fprintf(b, "%s    refused: %s\n", in, d.Refused)
+		}
+	}
+	c := res.Cloud
+	switch {
+	case c.Unavailable != "":
+		fmt.Fprintf(b, "%s    cloud not read: %s\n", in, c.Unavailable)
+	case c.Error != "":
+		fmt.Fprintf(b, "%s    the provider would report: %s\n", in, c.Error)
+	case c.Waiting != "":
+		fmt.Fprintf(b, "%s    waits: %s\n", in, c.Waiting)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(b, "%s    note: %s\n", in, n)
+	}
+	for _, c := range res.Composed {
+		writeResource(b, in+"  ", c)
+	}
 }
