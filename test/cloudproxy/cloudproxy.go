@@ -131,6 +131,7 @@ type Proxy struct {
 	named   map[string]int // by Name
 	injects map[Fault]int
 	created map[string]time.Time // by service/name
+	log     []Call               // every call the cloud answered, in order
 	hook    func(Call) bool
 	hookGen int
 	hookMu  sync.Mutex
@@ -234,6 +235,18 @@ func (p *Proxy) Stats() Stats {
 		s.Faults[k] = v
 	}
 	return s
+}
+
+// Answered returns the calls the cloud answered from the nth on (0: all),
+// in order: a test takes len(Answered(0)) as a mark, acts, and reads what
+// followed.
+func (p *Proxy) Answered(n int) []Call {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n > len(p.log) {
+		return nil
+	}
+	return append([]Call(nil), p.log[n:]...)
 }
 
 // ResetStats zeroes the counters (not the faults).
@@ -340,6 +353,7 @@ func (p *Proxy) count(f Fault) {
 // outside the proxy's lock (a hook may take seconds), one call at a time.
 func (p *Proxy) answered(c Call) {
 	p.mu.Lock()
+	p.log = append(p.log, c)
 	if c.Create() && c.Status < 300 && c.Name != "" {
 		if _, seen := p.created[c.Service+"/"+c.Name]; !seen {
 			p.created[c.Service+"/"+c.Name] = time.Now()
@@ -476,10 +490,17 @@ func queryCall(r *http.Request, body []byte) Call {
 			c.Service = parts[3]
 		}
 	}
-	for _, k := range []string{"DBInstanceIdentifier", "ReplicationGroupId"} {
-		if v := form.Get(k); v != "" {
+	for _, k := range []string{"DBInstanceIdentifier", "ReplicationGroupId", "DBSubnetGroupName", "CacheSubnetGroupName", "GroupId", "GroupName"} {
+		if v := form.Get(k); v != "" && c.Name == "" {
 			c.Name = v
 		}
+	}
+	// Tagging names its resource by ARN (arn:aws:rds:REGION:ACCOUNT:db:NAME).
+	if arn := form.Get("ResourceName"); c.Name == "" && arn != "" {
+		c.Name = arn[strings.LastIndex(arn, ":")+1:]
+	}
+	if id := form.Get("ResourceId.1"); c.Name == "" && id != "" {
+		c.Name = id // EC2 CreateTags / DeleteTags
 	}
 	return c
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
@@ -206,5 +207,32 @@ func TestNamesGCSCalls(t *testing.T) {
 	}
 	if got := p.Stats().ByName["assets"]; got != 5 {
 		t.Errorf("calls about bucket assets: want 5, got %d", got)
+	}
+}
+
+// TestAnsweredLogsCallsInOrder: the log names each call's resource, also
+// for calls that name it by ARN (tagging) or as a subnet group, from a
+// mark on.
+func TestAnsweredLogsCallsInOrder(t *testing.T) {
+	p, err := New(cloud(t).URL, Query, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c := rds.NewFromConfig(awsConfig(), func(o *rds.Options) { o.BaseEndpoint = aws.String(p.URL) })
+	ctx := context.Background()
+	_, _ = c.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("db-1")})
+	mark := len(p.Answered(0))
+	_, _ = c.AddTagsToResource(ctx, &rds.AddTagsToResourceInput{ResourceName: aws.String("arn:aws:rds:us-east-1:000000000000:db:db-1"), Tags: []rdstypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
+	_, _ = c.ModifyDBSubnetGroup(ctx, &rds.ModifyDBSubnetGroupInput{DBSubnetGroupName: aws.String("subnets-1"), SubnetIds: []string{"subnet-1"}})
+	want := []Call{
+		{Service: "rds", Op: "AddTagsToResource", Name: "db-1", Status: http.StatusOK},
+		{Service: "rds", Op: "ModifyDBSubnetGroup", Name: "subnets-1", Status: http.StatusOK},
+	}
+	if diff := cmp.Diff(want, p.Answered(mark)); diff != "" {
+		t.Errorf("Answered(mark): -want +got:\n%s", diff)
+	}
+	if n := len(p.Answered(0)); n != 3 {
+		t.Errorf("Answered(0) holds %d calls, want 3", n)
 	}
 }
