@@ -292,8 +292,9 @@ func TestPlanS3Bucket(t *testing.T) {
 	})
 
 	t.Run("NotAManagedResource", func(t *testing.T) {
-		// The composition layer is not planned yet: a claim (here any
-		// other kind) in the file makes the plan incomplete.
+		// A kind that is neither a managed resource of the family nor a
+		// claim, composite or Composition (this cluster runs no
+		// Crossplane) is not planned, and makes the plan incomplete.
 		p := filepath.Join(t.TempDir(), "mixed.yaml")
 		doc := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: it-plan-cm}\ndata: {a: b}\n---\n"
 		b, err := os.ReadFile(file)
@@ -304,7 +305,7 @@ func TestPlanS3Bucket(t *testing.T) {
 			t.Fatal(err)
 		}
 		r, code := runPlan(t, admin, "-f", p)
-		if code != plan.ExitError || len(r.Resources) != 2 || r.Resources[0].Action != plan.ActionError || !strings.Contains(r.Resources[0].Reason, "not planned") || r.Resources[1].Action != plan.ActionUpdate {
+		if code != plan.ExitError || len(r.Resources) != 2 || r.Resources[0].Action != plan.ActionError || !strings.Contains(r.Resources[0].Reason, "managed resource of provider-appinfra") || r.Resources[1].Action != plan.ActionUpdate {
 			t.Errorf("exit %d, %+v: want 1, the ConfigMap not planned and the Bucket's update still said", code, r.Resources)
 		}
 	})
