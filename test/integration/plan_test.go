@@ -13,13 +13,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
@@ -28,8 +31,11 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
+	ec2v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/ec2/v1alpha1"
+	ecv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/elasticache/v1alpha1"
 	rdsv1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/rds/v1alpha1"
 	s3v1alpha1 "github.com/appinfra/provider-appinfra/apis/aws/s3/v1alpha1"
+	redisv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/redis/v1alpha1"
 	sqlv1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/sql/v1alpha1"
 	storagev1alpha1 "github.com/appinfra/provider-appinfra/apis/gcp/storage/v1alpha1"
 	"github.com/appinfra/provider-appinfra/internal/plan"
@@ -41,7 +47,10 @@ import (
 // write (its guards' count, in the report, and the clouds' own call logs
 // behind the proxies: only reads for the resource while it ran); that no
 // secret value is in its output; and, for updates, that once the change
-// is applied the provider's first write is the one predicted.
+// is applied the provider's first write is the one predicted, or, in the
+// plan-then-apply table (TestPlanThenApply), that its writes, counted per
+// operation, are exactly those the predicted changes call for. Deletions
+// of buckets say what is lost, read from the cloud (whether it is empty).
 
 // planFile writes objs as a YAML file of the test's, as a user keeps them:
 // apiVersion, kind, name, namespace, labels, annotations and spec.
@@ -691,4 +700,244 @@ func TestPlanGCSBucketDeletion(t *testing.T) {
 	if code != plan.ExitChanges || res.Destructive || len(res.Deletion.Lost) != 0 || !strings.Contains(res.Deletion.Refused, "holds objects: Cloud Storage refuses to delete it, the provider deletes no object") {
 		t.Errorf("one object: exit %d, %+v, deletion %+v: want 2, refused by Cloud Storage, nothing lost", code, res, *res.Deletion)
 	}
+}
+
+// A planApply is one change to a resource's file, planned, then applied:
+// what the plan predicts (its action, exit code and cloud changes) and the
+// writes the provider then sends, counted per operation by the cloud's
+// proxy, which are exactly those the predicted changes call for.
+type planApply[T client.Object] struct {
+	name string
+	// change changes the file; nil to apply it as it is.
+	change  func(T)
+	action  plan.Action
+	code    int
+	changes map[string][2]any
+	writes  map[string]int
+}
+
+// planThenApply applies cr's file (as `kubectl apply --server-side` does,
+// which is the apply a plan predicts) and waits until the resource is
+// Ready and as its file says; then, for each change in turn (each on the
+// last), it plans the file, applies it, waits until the plan finds nothing
+// left to do and two more of the provider's polls have passed, and counts
+// the writes. ops lists the operations the cloud's proxy logged for the
+// resource, in order; read says which of them only read; polled is the
+// one each of the provider's polls reads the resource with.
+func planThenApply[T conditioned](t *testing.T, cr T, ops func(T) []string, read func(string) bool, polled string, cases []planApply[T]) {
+	t.Helper()
+	file := cr.DeepCopyObject().(T)
+	applyFile(t, planFile(t, file))
+	t.Cleanup(func() { _ = kube.Delete(context.Background(), cr) })
+	eventually(t, dbConverge, cr.GetName()+" Ready", func() error { return ready(cr) })
+	admin := kubeconfigFile(t, "")
+	calls := func() []string { return ops(cr) }
+	// A new resource may still be being brought in line: a security
+	// group gets its rules at the poll after its creation.
+	planSettled(t, admin, planFile(t, file))
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.change != nil {
+				c.change(file)
+			}
+			path := planFile(t, file)
+			start := len(calls())
+			r, code := runPlan(t, admin, "-f", path)
+			for _, op := range calls()[start:] {
+				if !read(op) {
+					t.Errorf("%s was sent while the plan ran: only reads may be", op)
+				}
+			}
+			res := only(t, r)
+			if code != c.code || res.Action != c.action || res.Destructive || !res.Cloud.Read {
+				t.Errorf("exit %d, %+v: want %d and %s, read from the cloud", code, res, c.code, c.action)
+			}
+			if diff := cmp.Diff(c.changes, changeFields(res.Changes), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("the plan's changes: -want, +got:\n%s", diff)
+			}
+
+			start = len(calls())
+			applyFile(t, path)
+			planSettled(t, admin, path)
+			mark := len(calls())
+			eventually(t, 4*pollInterval+10*time.Second, "two more polls", func() error {
+				if n := len(slices.DeleteFunc(calls()[mark:], func(op string) bool { return op != polled })); n < 2 {
+					return fmt.Errorf("%d polls so far", n)
+				}
+				return nil
+			})
+			writes := map[string]int{}
+			for _, op := range calls()[start:] {
+				if !read(op) {
+					writes[op]++
+				}
+			}
+			if diff := cmp.Diff(c.writes, writes, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("the provider's writes once applied, by operation: -want (as the plan said), +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+// applyFile applies the object of file as `kubectl apply --server-side
+// --force-conflicts` does, as the field manager kubectl.
+func applyFile(t *testing.T, file string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal(b, &u.Object); err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Apply(context.Background(), client.ApplyConfigurationFromUnstructured(u), client.FieldOwner("kubectl"), client.ForceOwnership); err != nil {
+		t.Fatalf("cannot apply %s: %v", u.GetName(), err)
+	}
+}
+
+// planSettled waits until a plan of file finds nothing to change.
+func planSettled(t *testing.T, kubeconfig, file string) {
+	t.Helper()
+	eventually(t, dbConverge, "the cloud resource as its file says", func() error {
+		r, _ := runPlan(t, kubeconfig, "-f", file)
+		if res := only(t, r); res.Action != plan.ActionNoChange {
+			return fmt.Errorf("the plan says %s %v (%s)", res.Action, res.Changes, res.Cloud.Waiting)
+		}
+		return nil
+	})
+}
+
+// queryOps are the operations of the local cloud's AWS calls that name
+// any of ids, in order.
+func queryOps(ids ...string) []string {
+	rdsCalls.mu.Lock()
+	defer rdsCalls.mu.Unlock()
+	var out []string
+	for _, c := range rdsCalls.calls {
+		if c.Bucket != "" && slices.Contains(ids, c.Bucket) {
+			out = append(out, c.Op)
+		}
+	}
+	return out
+}
+
+func awsReadOp(op string) bool { return awsRead(call{Op: op}) }
+
+func memorystoreReadOp(op string) bool {
+	return strings.HasSuffix(op, ".get") || strings.HasSuffix(op, ".getAuthString") || strings.HasSuffix(op, ".list")
+}
+
+// TestPlanThenApply: for Memorystore instances, security groups and both
+// kinds of subnet group (planned elsewhere only by unit tests), each
+// change planned is what the provider does once it is applied, against
+// the local cloud: the same fields, and the writes they call for, no more.
+func TestPlanThenApply(t *testing.T) {
+	t.Parallel()
+
+	t.Run("SecurityGroup", func(t *testing.T) {
+		t.Parallel()
+		const rule = "tcp 5432-5432 127.0.0.0/24"
+		planThenApply(t, securityGroup("it-plan-sg"),
+			// Read by name, written by id.
+			func(g *ec2v1alpha1.SecurityGroup) []string { return queryOps(g.GetName(), g.Status.AtProvider.ID) },
+			awsReadOp, "DescribeSecurityGroups",
+			[]planApply[*ec2v1alpha1.SecurityGroup]{
+				{name: "NoChange", action: plan.ActionNoChange, code: plan.ExitNoChange},
+				{
+					name: "IngressRuleAdded",
+					change: func(g *ec2v1alpha1.SecurityGroup) {
+						g.Spec.ForProvider.Ingress = append(g.Spec.ForProvider.Ingress[:1:1], ec2v1alpha1.Rule{
+							Protocol: "tcp", FromPort: ptr.To[int32](6379), ToPort: ptr.To[int32](6379), CIDRBlocks: []string{"127.0.0.0/24"},
+						})
+					},
+					action: plan.ActionUpdate, code: plan.ExitChanges,
+					changes: map[string][2]any{"ingress": {[]any{rule}, []any{rule, "tcp 6379-6379 127.0.0.0/24"}}},
+					writes:  map[string]int{"AuthorizeSecurityGroupIngress": 1},
+				},
+				{
+					name:   "TagChanged",
+					change: func(g *ec2v1alpha1.SecurityGroup) { g.Spec.ForProvider.Tags = map[string]string{"team": "network"} },
+					action: plan.ActionUpdate, code: plan.ExitChanges,
+					changes: map[string][2]any{"tags.team": {"platform", "network"}},
+					writes:  map[string]int{"CreateTags": 1},
+				},
+			})
+	})
+
+	t.Run("DBSubnetGroup", func(t *testing.T) {
+		t.Parallel()
+		planThenApply(t, &rdsv1alpha1.DBSubnetGroup{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "it-plan-dbsg"},
+			Spec: rdsv1alpha1.DBSubnetGroupSpec{ForProvider: rdsv1alpha1.DBSubnetGroupParameters{
+				Region: "us-east-1", Description: "private subnets", SubnetIDs: localPrivate,
+			}},
+		}, func(g *rdsv1alpha1.DBSubnetGroup) []string { return queryOps(g.GetName()) }, awsReadOp, "DescribeDBSubnetGroups",
+			[]planApply[*rdsv1alpha1.DBSubnetGroup]{
+				{name: "NoChange", action: plan.ActionNoChange, code: plan.ExitNoChange},
+				{
+					name:   "DescriptionChanged",
+					change: func(g *rdsv1alpha1.DBSubnetGroup) { g.Spec.ForProvider.Description = "the databases' private subnets" },
+					action: plan.ActionUpdate, code: plan.ExitChanges,
+					changes: map[string][2]any{"description": {"private subnets", "the databases' private subnets"}},
+					writes:  map[string]int{"ModifyDBSubnetGroup": 1},
+				},
+			})
+	})
+
+	t.Run("CacheSubnetGroup", func(t *testing.T) {
+		t.Parallel()
+		planThenApply(t, &ecv1alpha1.CacheSubnetGroup{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "it-plan-cachesg"},
+			Spec: ecv1alpha1.CacheSubnetGroupSpec{ForProvider: ecv1alpha1.CacheSubnetGroupParameters{
+				Region: "us-east-1", Description: "private subnets", SubnetIDs: localPrivate,
+			}},
+		}, func(g *ecv1alpha1.CacheSubnetGroup) []string { return queryOps(g.GetName()) }, awsReadOp, "DescribeCacheSubnetGroups",
+			[]planApply[*ecv1alpha1.CacheSubnetGroup]{
+				{name: "NoChange", action: plan.ActionNoChange, code: plan.ExitNoChange},
+				{
+					name:   "SubnetsChanged",
+					change: func(g *ecv1alpha1.CacheSubnetGroup) { g.Spec.ForProvider.SubnetIDs = localPrivate[:1] },
+					action: plan.ActionUpdate, code: plan.ExitChanges,
+					changes: map[string][2]any{"subnetIDs": {[]any{localPrivate[0], localPrivate[1]}, []any{localPrivate[0]}}},
+					writes:  map[string]int{"ModifyCacheSubnetGroup": 1},
+				},
+			})
+	})
+
+	t.Run("MemorystoreInstance", func(t *testing.T) {
+		t.Parallel()
+		const name = "it-plan-redis"
+		t.Cleanup(func() { _, _ = msStore.Projects.Locations.Instances.Delete(msName(name)).Do() })
+		// Its AUTH string is read by the plan: it must not be shown.
+		canary := func(*redisv1alpha1.Instance) {
+			if auth, err := msStore.Projects.Locations.Instances.GetAuthString(msName(name)).Do(); err == nil && auth.AuthString != "" {
+				addCanary(auth.AuthString)
+			}
+		}
+		planThenApply(t, redisInstance(name), func(*redisv1alpha1.Instance) []string {
+			var out []string
+			for _, c := range msCalls.of(name) {
+				out = append(out, c.Op)
+			}
+			return out
+		}, memorystoreReadOp, "instances.get",
+			[]planApply[*redisv1alpha1.Instance]{
+				{name: "NoChange", change: canary, action: plan.ActionNoChange, code: plan.ExitNoChange},
+				{
+					name:   "MemorySizeChanged",
+					change: func(i *redisv1alpha1.Instance) { i.Spec.ForProvider.MemorySizeGb = 2 },
+					action: plan.ActionUpdate, code: plan.ExitChanges,
+					changes: map[string][2]any{"memorySizeGb": {float64(1), float64(2)}},
+					writes:  map[string]int{"instances.patch": 1},
+				},
+				{
+					name:   "LabelAdded",
+					change: func(i *redisv1alpha1.Instance) { i.Spec.ForProvider.Labels = map[string]string{"tier": "gold"} },
+					action: plan.ActionUpdate, code: plan.ExitChanges,
+					changes: map[string][2]any{"labels.tier": {nil, "gold"}},
+					writes:  map[string]int{"instances.patch": 1},
+				},
+			})
+	})
 }
