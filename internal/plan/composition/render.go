@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,7 +139,7 @@ func (r Renderer) Render(ctx context.Context, in Inputs) (*Output, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("the crossplane CLI %q is not there: install it (docs/plan.md) or name it with --crossplane", r.CLI)
 		}
 		return nil, fmt.Errorf("crossplane composition render: %s", renderError(stderr.String(), err))
