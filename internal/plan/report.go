@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 )
 
@@ -246,6 +247,10 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
+// notComposed is function-patch-and-transform's warning for a resource it
+// leaves out because a Required patch found nothing.
+var notComposed = regexp.MustCompile(`not adding new composed resource "([^"]+)"`)
+
 // symbols mark each action in the text output.
 var symbols = map[Action]string{
 	ActionCreate: "+", ActionUpdate: "~", ActionNoChange: "=", ActionReplace: "-/+",
@@ -314,10 +319,18 @@ func writeResource(b *strings.Builder, in string, res Resource) {
 			}
 			fmt.Fprintf(b, "%s    composition: %s\n", in, c)
 		}
+		var skipped []string
 		for _, r := range u.Results {
+			if m := notComposed.FindStringSubmatch(r.Message); m != nil {
+				skipped = append(skipped, m[1])
+				continue
+			}
 			if r.Severity != "Normal" { // progress notes (-o json has them)
 				fmt.Fprintf(b, "%s    function result (%s): %s\n", in, r.Severity, r.Message)
 			}
+		}
+		if len(skipped) > 0 {
+			fmt.Fprintf(b, "%s    not composed: %s (a patch they require found nothing, such as the other cloud's resources of a by-cloud Composition; -o json has the functions' words)\n", in, strings.Join(skipped, ", "))
 		}
 	}
 	if res.ExternalName != "" && res.ExternalName != res.Name {

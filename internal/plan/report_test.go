@@ -128,3 +128,48 @@ func TestWriteJSON(t *testing.T) {
 		t.Errorf("a redacted change: -want, +got:\n%s", diff)
 	}
 }
+
+// TestComposites: a claim's resources are counted, not the claim (unless
+// it is refused, replaced or fails); the text nests them under it and
+// folds the resources a Required patch left out into one line.
+func TestComposites(t *testing.T) {
+	claim := Resource{
+		Kind: "AppEnvironment", Namespace: "team", Name: "shop", Action: ActionUpdate, Reason: "Crossplane would change what it composes, as below",
+		Composition: &CompositionUse{Name: "appenvironment-by-cloud", Composite: "XAppEnvironment/shop-x1y2z", Results: []FunctionResult{
+			{Severity: "Warning", Message: `Pipeline step "compose": not adding new composed resource "bucket-gcp" to desired state because ...`},
+			{Severity: "Warning", Message: `Pipeline step "compose": not adding new composed resource "cache-gcp" to desired state because ...`},
+			{Severity: "Normal", Message: `Composed resource "bucket-aws" is not yet ready`},
+			{Severity: "Warning", Message: "something else"},
+		}},
+		Composed: []Resource{
+			{Kind: "DBInstance", Namespace: "team", Name: "shop-1", Action: ActionUpdate, Reason: "in place", Changes: []Change{{Field: "dbInstanceClass", Before: "a", After: "b"}}},
+			{Kind: "Bucket", Namespace: "team", Name: "shop-1", Action: ActionNoChange, Reason: "as it is"},
+		},
+	}
+	refused := Resource{Kind: "Cache", Name: "c", Action: ActionReplace, Destructive: true, Composition: &CompositionUse{}}
+	r := &Report{Resources: []Resource{claim, refused}}
+	r.finish()
+	want := Summary{Update: 1, NoChange: 1, Replace: 1, Destructive: 1, Composites: 2}
+	if diff := cmp.Diff(want, r.Summary); diff != "" {
+		t.Errorf("summary: -want +got:\n%s", diff)
+	}
+	var b bytes.Buffer
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, s := range []string{
+		"~ AppEnvironment team/shop: update\n",
+		"    not composed: bucket-gcp, cache-gcp (",
+		"    function result (Warning): something else\n",
+		"  ~ DBInstance team/shop-1: update\n      in place\n      dbInstanceClass: \"a\" -> \"b\"\n",
+		"  = Bucket team/shop-1: no-change\n",
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("the text lacks %q:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out, "not yet ready") {
+		t.Errorf("a Normal result is shown:\n%s", out)
+	}
+}
