@@ -7,13 +7,13 @@ import (
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
-// transitionWords are how this project's CRDs word every transition rule
-// (a CEL rule on oldSelf): a change the cloud cannot make to an existing
-// resource. TestTransitionRulesAreRecognised keeps the list and the CRDs
-// in step.
+// transitionWords are how this project's CRDs and XRDs word every
+// transition rule (a CEL rule on oldSelf): a change the cloud cannot make
+// to an existing resource. TestTransitionRulesAreRecognised keeps the list
+// and the CRDs and XRDs in step.
 var transitionWords = []string{
 	"immutable", "cannot go down", "cannot be lowered", "cannot be reduced", "cannot be removed", "can only be raised",
-	"set at creation",
+	"set at creation", "cannot change after creation", "cannot change on",
 }
 
 // transition says whether an admission message refuses a change to an
