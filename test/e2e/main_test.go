@@ -31,6 +31,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/appinfra/provider-appinfra/cluster/local"
+	"github.com/appinfra/provider-appinfra/test/cloudproxy"
 )
 
 var (
@@ -41,6 +42,11 @@ var (
 	s3Client    *s3.Client
 	rdsClient   *rds.Client
 	cacheClient *elasticache.Client
+
+	// The providers reach S3 and the local cloud's AWS APIs through these,
+	// which log every call the cloud answered: a test tells from them
+	// which calls a change made.
+	s3Proxy, awsProxy *cloudproxy.Proxy
 )
 
 func TestMain(m *testing.M) {
@@ -93,6 +99,21 @@ func run(m *testing.M) int {
 	}
 	defer stack.Stop()
 	kube = stack.Kube
+
+	if s3Proxy, err = cloudproxy.New(stack.Kumo.Endpoint, cloudproxy.S3, 1); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer s3Proxy.Close()
+	if awsProxy, err = cloudproxy.New(stack.Cloud.Endpoint, cloudproxy.Query, 1); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer awsProxy.Close()
+	if err := stack.ApplyProviderConfigsVia(ctx, local.Endpoints{S3: s3Proxy.URL, AWS: awsProxy.URL, GCS: stack.GCS.Endpoint}); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 
 	providers, err := startProviders(dir)
 	for _, p := range providers {
