@@ -48,6 +48,23 @@ ping_cache() {
     -h "$(env_key REDIS_HOST)" -p "$(env_key REDIS_PORT)" --user default PING | sed 's/^/  /'
 }
 
+# plan_shown WANT ARGS...: runs bin/appinfra plan ARGS and shows what would
+# change (the resources that would not change are left out), saying so if
+# its exit code is not WANT.
+plan_shown() {
+  local want=$1 rc=0 out; shift
+  out=$(bin/appinfra plan "$@" 2>&1) || rc=$?
+  echo "  \$ appinfra plan $*   (exit $rc)"
+  awk '
+    /^ *(=|~|\+|-|-\/\+|-k8s|!|\?) [A-Z]/ { show = ($1 != "=") }
+    /^(Plan|Read-only):/ { show = 1 }
+    /^$/ || /function result/ { next }
+    show { print "    " $0 }' <<<"$out"
+  if ((rc != want)); then
+    echo "  (exit $rc, where $want was expected: the plan above says why)"
+  fi
+}
+
 # creation_traces: the trace viewer's links to the reconciles that created
 # the claim's resources (fails while there are none yet).
 creation_traces() {
@@ -195,6 +212,9 @@ up() {
   # shellcheck source=/dev/null
   source "$state/env"
   xp=$CROSSPLANE_CLI
+  # What appinfra plan renders Compositions with: the stack's crossplane
+  # CLI, Crossplane core and function binaries.
+  export APPINFRA_CROSSPLANE APPINFRA_CROSSPLANE_BINARY APPINFRA_FUNCTION_BIN
   kubectl get functions.pkg.crossplane.io
 
   local cloud addr
@@ -261,6 +281,12 @@ up() {
     echo "  s3://$bucket/hello.txt: $(curl -fsS "$KUMO_ENDPOINT/$bucket/hello.txt")"
   fi
 
+  say "what applying the claim would do, as it is, resized and deleted: appinfra plan reads the cluster and the cloud, changes neither (docs/plan.md)"
+  KUBECONFIG=$state/kubeconfig plan_shown 0 -f "$example"
+  sed 's/size: small/size: medium/' "$example" >"$state/$claim-medium.yaml"
+  KUBECONFIG=$state/kubeconfig plan_shown 2 -f "$state/$claim-medium.yaml"
+  KUBECONFIG=$state/kubeconfig plan_shown 3 --delete -f "$example"
+
   say "traces: the reconciles that created the claim's resources, down to each cloud call (all traces: $TRACES_URL)"
   # The providers send spans every few seconds.
   retry 10 creation_traces | sed 's/^/  /' || echo "  (none has arrived yet: look at $TRACES_URL)"
@@ -269,6 +295,7 @@ up() {
 
 The local stack is up. Try:
   export KUBECONFIG=$state/kubeconfig PATH=$kube:\$PATH
+  export APPINFRA_CROSSPLANE=$APPINFRA_CROSSPLANE APPINFRA_CROSSPLANE_BINARY=$APPINFRA_CROSSPLANE_BINARY APPINFRA_FUNCTION_BIN=$APPINFRA_FUNCTION_BIN
   kubectl get appinfra -A                         # the claims (and v2 XRs)
   $xp resource trace -n default appenvironment.platform.appinfra.io $claim
   eval "\$(kubectl get secret -n default $secret -o go-template='{{range \$k, \$v := .data}}{{if ne \$k "REDIS_CA_CERT"}}export {{\$k}}='"'"'{{\$v | base64decode}}'"'"'{{"\\n"}}{{end}}{{end}}')"
@@ -277,7 +304,7 @@ The local stack is up. Try:
   REDISCLI_AUTH=\$REDIS_PASSWORD redis-cli --tls --cacert /tmp/redis-ca.crt --user default -h \$REDIS_HOST -p \$REDIS_PORT PING
   $(if [[ $claim_cloud == gcp ]]; then echo 'curl "${GCS_ENDPOINT%/storage/v1/}/storage/v1/b/$BUCKET_NAME/o/hello.txt?alt=media"'; else echo 'curl $AWS_ENDPOINT_URL_S3/$BUCKET_NAME/hello.txt'; fi)
   kubectl apply -f examples/platform/objectstore-gcp.yaml   # more claims in examples/platform
-  bin/appinfra plan -f examples/s3/bucket.yaml   # what applying it would do, in the cluster and the cloud (docs/plan.md)
+  bin/appinfra plan -f $example   # what applying it would do, in the cluster and the cloud (docs/plan.md)
 Stop it with: make dev-down
 MSG
 }

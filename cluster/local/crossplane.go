@@ -75,6 +75,11 @@ type Crossplane struct {
 	CLI string
 	// Crane is the path of crane.
 	Crane string
+	// Core is the path of Crossplane core's binary (render's engine too).
+	Core string
+	// FunctionBin holds the functions' binaries, named as their Functions:
+	// what `appinfra plan --function-bin` runs.
+	FunctionBin string
 
 	root      string
 	dir       string
@@ -105,7 +110,7 @@ func StartCrossplane(ctx context.Context, root string, o CrossplaneOptions) (xp 
 	if err := os.WriteFile(kubeconfig, o.Kubeconfig, 0o600); err != nil {
 		return nil, err
 	}
-	xp = &Crossplane{CLI: filepath.Join(bin, "crossplane"), Crane: filepath.Join(bin, "crane"), root: root, dir: o.Dir, log: o.Log, kube: kube,
+	xp = &Crossplane{CLI: filepath.Join(bin, "crossplane"), Crane: filepath.Join(bin, "crane"), Core: filepath.Join(bin, "crossplane-core"), root: root, dir: o.Dir, log: o.Log, kube: kube,
 		env: []string{"KUBECONFIG=" + kubeconfig}}
 	defer func() {
 		if err != nil {
@@ -123,10 +128,10 @@ func StartCrossplane(ctx context.Context, root string, o CrossplaneOptions) (xp 
 	if len(activations) == 0 {
 		activations = []string{"*"}
 	}
-	if err := xp.initCore(ctx, filepath.Join(bin, "crossplane-core"), activations); err != nil {
+	if err := xp.initCore(ctx, xp.Core, activations); err != nil {
 		return nil, err
 	}
-	if err := xp.startCore(ctx, filepath.Join(bin, "crossplane-core")); err != nil {
+	if err := xp.startCore(ctx, xp.Core); err != nil {
 		return nil, err
 	}
 	if err := xp.applyImageConfig(ctx); err != nil {
@@ -311,6 +316,7 @@ func (x *Crossplane) installFunctions(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	x.FunctionBin = bin
 	for _, fn := range fns {
 		if !strings.HasPrefix(fn.Source, UpstreamRegistry+"/") {
 			return fmt.Errorf("function %s: only packages of %s are mirrored locally", fn.Source, UpstreamRegistry)

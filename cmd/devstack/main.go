@@ -77,6 +77,9 @@ func run() error {
 
 	env := fmt.Sprintf("KUMO_ENDPOINT=%s\nLOCALCLOUD_ENDPOINT=%s\nLOCALCLOUD_CA=%s\nGCS_ENDPOINT=%s\nPACKAGE_REGISTRY=%s\nCROSSPLANE_CLI=%s\nTRACES_URL=%s\n",
 		s.Kumo.Endpoint, s.Cloud.Endpoint, s.CloudCAFile, s.GCS.Endpoint, s.Crossplane.Registry, s.Crossplane.CLI, traces.URL)
+	// What `appinfra plan` renders Compositions with (its flags'
+	// environment variables).
+	env += fmt.Sprintf("APPINFRA_CROSSPLANE=%s\nAPPINFRA_CROSSPLANE_BINARY=%s\nAPPINFRA_FUNCTION_BIN=%s\n", s.Crossplane.CLI, s.Crossplane.Core, s.Crossplane.FunctionBin)
 	// A metrics address for each provider of the family (dev.sh starts
 	// them).
 	for _, cloud := range local.Clouds {

@@ -72,6 +72,22 @@ func TestMakeDevFromAPrivateCheckoutWithKubeUnbuilt(t *testing.T) {
 			t.Errorf("make dev's output lacks %q: the claim's resources were not used:\n%s", want, out)
 		}
 	}
+	// What applying the claim would do, as it is, resized and deleted:
+	// nothing, the class and node type changes, everything lost but the
+	// bucket that holds hello.txt.
+	for _, want := range []string{
+		"appinfra plan -f examples/platform/appenvironment.yaml   (exit 0)",
+		`dbInstanceClass: "db.t4g.micro" -> "db.t4g.medium"`,
+		`cacheNodeType: "cache.t4g.micro" -> "cache.t4g.medium"`,
+		"appinfra plan --delete -f examples/platform/appenvironment.yaml   (exit 3)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("make dev's output lacks %q: the plan of its claim is not what applying it does:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "was expected: the plan above says why") {
+		t.Errorf("a plan of make dev's claim exited unexpectedly:\n%s", out)
+	}
 	// The links to the traces of the reconciles that created the claim's
 	// resources: one per resource, each a page of its spans.
 	links := regexp.MustCompile(`(?m)^\s+reconcile (\S+)\t.*\t(http://127\.0\.0\.1:\d+/trace/[0-9a-f]+)$`).FindAllStringSubmatch(out, -1)
