@@ -4,17 +4,26 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"sort"
+	"strings"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource/unstructured/composite"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource/unstructured/reference"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/xcrd"
+	xpv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/appinfra/provider-appinfra/internal/plan/composition"
@@ -240,11 +249,23 @@ func (p *Planner) planComposite(ctx context.Context, r Resource, in Input, d def
 		r.Kubernetes.DryRun = "skipped"
 	}
 
-	xr := p.desiredComposite(d, desired, liveXR, claim)
-	comp, err := p.compositionFor(ctx, d, xr, r.Composition)
+	if meta.IsPaused(desired) || liveXR != nil && meta.IsPaused(liveXR) {
+		r.Action, r.Reason = ActionNoChange, "paused (crossplane.io/paused): Crossplane composes nothing for it until the annotation goes"
+		if len(r.Kubernetes.SpecChanges) > 0 {
+			r.Action, r.Reason = ActionUpdate, r.Reason+"; its spec changes in the cluster only"
+		}
+		return r
+	}
+	xr, notes, err := p.desiredComposite(ctx, d, desired, liveXR, claim)
 	if err != nil {
 		return r.fail(ActionError, err.Error())
 	}
+	r.Notes = append(r.Notes, notes...)
+	comp, notes, err := p.compositionFor(ctx, d, xr, r.Composition)
+	if err != nil {
+		return r.fail(ActionError, err.Error())
+	}
+	r.Notes = append(r.Notes, notes...)
 	return p.render(ctx, r, in.Source, d, xr, liveXR, comp)
 }
 
@@ -264,14 +285,17 @@ func (p *Planner) render(ctx context.Context, r Resource, source string, d defin
 	}
 	renderer := p.compose.Renderer
 	renderer.Functions = fns
-	out, err := renderer.Render(ctx, composition.Inputs{
-		Composite: xr.GetUnstructured(), Composition: comp, Definition: d.object, Observed: observed, Required: p.state.environments,
+	rctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
+	defer cancel()
+	renderer.Timeout = p.o.Timeout
+	out, err := renderer.Render(rctx, composition.Inputs{
+		Composite: forRender(xr, comp.GetName()), Composition: comp, Definition: d.object, Observed: observed, Required: p.state.environments,
 	})
 	if err != nil {
 		return r.fail(ActionError, "the Composition's pipeline fails, as Crossplane would report on the composite: "+err.Error())
 	}
 	for _, res := range out.Results {
-		r.Composition.Results = append(r.Composition.Results, FunctionResult(res))
+		r.Composition.Results = append(r.Composition.Results, RenderResult(res))
 	}
 
 	owner := composedFieldOwner(xr)
@@ -336,64 +360,140 @@ func newComposite(d definition) *composite.Unstructured {
 }
 
 // desiredComposite is the composite as Crossplane would have it after the
-// change: a composite's own dry run, or, for a claim, its composite with
-// the claim's spec copied in (as Crossplane's claim syncer copies all of
-// it but resourceRef and writeConnectionSecretToRef), or a new one.
-func (p *Planner) desiredComposite(d definition, desired *unstructured.Unstructured, liveXR *composite.Unstructured, claim bool) *composite.Unstructured {
-	if !claim {
-		xr := newComposite(d)
-		xr.Object = desired.DeepCopy().Object
-		return xr
-	}
+// change: a composite's own dry run; for a claim, what Crossplane's claim
+// syncer would apply to its composite, dry-run.
+func (p *Planner) desiredComposite(ctx context.Context, d definition, desired *unstructured.Unstructured, liveXR *composite.Unstructured, claim bool) (*composite.Unstructured, []string, error) {
 	xr := newComposite(d)
+	if !claim {
+		xr.Object = desired.DeepCopy().Object
+		return xr, nil, nil
+	}
+	patch := claimPatch(d, desired, liveXR)
+	// The API server's answer is the composite as it would be: the patch
+	// applied as the claim syncer applies it, over what others own (the
+	// composite controller's references, status).
+	u := patch.GetUnstructured().DeepCopy()
+	err := p.kube.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(claimFieldOwner), client.ForceOwnership, client.DryRunAll)
+	switch {
+	case err == nil:
+		xr.Object = u.Object
+		return xr, nil, nil
+	case kerrors.IsForbidden(err):
+		// A tenant may apply claims but not composites: the patch over the
+		// live composite stands in for the API server's answer.
+		note := "you may not dry-run applying its composite (" + reason(err) + "); Crossplane would: the claim's spec is laid over the composite as it is, without the API server's defaults"
+		if liveXR != nil {
+			xr.Object = liveXR.DeepCopy().Object
+		}
+		mergeInto(xr.Object, patch.Object)
+		return xr, []string{note}, nil
+	default:
+		return nil, nil, fmt.Errorf("the API server refuses its composite as Crossplane would apply it: %s", classify(err).message)
+	}
+}
+
+// claimFieldOwner is the field manager Crossplane's claim syncer applies
+// a claim's composite as.
+const claimFieldOwner = "apiextensions.crossplane.io/claim"
+
+// claimPatch is what Crossplane's (server-side) claim syncer applies to a
+// claim's composite: the claim's name reference (or a new name from the
+// claim), its labels and annotations but Kubernetes' own, the claim's name
+// and namespace as labels, the composite's own external name kept, and the
+// claim's spec without what is only a claim's or only the composite
+// controller's (compositionRef, its selector, update policy and revision
+// selector do go; the revision reference too, when the policy is Manual).
+func claimPatch(d definition, claim *unstructured.Unstructured, liveXR *composite.Unstructured) *composite.Unstructured {
+	patch := composite.New(composite.WithGroupVersionKind(d.composite), composite.WithSchema(composite.SchemaLegacy))
+	ref, _, _ := unstructured.NestedStringMap(claim.Object, "spec", "resourceRef")
+	switch {
+	case ref["name"] != "":
+		patch.SetName(ref["name"])
+	case liveXR != nil:
+		patch.SetName(liveXR.GetName())
+	default:
+		patch.SetName(generatedName(claim.GetName()+"-", claim.GetNamespace()+"/"+claim.GetName()))
+	}
+	if ann := withoutReserved(claim.GetAnnotations()); len(ann) > 0 {
+		patch.SetAnnotations(ann)
+	}
+	labels := withoutReserved(claim.GetLabels())
+	labels[claimNameLabel], labels[claimNamespaceLabel] = claim.GetName(), claim.GetNamespace()
+	patch.SetLabels(labels)
 	if liveXR != nil {
-		xr.Object = liveXR.DeepCopy().Object
-	} else {
-		// Crossplane names it from the claim with five random characters;
-		// these are derived from the claim, so a plan is repeatable.
-		sum := sha256.Sum256([]byte(desired.GetNamespace() + "/" + desired.GetName()))
-		xr.SetName(fmt.Sprintf("%s-%x", desired.GetName(), sum[:3])[:min(len(desired.GetName())+6, 63)])
-		_ = unstructured.SetNestedMap(xr.Object, map[string]any{
-			"apiVersion": desired.GetAPIVersion(), "kind": desired.GetKind(), "name": desired.GetName(), "namespace": desired.GetNamespace(),
-		}, "spec", "claimRef")
+		if en := meta.GetExternalName(liveXR); en != "" {
+			meta.SetExternalName(patch, en)
+		}
 	}
-	// The claim's labels and annotations go to its composite, as
-	// Crossplane copies them (Compositions read them: the environment).
-	lbl := xr.GetLabels()
-	if lbl == nil {
-		lbl = map[string]string{}
-	}
-	for k, v := range desired.GetLabels() {
-		lbl[k] = v
-	}
-	lbl[claimNameLabel], lbl[claimNamespaceLabel] = desired.GetName(), desired.GetNamespace()
-	xr.SetLabels(lbl)
-	ann := xr.GetAnnotations()
-	for k, v := range desired.GetAnnotations() {
-		if k == "kubectl.kubernetes.io/last-applied-configuration" {
+	strip := xcrd.CompositeResourceClaimSpecProps(nil)
+	maps.Copy(strip, xcrd.CompositeResourceSpecProps(xpv1.CompositeResourceScopeLegacyCluster, nil))
+	for _, f := range xcrd.PropagateSpecProps {
+		if f == "compositionRef" && d.enforcedComposition != "" {
 			continue
 		}
-		if ann == nil {
-			ann = map[string]string{}
-		}
-		ann[k] = v
+		delete(strip, f)
 	}
-	xr.SetAnnotations(ann)
-	spec, _, _ := unstructured.NestedMap(desired.Object, "spec")
-	for k, v := range spec {
-		if k == "resourceRef" || k == "writeConnectionSecretToRef" {
+	if liveXR != nil {
+		if pol := liveXR.GetCompositionUpdatePolicy(); pol != nil && *pol == xpv2.UpdateManual {
+			delete(strip, xcrd.CompositionRevisionRef)
+		}
+	}
+	spec, _, _ := unstructured.NestedMap(claim.Object, "spec")
+	for _, f := range xcrd.GetPropFields(strip) {
+		delete(spec, f)
+	}
+	patch.Object["spec"] = spec
+	patch.SetClaimReference(&reference.Claim{APIVersion: claim.GetAPIVersion(), Kind: claim.GetKind(), Namespace: claim.GetNamespace(), Name: claim.GetName()})
+	return patch
+}
+
+// withoutReserved is m without Kubernetes' own keys (*.kubernetes.io/,
+// *.k8s.io/), which Crossplane does not copy from a claim.
+func withoutReserved(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		prefix, _, _ := strings.Cut(k, "/")
+		if strings.HasSuffix(prefix, "kubernetes.io") || strings.HasSuffix(prefix, "k8s.io") {
 			continue
 		}
-		_ = unstructured.SetNestedField(xr.Object, v, "spec", k)
+		out[k] = v
 	}
-	return xr
+	return out
+}
+
+// generatedName stands in for the name the API server would generate from
+// prefix (cut to 58 characters, then five random ones): five derived from
+// seed, so that a plan is repeatable.
+func generatedName(prefix, seed string) string {
+	if len(prefix) > 58 {
+		prefix = prefix[:58]
+	}
+	sum := sha256.Sum256([]byte(seed))
+	return prefix + fmt.Sprintf("%x", sum[:3])[:5]
+}
+
+// mergeInto lays src over dst: objects merged key by key, anything else
+// replaced.
+func mergeInto(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				mergeInto(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
+	}
 }
 
 // compositionFor finds the Composition xr would be composed with, as
 // Crossplane selects it: the XRD's enforced one, the composite's
-// reference, its selector, the XRD's default; the revision it is pinned to
-// when its update policy is Manual.
-func (p *Planner) compositionFor(ctx context.Context, d definition, xr *composite.Unstructured, use *CompositionUse) (*unstructured.Unstructured, error) {
+// reference, its selector, the XRD's default, else any for its kind; then
+// the revision: the one it is pinned to (update policy Manual), the latest
+// its revision selector (or the XRD's default one) matches, else the
+// Composition as it is (its latest revision).
+func (p *Planner) compositionFor(ctx context.Context, d definition, xr *composite.Unstructured, use *CompositionUse) (*unstructured.Unstructured, []string, error) {
+	var notes []string
 	name := d.enforcedComposition
 	if name == "" {
 		if ref := xr.GetCompositionReference(); ref != nil {
@@ -404,16 +504,22 @@ func (p *Planner) compositionFor(ctx context.Context, d definition, xr *composit
 		if sel := xr.GetCompositionSelector(); sel != nil {
 			n, err := p.selectComposition(ctx, d, sel)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			name = n
+			notes = append(notes, "its compositionSelector matches "+n+" (Crossplane picks one of the Compositions that match, once, and keeps it)")
 		}
 	}
 	if name == "" {
 		name = d.defaultComposition
 	}
 	if name == "" {
-		return nil, fmt.Errorf("no Composition: it names none, selects none, and its XRD has no default")
+		n, err := p.selectComposition(ctx, d, &metav1.LabelSelector{})
+		if err != nil {
+			return nil, nil, err
+		}
+		name = n
+		notes = append(notes, "it names no Composition and its XRD has no default: Crossplane picks one for its kind ("+n+" here), once, and keeps it")
 	}
 	use.Name = name
 	if pol := xr.GetCompositionUpdatePolicy(); pol != nil && *pol == xpv2.UpdateManual {
@@ -421,18 +527,79 @@ func (p *Planner) compositionFor(ctx context.Context, d definition, xr *composit
 			u := &unstructured.Unstructured{}
 			u.SetGroupVersionKind(revisionKind)
 			if err := p.read.Get(ctx, types.NamespacedName{Name: rev.Name}, u); err != nil {
-				return nil, fmt.Errorf("cannot read the CompositionRevision %s it is pinned to: %s", rev.Name, reason(err))
+				return nil, nil, fmt.Errorf("cannot read the CompositionRevision %s it is pinned to: %s", rev.Name, reason(err))
 			}
 			use.Revision = rev.Name
-			return revisionAsComposition(u, name), nil
+			return revisionAsComposition(u, name), notes, nil
 		}
+	}
+	if sel := revisionSelector(d, xr); sel != nil {
+		rev, err := p.latestRevision(ctx, name, sel)
+		if err != nil {
+			return nil, nil, err
+		}
+		use.Revision = rev.GetName()
+		notes = append(notes, "its compositionRevisionSelector chooses revision "+rev.GetName()+", the latest it matches")
+		return revisionAsComposition(rev, name), notes, nil
 	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(compositionKind)
 	if err := p.read.Get(ctx, types.NamespacedName{Name: name}, u); err != nil {
-		return nil, fmt.Errorf("cannot read its Composition %s: %s", name, reason(err))
+		return nil, nil, fmt.Errorf("cannot read its Composition %s: %s", name, reason(err))
 	}
-	return u, nil
+	return u, notes, nil
+}
+
+// revisionSelector is xr's compositionRevisionSelector, or its XRD's
+// default one (which Crossplane copies to a composite that has neither a
+// revision selector nor reference); nil for none.
+func revisionSelector(d definition, xr *composite.Unstructured) *metav1.LabelSelector {
+	if sel := xr.GetCompositionRevisionSelector(); sel != nil {
+		return sel
+	}
+	if xr.GetCompositionRevisionReference() != nil {
+		return nil
+	}
+	m, ok, _ := unstructured.NestedMap(d.object.Object, "spec", "defaultCompositionRevisionSelector")
+	if !ok {
+		return nil
+	}
+	sel := &metav1.LabelSelector{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, sel); err != nil {
+		return nil
+	}
+	return sel
+}
+
+// compositionNameLabel names a CompositionRevision's Composition.
+const compositionNameLabel = "crossplane.io/composition-name"
+
+// latestRevision is the revision of Composition name with the highest
+// number among those sel matches.
+func (p *Planner) latestRevision(ctx context.Context, name string, sel *metav1.LabelSelector) (*unstructured.Unstructured, error) {
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil {
+		return nil, fmt.Errorf("its compositionRevisionSelector: %w", err)
+	}
+	l := &unstructured.UnstructuredList{}
+	l.SetGroupVersionKind(revisionKind.GroupVersion().WithKind("CompositionRevisionList"))
+	if err := p.read.List(ctx, l, client.MatchingLabels{compositionNameLabel: name}); err != nil {
+		return nil, fmt.Errorf("cannot list the revisions of Composition %s: %s", name, reason(err))
+	}
+	var latest *unstructured.Unstructured
+	var highest int64
+	for i := range l.Items {
+		if !s.Matches(labels.Set(l.Items[i].GetLabels())) {
+			continue
+		}
+		if n, _, _ := unstructured.NestedInt64(l.Items[i].Object, "spec", "revision"); latest == nil || n > highest {
+			latest, highest = &l.Items[i], n
+		}
+	}
+	if latest == nil {
+		return nil, fmt.Errorf("no revision of Composition %s matches its compositionRevisionSelector %s: Crossplane would not compose it", name, s)
+	}
+	return latest, nil
 }
 
 // selectComposition is the first Composition (by name) for d's composite
@@ -461,22 +628,48 @@ func (p *Planner) selectComposition(ctx context.Context, d definition, sel *meta
 	return names[0], nil
 }
 
-// forComposite says whether Composition c composes gvk's kind.
+// forComposite says whether Composition c composes gvk's kind, at its
+// apiVersion, as Crossplane requires.
 func forComposite(c *unstructured.Unstructured, gvk schema.GroupVersionKind) bool {
 	ref, _, _ := unstructured.NestedStringMap(c.Object, "spec", "compositeTypeRef")
-	gv, err := schema.ParseGroupVersion(ref["apiVersion"])
-	return err == nil && gv.Group == gvk.Group && ref["kind"] == gvk.Kind
+	return ref["apiVersion"] == gvk.GroupVersion().String() && ref["kind"] == gvk.Kind
 }
 
 // revisionAsComposition is a CompositionRevision as the Composition render
-// takes: its spec without the revision number.
+// takes: its labels and spec, without the revision number.
 func revisionAsComposition(rev *unstructured.Unstructured, name string) *unstructured.Unstructured {
 	spec, _, _ := unstructured.NestedMap(rev.Object, "spec")
 	delete(spec, "revision")
 	u := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
 	u.SetGroupVersionKind(compositionKind)
 	u.SetName(name)
+	lbl := rev.GetLabels()
+	delete(lbl, compositionNameLabel)
+	delete(lbl, "crossplane.io/composition-hash")
+	u.SetLabels(lbl)
 	return u
+}
+
+// forRender is xr as render takes it once its Composition is chosen:
+// referencing it, with no selector left to refuse a Composition whose
+// labels it does not match (Crossplane ignores selectors once it has a
+// reference).
+func forRender(xr *composite.Unstructured, comp string) *unstructured.Unstructured {
+	c := newCompositeLike(xr)
+	c.SetCompositionReference(&corev1.ObjectReference{Name: comp})
+	path := []string{"spec", "crossplane", "compositionSelector"}
+	if xrLegacy(xr) {
+		path = []string{"spec", "compositionSelector"}
+	}
+	unstructured.RemoveNestedField(c.Object, path...)
+	return c.GetUnstructured()
+}
+
+// newCompositeLike is a deep copy of xr, with its schema.
+func newCompositeLike(xr *composite.Unstructured) *composite.Unstructured {
+	c := composite.New(composite.WithSchema(xr.Schema))
+	c.Object = xr.DeepCopy().Object
+	return c
 }
 
 // composedOf reads the composed resources xr references.
@@ -497,9 +690,20 @@ func (p *Planner) composedOf(ctx context.Context, xr *composite.Unstructured) ([
 		if err != nil {
 			return nil, fmt.Errorf("cannot read its composed resource %s %s: %s", ref.Kind, ref.Name, reason(err))
 		}
+		// Crossplane observes only what xr controls (or what no one does).
+		if c := metav1.GetControllerOf(u); c != nil && c.UID != xr.GetUID() {
+			continue
+		}
 		out = append(out, u)
 	}
 	return out, nil
+}
+
+// controlledBy says whether xr is u's controller: only then does
+// Crossplane (or, with xr, the garbage collector) delete u.
+func controlledBy(u *unstructured.Unstructured, xr *composite.Unstructured) bool {
+	c := metav1.GetControllerOf(u)
+	return c != nil && c.UID == xr.GetUID()
 }
 
 func xrLegacy(xr *composite.Unstructured) bool { return xr.Schema == composite.SchemaLegacy }
@@ -552,7 +756,7 @@ func (p *Planner) deleteComposed(ctx context.Context, source string, xr *composi
 	}
 	var out []Resource
 	for _, u := range observed {
-		if keep != nil && keep[resourceName(u)] {
+		if keep != nil && keep[resourceName(u)] || !controlledBy(u, xr) {
 			continue
 		}
 		in := Input{GVK: u.GroupVersionKind(), Key: types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}, Source: source + " " + resourceName(u), Delete: true, Composed: true}
@@ -762,6 +966,18 @@ func (p *Planner) compositeUser(ctx context.Context, source string, d definition
 			r.Composition.Revision = rev.Name
 		}
 		return r.fail(ActionNoChange, "pinned to its revision (compositionUpdatePolicy Manual): it does not move to the new revision")
+	}
+	if sel := revisionSelector(d, xr); sel != nil {
+		s, err := metav1.LabelSelectorAsSelector(sel)
+		if err != nil {
+			return r.fail(ActionError, "its compositionRevisionSelector: "+err.Error())
+		}
+		if !s.Matches(labels.Set(comp.GetLabels())) {
+			return r.fail(ActionNoChange, fmt.Sprintf("its compositionRevisionSelector (%s) does not match the new revision's labels: it stays on the latest revision it matches", s))
+		}
+	}
+	if meta.IsPaused(xr) {
+		return r.fail(ActionNoChange, "paused (crossplane.io/paused): Crossplane composes nothing for it until the annotation goes")
 	}
 	return p.render(ctx, r, source, d, xr, xr, comp)
 }

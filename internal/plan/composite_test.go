@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
@@ -51,11 +53,13 @@ spec:
 	}
 }
 
-// TestDesiredCompositeOfAClaim: a claim's spec goes to its composite but
-// for resourceRef and writeConnectionSecretToRef; its labels go too (a
-// Composition reads them); a new claim gets a composite named from it,
-// with a claimRef; an existing composite keeps what Crossplane set.
-func TestDesiredCompositeOfAClaim(t *testing.T) {
+// TestClaimPatch: what Crossplane's server-side claim syncer applies to a
+// claim's composite: the claim's spec but for what is only a claim's or
+// only the composite controller's, its labels and annotations but
+// Kubernetes' own, the claim's name and namespace as labels, the
+// composite's own external name, and a name from the claim's reference or
+// derived from the claim.
+func TestClaimPatch(t *testing.T) {
 	d := definition{composite: schema.GroupVersionKind{Group: "platform.appinfra.io", Version: "v1alpha1", Kind: "XAppEnvironment"}, legacy: true}
 	claim := object(t, `
 apiVersion: platform.appinfra.io/v1alpha1
@@ -63,56 +67,60 @@ kind: AppEnvironment
 metadata:
   name: shop
   namespace: team
-  labels: {environment: dev}
+  labels: {environment: dev, app.kubernetes.io/name: shop}
+  annotations: {kubectl.kubernetes.io/last-applied-configuration: "{}", note: hello, crossplane.io/external-name: from-claim}
 spec:
   parameters: {database: {size: medium}}
-  resourceRef: {name: shop-abcde}
+  compositionRef: {name: appenvironment-by-cloud}
+  compositionRevisionRef: {name: appenvironment-by-cloud-abc}
+  compositeDeletePolicy: Foreground
   writeConnectionSecretToRef: {name: shop-env}
 `)
-	p := &Planner{}
-	fresh := p.desiredComposite(d, claim, nil, true)
-	if got := fresh.GetLabels(); got["environment"] != "dev" || got[claimNameLabel] != "shop" || got[claimNamespaceLabel] != "team" {
-		t.Errorf("labels: %v", got)
+	fresh := claimPatch(d, claim, nil)
+	if got, want := fresh.GetLabels(), map[string]string{"environment": "dev", claimNameLabel: "shop", claimNamespaceLabel: "team"}; !cmp.Equal(got, want) {
+		t.Errorf("labels: got %v, want %v", got, want)
 	}
-	if _, ok, _ := unstructured.NestedMap(fresh.Object, "spec", "resourceRef"); ok {
-		t.Error("resourceRef was copied")
+	if got, want := fresh.GetAnnotations(), map[string]string{"note": "hello", "crossplane.io/external-name": "from-claim"}; !cmp.Equal(got, want) {
+		t.Errorf("annotations: got %v, want %v", got, want)
 	}
-	if _, ok, _ := unstructured.NestedMap(fresh.Object, "spec", "writeConnectionSecretToRef"); ok {
-		t.Error("the claim's writeConnectionSecretToRef was copied")
+	wantSpec := map[string]any{
+		"parameters":     map[string]any{"database": map[string]any{"size": "medium"}},
+		"compositionRef": map[string]any{"name": "appenvironment-by-cloud"},
+		"claimRef":       map[string]any{"apiVersion": "platform.appinfra.io/v1alpha1", "kind": "AppEnvironment", "namespace": "team", "name": "shop"},
 	}
-	if ref := fresh.GetClaimReference(); ref == nil || ref.Name != "shop" || ref.Namespace != "team" {
-		t.Errorf("claimRef: %+v", ref)
+	if diff := cmp.Diff(wantSpec, fresh.Object["spec"]); diff != "" {
+		t.Errorf("spec: -want +got:\n%s", diff)
 	}
 	if n := fresh.GetName(); len(n) != len("shop-")+5 || n[:5] != "shop-" {
 		t.Errorf("a new composite's name: %q", n)
 	}
-	if again := p.desiredComposite(d, claim, nil, true); again.GetName() != fresh.GetName() {
+	if again := claimPatch(d, claim, nil); again.GetName() != fresh.GetName() {
 		t.Error("a new composite's name changes from plan to plan")
 	}
 
+	// An existing composite: the claim's reference names it, its external
+	// name stays, and, pinned (Manual), the claim's revision reference goes.
+	_ = unstructured.SetNestedField(claim.Object, "shop-x1y2z", "spec", "resourceRef", "name")
 	live := newComposite(d)
 	live.Object = object(t, `
 apiVersion: platform.appinfra.io/v1alpha1
 kind: XAppEnvironment
-metadata: {name: shop-x1y2z, labels: {crossplane.io/claim-name: shop, crossplane.io/claim-namespace: team}}
-spec:
-  parameters: {database: {size: small}, cache: {size: small}}
-  compositionRef: {name: appenvironment-by-cloud}
-  resourceRefs: [{apiVersion: s3.aws.appinfra.io/v1alpha1, kind: Bucket, name: b}]
-  writeConnectionSecretToRef: {name: xr-secret, namespace: crossplane-system}
+metadata: {name: shop-x1y2z, annotations: {crossplane.io/external-name: the-xrs}}
+spec: {compositionUpdatePolicy: Manual}
 `).Object
-	got := p.desiredComposite(d, claim, live, true)
-	want := map[string]any{
-		"parameters":                 map[string]any{"database": map[string]any{"size": "medium"}},
-		"compositionRef":             map[string]any{"name": "appenvironment-by-cloud"},
-		"resourceRefs":               []any{map[string]any{"apiVersion": "s3.aws.appinfra.io/v1alpha1", "kind": "Bucket", "name": "b"}},
-		"writeConnectionSecretToRef": map[string]any{"name": "xr-secret", "namespace": "crossplane-system"},
+	got := claimPatch(d, claim, live)
+	if got.GetName() != "shop-x1y2z" || got.GetAnnotations()["crossplane.io/external-name"] != "the-xrs" {
+		t.Errorf("an existing composite: name %s, annotations %v", got.GetName(), got.GetAnnotations())
 	}
-	if diff := cmp.Diff(want, got.Object["spec"]); diff != "" {
-		t.Errorf("an existing composite's spec: -want +got:\n%s", diff)
+	if ref := got.GetCompositionRevisionReference(); ref == nil || ref.Name != "appenvironment-by-cloud-abc" {
+		t.Errorf("pinned: the claim's revision reference is %v, want it copied", ref)
 	}
-	if got.GetName() != "shop-x1y2z" {
-		t.Errorf("an existing composite's name: %s", got.GetName())
+	// A long claim name: the generated name keeps to 63 characters.
+	long := claim.DeepCopy()
+	long.SetName("a23456789012345678901234567890123456789012345678901234567890abc")
+	unstructured.RemoveNestedField(long.Object, "spec", "resourceRef")
+	if n := claimPatch(d, long, nil).GetName(); len(n) != 63 {
+		t.Errorf("a long claim's composite name has %d characters: %q", len(n), n)
 	}
 }
 
@@ -132,7 +140,7 @@ func TestRevisionAsComposition(t *testing.T) {
 	rev := object(t, `
 apiVersion: apiextensions.crossplane.io/v1
 kind: CompositionRevision
-metadata: {name: objectstore-aws-1a2b3c4}
+metadata: {name: objectstore-aws-1a2b3c4, labels: {platform.appinfra.io/cloud: aws, crossplane.io/composition-name: objectstore-aws, crossplane.io/composition-hash: abc}}
 spec:
   revision: 3
   compositeTypeRef: {apiVersion: platform.appinfra.io/v1alpha1, kind: XObjectStore}
@@ -147,6 +155,65 @@ spec:
 	}
 	if m, _, _ := unstructured.NestedString(got.Object, "spec", "mode"); m != "Pipeline" {
 		t.Errorf("mode: %q", m)
+	}
+	// Its labels stay (a composite's compositionSelector may name them),
+	// but for the revision's own.
+	if diff := cmp.Diff(map[string]string{"platform.appinfra.io/cloud": "aws"}, got.GetLabels()); diff != "" {
+		t.Errorf("labels: -want +got:\n%s", diff)
+	}
+}
+
+// TestForRender: once its Composition is chosen, the composite render
+// takes references it and has no selector (render refuses a Composition
+// whose labels a selector does not match; Crossplane ignores selectors
+// once it has a reference), in either schema.
+func TestForRender(t *testing.T) {
+	for _, legacy := range []bool{true, false} {
+		d := definition{composite: schema.GroupVersionKind{Group: "g.example.org", Version: "v1", Kind: "X"}, legacy: legacy}
+		xr := newComposite(d)
+		xr.SetName("x")
+		xr.SetCompositionSelector(&metav1.LabelSelector{MatchLabels: map[string]string{"cloud": "gcp"}})
+		got := composite.New(composite.WithSchema(xr.Schema))
+		got.Object = forRender(xr, "chosen").Object
+		if got.GetCompositionSelector() != nil || got.GetCompositionReference() == nil || got.GetCompositionReference().Name != "chosen" {
+			t.Errorf("legacy %t: selector %v, reference %v", legacy, got.GetCompositionSelector(), got.GetCompositionReference())
+		}
+		if xr.GetCompositionSelector() == nil {
+			t.Errorf("legacy %t: the composite itself lost its selector", legacy)
+		}
+	}
+}
+
+// TestForComposite: a Composition composes a kind at one apiVersion.
+func TestForComposite(t *testing.T) {
+	c := object(t, `{spec: {compositeTypeRef: {apiVersion: platform.appinfra.io/v1alpha1, kind: XObjectStore}}}`)
+	gvk := schema.GroupVersionKind{Group: "platform.appinfra.io", Version: "v1alpha1", Kind: "XObjectStore"}
+	if !forComposite(c, gvk) {
+		t.Error("its own kind refused")
+	}
+	gvk.Version = "v1beta1"
+	if forComposite(c, gvk) {
+		t.Error("another version of its kind accepted")
+	}
+}
+
+// TestRevisionSelector: a composite's own selector, else its XRD's
+// default unless it references a revision.
+func TestRevisionSelector(t *testing.T) {
+	d := definition{composite: schema.GroupVersionKind{Group: "g.example.org", Version: "v1", Kind: "X"}, legacy: true,
+		object: object(t, `{spec: {defaultCompositionRevisionSelector: {matchLabels: {channel: stable}}}}`)}
+	xr := newComposite(d)
+	if sel := revisionSelector(d, xr); sel == nil || sel.MatchLabels["channel"] != "stable" {
+		t.Errorf("the XRD's default: %v", sel)
+	}
+	xr.SetCompositionRevisionSelector(&metav1.LabelSelector{MatchLabels: map[string]string{"channel": "dev"}})
+	if sel := revisionSelector(d, xr); sel == nil || sel.MatchLabels["channel"] != "dev" {
+		t.Errorf("its own: %v", sel)
+	}
+	other := newComposite(d)
+	other.SetCompositionRevisionReference(&corev1.LocalObjectReference{Name: "x-1"})
+	if sel := revisionSelector(d, other); sel != nil {
+		t.Errorf("with a revision reference: %v", sel)
 	}
 }
 

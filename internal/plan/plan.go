@@ -224,8 +224,16 @@ func (k kind[T, C]) plan(ctx context.Context, p *Planner, in Input) Resource {
 		if in.Composed && kerrors.IsForbidden(err) {
 			// Crossplane applies it, not the user: plan the rendered
 			// object as it is (without the API server's defaults).
-			r.Notes = append(r.Notes, "you may not dry-run applying it ("+reason(err)+"); Crossplane would apply it: planned from the rendered object, without the API server's defaults")
+			r.Notes = append(r.Notes, "you may not dry-run applying it ("+reason(err)+"); Crossplane would apply it: planned from the rendered object laid over the live one, without the API server's defaults")
 			u, err = in.Object.DeepCopy(), nil
+			if r.Kubernetes.Exists {
+				// What others set (its external name, late-initialised
+				// fields) stays, as a server-side apply keeps it.
+				if m, cerr := runtime.DefaultUnstructuredConverter.ToUnstructured(live); cerr == nil {
+					mergeInto(m, in.Object.DeepCopy().Object)
+					u = &unstructured.Unstructured{Object: m}
+				}
+			}
 			u.SetNamespace(in.Key.Namespace)
 			r.Kubernetes.DryRun = "skipped"
 		}

@@ -120,13 +120,15 @@ type CompositionUse struct {
 	Composite string `json:"composite,omitempty"`
 	// Claim is a composite's claim (NAMESPACE/NAME).
 	Claim string `json:"claim,omitempty"`
-	// Results are the pipeline's function results: what Crossplane would
-	// record as events on the composite (Warning or Normal).
-	Results []FunctionResult `json:"results,omitempty"`
+	// Results are the render's results: the functions' and Crossplane's
+	// own (a composition selected, a resource not yet ready), what
+	// Crossplane would record as events on the composite (Warning or
+	// Normal).
+	Results []RenderResult `json:"results,omitempty"`
 }
 
-// FunctionResult is one function result of a render.
-type FunctionResult struct {
+// RenderResult is one result of a render.
+type RenderResult struct {
 	Severity string `json:"severity"`
 	Reason   string `json:"reason,omitempty"`
 	Message  string `json:"message"`
@@ -326,11 +328,11 @@ func writeResource(b *strings.Builder, in string, res Resource) {
 				continue
 			}
 			if r.Severity != "Normal" { // progress notes (-o json has them)
-				fmt.Fprintf(b, "%s    function result (%s): %s\n", in, r.Severity, r.Message)
+				fmt.Fprintf(b, "%s    %s: %s\n", in, strings.ToLower(r.Severity), r.Message)
 			}
 		}
 		if len(skipped) > 0 {
-			fmt.Fprintf(b, "%s    not composed: %s (a patch they require found nothing, such as the other cloud's resources of a by-cloud Composition; -o json has the functions' words)\n", in, strings.Join(skipped, ", "))
+			fmt.Fprintf(b, "%s    not composed: %s (a patch they require found nothing, such as the other cloud's resources of a by-cloud Composition; -o json has the results)\n", in, strings.Join(skipped, ", "))
 		}
 	}
 	if res.ExternalName != "" && res.ExternalName != res.Name {

@@ -135,7 +135,7 @@ func TestWriteJSON(t *testing.T) {
 func TestComposites(t *testing.T) {
 	claim := Resource{
 		Kind: "AppEnvironment", Namespace: "team", Name: "shop", Action: ActionUpdate, Reason: "Crossplane would change what it composes, as below",
-		Composition: &CompositionUse{Name: "appenvironment-by-cloud", Composite: "XAppEnvironment/shop-x1y2z", Results: []FunctionResult{
+		Composition: &CompositionUse{Name: "appenvironment-by-cloud", Composite: "XAppEnvironment/shop-x1y2z", Results: []RenderResult{
 			{Severity: "Warning", Message: `Pipeline step "compose": not adding new composed resource "bucket-gcp" to desired state because ...`},
 			{Severity: "Warning", Message: `Pipeline step "compose": not adding new composed resource "cache-gcp" to desired state because ...`},
 			{Severity: "Normal", Message: `Composed resource "bucket-aws" is not yet ready`},
@@ -161,7 +161,7 @@ func TestComposites(t *testing.T) {
 	for _, s := range []string{
 		"~ AppEnvironment team/shop: update\n",
 		"    not composed: bucket-gcp, cache-gcp (",
-		"    function result (Warning): something else\n",
+		"    warning: something else\n",
 		"  ~ DBInstance team/shop-1: update\n      in place\n      dbInstanceClass: \"a\" -> \"b\"\n",
 		"  = Bucket team/shop-1: no-change\n",
 	} {

@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	kyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -37,6 +38,9 @@ type Renderer struct {
 	// Functions is a file of the Function objects render runs, with their
 	// runtime annotations (see Functions).
 	Functions string
+	// Timeout bounds the render (render's --timeout; its default is a
+	// minute).
+	Timeout time.Duration
 }
 
 // Inputs are what one render reads.
@@ -133,6 +137,9 @@ func (r Renderer) Render(ctx context.Context, in Inputs) (*Output, error) {
 	}
 	if r.CoreBinary != "" {
 		args = append(args, "--crossplane-binary="+r.CoreBinary)
+	}
+	if r.Timeout > 0 {
+		args = append(args, "--timeout="+r.Timeout.String())
 	}
 	cmd := exec.CommandContext(ctx, r.CLI, args...) //nolint:gosec // The CLI is the user's (flag or PATH).
 	cmd.Dir = dir                                   // render looks for a project file in its working directory
