@@ -716,22 +716,38 @@ type planApply[T client.Object] struct {
 	writes  map[string]int
 }
 
+// A kindCalls says how a kind's calls are told apart in its cloud's proxy
+// log, and when its cloud resource is done with a change.
+type kindCalls[T client.Object] struct {
+	// ops lists the operations the proxy logged for the resource, in order.
+	ops func(T) []string
+	// read says which of them only read.
+	read func(string) bool
+	// polled is the one each of the provider's polls reads the resource with.
+	polled string
+	// idle, for a kind whose changes take a while, is nil once the cloud,
+	// asked directly, reports the resource done with the last (an RDS
+	// instance available): a plan finds nothing left as soon as the cloud
+	// has taken a change, and the writes it may still call for are counted
+	// only over polls after it is done.
+	idle func(T) error
+}
+
 // planThenApply applies cr's file (as `kubectl apply --server-side` does,
 // which is the apply a plan predicts) and waits until the resource is
 // Ready and as its file says; then, for each change in turn (each on the
 // last), it plans the file, applies it, waits until the plan finds nothing
-// left to do and two more of the provider's polls have passed, and counts
-// the writes. ops lists the operations the cloud's proxy logged for the
-// resource, in order; read says which of them only read; polled is the
-// one each of the provider's polls reads the resource with.
-func planThenApply[T conditioned](t *testing.T, cr T, ops func(T) []string, read func(string) bool, polled string, cases []planApply[T]) {
+// left to do, the cloud resource is idle and two more of the provider's
+// polls have passed, and counts the writes.
+func planThenApply[T conditioned](t *testing.T, cr T, k kindCalls[T], cases []planApply[T]) {
 	t.Helper()
 	file := cr.DeepCopyObject().(T)
 	applyFile(t, planFile(t, file))
 	t.Cleanup(func() { _ = kube.Delete(context.Background(), cr) })
 	eventually(t, dbConverge, cr.GetName()+" Ready", func() error { return ready(cr) })
 	admin := kubeconfigFile(t, "")
-	calls := func() []string { return ops(cr) }
+	calls := func() []string { return k.ops(cr) }
+	read := k.read
 	// A new resource may still be being brought in line: a security
 	// group gets its rules at the poll after its creation.
 	planSettled(t, admin, planFile(t, file))
@@ -759,9 +775,12 @@ func planThenApply[T conditioned](t *testing.T, cr T, ops func(T) []string, read
 			start = len(calls())
 			applyFile(t, path)
 			planSettled(t, admin, path)
+			if k.idle != nil {
+				eventually(t, dbConverge, "the cloud resource done with the change", func() error { return k.idle(cr) })
+			}
 			mark := len(calls())
 			eventually(t, 4*pollInterval+10*time.Second, "two more polls", func() error {
-				if n := len(slices.DeleteFunc(calls()[mark:], func(op string) bool { return op != polled })); n < 2 {
+				if n := len(slices.DeleteFunc(calls()[mark:], func(op string) bool { return op != k.polled })); n < 2 {
 					return fmt.Errorf("%d polls so far", n)
 				}
 				return nil
@@ -839,9 +858,11 @@ func TestPlanThenApply(t *testing.T) {
 		t.Parallel()
 		const rule = "tcp 5432-5432 127.0.0.0/24"
 		planThenApply(t, securityGroup("it-plan-sg"),
-			// Read by name, written by id.
-			func(g *ec2v1alpha1.SecurityGroup) []string { return queryOps(g.GetName(), g.Status.AtProvider.ID) },
-			awsReadOp, "DescribeSecurityGroups",
+			kindCalls[*ec2v1alpha1.SecurityGroup]{
+				// Read by name, written by id.
+				ops:  func(g *ec2v1alpha1.SecurityGroup) []string { return queryOps(g.GetName(), g.Status.AtProvider.ID) },
+				read: awsReadOp, polled: "DescribeSecurityGroups",
+			},
 			[]planApply[*ec2v1alpha1.SecurityGroup]{
 				{name: "NoChange", action: plan.ActionNoChange, code: plan.ExitNoChange},
 				{
@@ -872,7 +893,10 @@ func TestPlanThenApply(t *testing.T) {
 			Spec: rdsv1alpha1.DBSubnetGroupSpec{ForProvider: rdsv1alpha1.DBSubnetGroupParameters{
 				Region: "us-east-1", Description: "private subnets", SubnetIDs: localPrivate,
 			}},
-		}, func(g *rdsv1alpha1.DBSubnetGroup) []string { return queryOps(g.GetName()) }, awsReadOp, "DescribeDBSubnetGroups",
+		}, kindCalls[*rdsv1alpha1.DBSubnetGroup]{
+			ops:  func(g *rdsv1alpha1.DBSubnetGroup) []string { return queryOps(g.GetName()) },
+			read: awsReadOp, polled: "DescribeDBSubnetGroups",
+		},
 			[]planApply[*rdsv1alpha1.DBSubnetGroup]{
 				{name: "NoChange", action: plan.ActionNoChange, code: plan.ExitNoChange},
 				{
@@ -892,7 +916,10 @@ func TestPlanThenApply(t *testing.T) {
 			Spec: ecv1alpha1.CacheSubnetGroupSpec{ForProvider: ecv1alpha1.CacheSubnetGroupParameters{
 				Region: "us-east-1", Description: "private subnets", SubnetIDs: localPrivate,
 			}},
-		}, func(g *ecv1alpha1.CacheSubnetGroup) []string { return queryOps(g.GetName()) }, awsReadOp, "DescribeCacheSubnetGroups",
+		}, kindCalls[*ecv1alpha1.CacheSubnetGroup]{
+			ops:  func(g *ecv1alpha1.CacheSubnetGroup) []string { return queryOps(g.GetName()) },
+			read: awsReadOp, polled: "DescribeCacheSubnetGroups",
+		},
 			[]planApply[*ecv1alpha1.CacheSubnetGroup]{
 				{name: "NoChange", action: plan.ActionNoChange, code: plan.ExitNoChange},
 				{
@@ -915,13 +942,23 @@ func TestPlanThenApply(t *testing.T) {
 				addCanary(auth.AuthString)
 			}
 		}
-		planThenApply(t, redisInstance(name), func(*redisv1alpha1.Instance) []string {
-			var out []string
-			for _, c := range msCalls.of(name) {
-				out = append(out, c.Op)
-			}
-			return out
-		}, memorystoreReadOp, "instances.get",
+		planThenApply(t, redisInstance(name), kindCalls[*redisv1alpha1.Instance]{
+			ops: func(*redisv1alpha1.Instance) []string {
+				var out []string
+				for _, c := range msCalls.of(name) {
+					out = append(out, c.Op)
+				}
+				return out
+			},
+			read: memorystoreReadOp, polled: "instances.get",
+			idle: func(*redisv1alpha1.Instance) error {
+				i, err := msGet(name)
+				if err == nil && i.State != "READY" {
+					err = fmt.Errorf("Memorystore says %s", i.State)
+				}
+				return err
+			},
+		},
 			[]planApply[*redisv1alpha1.Instance]{
 				{name: "NoChange", change: canary, action: plan.ActionNoChange, code: plan.ExitNoChange},
 				{
