@@ -872,6 +872,21 @@ func s3Ops(bucket string) []string {
 
 func s3ReadOp(op string) bool { return op == "HEAD" || strings.HasPrefix(op, "GET") }
 
+// gcsOps are the Cloud Storage calls for bucket, in order, named as the
+// JSON API names them.
+func gcsOps(bucket string) []string {
+	methods := map[string]string{"GET": "get", "POST": "insert", "PATCH": "patch", "PUT": "update", "DELETE": "delete"}
+	var out []string
+	for _, r := range gcsRecorder.Requests(bucket) {
+		out = append(out, "buckets."+methods[r.Method])
+	}
+	return out
+}
+
+// googleReadOp says whether a Google API call only reads: its method is a
+// get or a list.
+func googleReadOp(op string) bool { return sqlRead(sqlCall{Op: op}) }
+
 // canaryOf adds, when a case runs, the value at key of the Secret name to
 // the secrets that no output or log may hold: one the provider generated
 // once the resource was created (a password, an auth token).
@@ -885,13 +900,18 @@ func canaryOf[T any](name, key string) func(T) {
 }
 
 // TestPlanThenApply: for every kind, each change planned is what the
-// provider does once it is applied, against kumo and the local cloud: the
-// same fields, and the writes they call for, no more. No change is no
-// write for two polls; a tag, a label, versioning, a class, a size,
-// storage, an engine version and a replica count each call for the one
-// write the cloud's API has for them.
+// provider does once it is applied, against kumo, the local cloud and the
+// recording Cloud Storage server: the same fields, and the writes they
+// call for, no more. No change is no write for two polls; a tag, a label,
+// versioning, a class or tier, a size, storage, an engine version and a
+// replica count each call for the one write the cloud's API has for them.
 //
 // Where an emulator differs from the cloud, and how it is covered:
+//   - fake-gcs-server keeps only a bucket's name and versioning, so the
+//     provider patches the rest back at every poll and its writes cannot be
+//     counted there: the GCS bucket is on test/gcsserver, which keeps a
+//     bucket's fields as Cloud Storage does (fake-gcs-server's versioning is
+//     TestGCSBucketLifecycleOnEmulator's).
 //   - the local cloud runs the one PostgreSQL it has installed: it takes
 //     any minor version of that major version and reports the one asked
 //     for, restarting the engine to upgrade it without replacing it. The
@@ -1115,6 +1135,66 @@ func TestPlanThenApply(t *testing.T) {
 					action: plan.ActionUpdate, code: plan.ExitChanges,
 					changes: map[string][2]any{"numCacheClusters": {float64(1), float64(2)}},
 					writes:  map[string]int{"IncreaseReplicaCount": 1},
+				},
+			})
+	})
+
+	t.Run("GCSBucket", func(t *testing.T) {
+		t.Parallel()
+		planThenApply(t, gcsBucketCR("it-plan-gcs-table", func(b *storagev1alpha1.Bucket) { b.Spec.ForProvider.Versioning = ptr.To(false) }),
+			kindCalls[*storagev1alpha1.Bucket]{ops: func(b *storagev1alpha1.Bucket) []string { return gcsOps(b.GetName()) }, read: googleReadOp, polled: "buckets.get"},
+			[]planApply[*storagev1alpha1.Bucket]{
+				{name: "NoChange", action: plan.ActionNoChange, code: plan.ExitNoChange},
+				{
+					name:   "VersioningEnabled",
+					change: func(b *storagev1alpha1.Bucket) { b.Spec.ForProvider.Versioning = ptr.To(true) },
+					action: plan.ActionUpdate, code: plan.ExitChanges,
+					changes: map[string][2]any{"versioning": {false, true}},
+					writes:  map[string]int{"buckets.patch": 1},
+				},
+			})
+	})
+
+	t.Run("CloudSQLInstance", func(t *testing.T) {
+		t.Parallel()
+		const name = "it-plan-sql-table"
+		planThenApply(t, sqlInstance(name), kindCalls[*sqlv1alpha1.DatabaseInstance]{
+			ops: func(d *sqlv1alpha1.DatabaseInstance) []string {
+				var out []string
+				for _, c := range sqlCalls.of(d.GetName()) {
+					out = append(out, c.Op)
+				}
+				return out
+			},
+			read: googleReadOp, polled: "instances.get",
+			idle: func(*sqlv1alpha1.DatabaseInstance) error {
+				i, err := getInstance(name)
+				if err != nil {
+					return err
+				}
+				if i.State != "RUNNABLE" {
+					return fmt.Errorf("Cloud SQL says %s", i.State)
+				}
+				ops, err := sqlStore.Operations.List(sqlProject).Instance(name).Do()
+				if err != nil {
+					return err
+				}
+				for _, op := range ops.Items {
+					if op.Status != "DONE" {
+						return fmt.Errorf("Cloud SQL's %s is %s", op.OperationType, op.Status)
+					}
+				}
+				return nil
+			},
+		},
+			[]planApply[*sqlv1alpha1.DatabaseInstance]{
+				{name: "NoChange", change: canaryOf[*sqlv1alpha1.DatabaseInstance](name+"-master", "password"), action: plan.ActionNoChange, code: plan.ExitNoChange},
+				{
+					name:   "TierChanged",
+					change: func(d *sqlv1alpha1.DatabaseInstance) { d.Spec.ForProvider.Tier = "db-custom-2-7680" },
+					action: plan.ActionUpdate, code: plan.ExitChanges,
+					changes: map[string][2]any{"tier": {"db-custom-1-3840", "db-custom-2-7680"}},
+					writes:  map[string]int{"instances.patch": 1},
 				},
 			})
 	})
