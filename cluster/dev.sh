@@ -58,7 +58,7 @@ plan_shown() {
   awk '
     /^ *(=|~|\+|-|-\/\+|-k8s|!|\?) [A-Z]/ { show = ($1 != "=") }
     /^(Plan|Read-only):/ { show = 1 }
-    /^$/ || /function result/ { next }
+    /^$/ { next }
     show { print "    " $0 }' <<<"$out"
   if ((rc != want)); then
     echo "  (exit $rc, where $want was expected: the plan above says why)"

@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"maps"
 	"sort"
@@ -76,7 +77,11 @@ func (p *Planner) load(ctx context.Context) error {
 		l := &unstructured.UnstructuredList{}
 		l.SetGroupVersionKind(definitionList)
 		if err := p.read.List(ctx, l); err != nil {
-			p.state.err = fmt.Errorf("cannot list the cluster's CompositeResourceDefinitions (is Crossplane installed?): %s", reason(err))
+			hint := " (is Crossplane installed?)"
+			if kerrors.IsForbidden(err) {
+				hint = ""
+			}
+			p.state.err = readError(err, fmt.Sprintf("cannot list the cluster's CompositeResourceDefinitions%s: %s", hint, reason(err)))
 			return
 		}
 		for i := range l.Items {
@@ -87,7 +92,7 @@ func (p *Planner) load(ctx context.Context) error {
 		e := &unstructured.UnstructuredList{}
 		e.SetGroupVersionKind(environmentList)
 		if err := p.read.List(ctx, e); err != nil && !kerrors.IsNotFound(err) {
-			p.state.err = fmt.Errorf("cannot list the EnvironmentConfigs a Composition may read: %s", reason(err))
+			p.state.err = readError(err, fmt.Sprintf("cannot list the EnvironmentConfigs a Composition may read: %s", reason(err)))
 			return
 		}
 		for i := range e.Items {
@@ -142,14 +147,21 @@ func (p *Planner) definitionOf(gvk schema.GroupVersionKind) (d definition, claim
 // composite or a Composition.
 func (p *Planner) composition(ctx context.Context, in Input) Resource {
 	r := Resource{APIVersion: in.GVK.GroupVersion().String(), Kind: in.GVK.Kind, Namespace: in.Key.Namespace, Name: in.Key.Name, Source: in.Source}
+	err := p.load(ctx)
+	var na *notAllowed
 	if in.GVK.GroupKind() == compositionKind.GroupKind() {
 		r.Namespace = ""
-		if err := p.load(ctx); err != nil {
+		if err != nil {
 			return r.fail(ActionError, err.Error())
 		}
 		return p.planComposition(ctx, r, in)
 	}
-	if err := p.load(ctx); err != nil {
+	if errors.As(err, &na) {
+		// Whether it is a claim or composite cannot be told with the
+		// user's access: the API server's verdict is all there is.
+		return p.planComposite(ctx, r, in, definition{}, false, na.Error())
+	}
+	if err != nil {
 		return r.fail(ActionError, "not a managed resource of provider-appinfra, and "+err.Error())
 	}
 	d, claim, ok := p.definitionOf(in.GVK)
@@ -159,7 +171,7 @@ func (p *Planner) composition(ctx context.Context, in Input) Resource {
 	if !claim && d.legacy || !claim && scopeOf(d) == "Cluster" {
 		r.Namespace, in.Key.Namespace = "", ""
 	}
-	return p.planComposite(ctx, r, in, d, claim)
+	return p.planComposite(ctx, r, in, d, claim, "")
 }
 
 func scopeOf(d definition) string {
@@ -167,9 +179,25 @@ func scopeOf(d definition) string {
 	return s
 }
 
+// A notAllowed error is a read the user's access does not allow: the
+// plan then says what it can without it.
+type notAllowed struct{ msg string }
+
+func (e *notAllowed) Error() string { return e.msg }
+
+// readError is msg as an error, a notAllowed one when err is Forbidden.
+func readError(err error, msg string) error {
+	if kerrors.IsForbidden(err) {
+		return &notAllowed{msg: msg}
+	}
+	return errors.New(msg)
+}
+
 // planComposite plans a claim or a composite: the API server's verdict on
-// it, then, through its Composition, each resource it would compose.
-func (p *Planner) planComposite(ctx context.Context, r Resource, in Input, d definition, claim bool) Resource {
+// it, then, through its Composition, each resource it would compose. With
+// limited set (the composition layer cannot be read with the user's
+// access), the verdict alone.
+func (p *Planner) planComposite(ctx context.Context, r Resource, in Input, d definition, claim bool, limited string) Resource {
 	r.Composition = &CompositionUse{}
 	live := &unstructured.Unstructured{}
 	live.SetGroupVersionKind(in.GVK)
@@ -182,22 +210,9 @@ func (p *Planner) planComposite(ctx context.Context, r Resource, in Input, d def
 		live = nil
 	}
 
-	// The composite that exists, if any.
-	var liveXR *composite.Unstructured
-	if live != nil {
-		if liveXR, err = p.compositeOf(ctx, d, live, claim); err != nil {
-			return r.fail(ActionError, err.Error())
-		}
-	}
-	if liveXR != nil {
-		if claim {
-			r.Composition.Composite = liveXR.GetKind() + "/" + liveXR.GetName()
-		} else if n := liveXR.GetLabels()[claimNameLabel]; n != "" {
-			r.Composition.Claim = liveXR.GetLabels()[claimNamespaceLabel] + "/" + n
-		}
-	}
-
-	if in.Delete {
+	desired := live
+	switch {
+	case in.Delete:
 		if live == nil {
 			r.Kubernetes.DryRun = "skipped"
 			return r.fail(ActionNoChange, "not in the cluster: nothing to delete")
@@ -211,19 +226,7 @@ func (p *Planner) planComposite(ctx context.Context, r Resource, in Input, d def
 			return r.fail(ActionRefused, "the API server refuses to delete it")
 		}
 		r.Kubernetes.DryRun = "accepted"
-		r.Action, r.Reason = ActionDelete, "Crossplane would delete its composite and, with it, every resource it composes"
-		if !claim {
-			r.Reason = "Crossplane would delete every resource it composes"
-		}
-		if liveXR != nil {
-			r.Composed = p.deleteComposed(ctx, in.Source, liveXR, nil)
-		}
-		r.Destructive = anyDestructive(r.Composed)
-		return r
-	}
-
-	desired := live
-	if in.Object != nil {
+	case in.Object != nil:
 		u := in.Object.DeepCopy()
 		u.SetNamespace(in.Key.Namespace)
 		err := p.kube.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(p.o.FieldManager), client.ForceOwnership, client.DryRunAll)
@@ -242,11 +245,41 @@ func (p *Planner) planComposite(ctx context.Context, r Resource, in Input, d def
 		if live != nil {
 			r.Kubernetes.SpecChanges = specChanges(live.Object, u.Object)
 		}
-	} else {
+	default:
 		if live == nil {
 			return r.fail(ActionError, "not in the cluster")
 		}
 		r.Kubernetes.DryRun = "skipped"
+	}
+	if limited != "" {
+		return r.withoutComposition(in.Delete, limited)
+	}
+
+	// The composite that exists, if any.
+	var liveXR *composite.Unstructured
+	if live != nil {
+		if liveXR, err = p.compositeOf(ctx, d, live, claim); err != nil {
+			return r.compositionFailed(in.Delete, err)
+		}
+	}
+	if liveXR != nil {
+		if claim {
+			r.Composition.Composite = liveXR.GetKind() + "/" + liveXR.GetName()
+		} else if n := liveXR.GetLabels()[claimNameLabel]; n != "" {
+			r.Composition.Claim = liveXR.GetLabels()[claimNamespaceLabel] + "/" + n
+		}
+	}
+
+	if in.Delete {
+		r.Action, r.Reason = ActionDelete, "Crossplane would delete its composite and, with it, every resource it composes"
+		if !claim {
+			r.Reason = "Crossplane would delete every resource it composes"
+		}
+		if liveXR != nil {
+			r.Composed = p.deleteComposed(ctx, in.Source, liveXR, nil)
+		}
+		r.Destructive = anyDestructive(r.Composed)
+		return r
 	}
 
 	if meta.IsPaused(desired) || liveXR != nil && meta.IsPaused(liveXR) {
@@ -258,15 +291,44 @@ func (p *Planner) planComposite(ctx context.Context, r Resource, in Input, d def
 	}
 	xr, notes, err := p.desiredComposite(ctx, d, desired, liveXR, claim)
 	if err != nil {
-		return r.fail(ActionError, err.Error())
+		return r.compositionFailed(false, err)
 	}
 	r.Notes = append(r.Notes, notes...)
 	comp, notes, err := p.compositionFor(ctx, d, xr, r.Composition)
 	if err != nil {
-		return r.fail(ActionError, err.Error())
+		return r.compositionFailed(false, err)
 	}
 	r.Notes = append(r.Notes, notes...)
 	return p.render(ctx, r, in.Source, d, xr, liveXR, comp)
+}
+
+// compositionFailed ends a composite's plan on an error of the
+// composition layer: one the user's access explains leaves the API
+// server's verdict; any other is an error.
+func (r Resource) compositionFailed(deleting bool, err error) Resource {
+	var na *notAllowed
+	if errors.As(err, &na) {
+		return r.withoutComposition(deleting, na.Error())
+	}
+	return r.fail(ActionError, err.Error())
+}
+
+// withoutComposition says what the API server's verdict alone tells, when
+// what the composite composes cannot be read with the user's access.
+func (r Resource) withoutComposition(deleting bool, why string) Resource {
+	r.Cloud.Unavailable = "what it composes cannot be read with your access (" + why + "): the plan shows the API server's verdict only; a platform engineer's plan shows the rest"
+	switch {
+	case deleting:
+		r.Action, r.Destructive = ActionDelete, true
+		r.Reason = "Crossplane would delete what it composes, and with it the cloud resources (not read)"
+	case !r.Kubernetes.Exists:
+		r.Action, r.Reason = ActionCreate, "new: Crossplane would compose its resources (not read)"
+	case len(r.Kubernetes.SpecChanges) > 0:
+		r.Action, r.Reason = ActionUpdate, "its spec changes; what that changes in what it composes was not read"
+	default:
+		r.Action, r.Reason = ActionNoChange, "its spec does not change (what it composes was not read: drift is not known)"
+	}
+	return r
 }
 
 // render renders xr with comp and plans what it composes: r gets the
@@ -276,12 +338,12 @@ func (p *Planner) render(ctx context.Context, r Resource, source string, d defin
 	if liveXR != nil {
 		var err error
 		if observed, err = p.composedOf(ctx, liveXR); err != nil {
-			return r.fail(ActionError, err.Error())
+			return r.compositionFailed(false, err)
 		}
 	}
 	fns, err := p.compose.Functions.For(ctx, comp)
 	if err != nil {
-		return r.fail(ActionError, err.Error())
+		return r.compositionFailed(false, readError(err, err.Error()))
 	}
 	renderer := p.compose.Renderer
 	renderer.Functions = fns
@@ -345,7 +407,7 @@ func (p *Planner) compositeOf(ctx context.Context, d definition, live *unstructu
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read its composite %s: %s", ref["name"], reason(err))
+		return nil, readError(err, fmt.Sprintf("cannot read its composite %s: %s", ref["name"], reason(err)))
 	}
 	return xr, nil
 }
@@ -527,7 +589,7 @@ func (p *Planner) compositionFor(ctx context.Context, d definition, xr *composit
 			u := &unstructured.Unstructured{}
 			u.SetGroupVersionKind(revisionKind)
 			if err := p.read.Get(ctx, types.NamespacedName{Name: rev.Name}, u); err != nil {
-				return nil, nil, fmt.Errorf("cannot read the CompositionRevision %s it is pinned to: %s", rev.Name, reason(err))
+				return nil, nil, readError(err, fmt.Sprintf("cannot read the CompositionRevision %s it is pinned to: %s", rev.Name, reason(err)))
 			}
 			use.Revision = rev.Name
 			return revisionAsComposition(u, name), notes, nil
@@ -545,7 +607,7 @@ func (p *Planner) compositionFor(ctx context.Context, d definition, xr *composit
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(compositionKind)
 	if err := p.read.Get(ctx, types.NamespacedName{Name: name}, u); err != nil {
-		return nil, nil, fmt.Errorf("cannot read its Composition %s: %s", name, reason(err))
+		return nil, nil, readError(err, fmt.Sprintf("cannot read its Composition %s: %s", name, reason(err)))
 	}
 	return u, notes, nil
 }
@@ -584,7 +646,7 @@ func (p *Planner) latestRevision(ctx context.Context, name string, sel *metav1.L
 	l := &unstructured.UnstructuredList{}
 	l.SetGroupVersionKind(revisionKind.GroupVersion().WithKind("CompositionRevisionList"))
 	if err := p.read.List(ctx, l, client.MatchingLabels{compositionNameLabel: name}); err != nil {
-		return nil, fmt.Errorf("cannot list the revisions of Composition %s: %s", name, reason(err))
+		return nil, readError(err, fmt.Sprintf("cannot list the revisions of Composition %s: %s", name, reason(err)))
 	}
 	var latest *unstructured.Unstructured
 	var highest int64
@@ -613,7 +675,7 @@ func (p *Planner) selectComposition(ctx context.Context, d definition, sel *meta
 	l := &unstructured.UnstructuredList{}
 	l.SetGroupVersionKind(compositionList)
 	if err := p.read.List(ctx, l, client.MatchingLabelsSelector{Selector: s}); err != nil {
-		return "", fmt.Errorf("cannot list Compositions: %s", reason(err))
+		return "", readError(err, fmt.Sprintf("cannot list Compositions: %s", reason(err)))
 	}
 	var names []string
 	for _, c := range l.Items {
@@ -688,7 +750,7 @@ func (p *Planner) composedOf(ctx context.Context, xr *composite.Unstructured) ([
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("cannot read its composed resource %s %s: %s", ref.Kind, ref.Name, reason(err))
+			return nil, readError(err, fmt.Sprintf("cannot read its composed resource %s %s: %s", ref.Kind, ref.Name, reason(err)))
 		}
 		// Crossplane observes only what xr controls (or what no one does).
 		if c := metav1.GetControllerOf(u); c != nil && c.UID != xr.GetUID() {

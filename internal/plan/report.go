@@ -195,8 +195,11 @@ func (r *Report) finish() {
 		}
 		if res.Composition != nil {
 			s.Composites++
-			switch res.Action {
-			case ActionRefused, ActionError, ActionReplace:
+			switch {
+			case res.Action == ActionRefused, res.Action == ActionError, res.Action == ActionReplace:
+			case len(res.Composed) == 0 && res.Action != ActionNoChange:
+				// Nothing composed was planned (not readable, or nothing
+				// to compose): its own change is all there is.
 			default:
 				return // its resources say what changes
 			}

@@ -147,9 +147,11 @@ func TestComposites(t *testing.T) {
 		},
 	}
 	refused := Resource{Kind: "Cache", Name: "c", Action: ActionReplace, Destructive: true, Composition: &CompositionUse{}}
-	r := &Report{Resources: []Resource{claim, refused}}
+	// A claim whose composition could not be read counts as itself.
+	unread := Resource{Kind: "Cache", Name: "d", Action: ActionUpdate, Composition: &CompositionUse{}, Cloud: Cloud{Unavailable: "your access"}}
+	r := &Report{Resources: []Resource{claim, refused, unread}}
 	r.finish()
-	want := Summary{Update: 1, NoChange: 1, Replace: 1, Destructive: 1, Composites: 2}
+	want := Summary{Update: 2, NoChange: 1, Replace: 1, Destructive: 1, Composites: 3}
 	if diff := cmp.Diff(want, r.Summary); diff != "" {
 		t.Errorf("summary: -want +got:\n%s", diff)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
 	"github.com/appinfra/provider-appinfra/cluster/local"
@@ -101,6 +102,14 @@ func TestPlanEqualsApply(t *testing.T) {
 		"DBInstance":       {"allocatedStorage", "dbInstanceClass"},
 		"ReplicationGroup": {"cacheNodeType"},
 	}, out)
+	// An application team that may apply its claims and nothing else gets
+	// the API server's verdict, and is told why it gets no more.
+	rep, out = plannedWith(t, tenantKubeconfig(t, ns), 2, "-f", resizedFile)
+	if got := rep.Resources[0]; got.Action != plan.ActionUpdate || len(got.Composed) != 0 || !strings.Contains(got.Cloud.Unavailable, "your access") {
+		t.Errorf("the resize planned by the team: %s with %d composed, %q; want an update from the spec alone, saying why:\n%s", got.Action, len(got.Composed), got.Cloud.Unavailable, out)
+	}
+	noSecretsIn(t, out, env)
+
 	mark = marks()
 	applyObject(t, resized)
 	eventually(t, 5*time.Minute, "the resize in the cloud", func() error {
@@ -229,6 +238,12 @@ func planned(t *testing.T, want int, args ...string) (plan.Report, string) {
 	t.Helper()
 	kc := filepath.Join(t.TempDir(), "kubeconfig")
 	must(t, os.WriteFile(kc, stack.ControlPlane.Kubeconfig, 0o600))
+	return plannedWith(t, kc, want, args...)
+}
+
+// plannedWith is planned with the kubeconfig kc.
+func plannedWith(t *testing.T, kc string, want int, args ...string) (plan.Report, string) {
+	t.Helper()
 	xp, err := local.ToolDir(root, "crossplane")
 	must(t, err)
 	fns, err := local.ToolDir(root, "functions")
@@ -260,6 +275,36 @@ func planned(t *testing.T, want int, args ...string) (plan.Report, string) {
 		t.Errorf("the plan tried to write: %q", rep.ReadOnly.RefusedCalls)
 	}
 	return rep, text
+}
+
+// tenantKubeconfig is a kubeconfig of a user who may read and apply
+// AppEnvironment claims in namespace ns, and nothing else: the admin's,
+// impersonating them.
+func tenantKubeconfig(t *testing.T, ns string) string {
+	t.Helper()
+	user := "shop-developer@example.org"
+	applyObject(t, &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+		"metadata": map[string]any{"namespace": ns, "name": "claims"},
+		"rules": []any{map[string]any{
+			"apiGroups": []any{"platform.appinfra.io"}, "resources": []any{"appenvironments"},
+			"verbs": []any{"get", "list", "watch", "create", "update", "patch", "delete"},
+		}},
+	}})
+	applyObject(t, &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+		"metadata": map[string]any{"namespace": ns, "name": "claims"},
+		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "claims"},
+		"subjects": []any{map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}},
+	}})
+	cfg, err := clientcmd.Load(stack.ControlPlane.Kubeconfig)
+	must(t, err)
+	for _, a := range cfg.AuthInfos {
+		a.Impersonate = user
+	}
+	kc := filepath.Join(t.TempDir(), "tenant.kubeconfig")
+	must(t, clientcmd.WriteToFile(*cfg, kc))
+	return kc
 }
 
 // composedOfKind are r's composed resources of kind.
