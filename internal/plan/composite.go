@@ -317,17 +317,30 @@ func (r Resource) compositionFailed(deleting bool, err error) Resource {
 // what the composite composes cannot be read with the user's access.
 func (r Resource) withoutComposition(deleting bool, why string) Resource {
 	r.Cloud.Unavailable = "what it composes cannot be read with your access (" + why + "): the plan shows the API server's verdict only; a platform engineer's plan shows the rest"
+	return r.fromSpec(deleting, reasons{
+		delete: "Crossplane would delete what it composes, and with it the cloud resources (not read)",
+		create: "new: Crossplane would compose its resources (not read)",
+		update: "its spec changes; what that changes in what it composes was not read",
+		none:   "its spec does not change (what it composes was not read: drift is not known)",
+	})
+}
+
+// fromComposed decides the action of a claim, composite or Composition
+// from what it would compose (or, for a Composition, from its composites'
+// plans): a new one, one whose resources change, one whose spec alone
+// changes, or none; destructive if any of its resources' plans is.
+func (r Resource) fromComposed(isNew bool, why reasons) Resource {
 	switch {
-	case deleting:
-		r.Action, r.Destructive = ActionDelete, true
-		r.Reason = "Crossplane would delete what it composes, and with it the cloud resources (not read)"
-	case !r.Kubernetes.Exists:
-		r.Action, r.Reason = ActionCreate, "new: Crossplane would compose its resources (not read)"
+	case isNew:
+		r.Action, r.Reason = ActionCreate, why.create
+	case anyChange(r.Composed):
+		r.Action, r.Reason = ActionUpdate, why.update
 	case len(r.Kubernetes.SpecChanges) > 0:
-		r.Action, r.Reason = ActionUpdate, "its spec changes; what that changes in what it composes was not read"
+		r.Action, r.Reason = ActionUpdate, why.spec
 	default:
-		r.Action, r.Reason = ActionNoChange, "its spec does not change (what it composes was not read: drift is not known)"
+		r.Action, r.Reason = ActionNoChange, why.none
 	}
+	r.Destructive = anyDestructive(r.Composed)
 	return r
 }
 
@@ -370,17 +383,12 @@ func (p *Planner) render(ctx context.Context, r Resource, source string, d defin
 		r.Composed = append(r.Composed, p.deleteComposed(ctx, source, liveXR, desired)...)
 	}
 
-	switch {
-	case !r.Kubernetes.Exists && (liveXR == nil):
-		r.Action, r.Reason = ActionCreate, "new: Crossplane would compose the resources below"
-	case anyChange(r.Composed):
-		r.Action, r.Reason = ActionUpdate, "Crossplane would change what it composes, as below"
-	case len(r.Kubernetes.SpecChanges) > 0:
-		r.Action, r.Reason = ActionUpdate, "its spec changes; nothing it composes would change"
-	default:
-		r.Action, r.Reason = ActionNoChange, "nothing it composes would change"
-	}
-	r.Destructive = anyDestructive(r.Composed)
+	r = r.fromComposed(!r.Kubernetes.Exists && liveXR == nil, reasons{
+		create: "new: Crossplane would compose the resources below",
+		update: "Crossplane would change what it composes, as below",
+		spec:   "its spec changes; nothing it composes would change",
+		none:   "nothing it composes would change",
+	})
 	for _, c := range r.Composed {
 		if c.Action == ActionError || c.Action == ActionRefused {
 			r.Reason += " (some cannot be planned: see below)"
@@ -1000,18 +1008,12 @@ func (p *Planner) planComposition(ctx context.Context, r Resource, in Input) Res
 		}
 		r.Composed = append(r.Composed, p.compositeUser(ctx, in.Source, d, xr, comp))
 	}
-	switch {
-	case len(r.Composed) == 0 && !r.Kubernetes.Exists:
-		r.Action, r.Reason = ActionCreate, "new: no composite uses it yet"
-	case anyChange(r.Composed):
-		r.Action, r.Reason = ActionUpdate, "the composites that follow its latest revision would change what they compose, as below"
-	case len(r.Kubernetes.SpecChanges) > 0:
-		r.Action, r.Reason = ActionUpdate, "it changes; no composite that uses it would change what it composes"
-	default:
-		r.Action, r.Reason = ActionNoChange, "no composite that uses it would change what it composes"
-	}
-	r.Destructive = anyDestructive(r.Composed)
-	return r
+	return r.fromComposed(len(r.Composed) == 0 && !r.Kubernetes.Exists, reasons{
+		create: "new: no composite uses it yet",
+		update: "the composites that follow its latest revision would change what they compose, as below",
+		spec:   "it changes; no composite that uses it would change what it composes",
+		none:   "no composite that uses it would change what it composes",
+	})
 }
 
 // compositeUser plans one composite that uses a changed Composition.

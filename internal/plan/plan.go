@@ -411,18 +411,35 @@ func (r Resource) cloudError(err error) Resource {
 // happens is said from the Kubernetes side alone.
 func (r Resource) unavailable(mg resource.Managed, deleting bool, why string) Resource {
 	r.Cloud.Unavailable = why
-	switch {
-	case deleting && !reconciler.Deletes(mg):
+	if deleting && !reconciler.Deletes(mg) {
 		r.Action, r.Reason = ActionOrphan, "the management policies exclude Delete: the resource goes from Kubernetes, and its cloud resource stays"
+		return r
+	}
+	return r.fromSpec(deleting, reasons{
+		delete: "the provider would delete the cloud resource, if there is one (the cloud was not read)",
+		create: "new in the cluster: the provider would create the cloud resource, or take over one of that name (the cloud was not read)",
+		update: "the spec changes; what changes in the cloud was not read",
+		none:   "the spec does not change (the cloud was not read: drift is not known)",
+	})
+}
+
+// reasons say why, for each case fromSpec and fromComposed tell apart:
+// spec is the change of the spec alone (fromComposed's).
+type reasons struct{ delete, create, update, spec, none string }
+
+// fromSpec decides r's action from the Kubernetes side alone, where the
+// rest was not read: a deletion (destructive, for all it knows), a new
+// object, a spec that changes, or none.
+func (r Resource) fromSpec(deleting bool, why reasons) Resource {
+	switch {
 	case deleting:
-		r.Action, r.Destructive = ActionDelete, true
-		r.Reason = "the provider would delete the cloud resource, if there is one (the cloud was not read)"
+		r.Action, r.Destructive, r.Reason = ActionDelete, true, why.delete
 	case !r.Kubernetes.Exists:
-		r.Action, r.Reason = ActionCreate, "new in the cluster: the provider would create the cloud resource, or take over one of that name (the cloud was not read)"
+		r.Action, r.Reason = ActionCreate, why.create
 	case len(r.Kubernetes.SpecChanges) > 0:
-		r.Action, r.Reason = ActionUpdate, "the spec changes; what changes in the cloud was not read"
+		r.Action, r.Reason = ActionUpdate, why.update
 	default:
-		r.Action, r.Reason = ActionNoChange, "the spec does not change (the cloud was not read: drift is not known)"
+		r.Action, r.Reason = ActionNoChange, why.none
 	}
 	return r
 }
