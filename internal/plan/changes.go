@@ -34,49 +34,39 @@ func asMap(v any) map[string]any {
 
 // flatten writes v's leaves into out under dotted paths from prefix:
 // objects are walked, anything else (lists included) is a leaf.
-func flatten(prefix string, v any, out map[string]any) {
-	m, ok := v.(map[string]any)
-	if !ok || len(m) == 0 {
-		out[prefix] = v
-		return
-	}
-	for k, e := range m {
-		p := k
-		if prefix != "" {
-			p = prefix + "." + k
-		}
-		flatten(p, e, out)
-	}
-}
+func flatten(prefix string, v any, out map[string]any) { walk(prefix, v, out, false) }
 
 // flattenLists is flatten that walks lists too, their items as [i]: for
 // documents whose lists are long and hold no secret values (a
 // Composition's pipeline).
-func flattenLists(prefix string, v any, out map[string]any) {
+func flattenLists(prefix string, v any, out map[string]any) { walk(prefix, v, out, true) }
+
+// walk writes v's leaves into out: objects are walked, and lists too
+// with lists set; empty ones are leaves.
+func walk(prefix string, v any, out map[string]any, lists bool) {
 	switch t := v.(type) {
 	case map[string]any:
 		if len(t) == 0 {
-			out[prefix] = v
-			return
+			break
 		}
 		for k, e := range t {
 			p := k
 			if prefix != "" {
 				p = prefix + "." + k
 			}
-			flattenLists(p, e, out)
+			walk(p, e, out, lists)
 		}
+		return
 	case []any:
-		if len(t) == 0 {
-			out[prefix] = v
-			return
+		if !lists || len(t) == 0 {
+			break
 		}
 		for i, e := range t {
-			flattenLists(fmt.Sprintf("%s[%d]", prefix, i), e, out)
+			walk(fmt.Sprintf("%s[%d]", prefix, i), e, out, lists)
 		}
-	default:
-		out[prefix] = v
+		return
 	}
+	out[prefix] = v
 }
 
 // leafChanges are the leaves of before and after under prefix that differ,
