@@ -874,6 +874,14 @@ func (p *Planner) planObject(ctx context.Context, in Input) Resource {
 		r.Action, r.Reason = ActionCreate, "Crossplane would create it (a Kubernetes object: nothing in a cloud)"
 		return r
 	}
+	if in.GVK.Kind == "Secret" && in.GVK.Group == "" {
+		// A composed Secret is filled from the composed resources'
+		// connection details, which render does not read: what it would
+		// hold cannot be told from the render.
+		r.Action, r.Reason = ActionNoChange, "Crossplane would keep it (a Kubernetes object: nothing in a cloud)"
+		r.Notes = append(r.Notes, "its values come from the composed resources' connection details, which a render does not read: they are not compared")
+		return r
+	}
 	r.Changes = contentChanges(live.Object, u.Object)
 	if len(r.Changes) == 0 {
 		r.Action, r.Reason = ActionNoChange, "it is as Crossplane would apply it"

@@ -307,6 +307,15 @@ func tenantKubeconfig(t *testing.T, ns string) string {
 	return kc
 }
 
+// changeFields are r's cloud changes' after values, by field.
+func changeFields(r plan.Resource) map[string]any {
+	out := map[string]any{}
+	for _, c := range r.Changes {
+		out[c.Field] = c.After
+	}
+	return out
+}
+
 // composedOfKind are r's composed resources of kind.
 func composedOfKind(r plan.Resource, kind string) []plan.Resource {
 	var out []plan.Resource

@@ -27,6 +27,7 @@ import (
 
 	"github.com/appinfra/provider-appinfra/cluster/local"
 	localec2 "github.com/appinfra/provider-appinfra/cluster/localcloud/ec2"
+	"github.com/appinfra/provider-appinfra/internal/plan"
 	"github.com/appinfra/provider-appinfra/test/probe"
 )
 
@@ -214,6 +215,22 @@ func TestAppEnvironmentNamespaced(t *testing.T) {
 		}
 	}
 	useAppEnvironment(t, env)
+
+	// The plan of a v2 XR: as it is, nothing; at size medium, the class
+	// and storage of its database (and its cache's node type).
+	file := example(t, "examples/platform/appenvironment-namespaced.yaml")
+	file.SetNamespace(ns)
+	file.SetName(longName)
+	dir := t.TempDir()
+	rep, out := planned(t, 0, "-f", writeObjects(t, dir, "xr.yaml", file))
+	if got := rep.Resources[0]; got.Action != plan.ActionNoChange || got.Composition == nil || len(got.Composed) < 7 {
+		t.Errorf("the v2 XR as it is: want no change over its composed resources:\n%s", out)
+	}
+	must(t, unstructured.SetNestedField(file.Object, "medium", "spec", "parameters", "database", "size"))
+	rep, out = planned(t, 2, "-f", writeObjects(t, dir, "xr-medium.yaml", file))
+	if db := composedOfKind(rep.Resources[0], "DBInstance"); len(db) != 1 || db[0].Action != plan.ActionUpdate || changeFields(db[0])["dbInstanceClass"] != "db.t4g.medium" {
+		t.Errorf("the v2 XR at size medium: want its DBInstance's class changed to db.t4g.medium:\n%s", out)
+	}
 
 	// Day two: a larger size, then a smaller one. The instance class
 	// follows the size; the storage grows and never shrinks (RDS refuses
