@@ -325,17 +325,22 @@ func TestGCSBucketDriftIsReportedAndCorrected(t *testing.T) {
 		}
 		return nil
 	})
-	var msg string
-	for _, e := range eventsOf(t, cr) {
-		if e.Reason == "DriftDetected" {
-			msg = e.Message
+	// The event is recorded asynchronously: it may reach the API server
+	// after the correction reached the cloud.
+	eventually(t, withinPoll, "a DriftDetected event naming each field", func() error {
+		var msg string
+		for _, e := range eventsOf(t, cr) {
+			if e.Reason == "DriftDetected" {
+				msg = e.Message
+			}
 		}
-	}
-	for _, f := range []string{"labels", "uniformBucketLevelAccess", "publicAccessPrevention"} {
-		if !strings.Contains(msg, f) {
-			t.Errorf("DriftDetected event %q does not name %s", msg, f)
+		for _, f := range []string{"labels", "uniformBucketLevelAccess", "publicAccessPrevention"} {
+			if !strings.Contains(msg, f) {
+				return fmt.Errorf("DriftDetected event %q does not name %s", msg, f)
+			}
 		}
-	}
+		return nil
+	})
 }
 
 func TestGCSBucketNotEmptyIsKept(t *testing.T) {
